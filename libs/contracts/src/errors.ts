@@ -1,0 +1,35 @@
+// Domain errors thrown by services and activities. One Nest exception filter maps them to
+// HTTP; activity failures carry these names as ApplicationFailure types.
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input from a client (HTTP 400/422). `field` names the offending field. */
+export class ValidationError extends DomainError {
+  constructor(code: string, message: string, field?: string) {
+    super(code, message, field);
+  }
+}
+export class UnauthorizedError extends DomainError {}
+export class NotFoundError extends DomainError {}
+export class ConflictError extends DomainError {}
+/** A dependency (Temporal, PostgreSQL) is unavailable: HTTP 503, the client may retry. */
+export class UnavailableError extends DomainError {}
+
+/** ApplicationFailure types raised by activities; the workflow decides on these names. */
+export const FailureTypes = {
+  /** The carrier refused this message (non-zero command_status): try the next carrier. */
+  carrierRejected: 'CarrierRejected',
+  /** No bound session to the carrier, or the submit timed out: try the next carrier. */
+  carrierUnavailable: 'CarrierUnavailable',
+  /** Message cannot be sent anywhere (e.g. row missing): stop. */
+  messageInvalid: 'MessageInvalid',
+} as const;

@@ -1,0 +1,95 @@
+// Message payloads shared by the API, the worker, workflows and activities.
+// Deliberately free of runtime dependencies: the workflow bundle imports this file.
+
+export type MessageStatus = 'accepted' | 'queued' | 'submitted' | 'delivered' | 'failed';
+export const FINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed'];
+
+export type MessageEncoding = 'GSM-7' | 'UCS-2';
+
+/** Workflow input. Holds ids only: the body (which may carry an OTP code) never enters history. */
+export interface SendMessageInput {
+  messageId: string;
+  accountId: string;
+}
+
+export interface SendMessageResult {
+  status: 'delivered' | 'failed';
+  carrierId?: string;
+  attempts: number;
+  reason?: string;
+}
+
+/** What the submit activity returns for one attempt on one carrier. */
+export interface SubmitResult {
+  carrierMessageId: string;
+  /** Receipts that reached us before the submit response was recorded (see receipts design in README). */
+  earlyReceipts: CarrierReceipt[];
+}
+
+/** Final receipt states as defined by SMPP 3.4 (message_state / stat in the receipt text). */
+export type ReceiptState = 'DELIVRD' | 'EXPIRED' | 'DELETED' | 'UNDELIV' | 'ACCEPTD' | 'UNKNOWN' | 'REJECTD' | 'ENROUTE';
+
+/** A delivery receipt from a carrier, already matched to our message. Signalled to the message workflow. */
+export interface CarrierReceipt {
+  carrierId: string;
+  carrierMessageId: string;
+  state: ReceiptState;
+  /** Carrier's raw error code from the receipt (`err:`), e.g. "000". */
+  errorCode: string;
+  receivedAt: string;
+}
+
+export type MessageEventType =
+  | 'accepted'
+  | 'queued'
+  | 'submit_attempt'
+  | 'submitted'
+  | 'submit_failed'
+  | 'receipt'
+  | 'receipt_timeout'
+  | 'failover'
+  | 'delivered'
+  | 'failed'
+  | 'callback_delivered'
+  | 'callback_failed';
+
+export interface RecordEventInput {
+  messageId: string;
+  type: MessageEventType;
+  carrierId?: string;
+  attempt?: number;
+  detail?: Record<string, unknown>;
+}
+
+export interface AttemptOutcome {
+  messageId: string;
+  attempt: number;
+  carrierId: string;
+  outcome: 'delivered' | 'receipt_failed' | 'receipt_timeout' | 'submit_failed';
+  detail?: Record<string, unknown>;
+}
+
+export interface FinalizeInput {
+  messageId: string;
+  status: 'delivered' | 'failed';
+  carrierId?: string;
+  attempts: number;
+  reason?: string;
+}
+
+/** Body POSTed to a customer's statusCallbackUrl on each status change. */
+export interface StatusCallbackPayload {
+  id: string;
+  status: MessageStatus;
+  to: string;
+  carrierId: string | null;
+  attempts: number;
+  reason: string | null;
+  occurredAt: string;
+}
+
+export interface StatusCallbackInput {
+  messageId: string;
+  url: string;
+  payload: StatusCallbackPayload;
+}

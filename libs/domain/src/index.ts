@@ -1,0 +1,3 @@
+export * from './encoding';
+export * from './phone';
+export * from './receipt-text';
