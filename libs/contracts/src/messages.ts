@@ -69,6 +69,14 @@ export interface AttemptOutcome {
   detail?: Record<string, unknown>;
 }
 
+export interface RoutePlan {
+  /** Carriers in the order to try them. */
+  carriers: string[];
+  receiptTimeoutMs: number;
+  to: string;
+  statusCallbackUrl: string | null;
+}
+
 export interface FinalizeInput {
   messageId: string;
   status: 'delivered' | 'failed';
@@ -85,6 +93,8 @@ export interface StatusCallbackPayload {
   carrierId: string | null;
   attempts: number;
   reason: string | null;
+  /** Increases with each status change of the message: callbacks may arrive out of order. */
+  sequence: number;
   occurredAt: string;
 }
 

@@ -1,6 +1,7 @@
 // Workflow ids, task queues, signal names and search attributes: the vocabulary shared by
 // whoever starts, signals or runs workflows. Types only from Temporal, so no runtime import.
 import type { SignalDefinition } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import type { CarrierReceipt } from './messages';
 
 export const DEFAULT_TASK_QUEUE = 'sms-messages';
@@ -11,16 +12,15 @@ export const statusCallbackWorkflowId = (messageId: string, status: string): str
 
 export const carrierReceiptSignal = { type: 'signal', name: 'carrierReceipt' } as SignalDefinition<[CarrierReceipt], 'carrierReceipt'>;
 
-/** Custom search attributes the message workflows set. The dev server registers them at start. */
-export const SEARCH_ATTRIBUTES = {
-  messageId: 'MessageId',
-  accountId: 'AccountId',
-  messageStatus: 'MessageStatus',
-  carrierId: 'CarrierId',
+/** Custom search attributes the message workflows set; the dev server registers them at launch. */
+const keyword = (name: string) => ({ name, type: 'KEYWORD' }) as SearchAttributeKey<'KEYWORD'>;
+export const searchAttributes = {
+  messageId: keyword('MessageId'),
+  accountId: keyword('AccountId'),
+  messageStatus: keyword('MessageStatus'),
+  carrierId: keyword('CarrierId'),
 } as const;
-export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword'> = {
-  MessageId: 'Keyword',
-  AccountId: 'Keyword',
-  MessageStatus: 'Keyword',
-  CarrierId: 'Keyword',
-};
+/** Name → type as the Temporal CLI's `--search-attribute` flag spells it. */
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword'> = Object.fromEntries(
+  Object.values(searchAttributes).map((key) => [key.name, 'Keyword' as const]),
+);

@@ -1,0 +1,121 @@
+// Activities of the message workflows: every side effect of sending one SMS (database,
+// carrier submit, status callback). Built once per worker from its dependencies.
+import { ApplicationFailure, log } from '@temporalio/activity';
+import {
+  AttemptOutcome,
+  CarrierReceipt,
+  FailureTypes,
+  FinalizeInput,
+  RecordEventInput,
+  RoutePlan,
+  StatusCallbackInput,
+  SubmitResult,
+} from '@app/contracts';
+import type { CarrierConnector } from '@app/carriers';
+import { CarrierSubmitError } from '@app/carriers';
+import { MessageRepository, ReceiptRepository } from '@app/db';
+
+/** The carriers this worker is connected to, in failover order. */
+export interface CarrierDirectory {
+  orderedIds(): string[];
+  get(id: string): CarrierConnector | undefined;
+}
+
+export interface MessageActivityDeps {
+  messages: MessageRepository;
+  receipts: ReceiptRepository;
+  carriers: CarrierDirectory;
+  receiptTimeoutMs: number;
+  callbackTimeoutMs: number;
+}
+
+export function createMessageActivities(deps: MessageActivityDeps) {
+  const { messages, receipts, carriers } = deps;
+
+  async function loadMessage(messageId: string) {
+    const message = await messages.findById(messageId);
+    if (!message) throw ApplicationFailure.nonRetryable(`message ${messageId} does not exist`, FailureTypes.messageInvalid);
+    return message;
+  }
+
+  return {
+    /** Marks the message queued and returns the carriers to try, in order. */
+    async planRoute({ messageId }: { messageId: string }): Promise<RoutePlan> {
+      const message = await loadMessage(messageId);
+      await messages.markQueued(messageId);
+      return { carriers: carriers.orderedIds(), receiptTimeoutMs: deps.receiptTimeoutMs, to: message.to, statusCallbackUrl: message.statusCallbackUrl };
+    },
+
+    /**
+     * Submits the message to one carrier. Idempotent per (message, attempt): a retry after
+     * the carrier accepted returns the recorded carrier message id instead of sending twice.
+     */
+    async submitToCarrier({ messageId, carrierId, attempt }: { messageId: string; carrierId: string; attempt: number }): Promise<SubmitResult> {
+      const message = await loadMessage(messageId);
+      const connector = carriers.get(carrierId);
+      if (!connector) throw ApplicationFailure.nonRetryable(`carrier ${carrierId} is not configured on this worker`, FailureTypes.carrierUnavailable);
+
+      let carrierMessageId = await messages.startAttempt(messageId, attempt, carrierId);
+      if (carrierMessageId === null) {
+        try {
+          const accepted = await connector.submit({ messageId, from: message.from, to: message.to, body: message.body, registeredDelivery: true });
+          carrierMessageId = accepted.carrierMessageId;
+        } catch (err) {
+          throw toFailure(err, carrierId);
+        }
+        await messages.markSubmitted(messageId, attempt, carrierId, carrierMessageId);
+      }
+      // Receipts that raced ahead of this submit response wait in carrier_receipts: take them now.
+      const earlyReceipts: CarrierReceipt[] = await receipts.claimEarly(carrierId, carrierMessageId, messageId);
+      return { carrierMessageId, earlyReceipts };
+    },
+
+    async recordAttemptOutcome(outcome: AttemptOutcome): Promise<void> {
+      await messages.recordAttemptOutcome(outcome.messageId, outcome.attempt, outcome.carrierId, outcome.outcome, outcome.detail);
+    },
+
+    async finalizeMessage(input: FinalizeInput): Promise<void> {
+      await messages.finalize(input);
+    },
+
+    async recordEvent(event: RecordEventInput): Promise<void> {
+      await messages.recordEvent(event);
+    },
+
+    /** POSTs a status change to the customer. 4xx other than 408/429 is final; anything else is retried. */
+    async postStatusCallback(input: StatusCallbackInput): Promise<{ httpStatus: number }> {
+      let response: Response;
+      try {
+        response = await fetch(input.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'sms-aggregator-callbacks/0.1' },
+          body: JSON.stringify(input.payload),
+          signal: AbortSignal.timeout(deps.callbackTimeoutMs),
+          redirect: 'manual',
+        });
+      } catch (err) {
+        throw ApplicationFailure.retryable(`status callback to ${new URL(input.url).host} failed: ${(err as Error).message}`, 'CallbackUnreachable');
+      }
+      await response.body?.cancel();
+      if (response.ok) return { httpStatus: response.status };
+      const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
+      const message = `status callback answered HTTP ${response.status}`;
+      log.warn(message, { messageId: input.messageId });
+      if (retryable) throw ApplicationFailure.retryable(message, 'CallbackFailed');
+      throw ApplicationFailure.nonRetryable(message, 'CallbackRejected');
+    },
+  };
+}
+
+export type MessageActivities = ReturnType<typeof createMessageActivities>;
+
+/** The one place carrier errors become workflow-visible failures. */
+function toFailure(err: unknown, carrierId: string): ApplicationFailure {
+  if (err instanceof CarrierSubmitError) {
+    const details = [{ carrierId, kind: err.kind, commandStatus: err.commandStatus ?? null, commandStatusName: err.commandStatusName ?? null }];
+    const message = `carrier ${carrierId} ${err.kind}: ${err.message}`;
+    if (err.kind === 'rejected') return ApplicationFailure.create({ message, type: FailureTypes.carrierRejected, nonRetryable: true, details });
+    return ApplicationFailure.create({ message, type: FailureTypes.carrierUnavailable, details });
+  }
+  return ApplicationFailure.create({ message: `carrier ${carrierId} submit failed: ${(err as Error)?.message ?? String(err)}`, type: FailureTypes.carrierUnavailable });
+}

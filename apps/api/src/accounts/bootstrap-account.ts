@@ -1,0 +1,33 @@
+// `npm run bootstrap -- <account name>`: creates an account and prints its API key once.
+// Needs DATABASE_URL (the launcher passes it; see README).
+import 'reflect-metadata';
+import { readUrl, ConfigError } from '@app/config';
+import { AccountRepository, openDatabase } from '@app/db';
+
+async function main(): Promise<void> {
+  const name = process.argv[2]?.trim();
+  if (!name) {
+    console.error('usage: npm run bootstrap -- "<account name>"');
+    process.exit(64);
+  }
+  let databaseUrl: string;
+  try {
+    databaseUrl = readUrl(process.env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  } catch (err) {
+    console.error((err as ConfigError).message);
+    process.exit(78);
+  }
+  const db = await openDatabase(databaseUrl, { poolSize: 1, applicationName: 'sms-bootstrap' });
+  try {
+    const created = await new AccountRepository(db).createWithKey(name);
+    console.log(`account ${created.accountId} created`);
+    console.log(`API key (shown once, store it now): ${created.apiKey}`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().catch((err) => {
+  console.error('bootstrap failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

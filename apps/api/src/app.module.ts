@@ -1,0 +1,64 @@
+// The API's Nest container.
+import { DynamicModule, Inject, MiddlewareConsumer, Module, NestModule, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { Connection } from '@temporalio/client';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import type { ApiConfig } from '@app/config';
+import { AccountRepository, MessageRepository, openDatabase } from '@app/db';
+import { connectTemporal, createTemporalClient } from '@app/temporal';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { ErrorFilter } from './common/error.filter';
+import { JsonContentTypeMiddleware } from './common/json-content-type.middleware';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { MessagesController } from './messages/messages.controller';
+import { MessagesService } from './messages/messages.service';
+import { API_CONFIG, DATA_SOURCE, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
+
+@Module({})
+export class AppModule implements NestModule, OnApplicationShutdown {
+  static forRoot(config: ApiConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            name: 'api',
+            level: config.logLevel,
+            // API keys must never reach the logs.
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+            autoLogging: { ignore: (req) => req.url === '/health' },
+          },
+        }),
+      ],
+      controllers: [MessagesController, HealthController],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
+        { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal.address) },
+        { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
+        { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
+        { provide: AccountRepository, useFactory: (db: DataSource) => new AccountRepository(db), inject: [DATA_SOURCE] },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        MessagesService,
+        HealthService,
+      ],
+    };
+  }
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(TEMPORAL_CONNECTION) private readonly connection: Connection,
+  ) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JsonContentTypeMiddleware).forRoutes('*path');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close().catch(() => undefined);
+    if (this.db.isInitialized) await this.db.destroy();
+  }
+}

@@ -1,0 +1,37 @@
+// Authenticates `Authorization: Bearer sk_...` against the hashed keys; puts the account on
+// the request. Routes marked @Public() (health, docs) skip it.
+import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { UnauthorizedError } from '@app/contracts';
+import { AccountRepository, AuthenticatedKey } from '@app/db';
+
+const PUBLIC = 'isPublic';
+export const Public = () => SetMetadata(PUBLIC, true);
+
+type AuthedRequest = Request & { auth?: AuthenticatedKey };
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly accounts: AccountRepository,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
+    const req = context.switchToHttp().getRequest<AuthedRequest>();
+    const header = req.headers.authorization;
+    if (!header) throw new UnauthorizedError('missing_api_key', 'Send your API key as Authorization: Bearer sk_...');
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new UnauthorizedError('invalid_authorization', 'The Authorization header must be: Bearer <api key>');
+    const auth = await this.accounts.authenticate(match[1]);
+    if (!auth) throw new UnauthorizedError('invalid_api_key', 'The API key is not valid or has been revoked');
+    req.auth = auth;
+    return true;
+  }
+}
+
+export const CurrentAuth = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedKey => {
+  return context.switchToHttp().getRequest<AuthedRequest>().auth!;
+});

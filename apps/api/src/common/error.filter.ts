@@ -1,0 +1,65 @@
+// The one place errors become HTTP answers: `{ "error": { "code", "message", "field"? } }`.
+// Domain errors map by class; Nest and body-parser errors by status; anything unexpected is
+// logged and answered 500 without internals.
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { ConflictError, DomainError, NotFoundError, UnauthorizedError, UnavailableError, ValidationError } from '@app/contracts';
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'unprocessable_entity',
+  429: 'too_many_requests',
+  503: 'service_unavailable',
+};
+
+function statusOf(err: DomainError): number {
+  if (err instanceof ValidationError) return HttpStatus.BAD_REQUEST;
+  if (err instanceof UnauthorizedError) return HttpStatus.UNAUTHORIZED;
+  if (err instanceof NotFoundError) return HttpStatus.NOT_FOUND;
+  if (err instanceof ConflictError) return HttpStatus.CONFLICT;
+  if (err instanceof UnavailableError) return HttpStatus.SERVICE_UNAVAILABLE;
+  return HttpStatus.UNPROCESSABLE_ENTITY;
+}
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { status, body, headers } = this.toAnswer(exception);
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    res.status(status).json(body);
+  }
+
+  private toAnswer(exception: unknown): { status: number; body: { error: { code: string; message: string; field?: string } }; headers: Record<string, string> } {
+    if (exception instanceof DomainError) {
+      const headers: Record<string, string> = exception instanceof UnauthorizedError ? { 'www-authenticate': 'Bearer' } : {};
+      return { status: statusOf(exception), body: { error: { code: exception.code, message: exception.message, ...(exception.field ? { field: exception.field } : {}) } }, headers };
+    }
+    // body-parser errors (malformed JSON, too large, bad charset) carry a status and a type.
+    const parserError = exception as { status?: number; type?: string; message?: string };
+    if (parserError?.type === 'entity.parse.failed') {
+      return { status: 400, body: { error: { code: 'invalid_json', message: 'The request body is not valid JSON' } }, headers: {} };
+    }
+    if (typeof parserError?.type === 'string' && typeof parserError.status === 'number' && parserError.status < 500) {
+      return { status: parserError.status, body: { error: { code: STATUS_CODES[parserError.status] ?? 'bad_request', message: parserError.message ?? 'Bad request' } }, headers: {} };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
+      if (status >= 500) this.logger.error(exception.stack ?? exception.message);
+      return { status, body: { error: { code: STATUS_CODES[status] ?? 'error', message } }, headers: {} };
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return { status: 500, body: { error: { code: 'internal_error', message: 'Internal error' } }, headers: {} };
+  }
+}

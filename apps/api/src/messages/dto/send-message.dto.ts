@@ -1,0 +1,30 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+
+export const MAX_BODY_LENGTH = 1600;
+
+export class SendMessageDto {
+  @ApiProperty({ example: '+14155552671', description: 'Destination in E.164: + and the country code' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(32)
+  to!: string;
+
+  @ApiProperty({ example: 'Acme', description: 'Sender: an alphanumeric id (max 11), a short code or an E.164 long code' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(32)
+  from!: string;
+
+  @ApiProperty({ example: 'Your order has shipped', maxLength: MAX_BODY_LENGTH, description: 'Text; GSM-7 or UCS-2 is chosen for you' })
+  @IsString()
+  @IsNotEmpty({ message: 'body must not be empty' })
+  @MaxLength(MAX_BODY_LENGTH, { message: `body must be at most ${MAX_BODY_LENGTH} characters` })
+  body!: string;
+
+  @ApiPropertyOptional({ example: 'https://example.com/sms/status', description: 'Receives a POST on each status change' })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'statusCallbackUrl must be an http(s) URL' })
+  @MaxLength(2048)
+  statusCallbackUrl?: string;
+}

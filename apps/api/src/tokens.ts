@@ -1,0 +1,5 @@
+// Injection tokens of the API's Nest container.
+export const API_CONFIG = Symbol('API_CONFIG');
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+export const TEMPORAL_CONNECTION = Symbol('TEMPORAL_CONNECTION');
+export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');

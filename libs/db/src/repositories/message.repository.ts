@@ -1,0 +1,147 @@
+// Queries on messages, their attempts and their event timeline. Each state change of a
+// message writes its row and its event in one transaction.
+import type { FinalizeInput, MessageEventType, MessageStatus, RecordEventInput } from '@app/contracts';
+import { DataSource, EntityManager } from 'typeorm';
+import { AttemptStatus, MessageAttemptEntity } from '../entities/message-attempt.entity';
+import { MessageEventEntity } from '../entities/message-event.entity';
+import { MessageEntity } from '../entities/message.entity';
+
+export type NewMessage = Omit<MessageEntity, 'createdAt' | 'updatedAt' | 'carrierId' | 'attempts' | 'failureReason' | 'status'>;
+
+export class MessageRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Inserts a message with its `accepted` event; returns false if the idempotency key already exists. */
+  async insertAccepted(message: NewMessage): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const inserted: unknown[] = await tx.query(
+        `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10)
+         ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
+        [message.id, message.accountId, message.to, message.from, message.body, message.encoding, message.segments, message.statusCallbackUrl, message.idempotencyKey, message.requestHash],
+      );
+      if (inserted.length === 0) return false;
+      await this.addEvent(tx, { messageId: message.id, type: 'accepted', detail: { segments: message.segments, encoding: message.encoding } });
+      return true;
+    });
+  }
+
+  /** Undoes an accepted message whose workflow could not be started: nothing half-written. */
+  async deleteAccepted(id: string): Promise<void> {
+    await this.db.query(`DELETE FROM messages WHERE id = $1 AND status = 'accepted'`, [id]);
+  }
+
+  findById(id: string): Promise<MessageEntity | null> {
+    return this.db.getRepository(MessageEntity).findOneBy({ id });
+  }
+
+  findForAccount(accountId: string, id: string): Promise<MessageEntity | null> {
+    return this.db.getRepository(MessageEntity).findOneBy({ id, accountId });
+  }
+
+  findByIdempotencyKey(accountId: string, idempotencyKey: string): Promise<MessageEntity | null> {
+    return this.db.getRepository(MessageEntity).findOneBy({ accountId, idempotencyKey });
+  }
+
+  events(messageId: string): Promise<MessageEventEntity[]> {
+    return this.db.getRepository(MessageEventEntity).find({ where: { messageId }, order: { id: 'ASC' } });
+  }
+
+  attempts(messageId: string): Promise<MessageAttemptEntity[]> {
+    return this.db.getRepository(MessageAttemptEntity).find({ where: { messageId }, order: { attempt: 'ASC' } });
+  }
+
+  /** Messages still `accepted` after `olderThanMs`: their workflow start may have been lost. */
+  async staleAccepted(olderThanMs: number, limit = 100): Promise<{ id: string; accountId: string }[]> {
+    const rows: { id: string; account_id: string }[] = await this.db.query(
+      `SELECT id, account_id FROM messages WHERE status = 'accepted' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2`,
+      [olderThanMs / 1000, limit],
+    );
+    return rows.map((r) => ({ id: r.id, accountId: r.account_id }));
+  }
+
+  async markQueued(messageId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const updated: unknown[] = await tx.query(`UPDATE messages SET status = 'queued', updated_at = now() WHERE id = $1 AND status = 'accepted' RETURNING id`, [messageId]);
+      if (updated.length > 0) await this.addEvent(tx, { messageId, type: 'queued' });
+    });
+  }
+
+  /**
+   * Records the start of an attempt and returns the carrier message id if this attempt was
+   * already submitted (an activity retried after the carrier accepted): never submit twice.
+   */
+  async startAttempt(messageId: string, attempt: number, carrierId: string): Promise<string | null> {
+    return this.db.transaction(async (tx) => {
+      const existing: { carrier_message_id: string | null; carrier_id: string }[] = await tx.query(
+        `SELECT carrier_message_id, carrier_id FROM message_attempts WHERE message_id = $1 AND attempt = $2 FOR UPDATE`,
+        [messageId, attempt],
+      );
+      if (existing.length > 0 && existing[0].carrier_id === carrierId && existing[0].carrier_message_id) return existing[0].carrier_message_id;
+      await tx.query(
+        `INSERT INTO message_attempts (message_id, attempt, carrier_id, status) VALUES ($1, $2, $3, 'submitting')
+         ON CONFLICT (message_id, attempt) DO UPDATE SET carrier_id = EXCLUDED.carrier_id, status = 'submitting', error = NULL`,
+        [messageId, attempt, carrierId],
+      );
+      await this.addEvent(tx, { messageId, type: 'submit_attempt', carrierId, attempt });
+      return null;
+    });
+  }
+
+  async markSubmitted(messageId: string, attempt: number, carrierId: string, carrierMessageId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE message_attempts SET carrier_message_id = $4, status = 'submitted', submitted_at = now() WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3`,
+        [messageId, attempt, carrierId, carrierMessageId],
+      );
+      await tx.query(`UPDATE messages SET status = 'submitted', carrier_id = $2, attempts = $3, updated_at = now() WHERE id = $1`, [messageId, carrierId, attempt]);
+      await this.addEvent(tx, { messageId, type: 'submitted', carrierId, attempt, detail: { carrierMessageId } });
+    });
+  }
+
+  async recordAttemptOutcome(messageId: string, attempt: number, carrierId: string, status: AttemptStatus, detail?: Record<string, unknown>): Promise<void> {
+    const eventType: Record<AttemptStatus, MessageEventType | null> = {
+      submitting: null,
+      submitted: null,
+      delivered: 'receipt',
+      receipt_failed: 'receipt',
+      receipt_timeout: 'receipt_timeout',
+      submit_failed: 'submit_failed',
+    };
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE message_attempts SET status = $4, error = $5, completed_at = now() WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3`,
+        [messageId, attempt, carrierId, status, status === 'delivered' ? null : JSON.stringify(detail ?? {})],
+      );
+      await tx.query(`UPDATE messages SET attempts = GREATEST(attempts, $2), updated_at = now() WHERE id = $1`, [messageId, attempt]);
+      const type = eventType[status];
+      if (type) await this.addEvent(tx, { messageId, type, carrierId, attempt, detail });
+    });
+  }
+
+  async finalize(input: FinalizeInput): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE messages SET status = $2, carrier_id = COALESCE($3, carrier_id), attempts = $4, failure_reason = $5, updated_at = now() WHERE id = $1`,
+        [input.messageId, input.status, input.carrierId ?? null, input.attempts, input.reason ?? null],
+      );
+      await this.addEvent(tx, { messageId: input.messageId, type: input.status, carrierId: input.carrierId, attempt: input.attempts, detail: input.reason ? { reason: input.reason } : undefined });
+    });
+  }
+
+  async recordEvent(event: RecordEventInput): Promise<void> {
+    await this.addEvent(this.db.manager, event);
+  }
+
+  private async addEvent(tx: EntityManager, event: RecordEventInput): Promise<void> {
+    await tx.query(`INSERT INTO message_events (message_id, type, carrier_id, attempt, detail) VALUES ($1, $2, $3, $4, $5)`, [
+      event.messageId,
+      event.type,
+      event.carrierId ?? null,
+      event.attempt ?? null,
+      event.detail ? JSON.stringify(event.detail) : null,
+    ]);
+  }
+}
+
+export type { MessageStatus };

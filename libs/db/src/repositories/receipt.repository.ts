@@ -1,0 +1,81 @@
+// Delivery receipts: stored before they are acknowledged to the carrier, then matched to
+// our message through message_attempts. See README "Receipts" for the race this resolves.
+import type { CarrierReceipt, ReceiptState } from '@app/contracts';
+import { DataSource } from 'typeorm';
+
+export interface StoredReceipt {
+  id: string;
+  receipt: CarrierReceipt;
+  messageId: string | null;
+  appliedAt: Date | null;
+}
+
+interface ReceiptRow {
+  id: string;
+  carrier_id: string;
+  carrier_message_id: string;
+  state: ReceiptState;
+  error_code: string;
+  received_at: Date;
+  message_id: string | null;
+  applied_at: Date | null;
+}
+
+const toStored = (r: ReceiptRow): StoredReceipt => ({
+  id: String(r.id),
+  receipt: { carrierId: r.carrier_id, carrierMessageId: r.carrier_message_id, state: r.state, errorCode: r.error_code, receivedAt: new Date(r.received_at).toISOString() },
+  messageId: r.message_id,
+  appliedAt: r.applied_at,
+});
+
+export class ReceiptRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Stores a receipt (a re-sent duplicate returns the row stored first). */
+  async store(receipt: Omit<CarrierReceipt, 'receivedAt'>, rawText: string): Promise<StoredReceipt> {
+    const rows: ReceiptRow[] = await this.db.query(
+      `WITH ins AS (
+         INSERT INTO carrier_receipts (carrier_id, carrier_message_id, state, error_code, raw_text) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (carrier_id, carrier_message_id, state) DO NOTHING RETURNING *)
+       SELECT * FROM ins
+       UNION ALL
+       SELECT * FROM carrier_receipts WHERE carrier_id = $1 AND carrier_message_id = $2 AND state = $3 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [receipt.carrierId, receipt.carrierMessageId, receipt.state, receipt.errorCode, rawText],
+    );
+    return toStored(rows[0]);
+  }
+
+  /** Our message id for a carrier's message id, once the submit response has been recorded. */
+  async messageFor(carrierId: string, carrierMessageId: string): Promise<string | null> {
+    const rows: { message_id: string }[] = await this.db.query(
+      `SELECT message_id FROM message_attempts WHERE carrier_id = $1 AND carrier_message_id = $2`,
+      [carrierId, carrierMessageId],
+    );
+    return rows[0]?.message_id ?? null;
+  }
+
+  async markApplied(id: string, messageId: string | null): Promise<void> {
+    await this.db.query(`UPDATE carrier_receipts SET applied_at = now(), message_id = COALESCE($2, message_id) WHERE id = $1`, [id, messageId]);
+  }
+
+  /** Called by the submit activity right after recording the mapping: takes receipts that came first. */
+  async claimEarly(carrierId: string, carrierMessageId: string, messageId: string): Promise<CarrierReceipt[]> {
+    const rows: ReceiptRow[] = await this.db.query(
+      `UPDATE carrier_receipts SET message_id = $3, applied_at = now()
+       WHERE carrier_id = $1 AND carrier_message_id = $2 AND applied_at IS NULL RETURNING *`,
+      [carrierId, carrierMessageId, messageId],
+    );
+    return rows.map((r) => toStored(r).receipt);
+  }
+
+  /** Unapplied receipts whose message is now known (safety net for a crash between store and signal). */
+  async unappliedMatched(limit = 500): Promise<StoredReceipt[]> {
+    const rows: (ReceiptRow & { matched_message_id: string })[] = await this.db.query(
+      `SELECT r.*, a.message_id AS matched_message_id FROM carrier_receipts r
+       JOIN message_attempts a ON a.carrier_id = r.carrier_id AND a.carrier_message_id = r.carrier_message_id
+       WHERE r.applied_at IS NULL ORDER BY r.received_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ ...toStored(r), messageId: r.matched_message_id }));
+  }
+}

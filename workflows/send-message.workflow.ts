@@ -1,0 +1,143 @@
+// sendMessage: one SMS, durably. Plans the carriers, submits to each in turn, waits for the
+// delivery receipt, fails over on a rejected submit / failed receipt / receipt timeout, and
+// ends delivered or failed. Every step is an activity or a signal, so the Temporal history
+// is the message's audit trail. Holds ids only: the body never enters workflow history.
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  CarrierReceipt,
+  FailureTypes,
+  MessageStatus,
+  SendMessageInput,
+  SendMessageResult,
+  carrierReceiptSignal,
+  searchAttributes,
+  statusCallbackWorkflowId,
+} from '@app/contracts';
+import type { MessageActivities } from '../activities/messages/message.activities';
+import { deliverStatusCallback } from './deliver-status-callback.workflow';
+
+const { planRoute, recordAttemptOutcome, finalizeMessage } = proxyActivities<MessageActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: [FailureTypes.messageInvalid] },
+});
+
+// A submit that keeps failing on one carrier moves on to the next after a few tries, rather
+// than retrying forever; a rejection by the carrier moves on at once.
+const { submitToCarrier } = proxyActivities<MessageActivities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [FailureTypes.carrierRejected, FailureTypes.messageInvalid],
+  },
+});
+
+const FINAL_RECEIPT_STATES = new Set(['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'REJECTD', 'UNKNOWN']);
+const receiptKey = (carrierId: string, carrierMessageId: string) => `${carrierId}\u0000${carrierMessageId}`;
+
+export async function sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
+  const receipts = new Map<string, CarrierReceipt>();
+  setHandler(carrierReceiptSignal, (receipt) => {
+    // Intermediate states (ENROUTE, ACCEPTD) say nothing final; duplicates keep the first.
+    const key = receiptKey(receipt.carrierId, receipt.carrierMessageId);
+    if (FINAL_RECEIPT_STATES.has(receipt.state) && !receipts.has(key)) receipts.set(key, receipt);
+  });
+
+  const plan = await planRoute({ messageId: input.messageId });
+  let sequence = 0;
+  const statusChanged = async (status: MessageStatus, extra: { carrierId?: string; attempts: number; reason?: string }) => {
+    upsertSearchAttributes([{ key: searchAttributes.messageStatus, value: status }]);
+    if (!plan.statusCallbackUrl) return;
+    sequence += 1;
+    await startChild(deliverStatusCallback, {
+      workflowId: statusCallbackWorkflowId(input.messageId, `${sequence}-${status}`),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [
+        {
+          messageId: input.messageId,
+          url: plan.statusCallbackUrl,
+          payload: {
+            id: input.messageId,
+            status,
+            to: plan.to,
+            carrierId: extra.carrierId ?? null,
+            attempts: extra.attempts,
+            reason: extra.reason ?? null,
+            sequence,
+            occurredAt: new Date().toISOString(),
+          },
+        },
+      ],
+    });
+  };
+  await statusChanged('queued', { attempts: 0 });
+
+  let attempt = 0;
+  let lastReason = 'no carrier available for this destination';
+  for (const carrierId of plan.carriers) {
+    attempt += 1;
+    upsertSearchAttributes([{ key: searchAttributes.carrierId, value: carrierId }]);
+    let carrierMessageId: string;
+    try {
+      const submitted = await submitToCarrier({ messageId: input.messageId, carrierId, attempt });
+      carrierMessageId = submitted.carrierMessageId;
+      for (const receipt of submitted.earlyReceipts) {
+        const key = receiptKey(receipt.carrierId, receipt.carrierMessageId);
+        if (!receipts.has(key) && FINAL_RECEIPT_STATES.has(receipt.state)) receipts.set(key, receipt);
+      }
+    } catch (err) {
+      const cause = failureMessage(err);
+      lastReason = `carrier ${carrierId} did not accept the message: ${cause}`;
+      await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'submit_failed', detail: { reason: cause } });
+      continue;
+    }
+    await statusChanged('submitted', { carrierId, attempts: attempt });
+
+    const key = receiptKey(carrierId, carrierMessageId);
+    const arrived = await condition(() => receipts.has(key), plan.receiptTimeoutMs);
+    if (!arrived) {
+      lastReason = `no delivery receipt from carrier ${carrierId} within ${Math.round(plan.receiptTimeoutMs / 1000)} s`;
+      await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'receipt_timeout', detail: { carrierMessageId } });
+      continue;
+    }
+    const receipt = receipts.get(key)!;
+    if (receipt.state === 'DELIVRD') {
+      await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'delivered', detail: { carrierMessageId, receiptState: receipt.state } });
+      await finalizeMessage({ messageId: input.messageId, status: 'delivered', carrierId, attempts: attempt });
+      await statusChanged('delivered', { carrierId, attempts: attempt });
+      return { status: 'delivered', carrierId, attempts: attempt };
+    }
+    lastReason = `carrier ${carrierId} reported ${receipt.state} (err ${receipt.errorCode})`;
+    await recordAttemptOutcome({
+      messageId: input.messageId,
+      attempt,
+      carrierId,
+      outcome: 'receipt_failed',
+      detail: { carrierMessageId, receiptState: receipt.state, errorCode: receipt.errorCode },
+    });
+  }
+
+  log.info('message failed on every carrier', { messageId: input.messageId, attempts: attempt, workflowId: workflowInfo().workflowId });
+  await finalizeMessage({ messageId: input.messageId, status: 'failed', attempts: attempt, reason: lastReason });
+  await statusChanged('failed', { attempts: attempt, reason: lastReason });
+  return { status: 'failed', attempts: attempt, reason: lastReason };
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ApplicationFailure) return err.message;
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause instanceof ApplicationFailure) return cause.message;
+  if (cause instanceof Error) return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
