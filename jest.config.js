@@ -13,6 +13,8 @@ const common = {
 };
 
 module.exports = {
+  // Integration tests boot real servers; unit tests finish far below this.
+  testTimeout: 120000,
   projects: [
     {
       ...common,
@@ -27,7 +29,6 @@ module.exports = {
       testPathIgnorePatterns: ['/node_modules/', '/dist/'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };

