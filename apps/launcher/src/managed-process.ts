@@ -94,8 +94,8 @@ function formatLine(line: string): string {
     const { level, msg, req, res, responseTime, ...fields } = JSON.parse(line) as Record<string, unknown>;
     const rest = Object.fromEntries(Object.entries(fields).filter(([key]) => !['time', 'pid', 'hostname', 'name'].includes(key)));
     const http = req ? `${(req as { method: string }).method} ${(req as { url: string }).url} -> ${(res as { statusCode: number })?.statusCode} ${responseTime}ms ` : '';
-    const fields = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-    return `${LEVELS[level as number] ?? level}: ${http}${msg ?? ''}${fields}`;
+    const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+    return `${LEVELS[level as number] ?? level}: ${http}${msg ?? ''}${extra}`;
   } catch {
     return line;
   }
