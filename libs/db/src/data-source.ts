@@ -25,7 +25,8 @@ export function createDataSource(databaseUrl: string, { poolSize = 10, applicati
     synchronize: false,
     logging: false,
     applicationName,
-    extra: { max: poolSize },
+    // Migrations hold an advisory lock on one connection while running on another.
+    extra: { max: Math.max(2, poolSize) },
   });
 }
 

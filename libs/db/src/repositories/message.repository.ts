@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AttemptStatus, MessageAttemptEntity } from '../entities/message-attempt.entity';
 import { MessageEventEntity } from '../entities/message-event.entity';
 import { MessageEntity } from '../entities/message.entity';
+import { returningRows } from './returning';
 
 export type NewMessage = Omit<MessageEntity, 'createdAt' | 'updatedAt' | 'carrierId' | 'attempts' | 'failureReason' | 'status'>;
 
@@ -62,7 +63,7 @@ export class MessageRepository {
 
   async markQueued(messageId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const updated: unknown[] = await tx.query(`UPDATE messages SET status = 'queued', updated_at = now() WHERE id = $1 AND status = 'accepted' RETURNING id`, [messageId]);
+      const updated = returningRows(await tx.query(`UPDATE messages SET status = 'queued', updated_at = now() WHERE id = $1 AND status = 'accepted' RETURNING id`, [messageId]));
       if (updated.length > 0) await this.addEvent(tx, { messageId, type: 'queued' });
     });
   }

@@ -2,6 +2,7 @@
 // our message through message_attempts. See README "Receipts" for the race this resolves.
 import type { CarrierReceipt, ReceiptState } from '@app/contracts';
 import { DataSource } from 'typeorm';
+import { returningRows } from './returning';
 
 export interface StoredReceipt {
   id: string;
@@ -60,10 +61,12 @@ export class ReceiptRepository {
 
   /** Called by the submit activity right after recording the mapping: takes receipts that came first. */
   async claimEarly(carrierId: string, carrierMessageId: string, messageId: string): Promise<CarrierReceipt[]> {
-    const rows: ReceiptRow[] = await this.db.query(
-      `UPDATE carrier_receipts SET message_id = $3, applied_at = now()
-       WHERE carrier_id = $1 AND carrier_message_id = $2 AND applied_at IS NULL RETURNING *`,
-      [carrierId, carrierMessageId, messageId],
+    const rows = returningRows<ReceiptRow>(
+      await this.db.query(
+        `UPDATE carrier_receipts SET message_id = $3, applied_at = now()
+         WHERE carrier_id = $1 AND carrier_message_id = $2 AND applied_at IS NULL RETURNING *`,
+        [carrierId, carrierMessageId, messageId],
+      ),
     );
     return rows.map((r) => toStored(r).receipt);
   }

@@ -1,0 +1,58 @@
+// carrier-sim process: simulated carriers for development, tests, demos and benchmarks.
+// Never a production dependency.
+import pino from 'pino';
+import { ConfigError, readJson, readPort, readString } from '@app/config';
+import { BehaviourError, parseBehaviour } from './behaviour';
+import { startCarrierSim } from './carrier-sim';
+import type { SimCarrierConfig } from './smsc';
+
+const DEFAULT_CARRIERS: SimCarrierConfig[] = [
+  { id: 'alpha', smppPort: 2776, systemId: 'alpha', password: 'alpha-pw' },
+  { id: 'beta', smppPort: 2777, systemId: 'beta', password: 'beta-pw' },
+];
+
+function parseCarriers(value: unknown): SimCarrierConfig[] {
+  if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty JSON array');
+  return value.map((c: Record<string, unknown>, i) => {
+    for (const field of ['id', 'systemId', 'password']) if (typeof c?.[field] !== 'string' || !c[field]) throw new Error(`[${i}].${field} must be a non-empty string`);
+    if (typeof c.smppPort !== 'number' || !Number.isInteger(c.smppPort) || c.smppPort < 0 || c.smppPort > 65535) throw new Error(`[${i}].smppPort must be a port number`);
+    let behaviour;
+    try {
+      behaviour = c.behaviour === undefined ? undefined : parseBehaviour(c.behaviour);
+    } catch (err) {
+      throw new Error(`[${i}].behaviour.${(err as BehaviourError).field}: ${(err as Error).message}`);
+    }
+    return { id: c.id as string, smppPort: c.smppPort, systemId: c.systemId as string, password: c.password as string, behaviour };
+  });
+}
+
+async function main(): Promise<void> {
+  const logger = pino({ name: 'carrier-sim', level: process.env.LOG_LEVEL || 'info' });
+  let config;
+  try {
+    config = {
+      host: readString(process.env, 'CARRIER_SIM_HOST', '127.0.0.1'),
+      controlPort: readPort(process.env, 'CARRIER_SIM_CONTROL_PORT', 8090),
+      carriers: readJson(process.env, 'CARRIER_SIM_CARRIERS', DEFAULT_CARRIERS, parseCarriers),
+    };
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      logger.fatal(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const sim = await startCarrierSim({ ...config, logger });
+  logger.info({ control: sim.controlUrl, smpp: sim.ports }, 'carrier simulator ready');
+  const stop = async () => {
+    await sim.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  console.error('carrier-sim failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
