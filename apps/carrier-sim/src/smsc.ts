@@ -145,7 +145,7 @@ export class Smsc {
   private onSubmit(session: Session, pdu: PDU): void {
     const b = this.behaviour;
     this.counters.submits += 1;
-    const body = (pdu.short_message as { message?: unknown })?.message ?? (pdu.message_payload as { message?: unknown })?.message ?? '';
+    const body = (pdu.message_payload as { message?: unknown } | undefined)?.message ?? (pdu.short_message as { message?: unknown } | undefined)?.message ?? '';
     const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('hex') : '';
     const record: Submission = {
       carrierMessageId: null,

@@ -8,7 +8,9 @@ import { AccountRepository, EmbeddedPostgresHandle, openDatabase, startEmbeddedP
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { ManagedProcess } from './managed-process';
 
-const distRoot = path.resolve(__dirname, '../../..');
+// The apps always run compiled, from dist/, also when this file runs from source (tests).
+const here = path.resolve(__dirname, '../../..');
+const distRoot = path.basename(here) === 'dist' ? here : path.join(here, 'dist');
 const appScript = (app: string) => path.join(distRoot, 'apps', app, 'src', 'main.js');
 
 export interface SimCarrier {

@@ -44,12 +44,13 @@ export class ErrorFilter implements ExceptionFilter {
       const headers: Record<string, string> = exception instanceof UnauthorizedError ? { 'www-authenticate': 'Bearer' } : {};
       return { status: statusOf(exception), body: { error: { code: exception.code, message: exception.message, ...(exception.field ? { field: exception.field } : {}) } }, headers };
     }
-    // body-parser errors (malformed JSON, too large, bad charset) carry a status and a type.
-    const parserError = exception as { status?: number; type?: string; message?: string };
-    if (parserError?.type === 'entity.parse.failed') {
+    // body-parser errors (malformed JSON, too large, bad charset) carry a type; Nest wraps them
+    // in an HttpException whose cause is the original error.
+    const parserError = ((exception instanceof HttpException ? exception.cause : exception) ?? {}) as { status?: number; type?: string; message?: string };
+    if (parserError.type === 'entity.parse.failed') {
       return { status: 400, body: { error: { code: 'invalid_json', message: 'The request body is not valid JSON' } }, headers: {} };
     }
-    if (typeof parserError?.type === 'string' && typeof parserError.status === 'number' && parserError.status < 500) {
+    if (typeof parserError.type === 'string' && typeof parserError.status === 'number' && parserError.status < 500) {
       return { status: parserError.status, body: { error: { code: STATUS_CODES[parserError.status] ?? 'bad_request', message: parserError.message ?? 'Bad request' } }, headers: {} };
     }
     if (exception instanceof HttpException) {

@@ -252,7 +252,8 @@ export class SmppConnector implements CarrierConnector {
   }
 
   private async onDeliver(session: Session, pdu: PDU): Promise<void> {
-    const payload = (pdu.short_message as { message?: unknown } | undefined)?.message ?? (pdu.message_payload as { message?: unknown } | undefined)?.message;
+    // message_payload, when present, carries the text and short_message is empty (SMPP 3.4 §5.3.2.32).
+    const payload = (pdu.message_payload as { message?: unknown } | undefined)?.message ?? (pdu.short_message as { message?: unknown } | undefined)?.message;
     const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('latin1') : '';
     const answer = (status: number) => session.send(pdu.response({ command_status: status }));
     try {

@@ -1,0 +1,238 @@
+// The first durable SMS, end to end through the real stack: REST API → PostgreSQL →
+// Temporal workflow → worker → SMPP over TCP → carrier-sim → delivery receipt → status.
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import { messageWorkflowId } from '@app/contracts';
+import { eventually, startTestStack, TestStack } from '../support/stack';
+import { testDatabaseUrl } from '../support/env';
+
+const RECEIPT_TIMEOUT_SECONDS = 6;
+
+interface MessageView {
+  id: string;
+  status: string;
+  carrierId: string | null;
+  attempts: number;
+  failureReason: string | null;
+  segments: number;
+  encoding: string;
+  events: { type: string; carrierId: string | null }[];
+  attemptHistory: { carrierId: string; status: string }[];
+}
+
+let stack: TestStack;
+let temporal: Client;
+let pg: PgClient;
+
+beforeAll(async () => {
+  stack = await startTestStack({ worker: { RECEIPT_TIMEOUT_SECONDS: String(RECEIPT_TIMEOUT_SECONDS) } });
+  temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
+  pg = new PgClient({ connectionString: testDatabaseUrl() });
+  await pg.connect();
+}, 120_000);
+
+afterAll(async () => {
+  await pg?.end();
+  await temporal?.connection.close();
+  await stack?.stop();
+});
+
+afterEach(async () => {
+  for (const id of ['alpha', 'beta']) await stack.sim('POST', `/carriers/${id}/reset`);
+});
+
+const send = (body: Record<string, unknown>, headers?: Record<string, string>) => stack.api<{ id: string; status: string; segments: number; encoding: string }>('POST', '/v1/messages', body, headers);
+const get = (id: string) => stack.api<MessageView>('GET', `/v1/messages/${id}`).then((r) => r.body);
+const finalStatus = (id: string, timeoutMs = 30_000) =>
+  eventually(async () => {
+    const m = await get(id);
+    return ['delivered', 'failed'].includes(m.status) ? m : undefined;
+  }, timeoutMs, `message ${id} to reach a final status`);
+const countMessages = async () => Number((await pg.query('SELECT count(*) FROM messages')).rows[0].count);
+
+describe('sending an SMS through the real stack', () => {
+  it('delivers a message and records its history, visible in Temporal by message id', async () => {
+    const accepted = await send({ to: '+14155552671', from: 'Acme', body: 'Hello from the SMS aggregator' });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ status: 'accepted', segments: 1, encoding: 'GSM-7' });
+
+    const message = await finalStatus(accepted.body.id);
+    expect(message).toMatchObject({ status: 'delivered', carrierId: 'alpha', attempts: 1, failureReason: null });
+    expect(message.events.map((e) => e.type)).toEqual(['accepted', 'queued', 'submit_attempt', 'submitted', 'receipt', 'delivered']);
+
+    const submissions = await stack.sim<{ destination: string; text: string; registeredDelivery: number }[]>('GET', '/carriers/alpha/submissions');
+    expect(submissions).toContainEqual(expect.objectContaining({ destination: '14155552671', text: 'Hello from the SMS aggregator', registeredDelivery: 1 }));
+
+    const found = [];
+    for await (const wf of temporal.workflow.list({ query: `MessageId = '${accepted.body.id}'` })) found.push(wf);
+    expect(found.map((w) => [w.workflowId, w.type, w.status.name])).toEqual([[messageWorkflowId(accepted.body.id), 'sendMessage', 'COMPLETED']]);
+    const history = await temporal.workflow.getHandle(messageWorkflowId(accepted.body.id)).fetchHistory();
+    const kinds = history.events!.map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes')));
+    expect(kinds).toContain('workflowExecutionSignaledEventAttributes');
+    expect(kinds).toContain('activityTaskCompletedEventAttributes');
+    expect(JSON.stringify(history)).not.toContain(Buffer.from('Hello from the SMS aggregator').toString('base64'));
+  });
+
+  it('sends UCS-2 text intact and reports its segments', async () => {
+    const body = 'Привет! Ваш заказ отправлен 📦 Спасибо, что выбрали нас. Хорошего дня и до встречи!';
+    const accepted = await send({ to: '+447400123456', from: 'Acme', body });
+    expect(accepted.body).toMatchObject({ encoding: 'UCS-2', segments: 2 });
+    expect((await finalStatus(accepted.body.id)).status).toBe('delivered');
+    const submissions = await stack.sim<{ text: string; dataCoding: number }[]>('GET', '/carriers/alpha/submissions');
+    expect(submissions).toContainEqual(expect.objectContaining({ text: body, dataCoding: 8 }));
+  });
+
+  it('fails over to the second carrier when the first rejects every submit', async () => {
+    await stack.sim('PATCH', '/carriers/alpha/behaviour', { submitErrorRate: 1, submitErrorStatus: 0x0b });
+    const accepted = await send({ to: '+14155552671', from: 'Acme', body: 'failover please' });
+    const message = await finalStatus(accepted.body.id);
+    expect(message).toMatchObject({ status: 'delivered', carrierId: 'beta', attempts: 2 });
+    expect(message.attemptHistory.map((a) => [a.carrierId, a.status])).toEqual([
+      ['alpha', 'submit_failed'],
+      ['beta', 'delivered'],
+    ]);
+    expect(message.events.map((e) => e.type)).toContain('submit_failed');
+  });
+
+  it('fails over when the first carrier reports UNDELIV', async () => {
+    await stack.sim('PATCH', '/carriers/alpha/behaviour', { undelivRate: 1 });
+    const message = await finalStatus((await send({ to: '+14155552671', from: 'Acme', body: 'undeliverable at alpha' })).body.id);
+    expect(message).toMatchObject({ status: 'delivered', carrierId: 'beta', attempts: 2 });
+  });
+
+  it('ends failed with a timeout reason when no carrier sends a receipt', async () => {
+    for (const id of ['alpha', 'beta']) await stack.sim('PATCH', `/carriers/${id}/behaviour`, { receiptsEnabled: false });
+    const started = Date.now();
+    const message = await finalStatus((await send({ to: '+14155552671', from: 'Acme', body: 'nobody answers' })).body.id, 60_000);
+    expect(message.status).toBe('failed');
+    expect(message.failureReason).toBe(`no delivery receipt from carrier beta within ${RECEIPT_TIMEOUT_SECONDS} s`);
+    expect(message.attemptHistory.map((a) => a.status)).toEqual(['receipt_timeout', 'receipt_timeout']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * RECEIPT_TIMEOUT_SECONDS * 1000);
+  });
+
+  it('loses no message when the worker crashes while they wait for receipts', async () => {
+    await stack.sim('PATCH', '/carriers/alpha/behaviour', { receiptDelayMs: 1500 });
+    const ids = await Promise.all(Array.from({ length: 5 }, (_, i) => send({ to: '+14155552671', from: 'Acme', body: `restart ${i}` }).then((r) => r.body.id)));
+    await eventually(async () => ((await Promise.all(ids.map(get))).every((m) => m.status === 'submitted') ? true : undefined), 20_000, 'all submitted');
+
+    await stack.processes.worker.kill(); // SIGKILL, as a crash
+    // Receipts come due while no worker is bound: the carrier keeps them.
+    await eventually(async () => ((await stack.sim<{ counters: { receiptsQueued: number } }>('GET', '/carriers/alpha')).counters.receiptsQueued === 5 ? true : undefined), 10_000, 'receipts queued at the carrier');
+    await stack.startWorker();
+
+    const finals = await Promise.all(ids.map((id) => finalStatus(id)));
+    expect(finals.map((m) => [m.status, m.carrierId, m.attempts])).toEqual(ids.map(() => ['delivered', 'alpha', 1]));
+  });
+
+  it('treats a repeated Idempotency-Key as the same message and refuses it for a different request', async () => {
+    const key = `order-${Date.now()}`;
+    const body = { to: '+14155552671', from: 'Acme', body: 'idempotent hello' };
+    const first = await send(body, { 'idempotency-key': key });
+    const second = await send(body, { 'idempotency-key': key });
+    expect(second.status).toBe(202);
+    expect(second.body.id).toBe(first.body.id);
+    const conflict = await send({ ...body, body: 'something else' }, { 'idempotency-key': key });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toEqual({ error: expect.objectContaining({ code: 'idempotency_key_reused', field: 'Idempotency-Key' }) });
+    await finalStatus(first.body.id);
+    const texts = (await stack.sim<{ text: string }[]>('GET', '/carriers/alpha/submissions')).filter((s) => s.text === 'idempotent hello');
+    expect(texts).toHaveLength(1);
+  });
+
+  it('posts a status callback for each status change', async () => {
+    const received: { status: string; sequence: number }[] = [];
+    const server = http.createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        received.push(JSON.parse(data));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`;
+      const accepted = await send({ to: '+14155552671', from: 'Acme', body: 'call me back', statusCallbackUrl: url });
+      await finalStatus(accepted.body.id);
+      await eventually(async () => (received.length >= 3 ? true : undefined), 20_000, 'three callbacks');
+      expect(received.map((r) => r.status).sort()).toEqual(['delivered', 'queued', 'submitted']);
+      expect(received.every((r) => (r as unknown as { id: string }).id === accepted.body.id)).toBe(true);
+      const events = (await get(accepted.body.id)).events.map((e) => e.type);
+      await eventually(async () => ((await get(accepted.body.id)).events.filter((e) => e.type === 'callback_delivered').length === 3 ? true : undefined), 10_000, 'callback events');
+      expect(events).toContain('delivered');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('reports health of the API, PostgreSQL, Temporal and the carrier binds without a key', async () => {
+    const res = await fetch(`${stack.apiUrl}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      status: 'ok',
+      postgres: { status: 'up' },
+      temporal: { status: 'up' },
+      carriers: [expect.objectContaining({ id: 'alpha', bindState: 'bound' }), expect.objectContaining({ id: 'beta', bindState: 'bound' })],
+    });
+  });
+
+  describe('bad input gets a 4xx naming the problem, and stores nothing', () => {
+    const valid = { to: '+14155552671', from: 'Acme', body: 'hi' };
+    it.each([
+      ['a national number', { ...valid, to: '4155552671' }, 400, 'invalid_phone_number', 'to'],
+      ['an invalid number', { ...valid, to: '+1000' }, 400, 'invalid_phone_number', 'to'],
+      ['an empty body', { ...valid, body: '' }, 400, 'invalid_field', 'body'],
+      ['an over-long body', { ...valid, body: 'x'.repeat(1601) }, 400, 'invalid_field', 'body'],
+      ['a missing field', { to: valid.to, body: 'hi' }, 400, 'invalid_field', 'from'],
+      ['an unknown field', { ...valid, priority: 'otp' }, 400, 'unknown_field', 'priority'],
+      ['a bad sender', { ...valid, from: 'Acme Corporation Ltd' }, 400, 'invalid_sender', 'from'],
+      ['a non-http callback', { ...valid, statusCallbackUrl: 'ftp://x.example/cb' }, 400, 'invalid_field', 'statusCallbackUrl'],
+      ['a number as body', { ...valid, body: 42 }, 400, 'invalid_field', 'body'],
+    ])('%s', async (_, body, status, code, field) => {
+      const before = await countMessages();
+      const res = await send(body as Record<string, unknown>);
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ error: { code, message: expect.any(String), field } });
+      expect(await countMessages()).toBe(before);
+    });
+
+    it('malformed JSON', async () => {
+      const res = await stack.api('POST', '/v1/messages', '{"to": "+14155552671",');
+      expect(res).toEqual({ status: 400, body: { error: { code: 'invalid_json', message: expect.any(String) } } });
+    });
+
+    it('a JSON array instead of an object', async () => {
+      const res = await stack.api<{ error: { code: string } }>('POST', '/v1/messages', '[1,2]');
+      expect(res.status).toBe(400);
+    });
+
+    it('the wrong content type', async () => {
+      const res = await stack.api('POST', '/v1/messages', 'to=+14155552671', { 'content-type': 'application/x-www-form-urlencoded' });
+      expect(res).toEqual({ status: 415, body: { error: { code: 'unsupported_media_type', message: expect.any(String) } } });
+    });
+
+    it.each([
+      ['no key', {} as Record<string, string>, 'missing_api_key'],
+      ['a wrong key', { authorization: 'Bearer sk_not-a-real-key' }, 'invalid_api_key'],
+      ['a malformed header', { authorization: 'Basic abc' }, 'invalid_authorization'],
+    ])('%s → 401', async (_, headers, code) => {
+      const res = await fetch(`${stack.apiUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(valid) });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ error: { code, message: expect.any(String) } });
+    });
+
+    it('an unknown message id → 404', async () => {
+      expect((await stack.api('GET', '/v1/messages/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect((await stack.api('GET', '/v1/messages/not-a-uuid')).status).toBe(404);
+    });
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const res = await fetch(`${stack.apiUrl}/docs/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/v1/messages', '/v1/messages/{id}']);
+  });
+});

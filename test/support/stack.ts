@@ -1,0 +1,84 @@
+// Boots the real stack for end-to-end tests: the PostgreSQL and Temporal from global setup,
+// and carrier-sim, worker and API as real processes from dist/ on free ports, with a task
+// queue of its own so stacks never share work.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { freePort } from '@app/config';
+import { startStack, Stack } from '../../apps/launcher/src/stack';
+import { testDatabaseUrl, testTemporalAddress } from './env';
+
+export interface TestStack extends Stack {
+  taskQueue: string;
+  logDir: string;
+  api<T = unknown>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  sim<T = unknown>(method: string, route: string, body?: unknown): Promise<T>;
+}
+
+export async function startTestStack(env: { worker?: Record<string, string>; api?: Record<string, string> } = {}): Promise<TestStack> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sms-e2e-'));
+  const taskQueue = `e2e-${randomUUID()}`;
+  const logDir = path.join(dataDir, 'logs');
+  const simCarriers = [
+    { id: 'alpha', smppPort: await freePort(), systemId: 'alpha', password: 'alpha-pw' },
+    { id: 'beta', smppPort: await freePort(), systemId: 'beta', password: 'beta-pw' },
+  ];
+  const stack = await startStack({
+    dataDir,
+    databaseUrl: testDatabaseUrl(),
+    temporalAddress: testTemporalAddress(),
+    postgresPort: 0,
+    temporalPort: 0,
+    apiPort: await freePort(),
+    carrierSimControlPort: await freePort(),
+    startCarrierSim: true,
+    simCarriers,
+    workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', ...env.worker },
+    apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, ...env.api },
+    logDir,
+    log: () => undefined,
+  });
+  const stopStack = stack.stop;
+  const json = async (res: Response) => {
+    const text = await res.text();
+    return text ? JSON.parse(text) : undefined;
+  };
+  return Object.assign(stack, {
+    taskQueue,
+    logDir,
+    async api<T>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+      const res = await fetch(`${stack.apiUrl}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${stack.demoApiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await json(res)) as T };
+    },
+    async sim<T>(method: string, route: string, body?: unknown) {
+      const res = await fetch(`${stack.carrierSimUrl}${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      if (!res.ok) throw new Error(`carrier-sim ${method} ${route}: HTTP ${res.status} ${await res.text()}`);
+      return (await json(res)) as T;
+    },
+    async stop() {
+      await stopStack();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
