@@ -1,0 +1,31 @@
+import { ConfigError } from './env';
+import { readApiConfig, readWorkerConfig } from './config';
+
+const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/sms', TEMPORAL_ADDRESS: 'localhost:7233' };
+
+it('reads defaults', () => {
+  expect(readApiConfig(base)).toMatchObject({ port: 3000, host: '127.0.0.1', temporal: { namespace: 'default', taskQueue: 'sms-messages' } });
+  expect(readWorkerConfig(base).carriers.map((c) => c.id)).toEqual(['alpha', 'beta']);
+});
+
+it.each([
+  [{ ...base, API_PORT: 'abc' }, 'API_PORT'],
+  [{ ...base, API_PORT: '70000' }, 'API_PORT'],
+  [{ ...base, DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+  [{ TEMPORAL_ADDRESS: 'localhost:7233' }, 'DATABASE_URL'],
+  [{ ...base, TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS'],
+  [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+])('a bad setting stops start-up naming the variable (%#)', (env, variable) => {
+  expect(() => readApiConfig(env)).toThrow(ConfigError);
+  expect(() => readApiConfig(env)).toThrow(variable);
+});
+
+it.each([
+  ['not json', 'must be valid JSON'],
+  ['[]', 'non-empty JSON array'],
+  ['[{"id":"a","host":"h","port":99999,"systemId":"s","password":"p"}]', '[0].port'],
+  ['[{"id":"a","host":"h","port":1,"systemId":"s","password":"p"},{"id":"a","host":"h","port":2,"systemId":"s","password":"p"}]', 'listed twice'],
+])('validates CARRIERS (%s)', (value, message) => {
+  expect(() => readWorkerConfig({ ...base, CARRIERS: value })).toThrow(/CARRIERS/);
+  expect(() => readWorkerConfig({ ...base, CARRIERS: value })).toThrow(message);
+});
