@@ -24,6 +24,8 @@ import {
   statusCallbackWorkflowId,
 } from '@app/contracts';
 import type { MessageActivities } from '../activities/messages/message.activities';
+// The file, not the @app/domain index: that would pull libphonenumber-js into the bundle.
+import { isFinalStat } from '../libs/domain/src/receipt-text';
 import { deliverStatusCallback } from './deliver-status-callback.workflow';
 
 const { planRoute, recordAttemptOutcome, finalizeMessage } = proxyActivities<MessageActivities>({
@@ -43,7 +45,6 @@ const { submitToCarrier } = proxyActivities<MessageActivities>({
   },
 });
 
-const FINAL_RECEIPT_STATES = new Set(['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'REJECTD', 'UNKNOWN']);
 const receiptKey = (carrierId: string, carrierMessageId: string) => `${carrierId}\u0000${carrierMessageId}`;
 
 export async function sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
@@ -51,7 +52,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   setHandler(carrierReceiptSignal, (receipt) => {
     // Intermediate states (ENROUTE, ACCEPTD) say nothing final; duplicates keep the first.
     const key = receiptKey(receipt.carrierId, receipt.carrierMessageId);
-    if (FINAL_RECEIPT_STATES.has(receipt.state) && !receipts.has(key)) receipts.set(key, receipt);
+    if (isFinalStat(receipt.state) && !receipts.has(key)) receipts.set(key, receipt);
   });
 
   const plan = await planRoute({ messageId: input.messageId });
@@ -94,7 +95,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
       carrierMessageId = submitted.carrierMessageId;
       for (const receipt of submitted.earlyReceipts) {
         const key = receiptKey(receipt.carrierId, receipt.carrierMessageId);
-        if (!receipts.has(key) && FINAL_RECEIPT_STATES.has(receipt.state)) receipts.set(key, receipt);
+        if (!receipts.has(key) && isFinalStat(receipt.state)) receipts.set(key, receipt);
       }
     } catch (err) {
       const cause = failureMessage(err);

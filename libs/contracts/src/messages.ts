@@ -2,7 +2,6 @@
 // Deliberately free of runtime dependencies: the workflow bundle imports this file.
 
 export type MessageStatus = 'accepted' | 'queued' | 'submitted' | 'delivered' | 'failed';
-export const FINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed'];
 
 export type MessageEncoding = 'GSM-7' | 'UCS-2';
 

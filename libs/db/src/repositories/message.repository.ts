@@ -1,6 +1,6 @@
 // Queries on messages, their attempts and their event timeline. Each state change of a
 // message writes its row and its event in one transaction.
-import type { FinalizeInput, MessageEventType, MessageStatus, RecordEventInput } from '@app/contracts';
+import type { FinalizeInput, MessageEventType, RecordEventInput } from '@app/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { AttemptStatus, MessageAttemptEntity } from '../entities/message-attempt.entity';
 import { MessageEventEntity } from '../entities/message-event.entity';
@@ -145,4 +145,3 @@ export class MessageRepository {
   }
 }
 
-export type { MessageStatus };
