@@ -1,7 +1,7 @@
 // carrier-sim process: simulated carriers for development, tests, demos and benchmarks.
 // Never a production dependency.
 import pino from 'pino';
-import { ConfigError, readJson, readPort, readString } from '@app/config';
+import { configOrExit, readJson, readPort, readString } from '@app/config';
 import { BehaviourError, parseBehaviour } from './behaviour';
 import { startCarrierSim } from './carrier-sim';
 import type { SimCarrierConfig } from './smsc';
@@ -28,20 +28,15 @@ function parseCarriers(value: unknown): SimCarrierConfig[] {
 
 async function main(): Promise<void> {
   const logger = pino({ name: 'carrier-sim', level: process.env.LOG_LEVEL || 'info' });
-  let config;
-  try {
-    config = {
-      host: readString(process.env, 'CARRIER_SIM_HOST', '127.0.0.1'),
-      controlPort: readPort(process.env, 'CARRIER_SIM_CONTROL_PORT', 8090),
-      carriers: readJson(process.env, 'CARRIER_SIM_CARRIERS', DEFAULT_CARRIERS, parseCarriers),
-    };
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      logger.fatal(err.message);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = configOrExit(
+    (env) => ({
+      host: readString(env, 'CARRIER_SIM_HOST', '127.0.0.1'),
+      controlPort: readPort(env, 'CARRIER_SIM_CONTROL_PORT', 8090),
+      carriers: readJson(env, 'CARRIER_SIM_CARRIERS', DEFAULT_CARRIERS, parseCarriers),
+    }),
+    process.env,
+    (message) => logger.fatal(message),
+  );
   const sim = await startCarrierSim({ ...config, logger });
   logger.info({ control: sim.controlUrl, smpp: sim.ports }, 'carrier simulator ready');
   const stop = async () => {

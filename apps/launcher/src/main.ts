@@ -1,20 +1,11 @@
 // `npm start`: the whole system on embedded defaults, with the URLs and the demo API key
 // printed; Ctrl-C stops every part in order.
 import 'reflect-metadata';
-import { ConfigError, readLauncherConfig } from '@app/config';
+import { configOrExit, readLauncherConfig } from '@app/config';
 import { DEFAULT_SIM_CARRIERS, startStack, Stack } from './stack';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = readLauncherConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = configOrExit(readLauncherConfig);
   console.log('Starting the SMS aggregator...');
   const running: { stack?: Stack } = {};
   let stopping = false;

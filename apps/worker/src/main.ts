@@ -2,21 +2,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import pino from 'pino';
-import { ConfigError, readWorkerConfig } from '@app/config';
+import { configOrExit, readWorkerConfig } from '@app/config';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const logger = pino({ name: 'worker', level: process.env.LOG_LEVEL || 'info' });
-  let config;
-  try {
-    config = readWorkerConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      logger.fatal(err.message);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = configOrExit(readWorkerConfig, process.env, (message) => logger.fatal(message));
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), { logger: ['error', 'warn'] });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   logger.info({ carriers: config.carriers.map((c) => c.id), taskQueue: config.temporal.taskQueue }, 'worker ready');

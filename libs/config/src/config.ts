@@ -62,7 +62,7 @@ export function parseCarriers(value: unknown): CarrierConfig[] {
   if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty JSON array of carriers');
   const seen = new Set<string>();
   return value.map((raw, i) => {
-    const at = (field: string) => `[${i}].${field}`;
+    const at = (field: string) => (field ? `[${i}].${field}` : `[${i}]`);
     if (typeof raw !== 'object' || raw === null) throw new Error(`${at('')} must be an object`);
     const c = raw as Record<string, unknown>;
     const str = (field: string, required = true): string | undefined => {

@@ -85,3 +85,17 @@ export function readJson<T>(env: Env, name: string, fallback: T, validate: (valu
     throw new ConfigError(name, (err as Error).message);
   }
 }
+
+/**
+ * Reads a process's configuration at start-up; on a bad setting prints the message naming the
+ * variable and exits with EX_CONFIG (78), so no process starts half-configured.
+ */
+export function configOrExit<T>(read: (env: Env) => T, env: Env = process.env, report: (message: string) => void = (m) => console.error(m)): T {
+  try {
+    return read(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    report(err.message);
+    process.exit(78);
+  }
+}

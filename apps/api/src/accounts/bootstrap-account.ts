@@ -1,7 +1,7 @@
 // `npm run bootstrap -- <account name>`: creates an account and prints its API key once.
 // Needs DATABASE_URL (the launcher passes it; see README).
 import 'reflect-metadata';
-import { readUrl, ConfigError } from '@app/config';
+import { configOrExit, readUrl } from '@app/config';
 import { AccountRepository, openDatabase } from '@app/db';
 
 async function main(): Promise<void> {
@@ -10,13 +10,7 @@ async function main(): Promise<void> {
     console.error('usage: npm run bootstrap -- "<account name>"');
     process.exit(64);
   }
-  let databaseUrl: string;
-  try {
-    databaseUrl = readUrl(process.env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
-  } catch (err) {
-    console.error((err as ConfigError).message);
-    process.exit(78);
-  }
+  const databaseUrl = configOrExit((env) => readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']));
   const db = await openDatabase(databaseUrl, { poolSize: 1, applicationName: 'sms-bootstrap' });
   try {
     const created = await new AccountRepository(db).createWithKey(name);
