@@ -126,6 +126,19 @@ describe('sending an SMS through the real stack', () => {
     expect(finals.map((m) => [m.status, m.carrierId, m.attempts])).toEqual(ids.map(() => ['delivered', 'alpha', 1]));
   });
 
+  it('applies receipts that race ahead of their submit response', async () => {
+    await stack.sim('PATCH', '/carriers/alpha/behaviour', { receiptDelayMs: 0 });
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => send({ to: '+14155552671', from: 'Acme', body: `race ${i}` }).then((r) => r.body.id)));
+    const finals = await Promise.all(ids.map((id) => finalStatus(id)));
+    expect(finals.map((m) => [m.status, m.carrierId, m.attempts])).toEqual(ids.map(() => ['delivered', 'alpha', 1]));
+    const early = await pg.query(
+      `SELECT count(*) FROM carrier_receipts r JOIN message_attempts a ON a.carrier_id = r.carrier_id AND a.carrier_message_id = r.carrier_message_id
+       WHERE a.message_id = ANY($1) AND r.applied_at IS NOT NULL`,
+      [ids],
+    );
+    expect(Number(early.rows[0].count)).toBe(20);
+  });
+
   it('treats a repeated Idempotency-Key as the same message and refuses it for a different request', async () => {
     const key = `order-${Date.now()}`;
     const body = { to: '+14155552671', from: 'Acme', body: 'idempotent hello' };
