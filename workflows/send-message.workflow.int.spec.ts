@@ -146,7 +146,7 @@ describe('sendMessage', () => {
       {
         submitToCarrier: async ({ carrierId, attempt }) => ({
           carrierMessageId: `${carrierId}-${attempt}`,
-          earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, carrierId === 'alpha' ? 'UNDELIV' : 'DELIVRD', carrierId === 'alpha' ? '001' : '000')],
+          earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, carrierId === 'alpha' ? 'UNDELIV' : 'DELIVRD', carrierId === 'alpha' ? '032' : '000')],
         }),
       },
     );
@@ -164,6 +164,7 @@ describe('sendMessage', () => {
     expect(result.status).toBe('failed');
     expect(result.attempts).toBe(2);
     expect(result.reason).toBe('no delivery receipt from carrier beta within 3600 s');
+    expect(result.error?.code).toBe('receipt_timeout');
     expect(calls.outcomes).toEqual([
       { carrierId: 'alpha', outcome: 'receipt_timeout' },
       { carrierId: 'beta', outcome: 'receipt_timeout' },
@@ -189,9 +190,56 @@ describe('sendMessage', () => {
     expect(calls.callbacks.find((c) => c.payload.status === 'delivered')?.payload).toMatchObject({ carrierId: 'alpha', attempts: 1, sequence: 3 });
   });
 
+  it('stops failover on a permanent submit error (invalid number)', async () => {
+    const { result, calls } = await run(
+      { carriers: ['alpha', 'beta', 'gamma'] },
+      {
+        submitToCarrier: async () => {
+          throw ApplicationFailure.create({
+            message: 'The destination number is not valid',
+            type: FailureTypes.carrierPermanent,
+            nonRetryable: true,
+            details: [{ code: 'invalid_destination', rawCode: 'ESME_RINVDSTADR (0x0000000b)' }],
+          });
+        },
+      },
+    );
+    expect(result).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'invalid_destination', rawCode: 'ESME_RINVDSTADR (0x0000000b)' } });
+    expect(calls.outcomes).toEqual([{ carrierId: 'alpha', outcome: 'submit_failed' }]);
+  });
+
+  it('stops failover on a permanent receipt error (unknown subscriber)', async () => {
+    const { result, calls } = await run(
+      { carriers: ['alpha', 'beta'] },
+      { submitToCarrier: async ({ carrierId, attempt }) => ({ carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, 'UNDELIV', '001')] }) },
+    );
+    expect(result).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'unknown_subscriber', rawCode: 'UNDELIV err:001' } });
+    expect(calls.finalized).toEqual([{ status: 'failed', reason: expect.stringContaining('UNDELIV (err 001)') }]);
+  });
+
+  it('retries a transient submit error on the same carrier before moving on', async () => {
+    let alphaTries = 0;
+    const { result } = await run(
+      {},
+      {
+        submitToCarrier: async ({ carrierId, attempt }) => {
+          if (carrierId === 'alpha' && ++alphaTries < 3) throw ApplicationFailure.create({ message: 'throttled', type: FailureTypes.carrierUnavailable });
+          return { carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, 'DELIVRD')] };
+        },
+      },
+    );
+    expect(alphaTries).toBe(3);
+    expect(result).toEqual({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
+  });
+
   it('fails without trying more carriers when none are configured', async () => {
     const { result, calls } = await run({ carriers: [] }, {});
-    expect(result).toEqual({ status: 'failed', attempts: 0, reason: 'no carrier available for this destination' });
+    expect(result).toEqual({
+      status: 'failed',
+      attempts: 0,
+      reason: 'no carrier available for this destination',
+      error: { code: 'no_route', rawCode: 'no carrier in the route plan' },
+    });
     expect(calls.submits).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import {
 import {
   CarrierReceipt,
   FailureTypes,
+  MessageError,
   MessageStatus,
   SendMessageInput,
   SendMessageResult,
@@ -24,7 +25,8 @@ import {
   statusCallbackWorkflowId,
 } from '@app/contracts';
 import type { MessageActivities } from '../activities/messages/message.activities';
-// The file, not the @app/domain index: that would pull libphonenumber-js into the bundle.
+// The files, not the @app/domain index: that would pull libphonenumber-js into the bundle.
+import { classifyReceipt, ERRORS } from '../libs/domain/src/error-taxonomy';
 import { isFinalStat } from '../libs/domain/src/receipt-text';
 import { deliverStatusCallback } from './deliver-status-callback.workflow';
 
@@ -86,6 +88,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
 
   let attempt = 0;
   let lastReason = 'no carrier available for this destination';
+  let lastError: MessageError = { code: ERRORS.noRoute.code, rawCode: 'no carrier in the route plan' };
   for (const carrierId of plan.carriers) {
     attempt += 1;
     upsertSearchAttributes([{ key: searchAttributes.carrierId, value: carrierId }]);
@@ -98,9 +101,13 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
         if (!receipts.has(key) && isFinalStat(receipt.state)) receipts.set(key, receipt);
       }
     } catch (err) {
-      const cause = failureMessage(err);
+      const failure = applicationFailureOf(err);
+      const cause = failure?.message ?? (err as Error).message;
+      lastError = (failure?.details?.[0] as MessageError | undefined) ?? { code: ERRORS.carrierUnavailable.code, rawCode: cause };
       lastReason = `carrier ${carrierId} did not accept the message: ${cause}`;
-      await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'submit_failed', detail: { reason: cause } });
+      await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'submit_failed', detail: { reason: cause, ...lastError } });
+      // A permanent error (invalid number, barred…) would fail on every carrier: stop here.
+      if (failure?.type === FailureTypes.carrierPermanent) break;
       continue;
     }
     await statusChanged('submitted', { carrierId, attempts: attempt });
@@ -109,6 +116,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
     const arrived = await condition(() => receipts.has(key), plan.receiptTimeoutMs);
     if (!arrived) {
       lastReason = `no delivery receipt from carrier ${carrierId} within ${Math.round(plan.receiptTimeoutMs / 1000)} s`;
+      lastError = { code: ERRORS.receiptTimeout.code, rawCode: `no receipt within ${plan.receiptTimeoutMs} ms` };
       await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'receipt_timeout', detail: { carrierMessageId } });
       continue;
     }
@@ -119,26 +127,28 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
       await statusChanged('delivered', { carrierId, attempts: attempt });
       return { status: 'delivered', carrierId, attempts: attempt };
     }
-    lastReason = `carrier ${carrierId} reported ${receipt.state} (err ${receipt.errorCode})`;
+    const classified = classifyReceipt(receipt.state, receipt.errorCode);
+    lastError = { code: classified.code, rawCode: classified.rawCode };
+    lastReason = `carrier ${carrierId} reported ${receipt.state} (err ${receipt.errorCode}): ${classified.description}`;
     await recordAttemptOutcome({
       messageId: input.messageId,
       attempt,
       carrierId,
       outcome: 'receipt_failed',
-      detail: { carrierMessageId, receiptState: receipt.state, errorCode: receipt.errorCode },
+      detail: { carrierMessageId, receiptState: receipt.state, errorCode: receipt.errorCode, ...lastError },
     });
+    if (classified.class === 'permanent') break;
   }
 
   log.info('message failed on every carrier', { messageId: input.messageId, attempts: attempt, workflowId: workflowInfo().workflowId });
-  await finalizeMessage({ messageId: input.messageId, status: 'failed', attempts: attempt, reason: lastReason });
+  await finalizeMessage({ messageId: input.messageId, status: 'failed', attempts: attempt, reason: lastReason, error: lastError });
   await statusChanged('failed', { attempts: attempt, reason: lastReason });
-  return { status: 'failed', attempts: attempt, reason: lastReason };
+  return { status: 'failed', attempts: attempt, reason: lastReason, error: lastError };
 }
 
-function failureMessage(err: unknown): string {
-  if (err instanceof ApplicationFailure) return err.message;
+/** The ApplicationFailure an activity threw (the workflow sees it wrapped in an ActivityFailure). */
+function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ApplicationFailure) return err;
   const cause = (err as { cause?: unknown }).cause;
-  if (cause instanceof ApplicationFailure) return cause.message;
-  if (cause instanceof Error) return cause.message;
-  return err instanceof Error ? err.message : String(err);
+  return cause instanceof ApplicationFailure ? cause : undefined;
 }

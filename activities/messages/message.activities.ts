@@ -6,6 +6,7 @@ import {
   CarrierReceipt,
   FailureTypes,
   FinalizeInput,
+  MessageError,
   RecordEventInput,
   RoutePlan,
   StatusCallbackInput,
@@ -14,6 +15,7 @@ import {
 import type { CarrierConnector } from '@app/carriers';
 import { CarrierSubmitError } from '@app/carriers';
 import { MessageRepository, ReceiptRepository } from '@app/db';
+import { classified, ERRORS } from '@app/domain';
 
 /** The carriers this worker is connected to, in failover order. */
 export interface CarrierDirectory {
@@ -111,11 +113,8 @@ export type MessageActivities = ReturnType<typeof createMessageActivities>;
 
 /** The one place carrier errors become workflow-visible failures. */
 function toFailure(err: unknown, carrierId: string): ApplicationFailure {
-  if (err instanceof CarrierSubmitError) {
-    const details = [{ carrierId, kind: err.kind, commandStatus: err.commandStatus ?? null, commandStatusName: err.commandStatusName ?? null }];
-    const message = `carrier ${carrierId} ${err.kind}: ${err.message}`;
-    if (err.kind === 'rejected') return ApplicationFailure.create({ message, type: FailureTypes.carrierRejected, nonRetryable: true, details });
-    return ApplicationFailure.create({ message, type: FailureTypes.carrierUnavailable, details });
-  }
-  return ApplicationFailure.create({ message: `carrier ${carrierId} submit failed: ${(err as Error)?.message ?? String(err)}`, type: FailureTypes.carrierUnavailable });
+  const error = err instanceof CarrierSubmitError ? err.error : classified(ERRORS.carrierUnavailable, (err as Error)?.message ?? String(err));
+  const type = { permanent: FailureTypes.carrierPermanent, try_next_carrier: FailureTypes.carrierRejected, retry_same_carrier: FailureTypes.carrierUnavailable }[error.class];
+  const details: MessageError[] = [{ code: error.code, rawCode: error.rawCode }];
+  return ApplicationFailure.create({ message: `carrier ${carrierId}: ${error.description} (${error.rawCode})`, type, nonRetryable: error.class !== 'retry_same_carrier', details });
 }

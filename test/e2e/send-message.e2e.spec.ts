@@ -16,6 +16,7 @@ interface MessageView {
   carrierId: string | null;
   attempts: number;
   failureReason: string | null;
+  error: { code: string; class: string; carrierCode: string; remediation: string } | null;
   segments: number;
   encoding: string;
   events: { type: string; carrierId: string | null }[];
@@ -85,7 +86,7 @@ describe('sending an SMS through the real stack', () => {
   });
 
   it('fails over to the second carrier when the first rejects every submit', async () => {
-    await stack.sim('PATCH', '/carriers/alpha/behaviour', { submitErrorRate: 1, submitErrorStatus: 0x0b });
+    await stack.sim('PATCH', '/carriers/alpha/behaviour', { submitErrorRate: 1, submitErrorStatus: 0x0a }); // ESME_RINVSRCADR
     const accepted = await send({ to: '+14155552671', from: 'Acme', body: 'failover please' });
     const message = await finalStatus(accepted.body.id);
     expect(message).toMatchObject({ status: 'delivered', carrierId: 'beta', attempts: 2 });
@@ -102,12 +103,27 @@ describe('sending an SMS through the real stack', () => {
     expect(message).toMatchObject({ status: 'delivered', carrierId: 'beta', attempts: 2 });
   });
 
+  it('stops at a permanent error and shows our code, the carrier code and the remediation', async () => {
+    await stack.sim('PATCH', '/carriers/alpha/behaviour', { undelivRate: 1, receiptErrorCode: '001' });
+    const unknown = await finalStatus((await send({ to: '+14155552671', from: 'Acme', body: 'to nobody' })).body.id);
+    expect(unknown).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'unknown_subscriber', class: 'permanent', carrierCode: 'UNDELIV err:001', remediation: expect.stringContaining('number') },
+    });
+
+    await stack.sim('PATCH', '/carriers/alpha/behaviour', { undelivRate: 0, submitErrorRate: 1, submitErrorStatus: 0x0b });
+    const invalid = await finalStatus((await send({ to: '+14155552671', from: 'Acme', body: 'bad destination' })).body.id);
+    expect(invalid).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'invalid_destination', carrierCode: 'ESME_RINVDSTADR (0x0000000b)' } });
+  });
+
   it('ends failed with a timeout reason when no carrier sends a receipt', async () => {
     for (const id of ['alpha', 'beta']) await stack.sim('PATCH', `/carriers/${id}/behaviour`, { receiptsEnabled: false });
     const started = Date.now();
     const message = await finalStatus((await send({ to: '+14155552671', from: 'Acme', body: 'nobody answers' })).body.id, 60_000);
     expect(message.status).toBe('failed');
     expect(message.failureReason).toBe(`no delivery receipt from carrier beta within ${RECEIPT_TIMEOUT_SECONDS} s`);
+    expect(message.error).toMatchObject({ code: 'receipt_timeout', class: 'try_next_carrier' });
     expect(message.attemptHistory.map((a) => a.status)).toEqual(['receipt_timeout', 'receipt_timeout']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2 * RECEIPT_TIMEOUT_SECONDS * 1000);
   });

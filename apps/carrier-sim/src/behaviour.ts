@@ -17,6 +17,11 @@ export interface CarrierBehaviour {
   down: boolean;
   /** Extra delay before each submit_sm_resp. */
   submitLatencyMs: number;
+  /**
+   * The receipt's `err:` for undelivered outcomes (a GSM MAP error, e.g. "001" unknown
+   * subscriber); null = a typical one per outcome (UNDELIV 032, REJECTD/EXPIRED 000).
+   */
+  receiptErrorCode: string | null;
 }
 
 export const DEFAULT_BEHAVIOUR: CarrierBehaviour = {
@@ -30,6 +35,7 @@ export const DEFAULT_BEHAVIOUR: CarrierBehaviour = {
   receiptsEnabled: true,
   down: false,
   submitLatencyMs: 0,
+  receiptErrorCode: null,
 };
 
 export class BehaviourError extends Error {
@@ -59,6 +65,9 @@ export function parseBehaviour(input: unknown): Partial<CarrierBehaviour> {
     } else if ((FLAGS as readonly string[]).includes(key)) {
       if (typeof value !== 'boolean') throw new BehaviourError(key, `${key} must be true or false`);
       out[key as (typeof FLAGS)[number]] = value;
+    } else if (key === 'receiptErrorCode') {
+      if (value !== null && (typeof value !== 'string' || !/^\d{3}$/.test(value))) throw new BehaviourError(key, 'receiptErrorCode must be three digits, e.g. "001", or null');
+      out.receiptErrorCode = value;
     } else if (key === 'submitErrorStatus') {
       if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > 0xffffffff) throw new BehaviourError(key, 'submitErrorStatus must be a non-zero SMPP command_status');
       out.submitErrorStatus = value;

@@ -196,7 +196,7 @@ export class Smsc {
 
   private queueReceipt(id: string, record: Submission, stat: ReceiptStat, submitDate: Date): void {
     if (!this.behaviour.receiptsEnabled) return;
-    const err = { DELIVRD: '000', UNDELIV: '001', REJECTD: '002', EXPIRED: '003' }[stat as 'DELIVRD'] ?? '000';
+    const err = stat === 'DELIVRD' ? '000' : (this.behaviour.receiptErrorCode ?? (stat === 'UNDELIV' ? '032' : '000'));
     this.pendingReceipts.push({
       pdu: {
         source_addr: record.destination,

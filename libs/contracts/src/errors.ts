@@ -26,9 +26,11 @@ export class UnavailableError extends DomainError {}
 
 /** ApplicationFailure types raised by activities; the workflow decides on these names. */
 export const FailureTypes = {
-  /** The carrier refused this message (non-zero command_status): try the next carrier. */
+  /** This carrier cannot take the message: try the next carrier. */
   carrierRejected: 'CarrierRejected',
-  /** No bound session to the carrier, or the submit timed out: try the next carrier. */
+  /** No carrier can deliver it (invalid number, barred…): stop failover. */
+  carrierPermanent: 'CarrierPermanentError',
+  /** Transient (no bind, timeout, throttled): retried on the same carrier, then the next. */
   carrierUnavailable: 'CarrierUnavailable',
   /** Message cannot be sent anywhere (e.g. row missing): stop. */
   messageInvalid: 'MessageInvalid',

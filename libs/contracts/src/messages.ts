@@ -16,6 +16,7 @@ export interface SendMessageResult {
   carrierId?: string;
   attempts: number;
   reason?: string;
+  error?: MessageError;
 }
 
 /** What the submit activity returns for one attempt on one carrier. */
@@ -76,12 +77,21 @@ export interface RoutePlan {
   statusCallbackUrl: string | null;
 }
 
+/** A failure in our error taxonomy (libs/domain/src/error-taxonomy.ts). */
+export interface MessageError {
+  /** Our code, e.g. "unknown_subscriber". */
+  code: string;
+  /** The carrier's own, e.g. "UNDELIV err:001" or "ESME_RINVDSTADR (0x0000000b)". */
+  rawCode: string;
+}
+
 export interface FinalizeInput {
   messageId: string;
   status: 'delivered' | 'failed';
   carrierId?: string;
   attempts: number;
   reason?: string;
+  error?: MessageError;
 }
 
 /** Body POSTed to a customer's statusCallbackUrl on each status change. */

@@ -9,9 +9,10 @@ import { MessageAttemptEntity } from './entities/message-attempt.entity';
 import { MessageEventEntity } from './entities/message-event.entity';
 import { MessageEntity } from './entities/message.entity';
 import { InitialSchema1732500000000 } from './migrations/1732500000000-initial-schema';
+import { MessageErrorCodes1732600000000 } from './migrations/1732600000000-message-error-codes';
 
 export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageEventEntity, MessageAttemptEntity, CarrierReceiptEntity];
-export const MIGRATIONS = [InitialSchema1732500000000];
+export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000];
 
 const MIGRATION_LOCK_ID = 727_001;
 

@@ -1,3 +1,4 @@
 export * from './encoding';
 export * from './phone';
 export * from './receipt-text';
+export * from './error-taxonomy';

@@ -6,7 +6,7 @@ import { Client } from '@temporalio/client';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '@app/contracts';
 import type { ApiConfig } from '@app/config';
 import { MessageEntity, MessageRepository } from '@app/db';
-import { analyzeText, normalizeE164, normalizeSender } from '@app/domain';
+import { analyzeText, errorDefinition, normalizeE164, normalizeSender } from '@app/domain';
 import { startSendMessage } from '@app/temporal';
 import { API_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { SendMessageDto } from './dto/send-message.dto';
@@ -67,6 +67,17 @@ export class MessagesService {
     return { id, status: 'accepted', segments, encoding };
   }
 
+  private errorView(message: MessageEntity): MessageView['error'] {
+    if (!message.failureCode) return null;
+    const definition = errorDefinition(message.failureCode);
+    return {
+      code: message.failureCode,
+      class: definition?.class ?? 'try_next_carrier',
+      carrierCode: message.carrierErrorCode ?? '',
+      remediation: definition?.remediation ?? '',
+    };
+  }
+
   private replay(existing: MessageEntity, requestHash: string): AcceptedMessageView {
     if (existing.requestHash !== requestHash) {
       throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request', 'Idempotency-Key');
@@ -89,6 +100,7 @@ export class MessagesService {
       carrierId: message.carrierId,
       attempts: message.attempts,
       failureReason: message.failureReason,
+      error: this.errorView(message),
       createdAt: message.createdAt.toISOString(),
       updatedAt: message.updatedAt.toISOString(),
       attemptHistory: attempts.map((a) => ({ attempt: a.attempt, carrierId: a.carrierId, carrierMessageId: a.carrierMessageId, status: a.status, error: a.error })),

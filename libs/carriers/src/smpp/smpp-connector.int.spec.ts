@@ -77,13 +77,13 @@ it('sends UCS-2 as data_coding 8 and long text in message_payload', async () => 
   expect(second).toMatchObject({ text: 'x'.repeat(400), dataCoding: 0 });
 });
 
-it('classifies carrier answers: rejected and throttled', async () => {
+it('classifies carrier answers with the shared taxonomy', async () => {
   const c = connector();
   c.start();
   sim.carriers.get('alpha')!.setBehaviour({ submitErrorRate: 1, submitErrorStatus: 0x0b });
-  await expect(c.submit(sms('a'))).rejects.toMatchObject({ kind: 'rejected', commandStatusName: 'ESME_RINVDSTADR' });
+  await expect(c.submit(sms('a'))).rejects.toMatchObject({ error: { code: 'invalid_destination', class: 'permanent', rawCode: 'ESME_RINVDSTADR (0x0000000b)' } });
   sim.carriers.get('alpha')!.setBehaviour({ submitErrorRate: 0, throttleRate: 1 });
-  await expect(c.submit(sms('b'))).rejects.toMatchObject({ kind: 'throttled', commandStatusName: 'ESME_RTHROTTLED' });
+  await expect(c.submit(sms('b'))).rejects.toMatchObject({ error: { code: 'carrier_throttled', class: 'retry_same_carrier' } });
 });
 
 it('keeps at most `window` submits outstanding', async () => {
@@ -107,7 +107,7 @@ it('goes down when the carrier drops it, fails submits as unavailable, and rebin
   await until(() => c.status().state !== 'bound');
   const err = await c.submit(sms('while down')).catch((e) => e);
   expect(err).toBeInstanceOf(CarrierSubmitError);
-  expect(err.kind).toBe('unavailable');
+  expect(err.error.code).toBe('carrier_unavailable');
   await until(() => /ESME_RBINDFAIL/.test(c.status().lastError ?? ''));
   sim.carriers.get('alpha')!.setBehaviour({ down: false });
   await until(() => c.status().state === 'bound', 5000);

@@ -8,8 +8,7 @@ import { connect, PDU, Session } from 'smpp';
 import type { Logger } from 'pino';
 import { analyzeText, messageStateToStat, parseReceiptText } from '@app/domain';
 import { BindState, CarrierConnector, ConnectorStatus, InboundMessage, InboundReceipt, OutboundSms } from '../carrier-connector';
-import { CarrierSubmitError } from '../carrier-submit-error';
-import { commandStatusName, submitError } from './smpp-errors';
+import { commandStatusName, submitError, unavailable } from './smpp-errors';
 
 export interface SmppConnectorOptions {
   carrierId: string;
@@ -89,7 +88,7 @@ export class SmppConnector implements CarrierConnector {
   }
 
   submit(sms: OutboundSms): Promise<{ carrierMessageId: string }> {
-    if (this.closing) return Promise.reject(new CarrierSubmitError('unavailable', `connector for ${this.carrierId} is closed`));
+    if (this.closing) return Promise.reject(unavailable(`connector for ${this.carrierId} is closed`));
     return new Promise((resolve, reject) => {
       const pending: PendingSubmit = {
         sms,
@@ -99,7 +98,7 @@ export class SmppConnector implements CarrierConnector {
         timer: setTimeout(() => {
           this.forget(pending);
           const where = pending.inFlight ? 'no submit_sm_resp' : `not bound (${this.state})`;
-          reject(new CarrierSubmitError('unavailable', `${where} within ${this.submitTimeoutMs} ms`));
+          reject(unavailable(`${where} within ${this.submitTimeoutMs} ms`));
         }, this.submitTimeoutMs),
       };
       this.queue.push(pending);
@@ -111,7 +110,7 @@ export class SmppConnector implements CarrierConnector {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.enquireTimer);
-    for (const pending of [...this.queue, ...this.inFlight]) this.fail(pending, new CarrierSubmitError('unavailable', 'connector closing'));
+    for (const pending of [...this.queue, ...this.inFlight]) this.fail(pending, unavailable('connector closing'));
     const session = this.session;
     this.session = undefined;
     if (session) {
@@ -194,7 +193,7 @@ export class SmppConnector implements CarrierConnector {
     if (this.session !== session) return;
     this.session = undefined;
     clearInterval(this.enquireTimer);
-    for (const pending of [...this.inFlight]) this.fail(pending, new CarrierSubmitError('unavailable', 'connection to the carrier lost before submit_sm_resp'));
+    for (const pending of [...this.inFlight]) this.fail(pending, unavailable('connection to the carrier lost before submit_sm_resp'));
     if (this.closing) return;
     this.setState('down', this.lastError ?? 'connection closed');
     const base = Math.min(this.backoff.maxMs, this.backoff.minMs * 2 ** this.reconnectAttempt);
@@ -235,7 +234,7 @@ export class SmppConnector implements CarrierConnector {
           this.drain();
         },
       );
-      if (!sent) this.fail(pending, new CarrierSubmitError('unavailable', 'socket not writable'));
+      if (!sent) this.fail(pending, unavailable('socket not writable'));
     }
   }
 

@@ -36,6 +36,14 @@ export class MessageEntity {
   @Column({ name: 'failure_reason', type: 'text', nullable: true })
   failureReason!: string | null;
 
+  /** Our error code (libs/domain error taxonomy) when the message failed. */
+  @Column({ name: 'failure_code', type: 'text', nullable: true })
+  failureCode!: string | null;
+
+  /** The carrier's own code for the failure, e.g. "UNDELIV err:001". */
+  @Column({ name: 'carrier_error_code', type: 'text', nullable: true })
+  carrierErrorCode!: string | null;
+
   @Column({ name: 'status_callback_url', type: 'text', nullable: true })
   statusCallbackUrl!: string | null;
 

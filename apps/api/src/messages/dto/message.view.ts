@@ -49,6 +49,20 @@ export class MessageAttemptView {
   error!: string | null;
 }
 
+export class MessageErrorView {
+  @ApiProperty({ example: 'unknown_subscriber', description: 'Our error code; the same for every carrier' })
+  code!: string;
+
+  @ApiProperty({ enum: ['retry_same_carrier', 'try_next_carrier', 'permanent'] })
+  class!: string;
+
+  @ApiProperty({ example: 'UNDELIV err:001', description: "The carrier's own code" })
+  carrierCode!: string;
+
+  @ApiProperty({ example: 'Remove the number from your list or ask the customer for a current one.' })
+  remediation!: string;
+}
+
 export class MessageView extends AcceptedMessageView {
   @ApiProperty()
   to!: string;
@@ -67,6 +81,9 @@ export class MessageView extends AcceptedMessageView {
 
   @ApiPropertyOptional({ nullable: true, type: String })
   failureReason!: string | null;
+
+  @ApiPropertyOptional({ nullable: true, type: () => MessageErrorView, description: 'Why the message failed, in our error taxonomy' })
+  error!: MessageErrorView | null;
 
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
