@@ -10,3 +10,4 @@ export * from './entities/message-event.entity';
 export * from './repositories/message.repository';
 export * from './repositories/receipt.repository';
 export * from './repositories/account.repository';
+export * from './repositories/routing.repository';
