@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { AccountRepository, EmbeddedPostgresHandle, openDatabase, startEmbeddedPostgres } from '@app/db';
+import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, openDatabase, startEmbeddedPostgres } from '@app/db';
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { ManagedProcess } from './managed-process';
 
@@ -204,7 +204,9 @@ async function ensureDemoKey(accounts: AccountRepository, dataDir: string): Prom
     const key = fs.readFileSync(keyFile, 'utf8').trim();
     if (await accounts.authenticate(key)) return key;
   }
-  const key = existing ? await accounts.addKey(existing.id, 'demo') : (await accounts.createWithKey('demo', 'demo')).apiKey;
+  // The local demo key may also manage carriers and routes (a production operator key is separate).
+  const scopes: ApiKeyScope[] = ['messages', 'operator'];
+  const key = existing ? await accounts.addKey(existing.id, 'demo', scopes) : (await accounts.createWithKey('demo', 'demo', scopes)).apiKey;
   fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
   return key;
 }

@@ -19,6 +19,8 @@ export class ValidationError extends DomainError {
   }
 }
 export class UnauthorizedError extends DomainError {}
+/** Authenticated, but the key lacks the scope this needs (HTTP 403). */
+export class ForbiddenError extends DomainError {}
 export class NotFoundError extends DomainError {}
 export class ConflictError extends DomainError {}
 /** A dependency (Temporal, PostgreSQL) is unavailable: HTTP 503, the client may retry. */

@@ -1,20 +1,23 @@
-// `npm run bootstrap -- <account name>`: creates an account and prints its API key once.
+// `npm run bootstrap -- <account name> [--operator]`: creates an account and prints its API key
+// once; --operator also lets the key manage carriers and routes.
 // Needs DATABASE_URL (the launcher passes it; see README).
 import 'reflect-metadata';
 import { configOrExit, readUrl } from '@app/config';
 import { AccountRepository, openDatabase } from '@app/db';
 
 async function main(): Promise<void> {
-  const name = process.argv[2]?.trim();
+  const args = process.argv.slice(2);
+  const operator = args.includes('--operator');
+  const name = args.find((a) => !a.startsWith('--'))?.trim();
   if (!name) {
-    console.error('usage: npm run bootstrap -- "<account name>"');
+    console.error('usage: npm run bootstrap -- "<account name>" [--operator]');
     process.exit(64);
   }
   const databaseUrl = configOrExit((env) => readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']));
   const db = await openDatabase(databaseUrl, { poolSize: 1, applicationName: 'sms-bootstrap' });
   try {
-    const created = await new AccountRepository(db).createWithKey(name);
-    console.log(`account ${created.accountId} created`);
+    const created = await new AccountRepository(db).createWithKey(name, 'default', operator ? ['messages', 'operator'] : ['messages']);
+    console.log(`account ${created.accountId} created${operator ? ' (operator key)' : ''}`);
     console.log(`API key (shown once, store it now): ${created.apiKey}`);
   } finally {
     await db.destroy();

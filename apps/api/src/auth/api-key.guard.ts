@@ -3,11 +3,14 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { UnauthorizedError } from '@app/contracts';
-import { AccountRepository, AuthenticatedKey } from '@app/db';
+import { ForbiddenError, UnauthorizedError } from '@app/contracts';
+import { AccountRepository, ApiKeyScope, AuthenticatedKey } from '@app/db';
 
 const PUBLIC = 'isPublic';
+const SCOPE = 'requiredScope';
 export const Public = () => SetMetadata(PUBLIC, true);
+/** The scope a route needs; routes without it need `messages`. */
+export const RequireScope = (scope: ApiKeyScope) => SetMetadata(SCOPE, scope);
 
 type AuthedRequest = Request & { auth?: AuthenticatedKey };
 
@@ -27,6 +30,8 @@ export class ApiKeyGuard implements CanActivate {
     if (!match) throw new UnauthorizedError('invalid_authorization', 'The Authorization header must be: Bearer <api key>');
     const auth = await this.accounts.authenticate(match[1]);
     if (!auth) throw new UnauthorizedError('invalid_api_key', 'The API key is not valid or has been revoked');
+    const scope = this.reflector.getAllAndOverride<ApiKeyScope>(SCOPE, [context.getHandler(), context.getClass()]) ?? 'messages';
+    if (!auth.scopes.includes(scope)) throw new ForbiddenError('insufficient_scope', `This API key lacks the "${scope}" scope`);
     req.auth = auth;
     return true;
   }

@@ -3,7 +3,7 @@
 // logged and answered 500 without internals.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { ConflictError, DomainError, NotFoundError, UnauthorizedError, UnavailableError, ValidationError } from '@app/contracts';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError, UnavailableError, ValidationError } from '@app/contracts';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -22,6 +22,7 @@ const STATUS_CODES: Record<number, string> = {
 function statusOf(err: DomainError): number {
   if (err instanceof ValidationError) return HttpStatus.BAD_REQUEST;
   if (err instanceof UnauthorizedError) return HttpStatus.UNAUTHORIZED;
+  if (err instanceof ForbiddenError) return HttpStatus.FORBIDDEN;
   if (err instanceof NotFoundError) return HttpStatus.NOT_FOUND;
   if (err instanceof ConflictError) return HttpStatus.CONFLICT;
   if (err instanceof UnavailableError) return HttpStatus.SERVICE_UNAVAILABLE;

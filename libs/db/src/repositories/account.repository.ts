@@ -14,33 +14,38 @@ export function generateApiKey(): { key: string; hash: string; displayPrefix: st
   return { key, hash: hashApiKey(key), displayPrefix: key.slice(0, 10) };
 }
 
+/** `messages`: send and read messages. `operator`: manage carriers and routes (the control plane). */
+export type ApiKeyScope = 'messages' | 'operator';
+
 export interface AuthenticatedKey {
   accountId: string;
   keyId: string;
+  scopes: ApiKeyScope[];
 }
 
 export class AccountRepository {
   constructor(private readonly db: DataSource) {}
 
   /** Creates an account and its first key; returns the key in clear text, the only time it exists. */
-  async createWithKey(name: string, keyName = 'default'): Promise<{ accountId: string; keyId: string; apiKey: string }> {
+  async createWithKey(name: string, keyName = 'default', scopes: ApiKeyScope[] = ['messages']): Promise<{ accountId: string; keyId: string; apiKey: string }> {
     const { key, hash, displayPrefix } = generateApiKey();
     return this.db.transaction(async (tx) => {
       const [account]: { id: string }[] = await tx.query(`INSERT INTO accounts (name) VALUES ($1) RETURNING id`, [name]);
-      const [apiKey]: { id: string }[] = await tx.query(`INSERT INTO api_keys (account_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4) RETURNING id`, [
+      const [apiKey]: { id: string }[] = await tx.query(`INSERT INTO api_keys (account_id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
         account.id,
         keyName,
         displayPrefix,
         hash,
+        scopes,
       ]);
       return { accountId: account.id, keyId: apiKey.id, apiKey: key };
     });
   }
 
   /** Adds a key to an existing account; returns it in clear text, the only time it exists. */
-  async addKey(accountId: string, keyName: string): Promise<string> {
+  async addKey(accountId: string, keyName: string, scopes: ApiKeyScope[] = ['messages']): Promise<string> {
     const { key, hash, displayPrefix } = generateApiKey();
-    await this.db.query(`INSERT INTO api_keys (account_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4)`, [accountId, keyName, displayPrefix, hash]);
+    await this.db.query(`INSERT INTO api_keys (account_id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5)`, [accountId, keyName, displayPrefix, hash, scopes]);
     return key;
   }
 
@@ -51,7 +56,10 @@ export class AccountRepository {
 
   async authenticate(key: string): Promise<AuthenticatedKey | null> {
     if (!key.startsWith(API_KEY_PREFIX)) return null;
-    const rows: { id: string; account_id: string }[] = await this.db.query(`SELECT id, account_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hashApiKey(key)]);
-    return rows[0] ? { keyId: rows[0].id, accountId: rows[0].account_id } : null;
+    const rows: { id: string; account_id: string; scopes: ApiKeyScope[] }[] = await this.db.query(
+      `SELECT id, account_id, scopes FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [hashApiKey(key)],
+    );
+    return rows[0] ? { keyId: rows[0].id, accountId: rows[0].account_id, scopes: rows[0].scopes } : null;
   }
 }
