@@ -5,9 +5,11 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, MessageRepository, openDatabase } from '@app/db';
+import { AccountRepository, CarrierRepository, MessageRepository, openDatabase, RoutingRepository } from '@app/db';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { CarriersController } from './carriers/carriers.controller';
+import { CarriersService } from './carriers/carriers.service';
 import { ErrorFilter } from './common/error.filter';
 import { JsonContentTypeMiddleware } from './common/json-content-type.middleware';
 import { HealthController } from './health/health.controller';
@@ -32,7 +34,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           },
         }),
       ],
-      controllers: [MessagesController, HealthController],
+      controllers: [MessagesController, CarriersController, HealthController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -40,9 +42,12 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
         { provide: AccountRepository, useFactory: (db: DataSource) => new AccountRepository(db), inject: [DATA_SOURCE] },
+        { provide: CarrierRepository, useFactory: (db: DataSource) => new CarrierRepository(db), inject: [DATA_SOURCE] },
+        { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         MessagesService,
+        CarriersService,
         HealthService,
       ],
     };

@@ -11,3 +11,4 @@ export * from './repositories/message.repository';
 export * from './repositories/receipt.repository';
 export * from './repositories/account.repository';
 export * from './repositories/routing.repository';
+export * from './repositories/carrier.repository';

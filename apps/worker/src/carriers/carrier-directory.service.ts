@@ -55,10 +55,11 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
     await this.db.transaction(async (tx) => {
       for (const [priority, c] of this.config.carriers.entries()) {
         await tx.query(
-          `INSERT INTO carriers (id, connector_type, host, port, system_id, priority, enabled, bind_state)
-           VALUES ($1, $2, $3, $4, $5, $6, true, 'connecting')
-           ON CONFLICT (id) DO UPDATE SET connector_type = $2, host = $3, port = $4, system_id = $5, priority = $6, enabled = true, updated_at = now()`,
-          [c.id, c.type, c.host, c.port, c.systemId, priority],
+          // Connection settings follow the configuration; enabled, prices and limits are the operators' (API).
+          `INSERT INTO carriers (id, connector_type, host, port, system_id, priority, bind_window, enabled, bind_state)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, true, 'connecting')
+           ON CONFLICT (id) DO UPDATE SET connector_type = $2, host = $3, port = $4, system_id = $5, priority = $6, bind_window = $7, updated_at = now()`,
+          [c.id, c.type, c.host, c.port, c.systemId, priority, c.window],
         );
       }
       await tx.query(`UPDATE carriers SET enabled = false, bind_state = 'closed', updated_at = now() WHERE NOT (id = ANY($1))`, [this.orderedIds()]);

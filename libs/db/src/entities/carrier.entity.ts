@@ -26,6 +26,17 @@ export class CarrierEntity {
   @Column({ type: 'boolean', default: true })
   enabled!: boolean;
 
+  /** Price per segment by ISO country ('*' = elsewhere), in the account currency. */
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  costs!: Record<string, number>;
+
+  /** Messages per second the carrier accepts (null = no limit set). */
+  @Column({ name: 'max_tps', type: 'int', nullable: true })
+  maxTps!: number | null;
+
+  @Column({ name: 'bind_window', type: 'int', default: 10 })
+  bindWindow!: number;
+
   @Column({ name: 'bind_state', type: 'text', default: 'closed' })
   bindState!: CarrierBindState;
 
