@@ -2,3 +2,4 @@ export * from './encoding';
 export * from './phone';
 export * from './receipt-text';
 export * from './error-taxonomy';
+export * from './routing';
