@@ -44,7 +44,16 @@ const receipt = (carrierId: string, carrierMessageId: string, state: CarrierRece
 
 function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): MessageActivities {
   const base: MessageActivities = {
-    planRoute: async () => ({ carriers: ['alpha', 'beta'], receiptTimeoutMs: 120_000, to: '+14155552671', statusCallbackUrl: null, ...plan }),
+    planRoute: async () => ({
+      carriers: ['alpha', 'beta'],
+      receiptTimeoutMs: 120_000,
+      backoff: { initialMs: 0, maxMs: 0, multiplier: 1 },
+      routingVersion: 1,
+      ruleId: 'default',
+      to: '+14155552671',
+      statusCallbackUrl: null,
+      ...plan,
+    }),
     submitToCarrier: async ({ carrierId, attempt }) => {
       calls.submits.push({ carrierId, attempt });
       return { carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [] };
@@ -69,7 +78,7 @@ async function run(
   overrides: Stubs,
   drive: (messageId: string) => Promise<void> = async () => undefined,
   expectedCallbacks = 0,
-): Promise<{ result: SendMessageResult; calls: Calls }> {
+): Promise<{ result: SendMessageResult; calls: Calls; submitTimesMs: number[] }> {
   const calls: Calls = { submits: [], outcomes: [], finalized: [], callbacks: [] };
   const taskQueue = `test-${randomUUID()}`;
   const worker = await Worker.create({
@@ -79,6 +88,7 @@ async function run(
     activities: stubs(plan, overrides, calls),
   });
   const messageId = randomUUID();
+  let submitTimesMs: number[] = [];
   const result = await worker.runUntil(async () => {
     const handle = await env.client.workflow.start('sendMessage', {
       taskQueue,
@@ -87,11 +97,16 @@ async function run(
     });
     await drive(messageId);
     const out = (await handle.result()) as SendMessageResult;
+    // When each submit was scheduled, from the workflow's own history (server time, skips included).
+    const history = await handle.fetchHistory();
+    submitTimesMs = history
+      .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitToCarrier')
+      .map((e) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6));
     // Status callbacks run as abandoned child workflows: let them finish before the worker stops.
     for (let i = 0; i < 200 && calls.callbacks.length < expectedCallbacks; i += 1) await new Promise((r) => setTimeout(r, 25));
     return out;
   });
-  return { result, calls };
+  return { result, calls, submitTimesMs };
 }
 
 /** Sends a receipt once the workflow has submitted to `carrierId`. */
@@ -215,6 +230,26 @@ describe('sendMessage', () => {
     );
     expect(result).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'unknown_subscriber', rawCode: 'UNDELIV err:001' } });
     expect(calls.finalized).toEqual([{ status: 'failed', reason: expect.stringContaining('UNDELIV (err 001)') }]);
+  });
+
+  // The time-skipping server does not skip the timer that follows a failed activity, so the
+  // delays here are small and real; the bounds are read from the workflow's history.
+  it('pauses between attempts with exponential backoff and jitter', async () => {
+    const { result, submitTimesMs } = await run(
+      { carriers: ['alpha', 'beta', 'gamma'], backoff: { initialMs: 1_000, maxMs: 1_500, multiplier: 2 } },
+      {
+        submitToCarrier: async () => {
+          throw ApplicationFailure.create({ message: 'no', type: FailureTypes.carrierRejected, nonRetryable: true, details: [{ code: 'carrier_rejected', rawCode: 'x' }] });
+        },
+      },
+    );
+    expect(result).toMatchObject({ status: 'failed', attempts: 3 });
+    const [first, second, third] = submitTimesMs;
+    // Before attempt 2: 1 s base with equal jitter (0.5–1 s); before attempt 3: 2 s capped at 1.5 s (0.75–1.5 s).
+    expect(second - first).toBeGreaterThanOrEqual(500);
+    expect(second - first).toBeLessThanOrEqual(1_300);
+    expect(third - second).toBeGreaterThanOrEqual(750);
+    expect(third - second).toBeLessThanOrEqual(1_800);
   });
 
   it('retries a transient submit error on the same carrier before moving on', async () => {

@@ -9,6 +9,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -28,6 +29,7 @@ import type { MessageActivities } from '../activities/messages/message.activitie
 // The files, not the @app/domain index: that would pull libphonenumber-js into the bundle.
 import { classifyReceipt, ERRORS } from '../libs/domain/src/error-taxonomy';
 import { isFinalStat } from '../libs/domain/src/receipt-text';
+import { backoffDelayMs } from '../libs/domain/src/routing/plan-route';
 import { deliverStatusCallback } from './deliver-status-callback.workflow';
 
 const { planRoute, recordAttemptOutcome, finalizeMessage } = proxyActivities<MessageActivities>({
@@ -91,6 +93,8 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   let lastError: MessageError = { code: ERRORS.noRoute.code, rawCode: 'no carrier in the route plan' };
   for (const carrierId of plan.carriers) {
     attempt += 1;
+    // Math.random is deterministic in workflows (seeded per run), so the jitter replays exactly.
+    if (attempt > 1) await sleep(backoffDelayMs({ backoff: plan.backoff }, attempt, Math.random));
     upsertSearchAttributes([{ key: searchAttributes.carrierId, value: carrierId }]);
     let carrierMessageId: string;
     try {

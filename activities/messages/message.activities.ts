@@ -14,12 +14,11 @@ import {
 } from '@app/contracts';
 import type { CarrierConnector } from '@app/carriers';
 import { CarrierSubmitError } from '@app/carriers';
-import { MessageRepository, ReceiptRepository } from '@app/db';
-import { classified, ERRORS } from '@app/domain';
+import { MessageRepository, ReceiptRepository, RoutePlanner } from '@app/db';
+import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
 
-/** The carriers this worker is connected to, in failover order. */
+/** The carriers this worker is connected to. */
 export interface CarrierDirectory {
-  orderedIds(): string[];
   get(id: string): CarrierConnector | undefined;
 }
 
@@ -27,7 +26,7 @@ export interface MessageActivityDeps {
   messages: MessageRepository;
   receipts: ReceiptRepository;
   carriers: CarrierDirectory;
-  receiptTimeoutMs: number;
+  planner: Pick<RoutePlanner, 'plan'>;
   callbackTimeoutMs: number;
 }
 
@@ -41,11 +40,35 @@ export function createMessageActivities(deps: MessageActivityDeps) {
   }
 
   return {
-    /** Marks the message queued and returns the carriers to try, in order. */
+    /**
+     * Routes the message with the active routing table, records the version, rule and reasons
+     * on the message, and returns the carriers to try with the rule's failover policy.
+     */
     async planRoute({ messageId }: { messageId: string }): Promise<RoutePlan> {
       const message = await loadMessage(messageId);
-      await messages.markQueued(messageId);
-      return { carriers: carriers.orderedIds(), receiptTimeoutMs: deps.receiptTimeoutMs, to: message.to, statusCallbackUrl: message.statusCallbackUrl };
+      const destination = normalizeE164(message.to);
+      const base = { to: message.to, statusCallbackUrl: message.statusCallbackUrl };
+      try {
+        const plan = await deps.planner.plan({
+          to: destination.e164,
+          country: destination.country,
+          priority: message.priority,
+          senderType: normalizeSender(message.from).type,
+          accountId: message.accountId,
+          segments: message.segments,
+        });
+        const chosen = plan.candidates.slice(0, plan.policy.maxAttempts);
+        await messages.markQueued(messageId, {
+          routingVersion: plan.routingVersion,
+          ruleId: plan.ruleId,
+          detail: { routingVersion: plan.routingVersion, ruleId: plan.ruleId, strategy: plan.strategy, candidates: chosen, skipped: plan.skipped },
+        });
+        return { ...base, carriers: chosen.map((c) => c.carrierId), receiptTimeoutMs: plan.policy.receiptWaitMs, backoff: plan.policy.backoff, routingVersion: plan.routingVersion, ruleId: plan.ruleId };
+      } catch (err) {
+        if (!(err instanceof NoRouteError)) throw err;
+        await messages.markQueued(messageId, { routingVersion: null, ruleId: null, detail: { noRoute: err.message } });
+        return { ...base, carriers: [], receiptTimeoutMs: 0, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 }, routingVersion: null, ruleId: null };
+      }
     },
 
     /**

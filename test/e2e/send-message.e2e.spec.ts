@@ -9,6 +9,8 @@ import { eventually, startTestStack, TestStack } from '../support/stack';
 import { testDatabaseUrl } from '../support/env';
 
 const RECEIPT_TIMEOUT_SECONDS = 6;
+// Short receipt waits and no pause between attempts keep failover tests quick.
+const POLICY = { receiptWaitMs: RECEIPT_TIMEOUT_SECONDS * 1000, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 } };
 
 interface MessageView {
   id: string;
@@ -28,7 +30,7 @@ let temporal: Client;
 let pg: PgClient;
 
 beforeAll(async () => {
-  stack = await startTestStack({ worker: { RECEIPT_TIMEOUT_SECONDS: String(RECEIPT_TIMEOUT_SECONDS) } });
+  stack = await startTestStack({ rule: { policy: POLICY } });
   temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
@@ -62,6 +64,7 @@ describe('sending an SMS through the real stack', () => {
     const message = await finalStatus(accepted.body.id);
     expect(message).toMatchObject({ status: 'delivered', carrierId: 'alpha', attempts: 1, failureReason: null });
     expect(message.events.map((e) => e.type)).toEqual(['accepted', 'queued', 'submit_attempt', 'submitted', 'receipt', 'delivered']);
+    expect(message.events[1]).toMatchObject({ detail: { ruleId: 'default', strategy: 'priority', candidates: [{ carrierId: 'alpha' }, { carrierId: 'beta' }] } });
 
     const submissions = await stack.sim<{ destination: string; text: string; registeredDelivery: number }[]>('GET', '/carriers/alpha/submissions');
     expect(submissions).toContainEqual(expect.objectContaining({ destination: '14155552671', text: 'Hello from the SMS aggregator', registeredDelivery: 1 }));
@@ -214,7 +217,8 @@ describe('sending an SMS through the real stack', () => {
       ['an empty body', { ...valid, body: '' }, 400, 'invalid_field', 'body'],
       ['an over-long body', { ...valid, body: 'x'.repeat(1601) }, 400, 'invalid_field', 'body'],
       ['a missing field', { to: valid.to, body: 'hi' }, 400, 'invalid_field', 'from'],
-      ['an unknown field', { ...valid, priority: 'otp' }, 400, 'unknown_field', 'priority'],
+      ['an unknown field', { ...valid, colour: 'red' }, 400, 'unknown_field', 'colour'],
+      ['an unknown priority', { ...valid, priority: 'urgent' }, 400, 'invalid_field', 'priority'],
       ['a bad sender', { ...valid, from: 'Acme Corporation Ltd' }, 400, 'invalid_sender', 'from'],
       ['a non-http callback', { ...valid, statusCallbackUrl: 'ftp://x.example/cb' }, 400, 'invalid_field', 'statusCallbackUrl'],
       ['a number as body', { ...valid, body: 42 }, 400, 'invalid_field', 'body'],

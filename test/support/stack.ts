@@ -9,6 +9,9 @@ import { freePort } from '@app/config';
 import { startStack, Stack } from '../../apps/launcher/src/stack';
 import { testDatabaseUrl, testTemporalAddress } from './env';
 
+/** A priority rule over alpha then beta: what each end-to-end suite starts from. */
+export const DEFAULT_TEST_RULE = { id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }, { carrierId: 'beta' }] };
+
 export interface TestStack extends Stack {
   taskQueue: string;
   logDir: string;
@@ -16,7 +19,9 @@ export interface TestStack extends Stack {
   sim<T = unknown>(method: string, route: string, body?: unknown): Promise<T>;
 }
 
-export async function startTestStack(env: { worker?: Record<string, string>; api?: Record<string, string> } = {}): Promise<TestStack> {
+export async function startTestStack(
+  env: { worker?: Record<string, string>; api?: Record<string, string>; rule?: Record<string, unknown> } = {},
+): Promise<TestStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sms-e2e-'));
   const taskQueue = `e2e-${randomUUID()}`;
   const logDir = path.join(dataDir, 'logs');
@@ -44,7 +49,7 @@ export async function startTestStack(env: { worker?: Record<string, string>; api
     const text = await res.text();
     return text ? JSON.parse(text) : undefined;
   };
-  return Object.assign(stack, {
+  const result = Object.assign(stack, {
     taskQueue,
     logDir,
     async api<T>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -65,6 +70,10 @@ export async function startTestStack(env: { worker?: Record<string, string>; api
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   });
+  // Suites share one database: start each from known carrier settings and routes.
+  for (const c of simCarriers) await result.api('PATCH', `/v1/carriers/${c.id}`, { enabled: true, costs: {}, maxTps: null });
+  await result.api('PUT', '/v1/routes', { rules: [{ ...DEFAULT_TEST_RULE, ...env.rule }], comment: 'test stack' });
+  return result;
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */

@@ -5,11 +5,13 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierRepository, MessageRepository, openDatabase, RoutingRepository } from '@app/db';
+import { AccountRepository, CarrierRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository } from '@app/db';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { CarriersController } from './carriers/carriers.controller';
 import { CarriersService } from './carriers/carriers.service';
+import { RoutesController } from './routes/routes.controller';
+import { RoutesService } from './routes/routes.service';
 import { ErrorFilter } from './common/error.filter';
 import { JsonContentTypeMiddleware } from './common/json-content-type.middleware';
 import { HealthController } from './health/health.controller';
@@ -34,7 +36,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           },
         }),
       ],
-      controllers: [MessagesController, CarriersController, HealthController],
+      controllers: [MessagesController, CarriersController, RoutesController, HealthController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -44,10 +46,12 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: AccountRepository, useFactory: (db: DataSource) => new AccountRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierRepository, useFactory: (db: DataSource) => new CarrierRepository(db), inject: [DATA_SOURCE] },
         { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
+        { provide: RoutePlanner, useFactory: (routing: RoutingRepository, carriers: CarrierRepository) => new RoutePlanner(routing, carriers), inject: [RoutingRepository, CarrierRepository] },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         MessagesService,
         CarriersService,
+        RoutesService,
         HealthService,
       ],
     };

@@ -33,7 +33,7 @@ export interface StackOptions {
   carrierSimControlPort: number;
   startCarrierSim: boolean;
   simCarriers: SimCarrier[];
-  /** Extra environment for the worker / API (e.g. RECEIPT_TIMEOUT_SECONDS). */
+  /** Extra environment for the worker / API (e.g. LOG_LEVEL). */
   workerEnv?: Record<string, string>;
   apiEnv?: Record<string, string>;
   /** Write each app's output to <logDir>/<app>.log instead of our stdout. */

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { MessageRepository, openDatabase, ReceiptRepository } from '@app/db';
+import { CarrierRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
@@ -27,11 +27,17 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
         { provide: ReceiptRepository, useFactory: (db: DataSource) => new ReceiptRepository(db), inject: [DATA_SOURCE] },
+        { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
+        {
+          provide: RoutePlanner,
+          useFactory: (db: DataSource, routing: RoutingRepository) => new RoutePlanner(routing, new CarrierRepository(db)),
+          inject: [DATA_SOURCE, RoutingRepository],
+        },
         {
           provide: MESSAGE_ACTIVITIES,
-          useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService) =>
-            createMessageActivities({ messages, receipts, carriers, receiptTimeoutMs: config.receiptTimeoutSeconds * 1000, callbackTimeoutMs: config.callbackTimeoutMs }),
-          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService],
+          useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService, planner: RoutePlanner) =>
+            createMessageActivities({ messages, receipts, carriers, planner, callbackTimeoutMs: config.callbackTimeoutMs }),
+          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner],
         },
         CarrierDirectoryService,
         ReceiptRouterService,
@@ -46,6 +52,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(DATA_SOURCE) private readonly db: DataSource,
     private readonly carriers: CarrierDirectoryService,
+    private readonly routing: RoutingRepository,
     private readonly receipts: ReceiptRouterService,
     private readonly reconciler: AcceptedReconcilerService,
     private readonly worker: TemporalWorkerService,
@@ -55,6 +62,11 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     await ensureSearchAttributes(this.connection, this.config.temporal.namespace);
     for (const connector of this.carriers.all()) connector.onReceipt((receipt) => this.receipts.handle(receipt));
     await this.carriers.start();
+    // First start: a default rule trying the configured carriers in order.
+    await this.routing.seedIfEmpty(
+      [{ id: 'default', strategy: 'priority', targets: this.config.carriers.map((c) => ({ carrierId: c.id })) }],
+      'default rule seeded from CARRIERS at first start',
+    );
     await this.worker.start();
     this.receipts.startSweeper();
     this.reconciler.start();

@@ -32,7 +32,6 @@ export interface CarrierConfig {
 export interface WorkerConfig extends CommonConfig {
   /** Carriers in failover order: the first is tried first. */
   carriers: CarrierConfig[];
-  receiptTimeoutSeconds: number;
   workflowBundlePath?: string;
   callbackTimeoutMs: number;
 }
@@ -89,7 +88,6 @@ export function readWorkerConfig(env: Env): WorkerConfig {
   return {
     ...readCommonConfig(env),
     carriers: readJson(env, 'CARRIERS', DEFAULT_CARRIERS, parseCarriers),
-    receiptTimeoutSeconds: readInt(env, 'RECEIPT_TIMEOUT_SECONDS', 120, { min: 1, max: 7 * 24 * 3600 }),
     workflowBundlePath: env.WORKFLOW_BUNDLE?.trim() || undefined,
     callbackTimeoutMs: readInt(env, 'STATUS_CALLBACK_TIMEOUT_MS', 5000, { min: 100, max: 60000 }),
   };

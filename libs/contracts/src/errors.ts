@@ -23,6 +23,8 @@ export class UnauthorizedError extends DomainError {}
 export class ForbiddenError extends DomainError {}
 export class NotFoundError extends DomainError {}
 export class ConflictError extends DomainError {}
+/** Well-formed, but cannot be done (HTTP 422), e.g. no route for a destination. */
+export class UnprocessableError extends DomainError {}
 /** A dependency (Temporal, PostgreSQL) is unavailable: HTTP 503, the client may retry. */
 export class UnavailableError extends DomainError {}
 

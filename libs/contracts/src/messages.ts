@@ -2,6 +2,7 @@
 // Deliberately free of runtime dependencies: the workflow bundle imports this file.
 
 export type MessageStatus = 'accepted' | 'queued' | 'submitted' | 'delivered' | 'failed';
+export type MessagePriority = 'otp' | 'transactional' | 'marketing';
 
 export type MessageEncoding = 'GSM-7' | 'UCS-2';
 
@@ -70,9 +71,14 @@ export interface AttemptOutcome {
 }
 
 export interface RoutePlan {
-  /** Carriers in the order to try them. */
+  /** Carriers in the order to try them, at most the policy's maximum attempts. */
   carriers: string[];
   receiptTimeoutMs: number;
+  /** Pause between attempts: exponential with jitter. */
+  backoff: { initialMs: number; maxMs: number; multiplier: number };
+  /** The routing table version and rule that chose the carriers (null: no route). */
+  routingVersion: number | null;
+  ruleId: string | null;
   to: string;
   statusCallbackUrl: string | null;
 }

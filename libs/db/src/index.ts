@@ -12,3 +12,4 @@ export * from './repositories/receipt.repository';
 export * from './repositories/account.repository';
 export * from './repositories/routing.repository';
 export * from './repositories/carrier.repository';
+export * from './route-planner';

@@ -3,7 +3,7 @@
 // logged and answered 500 without internals.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError, UnavailableError, ValidationError } from '@app/contracts';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError, UnavailableError, UnprocessableError, ValidationError } from '@app/contracts';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -26,6 +26,7 @@ function statusOf(err: DomainError): number {
   if (err instanceof NotFoundError) return HttpStatus.NOT_FOUND;
   if (err instanceof ConflictError) return HttpStatus.CONFLICT;
   if (err instanceof UnavailableError) return HttpStatus.SERVICE_UNAVAILABLE;
+  if (err instanceof UnprocessableError) return HttpStatus.UNPROCESSABLE_ENTITY;
   return HttpStatus.UNPROCESSABLE_ENTITY;
 }
 

@@ -31,7 +31,8 @@ export class MessagesService {
     const to = normalizeE164(dto.to, 'to').e164;
     const from = normalizeSender(dto.from, 'from').value;
     const { encoding, segments } = analyzeText(dto.body);
-    const requestHash = createHash('sha256').update(JSON.stringify([to, from, dto.body, dto.statusCallbackUrl ?? null])).digest('hex');
+    const priority = dto.priority ?? 'transactional';
+    const requestHash = createHash('sha256').update(JSON.stringify([to, from, dto.body, dto.statusCallbackUrl ?? null, priority])).digest('hex');
 
     if (idempotencyKey) {
       const existing = await this.messages.findByIdempotencyKey(accountId, idempotencyKey);
@@ -50,6 +51,7 @@ export class MessagesService {
       statusCallbackUrl: dto.statusCallbackUrl ?? null,
       idempotencyKey: idempotencyKey ?? null,
       requestHash,
+      priority,
     });
     if (!inserted) {
       // Another request with the same Idempotency-Key won the race.

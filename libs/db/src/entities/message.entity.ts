@@ -1,4 +1,4 @@
-import type { MessageEncoding, MessageStatus } from '@app/contracts';
+import type { MessageEncoding, MessagePriority, MessageStatus } from '@app/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 @Entity({ name: 'messages' })
@@ -26,6 +26,15 @@ export class MessageEntity {
 
   @Column({ type: 'text' })
   status!: MessageStatus;
+
+  @Column({ type: 'text', default: 'transactional' })
+  priority!: MessagePriority;
+
+  @Column({ name: 'routing_version', type: 'int', nullable: true })
+  routingVersion!: number | null;
+
+  @Column({ name: 'routing_rule_id', type: 'text', nullable: true })
+  routingRuleId!: string | null;
 
   @Column({ name: 'carrier_id', type: 'text', nullable: true })
   carrierId!: string | null;

@@ -7,7 +7,10 @@ import { MessageEventEntity } from '../entities/message-event.entity';
 import { MessageEntity } from '../entities/message.entity';
 import { returningRows } from './returning';
 
-export type NewMessage = Omit<MessageEntity, 'createdAt' | 'updatedAt' | 'carrierId' | 'attempts' | 'failureReason' | 'failureCode' | 'carrierErrorCode' | 'status'>;
+export type NewMessage = Omit<
+  MessageEntity,
+  'createdAt' | 'updatedAt' | 'carrierId' | 'attempts' | 'failureReason' | 'failureCode' | 'carrierErrorCode' | 'status' | 'routingVersion' | 'routingRuleId'
+>;
 
 export class MessageRepository {
   constructor(private readonly db: DataSource) {}
@@ -16,10 +19,22 @@ export class MessageRepository {
   async insertAccepted(message: NewMessage): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const inserted: unknown[] = await tx.query(
-        `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10)
+        `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash, priority)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11)
          ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
-        [message.id, message.accountId, message.to, message.from, message.body, message.encoding, message.segments, message.statusCallbackUrl, message.idempotencyKey, message.requestHash],
+        [
+          message.id,
+          message.accountId,
+          message.to,
+          message.from,
+          message.body,
+          message.encoding,
+          message.segments,
+          message.statusCallbackUrl,
+          message.idempotencyKey,
+          message.requestHash,
+          message.priority,
+        ],
       );
       if (inserted.length === 0) return false;
       await this.addEvent(tx, { messageId: message.id, type: 'accepted', detail: { segments: message.segments, encoding: message.encoding } });
@@ -61,10 +76,17 @@ export class MessageRepository {
     return rows.map((r) => ({ id: r.id, accountId: r.account_id }));
   }
 
-  async markQueued(messageId: string): Promise<void> {
+  /** Queued with its route: the routing version and rule that chose the carriers, and why. */
+  async markQueued(messageId: string, route: { routingVersion: number | null; ruleId: string | null; detail: Record<string, unknown> }): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const updated = returningRows(await tx.query(`UPDATE messages SET status = 'queued', updated_at = now() WHERE id = $1 AND status = 'accepted' RETURNING id`, [messageId]));
-      if (updated.length > 0) await this.addEvent(tx, { messageId, type: 'queued' });
+      const updated = returningRows(
+        await tx.query(`UPDATE messages SET status = 'queued', routing_version = $2, routing_rule_id = $3, updated_at = now() WHERE id = $1 AND status = 'accepted' RETURNING id`, [
+          messageId,
+          route.routingVersion,
+          route.ruleId,
+        ]),
+      );
+      if (updated.length > 0) await this.addEvent(tx, { messageId, type: 'queued', detail: route.detail });
     });
   }
 

@@ -25,7 +25,7 @@ afterAll(async () => {
 
 async function newMessage(): Promise<string> {
   const id = randomUUID();
-  await messages.insertAccepted({ id, accountId, to: '+14155552671', from: 'Acme', body: 'x', encoding: 'GSM-7', segments: 1, statusCallbackUrl: null, idempotencyKey: null, requestHash: 'h' });
+  await messages.insertAccepted({ id, accountId, to: '+14155552671', from: 'Acme', body: 'x', encoding: 'GSM-7', segments: 1, statusCallbackUrl: null, idempotencyKey: null, requestHash: 'h', priority: 'transactional' });
   return id;
 }
 const receipt = (carrierMessageId: string, state: 'DELIVRD' | 'UNDELIV' = 'DELIVRD') => ({ carrierId: 'alpha', carrierMessageId, state, errorCode: '000' });
@@ -93,7 +93,7 @@ it('does not submit an attempt twice: a retried attempt returns the recorded car
 
 it('marks a message queued once, with one event', async () => {
   const messageId = await newMessage();
-  await messages.markQueued(messageId);
-  await messages.markQueued(messageId);
+  await messages.markQueued(messageId, { routingVersion: 1, ruleId: 'default', detail: {} });
+  await messages.markQueued(messageId, { routingVersion: 1, ruleId: 'default', detail: {} });
   expect((await messages.events(messageId)).map((e) => e.type)).toEqual(['accepted', 'queued']);
 });

@@ -24,7 +24,7 @@ export function planRoute(rules: RoutingRule[], facts: CarrierFacts[], request: 
 }
 
 /** Pause before attempt `attempt` (2, 3, …): exponential, with "equal jitter" (half fixed, half random). */
-export function backoffDelayMs(policy: FailoverPolicy, attempt: number, random: () => number): number {
+export function backoffDelayMs(policy: Pick<FailoverPolicy, 'backoff'>, attempt: number, random: () => number): number {
   const { initialMs, maxMs, multiplier } = policy.backoff;
   const base = Math.min(maxMs, initialMs * multiplier ** Math.max(0, attempt - 2));
   return Math.round(base / 2 + (random() * base) / 2);

@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import type { MessagePriority } from '@app/contracts';
+
+export const PRIORITIES: MessagePriority[] = ['otp', 'transactional', 'marketing'];
 
 export const MAX_BODY_LENGTH = 1600;
 
@@ -21,6 +24,15 @@ export class SendMessageDto {
   @IsNotEmpty({ message: 'body must not be empty' })
   @MaxLength(MAX_BODY_LENGTH, { message: `body must be at most ${MAX_BODY_LENGTH} characters` })
   body!: string;
+
+  @ApiPropertyOptional({
+    enum: PRIORITIES,
+    default: 'transactional',
+    description: 'Chooses the routing rules and failover policy: otp waits briefly per carrier and fails over fast; marketing waits longer',
+  })
+  @IsOptional()
+  @IsIn(PRIORITIES, { message: `priority must be one of ${PRIORITIES.join(', ')}` })
+  priority?: MessagePriority;
 
   @ApiPropertyOptional({ example: 'https://example.com/sms/status', description: 'Receives a POST on each status change' })
   @IsOptional()

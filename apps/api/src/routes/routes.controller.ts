@@ -1,0 +1,64 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { AuthenticatedKey } from '@app/db';
+import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
+import { ErrorBody } from '../common/error-body';
+import { ReplaceRoutesDto, RoutePlanView, RoutesView, RoutingVersionView, SimulateRouteDto } from './dto/routes.dto';
+import { RoutesService } from './routes.service';
+
+@ApiTags('routing (operator)')
+@ApiBearerAuth()
+@RequireScope('operator')
+@ApiResponse({ status: 401, type: ErrorBody })
+@ApiResponse({ status: 403, description: 'The key lacks the operator scope', type: ErrorBody })
+@Controller('v1')
+export class RoutesController {
+  constructor(private readonly routes: RoutesService) {}
+
+  @Get('routes')
+  @ApiOperation({ summary: 'The active routing rules and their version' })
+  @ApiResponse({ status: 200, type: RoutesView })
+  active(): Promise<RoutesView> {
+    return this.routes.active();
+  }
+
+  @Put('routes')
+  @ApiOperation({ summary: 'Replace the rule set: creates and activates a new version' })
+  @ApiResponse({ status: 200, type: RoutesView })
+  @ApiResponse({ status: 400, description: 'A rule is invalid; `field` names it, e.g. rules[1].targets[0].weight', type: ErrorBody })
+  replace(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: ReplaceRoutesDto): Promise<RoutesView> {
+    return this.routes.replace(dto, auth.accountId);
+  }
+
+  @Get('routes/versions')
+  @ApiOperation({ summary: 'Every version of the routing table, newest first' })
+  @ApiResponse({ status: 200, type: [RoutingVersionView] })
+  versions(): Promise<RoutingVersionView[]> {
+    return this.routes.versions();
+  }
+
+  @Get('routes/versions/:version')
+  @ApiResponse({ status: 200, type: RoutesView })
+  @ApiResponse({ status: 404, type: ErrorBody })
+  version(@Param('version', ParseIntPipe) version: number): Promise<RoutesView> {
+    return this.routes.version(version);
+  }
+
+  @Post('routes/versions/:version/activate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Make a version active: roll back or forward' })
+  @ApiResponse({ status: 200, type: RoutesView })
+  @ApiResponse({ status: 404, type: ErrorBody })
+  activate(@Param('version', ParseIntPipe) version: number): Promise<RoutesView> {
+    return this.routes.activate(version);
+  }
+
+  @Post('routing/simulate')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The route plan a message would get, with the reason for each carrier, without sending' })
+  @ApiResponse({ status: 200, type: RoutePlanView })
+  @ApiResponse({ status: 422, description: 'No rule matches', type: ErrorBody })
+  simulate(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: SimulateRouteDto): Promise<RoutePlanView> {
+    return this.routes.simulate(dto, auth.accountId);
+  }
+}
