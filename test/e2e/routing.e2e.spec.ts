@@ -54,3 +54,77 @@ describe('carriers (operator API)', () => {
     expect(res).toEqual({ status: 403, body: { error: { code: 'insufficient_scope', message: expect.any(String) } } });
   });
 });
+
+describe('routes (operator API) and routing of messages', () => {
+  type Plan = { routingVersion: number; ruleId: string; strategy: string; candidates: { carrierId: string; reason: string; estimatedCost?: number }[]; policy: { maxAttempts: number } };
+  type Message = { status: string; carrierId: string; routingVersion: number; routingRuleId: string };
+  const rules = (first: string, second: string, extra: object[] = []) => [...extra, { id: 'default', strategy: 'priority', targets: [{ carrierId: first }, { carrierId: second }] }];
+  const putRoutes = (body: object) => stack.api<{ version: number }>('PUT', '/v1/routes', body);
+  const sendAndWait = async (body: Record<string, unknown> = {}) => {
+    const accepted = await stack.api<{ id: string }>('POST', '/v1/messages', { to: '+14155552671', from: 'Acme', body: 'routing test', ...body });
+    return eventually(async () => {
+      const m = (await stack.api<Message>('GET', `/v1/messages/${accepted.body.id}`)).body;
+      return m.status === 'delivered' || m.status === 'failed' ? m : undefined;
+    });
+  };
+
+  it('refuses an invalid rule set naming the field, and keeps the active version', async () => {
+    const before = (await stack.api<{ version: number }>('GET', '/v1/routes')).body.version;
+    const bad = await putRoutes({ rules: rules('alpha', 'beta', [{ id: 'w', countries: ['US'], strategy: 'weighted', targets: [{ carrierId: 'alpha', weight: 150 }] }]) });
+    expect(bad).toEqual({ status: 400, body: { error: { code: 'invalid_rule', message: expect.any(String), field: 'rules[0].targets[0].weight' } } });
+    const unknownCarrier = await putRoutes({ rules: rules('alpha', 'zeta') });
+    expect(unknownCarrier.body).toEqual({ error: expect.objectContaining({ field: 'rules[0].targets[1].carrierId' }) });
+    const noDefault = await putRoutes({ rules: [{ id: 'us', countries: ['US'], strategy: 'priority', targets: [{ carrierId: 'alpha' }] }] });
+    expect(noDefault.body).toEqual({ error: expect.objectContaining({ field: 'rules' }) });
+    expect((await stack.api<{ version: number }>('GET', '/v1/routes')).body.version).toBe(before);
+  });
+
+  it('simulates a plan with the reason for each carrier, by least cost', async () => {
+    await stack.api('PATCH', '/v1/carriers/alpha', { costs: { US: 0.009 } });
+    await stack.api('PATCH', '/v1/carriers/beta', { costs: { US: 0.004 } });
+    const { body: v } = await putRoutes({ rules: rules('alpha', 'beta', [{ id: 'us-lcr', countries: ['US'], strategy: 'least_cost', targets: [{ carrierId: 'alpha' }, { carrierId: 'beta' }] }]) });
+    const sim = await stack.api<Plan>('POST', '/v1/routing/simulate', { to: '+14155552671', priority: 'otp', body: 'x'.repeat(200) });
+    expect(sim.status).toBe(200);
+    expect(sim.body).toMatchObject({ routingVersion: v.version, ruleId: 'us-lcr', strategy: 'least_cost', policy: { maxAttempts: 3 } });
+    expect(sim.body.candidates).toEqual([
+      expect.objectContaining({ carrierId: 'beta', reason: 'cheapest: 0.004/segment in US', estimatedCost: 0.008 }),
+      expect.objectContaining({ carrierId: 'alpha', estimatedCost: 0.018 }),
+    ]);
+    const gb = await stack.api<Plan>('POST', '/v1/routing/simulate', { to: '+447400123456', priority: 'marketing' });
+    expect(gb.body).toMatchObject({ ruleId: 'default', candidates: [{ carrierId: 'alpha' }, { carrierId: 'beta' }] });
+    expect((await stack.api('POST', '/v1/routing/simulate', { to: '12', priority: 'otp' })).status).toBe(400);
+
+    const message = await sendAndWait();
+    expect(message).toMatchObject({ status: 'delivered', carrierId: 'beta', routingVersion: v.version, routingRuleId: 'us-lcr' });
+  });
+
+  it('routes new messages by a changed rule set, and by the restored one after a rollback', async () => {
+    const { body: first } = await putRoutes({ rules: rules('alpha', 'beta'), comment: 'alpha first' });
+    expect(await sendAndWait()).toMatchObject({ carrierId: 'alpha', routingVersion: first.version, routingRuleId: 'default' });
+
+    const { body: second } = await putRoutes({ rules: rules('beta', 'alpha'), comment: 'beta first' });
+    expect(second.version).toBeGreaterThan(first.version);
+    expect(await sendAndWait()).toMatchObject({ carrierId: 'beta', routingVersion: second.version });
+
+    const rollback = await stack.api<{ version: number }>('POST', `/v1/routes/versions/${first.version}/activate`);
+    expect(rollback).toMatchObject({ status: 200, body: { version: first.version } });
+    expect(await sendAndWait()).toMatchObject({ carrierId: 'alpha', routingVersion: first.version });
+
+    const versions = await stack.api<{ version: number; active: boolean; comment: string }[]>('GET', '/v1/routes/versions');
+    expect(versions.body.find((v) => v.active)).toMatchObject({ version: first.version, comment: 'alpha first' });
+    expect((await stack.api('POST', '/v1/routes/versions/999999/activate')).status).toBe(404);
+  });
+
+  it('skips a disabled carrier', async () => {
+    await putRoutes({ rules: rules('alpha', 'beta') });
+    await stack.api('PATCH', '/v1/carriers/alpha', { enabled: false });
+    try {
+      const sim = await stack.api<Plan & { skipped: { carrierId: string; reason: string }[] }>('POST', '/v1/routing/simulate', { to: '+14155552671', priority: 'transactional' });
+      expect(sim.body.candidates.map((c) => c.carrierId)).toEqual(['beta']);
+      expect(sim.body.skipped).toEqual([{ carrierId: 'alpha', reason: 'disabled' }]);
+      expect(await sendAndWait()).toMatchObject({ status: 'delivered', carrierId: 'beta' });
+    } finally {
+      await stack.api('PATCH', '/v1/carriers/alpha', { enabled: true });
+    }
+  });
+});

@@ -240,6 +240,12 @@ describe('sending an SMS through the real stack', () => {
       expect(res.status).toBe(400);
     });
 
+    it('an empty body', async () => {
+      const res = await fetch(`${stack.apiUrl}/v1/messages`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoApiKey}` } });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: expect.objectContaining({ code: 'invalid_field', field: 'to' }) });
+    });
+
     it('the wrong content type', async () => {
       const res = await stack.api('POST', '/v1/messages', 'to=+14155552671', { 'content-type': 'application/x-www-form-urlencoded' });
       expect(res).toEqual({ status: 415, body: { error: { code: 'unsupported_media_type', message: expect.any(String) } } });

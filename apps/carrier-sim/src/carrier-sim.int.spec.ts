@@ -22,7 +22,7 @@ function open(): Promise<Session> {
   });
 }
 const call = (s: Session, command: string, params: Record<string, unknown> = {}) =>
-  new Promise<PDU>((resolve) => (s[command] as (p: Record<string, unknown>, cb: (pdu: PDU) => void) => void)(params, resolve));
+  new Promise<PDU>((resolve) => ((s as unknown as Record<string, (p: Record<string, unknown>, cb: (pdu: PDU) => void) => void>)[command])(params, resolve));
 
 it('answers submit before bind with ESME_RINVBNDSTS and an unknown command with ESME_RINVCMDID', async () => {
   const s = await open();

@@ -26,14 +26,24 @@ export interface InboundMessage {
   body: string;
 }
 
+/**
+ * - `bound`: submits go out.
+ * - `connecting`: not bound; an attempt is under way or the last one failed on the network.
+ * - `down`: not bound; the carrier refused the last attempt (credentials, policy). Still retrying.
+ * - `closed`: not started yet, or closed.
+ */
 export type BindState = 'bound' | 'connecting' | 'down' | 'closed';
 
 export interface ConnectorStatus {
   carrierId: string;
   state: BindState;
+  /** ISO time of the last state change. */
   since: string;
+  /** Why the link last went down or a bind failed; cleared by a successful bind. */
   lastError?: string;
+  /** Submits sent and awaiting the carrier's answer. */
   outstanding: number;
+  /** Submits waiting for a bind or a free window slot. */
   queued: number;
 }
 
@@ -41,11 +51,12 @@ export interface CarrierConnector {
   readonly carrierId: string;
   /** Starts connecting in the background; reconnects until close(). */
   start(): void;
-  /** Throws CarrierSubmitError. */
+  /** Resolves with the carrier's message id; rejects with a CarrierSubmitError. */
   submit(sms: OutboundSms): Promise<{ carrierMessageId: string }>;
   /** The handler is awaited before the carrier's receipt is acknowledged; if it throws, it is not. */
   onReceipt(handler: (receipt: InboundReceipt) => Promise<void>): void;
   onInbound(handler: (message: InboundMessage) => Promise<void>): void;
   status(): ConnectorStatus;
+  /** Unbinds, fails queued and outstanding submits as unavailable and stops every timer. */
   close(): Promise<void>;
 }

@@ -1,12 +1,14 @@
 // A POST/PUT/PATCH with a body must say it is JSON; anything else is answered 415 rather than
-// silently parsed as an empty object.
+// silently parsed as an empty object. A request without a body (e.g. POST …/activate) needs no
+// content type.
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 
 @Injectable()
 export class JsonContentTypeMiddleware implements NestMiddleware {
   use(req: Request, res: Response, next: NextFunction): void {
-    if (['POST', 'PUT', 'PATCH'].includes(req.method) && !req.is('application/json')) {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && !req.is('application/json')) {
       res.status(415).json({ error: { code: 'unsupported_media_type', message: 'Send the request body as JSON with Content-Type: application/json' } });
       return;
     }

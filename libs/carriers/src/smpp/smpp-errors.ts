@@ -1,20 +1,58 @@
-// The one place SMPP command_status values become carrier errors (via the shared taxonomy).
+// The one place in the SMPP connector where a command_status, or a failure on our side of the
+// link, becomes a CarrierSubmitError. Which status means what lives in the shared taxonomy
+// (classifySmppStatus in libs/domain/src/error-taxonomy.ts); from it:
+//
+//   throttled    ESME_RTHROTTLED 0x58, ESME_RMSGQFUL 0x14
+//   unavailable  ESME_RSYSERR 0x08, ESME_RSUBMITFAIL 0x45, ESME_RX_T_APPN 0x64 (transient SMSC
+//                faults), and from here: ESME_RINVBNDSTS 0x04 (the SMSC no longer counts our
+//                session as bound, so the connector rebinds), no bind, a lost link, no
+//                submit_sm_resp in time
+//   rejected     everything else: ESME_RINVMSGLEN 0x01 (invalid_message), ESME_RINVSRCADR 0x0A,
+//                ESME_RINVSRCTON/NPI 0x48/0x49 (invalid_sender), ESME_RINVDSTADR 0x0B,
+//                ESME_RINVDSTTON/NPI 0x50/0x51 (invalid_destination, permanent),
+//                ESME_RX_R_APPN 0x66 (destination_barred, permanent), any other status
+//                (carrier_rejected: another carrier may take it), and a text too long to fit
+//                one PDU (invalid_message)
 import { errors } from 'smpp';
 import { classified, classifySmppStatus, ERRORS } from '@app/domain';
 import { CarrierSubmitError } from '../carrier-submit-error';
 
 const NAMES = new Map<number, string>(Object.entries(errors).map(([name, code]) => [code, name]));
 
+export const ESME_ROK = 0x00;
+export const ESME_RINVBNDSTS = 0x04;
+/** Temporary application error: asks the SMSC to deliver the deliver_sm again later. */
+export const ESME_RX_T_APPN = 0x64;
+/** Permanent application error: the SMSC should not deliver this deliver_sm again. */
+export const ESME_RX_P_APPN = 0x65;
+export const ESME_RINVCMDID = 0x03;
+
+const hex = (status: number) => `0x${status.toString(16).padStart(8, '0')}`;
+
+/** "ESME_RINVDSTADR", or the hex value for a status the smpp library does not name. */
 export function commandStatusName(status: number): string {
-  return NAMES.get(status) ?? `0x${status.toString(16).padStart(8, '0')}`;
+  return NAMES.get(status) ?? hex(status);
 }
 
-export function submitError(status: number): CarrierSubmitError {
-  const name = commandStatusName(status);
-  return new CarrierSubmitError(classifySmppStatus(status, NAMES.get(status)), `submit_sm answered ${name}`);
+/** A status that says our session is not usable: the connector drops the link and rebinds. */
+export function statusNeedsRebind(status: number): boolean {
+  return status === ESME_RINVBNDSTS;
 }
 
-/** No bind, a lost connection or no answer: transient, on our side of the link. */
+/** The error for a submit_sm_resp (or generic_nack) with a non-zero command_status. */
+export function submitStatusError(status: number): CarrierSubmitError {
+  const name = NAMES.get(status);
+  const label = name ? `${name} (${hex(status)})` : hex(status);
+  const error = statusNeedsRebind(status) ? classified(ERRORS.carrierUnavailable, label) : classifySmppStatus(status, name);
+  return new CarrierSubmitError(error, `submit_sm answered ${label}`, { commandStatus: status, commandStatusName: name });
+}
+
+/** No bind, a lost link, no answer in time, or the connector closing: transient, on our side. */
 export function unavailable(reason: string): CarrierSubmitError {
   return new CarrierSubmitError(classified(ERRORS.carrierUnavailable, reason), reason);
+}
+
+/** A message this connector cannot put into a PDU at all; no carrier on SMPP would take it as is. */
+export function unsendable(reason: string): CarrierSubmitError {
+  return new CarrierSubmitError(classified(ERRORS.invalidMessage, reason), reason);
 }

@@ -76,6 +76,15 @@ export class MessageView extends AcceptedMessageView {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Carrier of the latest attempt' })
   carrierId!: string | null;
 
+  @ApiProperty({ enum: ['otp', 'transactional', 'marketing'] })
+  priority!: string;
+
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Routing table version that routed the message' })
+  routingVersion!: number | null;
+
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Routing rule that routed the message' })
+  routingRuleId!: string | null;
+
   @ApiProperty({ description: 'Number of carrier attempts so far' })
   attempts!: number;
 
