@@ -61,6 +61,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
         await messages.markQueued(messageId, {
           routingVersion: plan.routingVersion,
           ruleId: plan.ruleId,
+          country: destination.country,
           detail: { routingVersion: plan.routingVersion, ruleId: plan.ruleId, strategy: plan.strategy, candidates: chosen, skipped: plan.skipped },
         });
         return { ...base, carriers: chosen.map((c) => c.carrierId), receiptTimeoutMs: plan.policy.receiptWaitMs, backoff: plan.policy.backoff, routingVersion: plan.routingVersion, ruleId: plan.ruleId };

@@ -10,7 +10,7 @@ let pg: PgClient;
 let customerKey: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ worker: { CIRCUIT_MIN_ATTEMPTS: '3', CIRCUIT_COOLDOWN_SECONDS: '3', CIRCUIT_PROBE_SUCCESSES: '2' } });
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
   const db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
@@ -126,5 +126,50 @@ describe('routes (operator API) and routing of messages', () => {
     } finally {
       await stack.api('PATCH', '/v1/carriers/alpha', { enabled: true });
     }
+  });
+});
+
+describe('live carrier health', () => {
+  type Health = { circuit: { state: string; reason: string | null }; window: { attempts: number; failures: number } };
+  type Message = { id: string; status: string; carrierId: string; attempts: number };
+  const health = async (id: string) => (await stack.api<Health>('GET', `/v1/carriers/${id}/health`)).body;
+  const send = async () => {
+    const accepted = await stack.api<{ id: string }>('POST', '/v1/messages', { to: '+14155552671', from: 'Acme', body: 'health test' });
+    return eventually(async () => {
+      const m = (await stack.api<Message>('GET', `/v1/messages/${accepted.body.id}`)).body;
+      return m.status === 'delivered' || m.status === 'failed' ? m : undefined;
+    });
+  };
+
+  it('opens the circuit of a failing carrier within seconds, moves traffic to the next, and returns after recovery', async () => {
+    await stack.api('PUT', '/v1/routes', { rules: [{ id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }, { carrierId: 'beta' }], policy: { backoff: { initialMs: 0, maxMs: 0, multiplier: 1 } } }] });
+    await stack.sim('PATCH', '/carriers/alpha/behaviour', { submitErrorRate: 1, submitErrorStatus: 0x0a });
+
+    const failingSince = Date.now();
+    const during = await Promise.all(Array.from({ length: 4 }, () => send()));
+    expect(during.map((m) => [m.status, m.carrierId, m.attempts])).toEqual(during.map(() => ['delivered', 'beta', 2]));
+    const opened = await eventually(async () => ((await health('alpha')).circuit.state === 'open' ? health('alpha') : undefined), 15_000, 'circuit open');
+    const secondsToOpen = (Date.now() - failingSince) / 1000;
+    expect(secondsToOpen).toBeLessThan(15);
+    expect(opened.circuit.reason).toMatch(/attempts failed/);
+
+    // While open, alpha is skipped: one attempt, straight to beta.
+    const skipped = await send();
+    expect(skipped).toMatchObject({ status: 'delivered', carrierId: 'beta', attempts: 1 });
+    const sim = await stack.api<{ skipped: { carrierId: string; reason: string }[] }>('POST', '/v1/routing/simulate', { to: '+14155552671', priority: 'transactional' });
+    expect(sim.body.skipped).toEqual([{ carrierId: 'alpha', reason: 'circuit open: recent errors' }]);
+
+    // Alpha recovers: after the cooldown it is probed, then closed, and takes traffic again.
+    await stack.sim('POST', '/carriers/alpha/reset');
+    await eventually(async () => ((await health('alpha')).circuit.state === 'half_open' ? true : undefined), 15_000, 'circuit half-open');
+    await eventually(
+      async () => {
+        await send();
+        return (await health('alpha')).circuit.state === 'closed' ? true : undefined;
+      },
+      60_000,
+      'circuit closed after probes',
+    );
+    expect(await send()).toMatchObject({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
   });
 });

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Client as PgClient } from 'pg';
 import { freePort } from '@app/config';
 import { startStack, Stack } from '../../apps/launcher/src/stack';
 import { testDatabaseUrl, testTemporalAddress } from './env';
@@ -70,7 +71,11 @@ export async function startTestStack(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   });
-  // Suites share one database: start each from known carrier settings and routes.
+  // Suites share one database: start each from known carrier settings, circuits and routes.
+  const pg = new PgClient({ connectionString: testDatabaseUrl() });
+  await pg.connect();
+  await pg.query(`UPDATE carriers SET circuit_state = 'closed', circuit_reason = NULL, circuit_changed_at = now()`);
+  await pg.end();
   for (const c of simCarriers) await result.api('PATCH', `/v1/carriers/${c.id}`, { enabled: true, costs: {}, maxTps: null });
   await result.api('PUT', '/v1/routes', { rules: [{ ...DEFAULT_TEST_RULE, ...env.rule }], comment: 'test stack' });
   return result;

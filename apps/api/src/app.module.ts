@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository } from '@app/db';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { CarriersController } from './carriers/carriers.controller';
@@ -46,7 +46,12 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: AccountRepository, useFactory: (db: DataSource) => new AccountRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierRepository, useFactory: (db: DataSource) => new CarrierRepository(db), inject: [DATA_SOURCE] },
         { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
-        { provide: RoutePlanner, useFactory: (routing: RoutingRepository, carriers: CarrierRepository) => new RoutePlanner(routing, carriers), inject: [RoutingRepository, CarrierRepository] },
+        { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
+        {
+          provide: RoutePlanner,
+          useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) => new RoutePlanner(routing, carriers, health),
+          inject: [RoutingRepository, CarrierRepository, CarrierHealthRepository],
+        },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         MessagesService,

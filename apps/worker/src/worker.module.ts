@@ -5,10 +5,11 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { CarrierRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
+import { CarrierHealthRepository, CarrierRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
+import { HealthMonitorService } from './health/health-monitor.service';
 import { AcceptedReconcilerService } from './reconciler/accepted-reconciler.service';
 import { ReceiptRouterService } from './receipts/receipt-router.service';
 import { MESSAGE_ACTIVITIES, TemporalWorkerService } from './temporal/temporal-worker.service';
@@ -28,10 +29,12 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
         { provide: ReceiptRepository, useFactory: (db: DataSource) => new ReceiptRepository(db), inject: [DATA_SOURCE] },
         { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
+        { provide: CarrierRepository, useFactory: (db: DataSource) => new CarrierRepository(db), inject: [DATA_SOURCE] },
+        { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
-          useFactory: (db: DataSource, routing: RoutingRepository) => new RoutePlanner(routing, new CarrierRepository(db)),
-          inject: [DATA_SOURCE, RoutingRepository],
+          useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) => new RoutePlanner(routing, carriers, health),
+          inject: [RoutingRepository, CarrierRepository, CarrierHealthRepository],
         },
         {
           provide: MESSAGE_ACTIVITIES,
@@ -42,6 +45,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         CarrierDirectoryService,
         ReceiptRouterService,
         AcceptedReconcilerService,
+        HealthMonitorService,
         TemporalWorkerService,
       ],
     };
@@ -55,6 +59,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly routing: RoutingRepository,
     private readonly receipts: ReceiptRouterService,
     private readonly reconciler: AcceptedReconcilerService,
+    private readonly healthMonitor: HealthMonitorService,
     private readonly worker: TemporalWorkerService,
   ) {}
 
@@ -70,6 +75,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     await this.worker.start();
     this.receipts.startSweeper();
     this.reconciler.start();
+    this.healthMonitor.start();
   }
 
   // Nest calls module hooks after the providers' own: connectors and worker are already closed.

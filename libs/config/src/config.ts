@@ -34,6 +34,11 @@ export interface WorkerConfig extends CommonConfig {
   carriers: CarrierConfig[];
   workflowBundlePath?: string;
   callbackTimeoutMs: number;
+  circuit: {
+    windowMs: number;
+    evaluateEveryMs: number;
+    thresholds: { minAttempts: number; failureRate: number; cooldownMs: number; probeSuccesses: number; unboundGraceMs: number };
+  };
 }
 
 export function readCommonConfig(env: Env): CommonConfig {
@@ -90,6 +95,17 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     carriers: readJson(env, 'CARRIERS', DEFAULT_CARRIERS, parseCarriers),
     workflowBundlePath: env.WORKFLOW_BUNDLE?.trim() || undefined,
     callbackTimeoutMs: readInt(env, 'STATUS_CALLBACK_TIMEOUT_MS', 5000, { min: 100, max: 60000 }),
+    circuit: {
+      windowMs: readInt(env, 'CIRCUIT_WINDOW_SECONDS', 60, { min: 5, max: 3600 }) * 1000,
+      evaluateEveryMs: 2000,
+      thresholds: {
+        minAttempts: readInt(env, 'CIRCUIT_MIN_ATTEMPTS', 5, { min: 1, max: 10000 }),
+        failureRate: readInt(env, 'CIRCUIT_FAILURE_PERCENT', 50, { min: 1, max: 100 }) / 100,
+        cooldownMs: readInt(env, 'CIRCUIT_COOLDOWN_SECONDS', 15, { min: 1, max: 3600 }) * 1000,
+        probeSuccesses: readInt(env, 'CIRCUIT_PROBE_SUCCESSES', 3, { min: 1, max: 100 }),
+        unboundGraceMs: 10_000,
+      },
+    },
   };
 }
 

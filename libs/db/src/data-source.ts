@@ -11,9 +11,10 @@ import { MessageEntity } from './entities/message.entity';
 import { InitialSchema1732500000000 } from './migrations/1732500000000-initial-schema';
 import { MessageErrorCodes1732600000000 } from './migrations/1732600000000-message-error-codes';
 import { RoutingTables1732700000000 } from './migrations/1732700000000-routing-tables';
+import { CarrierHealth1732800000000 } from './migrations/1732800000000-carrier-health';
 
 export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageEventEntity, MessageAttemptEntity, CarrierReceiptEntity];
-export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000];
+export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000];
 
 const MIGRATION_LOCK_ID = 727_001;
 

@@ -13,3 +13,4 @@ export * from './repositories/account.repository';
 export * from './repositories/routing.repository';
 export * from './repositories/carrier.repository';
 export * from './route-planner';
+export * from './repositories/carrier-health.repository';

@@ -2,8 +2,12 @@
 // used by the worker's planRoute activity and by POST /v1/routing/simulate, so a simulation
 // shows exactly what sending would do.
 import { CarrierFacts, NoRouteError, planRoute, RoutePlanDecision, RouteRequest, RoutingRule } from '@app/domain';
+import { CarrierHealthRepository } from './repositories/carrier-health.repository';
 import { CarrierRepository } from './repositories/carrier.repository';
 import { RoutingRepository } from './repositories/routing.repository';
+
+/** Quality routing looks at the last 15 minutes per destination country. */
+const QUALITY_WINDOW_MS = 15 * 60_000;
 
 export interface VersionedPlan extends RoutePlanDecision {
   routingVersion: number;
@@ -13,21 +17,32 @@ export class RoutePlanner {
   constructor(
     private readonly routing: RoutingRepository,
     private readonly carriers: CarrierRepository,
+    private readonly health: CarrierHealthRepository,
     private readonly random: () => number = Math.random,
   ) {}
+
+  /** Delivery rate and receipt latency per carrier for the destination country (quality strategy). */
+  private async quality(country: string | undefined): Promise<Map<string, { deliveryRate?: number; receiptLatencyMs?: number; samples: number }>> {
+    const stats = (await this.health.windowByCountry(QUALITY_WINDOW_MS)).filter((s) => s.country === (country ?? null));
+    return new Map(
+      stats.map((s) => [s.carrierId, { deliveryRate: s.deliveryRate ?? undefined, receiptLatencyMs: s.receiptLatencyP50Ms ?? undefined, samples: s.finished }]),
+    );
+  }
 
   /** Throws NoRouteError when no rule set is active or no rule matches. */
   async plan(request: RouteRequest): Promise<VersionedPlan> {
     const active = await this.routing.active<RoutingRule & { [key: string]: unknown }>();
     if (!active) throw new NoRouteError('no routing rules are active');
+    const rule = active.rules;
+    const needsQuality = rule.some((r) => r.strategy === 'quality');
+    const quality = needsQuality ? await this.quality(request.country) : new Map();
     const facts: CarrierFacts[] = (await this.carriers.list()).map((c) => ({
       carrierId: c.id,
       enabled: c.enabled,
       costs: c.costs,
-      // An unbound carrier goes last rather than out: during a worker restart every carrier is
-      // briefly unbound, and skipping them all would fail messages that a moment later could go.
-      health: { circuit: c.bindState === 'bound' ? 'closed' : 'half_open' },
+      // The circuit is the health monitor's verdict (a carrier unbound for long opens it).
+      health: { circuit: c.circuitState, ...quality.get(c.id) },
     }));
-    return { routingVersion: active.version, ...planRoute(active.rules, facts, request, this.random) };
+    return { routingVersion: active.version, ...planRoute(rule, facts, request, this.random) };
   }
 }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { RequireScope } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
 import { CarriersService } from './carriers.service';
-import { CarrierView, UpdateCarrierDto } from './dto/carrier.dto';
+import { CarrierHealthView, CarrierView, UpdateCarrierDto } from './dto/carrier.dto';
 
 @ApiTags('carriers (operator)')
 @ApiBearerAuth()
@@ -26,6 +26,14 @@ export class CarriersController {
   @ApiResponse({ status: 404, type: ErrorBody })
   get(@Param('id') id: string): Promise<CarrierView> {
     return this.carriers.get(id);
+  }
+
+  @Get(':id/health')
+  @ApiOperation({ summary: 'Live health: circuit breaker, bind, submit errors, delivery rate and receipt latency (overall and per country)' })
+  @ApiResponse({ status: 200, type: CarrierHealthView })
+  @ApiResponse({ status: 404, type: ErrorBody })
+  health(@Param('id') id: string): Promise<CarrierHealthView> {
+    return this.carriers.healthOf(id);
   }
 
   @Patch(':id')

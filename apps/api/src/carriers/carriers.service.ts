@@ -1,14 +1,36 @@
 // Operator view and settings of carriers.
 import { Injectable } from '@nestjs/common';
 import { NotFoundError, ValidationError } from '@app/contracts';
-import { CarrierEntity, CarrierRepository } from '@app/db';
-import { CarrierView, UpdateCarrierDto } from './dto/carrier.dto';
+import { CarrierEntity, CarrierHealthRepository, CarrierRepository } from '@app/db';
+import { CarrierHealthView, CarrierView, UpdateCarrierDto } from './dto/carrier.dto';
+
+/** Same window as the worker's circuit breaker default (CIRCUIT_WINDOW_SECONDS). */
+const CIRCUIT_WINDOW_MS = 60_000;
+const QUALITY_WINDOW_MS = 15 * 60_000;
 
 const COUNTRY_OR_ANY = /^([A-Z]{2}|\*)$/;
 
 @Injectable()
 export class CarriersService {
-  constructor(private readonly carriers: CarrierRepository) {}
+  constructor(
+    private readonly carriers: CarrierRepository,
+    private readonly health: CarrierHealthRepository,
+  ) {}
+
+  async healthOf(id: string): Promise<CarrierHealthView> {
+    const carrier = await this.carriers.find(id);
+    if (!carrier) throw new NotFoundError('carrier_not_found', `No carrier ${id}`);
+    const [windows, byCountry] = await Promise.all([this.health.window(CIRCUIT_WINDOW_MS), this.health.windowByCountry(QUALITY_WINDOW_MS, id)]);
+    const empty = { attempts: 0, failures: 0, delivered: 0, finished: 0, deliveryRate: null, receiptLatencyP50Ms: null };
+    const strip = <T extends { finished: number }>({ finished: _finished, ...rest }: T) => rest;
+    return {
+      carrierId: id,
+      bindState: carrier.bindState,
+      circuit: { state: carrier.circuitState, since: carrier.circuitChangedAt.toISOString(), reason: carrier.circuitReason },
+      window: strip(windows.get(id) ?? empty),
+      byCountry: byCountry.map(({ carrierId: _carrierId, ...stats }) => strip(stats)),
+    };
+  }
 
   async list(): Promise<CarrierView[]> {
     return (await this.carriers.list()).map(toView);
@@ -45,6 +67,7 @@ function toView(c: CarrierEntity): CarrierView {
     maxTps: c.maxTps,
     window: c.bindWindow,
     bindState: c.bindState,
+    circuit: c.circuitState,
     lastError: c.lastError,
   };
 }

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type CarrierBindState = 'bound' | 'connecting' | 'down' | 'closed';
+export type CircuitState = 'closed' | 'open' | 'half_open';
 
 /** A carrier the worker connects to, with the live bind state the worker reports. */
 @Entity({ name: 'carriers' })
@@ -36,6 +37,16 @@ export class CarrierEntity {
 
   @Column({ name: 'bind_window', type: 'int', default: 10 })
   bindWindow!: number;
+
+  /** Circuit breaker: closed (healthy), open (skipped by routing), half_open (probed). */
+  @Column({ name: 'circuit_state', type: 'text', default: 'closed' })
+  circuitState!: CircuitState;
+
+  @Column({ name: 'circuit_changed_at', type: 'timestamptz' })
+  circuitChangedAt!: Date;
+
+  @Column({ name: 'circuit_reason', type: 'text', nullable: true })
+  circuitReason!: string | null;
 
   @Column({ name: 'bind_state', type: 'text', default: 'closed' })
   bindState!: CarrierBindState;

@@ -12,6 +12,10 @@ export class MessageEntity {
   @Column({ name: 'to_number', type: 'text' })
   to!: string;
 
+  /** ISO country of the destination (for routing and per-country carrier health). */
+  @Column({ type: 'text', nullable: true })
+  country!: string | null;
+
   @Column({ name: 'from_address', type: 'text' })
   from!: string;
 

@@ -9,7 +9,7 @@ import { returningRows } from './returning';
 
 export type NewMessage = Omit<
   MessageEntity,
-  'createdAt' | 'updatedAt' | 'carrierId' | 'attempts' | 'failureReason' | 'failureCode' | 'carrierErrorCode' | 'status' | 'routingVersion' | 'routingRuleId'
+  'createdAt' | 'updatedAt' | 'carrierId' | 'attempts' | 'failureReason' | 'failureCode' | 'carrierErrorCode' | 'status' | 'routingVersion' | 'routingRuleId' | 'country'
 >;
 
 export class MessageRepository {
@@ -77,14 +77,13 @@ export class MessageRepository {
   }
 
   /** Queued with its route: the routing version and rule that chose the carriers, and why. */
-  async markQueued(messageId: string, route: { routingVersion: number | null; ruleId: string | null; detail: Record<string, unknown> }): Promise<void> {
+  async markQueued(messageId: string, route: { routingVersion: number | null; ruleId: string | null; country?: string; detail: Record<string, unknown> }): Promise<void> {
     await this.db.transaction(async (tx) => {
       const updated = returningRows(
-        await tx.query(`UPDATE messages SET status = 'queued', routing_version = $2, routing_rule_id = $3, updated_at = now() WHERE id = $1 AND status = 'accepted' RETURNING id`, [
-          messageId,
-          route.routingVersion,
-          route.ruleId,
-        ]),
+        await tx.query(
+          `UPDATE messages SET status = 'queued', routing_version = $2, routing_rule_id = $3, country = $4, updated_at = now() WHERE id = $1 AND status = 'accepted' RETURNING id`,
+          [messageId, route.routingVersion, route.ruleId, route.country ?? null],
+        ),
       );
       if (updated.length > 0) await this.addEvent(tx, { messageId, type: 'queued', detail: route.detail });
     });

@@ -17,9 +17,13 @@ export function policyFor(rule: RoutingRule, priority: MessagePriority): Failove
   return { ...base, ...rule.policy, backoff: { ...base.backoff, ...rule.policy?.backoff } };
 }
 
-export function planRoute(rules: RoutingRule[], facts: CarrierFacts[], request: RouteRequest, random: () => number): RoutePlanDecision {
+/** Share of messages that try a half-open (recovering) carrier first. */
+export const PROBE_SHARE = 0.2;
+
+export function planRoute(rules: RoutingRule[], facts: CarrierFacts[], request: RouteRequest, random: () => number, probeShare = PROBE_SHARE): RoutePlanDecision {
   const rule = matchRule(rules, request);
-  const { candidates, skipped } = orderCandidates(rule, facts, request, random);
+  const probe = facts.some((f) => f.health?.circuit === 'half_open') && random() < probeShare;
+  const { candidates, skipped } = orderCandidates(rule, facts, request, random, probe);
   return { ruleId: rule.id, strategy: rule.strategy, candidates, skipped, policy: policyFor(rule, request.priority) };
 }
 

@@ -173,3 +173,16 @@ describe('validateRule', () => {
     expect(validateRuleSet([{ id: 'd', strategy: 'priority', targets: [{ carrierId: 'a', x: 1 }] }])).toEqual([]);
   });
 });
+
+describe('probes of half-open carriers', () => {
+  const rules: RoutingRule[] = [{ id: 'd', strategy: 'priority', targets: [{ carrierId: 'a' }, { carrierId: 'b' }] }];
+  const facts: CarrierFacts[] = [
+    { carrierId: 'a', enabled: true, health: { circuit: 'half_open' } },
+    { carrierId: 'b', enabled: true, health: { circuit: 'closed' } },
+  ];
+  it('puts a half-open carrier first for the probe share of messages, last otherwise', () => {
+    expect(planRoute(rules, facts, request(), () => 0.1).candidates.map((c) => c.carrierId)).toEqual(['a', 'b']);
+    expect(planRoute(rules, facts, request(), () => 0.1).candidates[0].reason).toMatch(/probe/);
+    expect(planRoute(rules, facts, request(), () => 0.5).candidates.map((c) => c.carrierId)).toEqual(['b', 'a']);
+  });
+});

@@ -1,6 +1,6 @@
 // Orders a rule's carriers by its strategy. Disabled carriers and carriers whose circuit is
-// open are skipped; half-open ones go last, so they get traffic only as a last resort (their
-// probes come from the health monitor, not from customer messages first).
+// open are skipped. Half-open carriers (recovering) go last, except for the messages chosen as
+// probes (`probe`), where they go first: that is how a recovering carrier proves itself.
 import { CarrierFacts, PlannedCandidate, RouteRequest, RoutingRule } from './routing-rule';
 
 /** Too few receipts to judge a carrier: assume this delivery rate (a neutral prior). */
@@ -31,7 +31,7 @@ export interface OrderedCandidates {
   skipped: { carrierId: string; reason: string }[];
 }
 
-export function orderCandidates(rule: RoutingRule, facts: CarrierFacts[], request: RouteRequest, random: () => number): OrderedCandidates {
+export function orderCandidates(rule: RoutingRule, facts: CarrierFacts[], request: RouteRequest, random: () => number, probe = false): OrderedCandidates {
   const byId = new Map(facts.map((f) => [f.carrierId, f]));
   const skipped: { carrierId: string; reason: string }[] = [];
   const usable = rule.targets.filter((t) => {
@@ -86,8 +86,9 @@ export function orderCandidates(rule: RoutingRule, facts: CarrierFacts[], reques
         });
       break;
   }
-  // Half-open carriers last: a recovering carrier takes traffic only when nothing else is left.
   const halfOpen = (c: PlannedCandidate) => byId.get(c.carrierId)?.health?.circuit === 'half_open';
-  const candidates = [...ordered.filter((c) => !halfOpen(c)), ...ordered.filter(halfOpen).map((c) => ({ ...c, reason: `${c.reason}; circuit half-open: last resort` }))];
+  const recovering = ordered.filter(halfOpen).map((c) => ({ ...c, reason: `${c.reason}; circuit half-open: ${probe ? 'probe' : 'last resort'}` }));
+  const healthy = ordered.filter((c) => !halfOpen(c));
+  const candidates = probe ? [...recovering, ...healthy] : [...healthy, ...recovering];
   return { candidates: candidates.map(withCost), skipped };
 }

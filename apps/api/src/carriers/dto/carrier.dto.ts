@@ -52,6 +52,48 @@ export class CarrierView {
   @ApiProperty({ enum: ['bound', 'connecting', 'down', 'closed'] })
   bindState!: string;
 
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'], description: 'Circuit breaker: open = skipped by routing' })
+  circuit!: string;
+
   @ApiPropertyOptional({ nullable: true, type: String })
   lastError!: string | null;
+}
+
+export class HealthWindowView {
+  @ApiProperty()
+  attempts!: number;
+
+  @ApiProperty({ description: "Attempts that failed through the carrier's fault" })
+  failures!: number;
+
+  @ApiProperty()
+  delivered!: number;
+
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Delivered / attempts with a final receipt' })
+  deliveryRate!: number | null;
+
+  @ApiPropertyOptional({ nullable: true, type: Number })
+  receiptLatencyP50Ms!: number | null;
+}
+
+export class CountryHealthView extends HealthWindowView {
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'US' })
+  country!: string | null;
+}
+
+export class CarrierHealthView {
+  @ApiProperty()
+  carrierId!: string;
+
+  @ApiProperty({ enum: ['bound', 'connecting', 'down', 'closed'] })
+  bindState!: string;
+
+  @ApiProperty({ example: { state: 'open', since: '2026-11-25T08:00:00.000Z', reason: '5 of the last 6 attempts failed' } })
+  circuit!: { state: string; since: string; reason: string | null };
+
+  @ApiProperty({ type: HealthWindowView, description: 'The circuit breaker window (CIRCUIT_WINDOW_SECONDS)' })
+  window!: HealthWindowView;
+
+  @ApiProperty({ type: [CountryHealthView], description: 'Last 15 minutes per destination country (quality routing)' })
+  byCountry!: CountryHealthView[];
 }
