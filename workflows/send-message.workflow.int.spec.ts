@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import { CarrierReceipt, FailureTypes, RoutePlan, SendMessageResult, StatusCallbackInput, carrierReceiptSignal, messageWorkflowId } from '@app/contracts';
+import { CarrierReceipt, FailureTypes, RoutePlan, SendMessageResult, StatusCallbackInput, carrierReceiptSignal, carrierTaskQueue, messageWorkflowId } from '@app/contracts';
 import { ensureSearchAttributes, workflowBundlerOptions } from '@app/temporal';
 import type { MessageActivities } from '../activities/messages/message.activities';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -50,6 +50,7 @@ function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): Messag
       backoff: { initialMs: 0, maxMs: 0, multiplier: 1 },
       routingVersion: 1,
       ruleId: 'default',
+      priority: 'transactional',
       to: '+14155552671',
       statusCallbackUrl: null,
       ...plan,
@@ -81,12 +82,15 @@ async function run(
 ): Promise<{ result: SendMessageResult; calls: Calls; submitTimesMs: number[] }> {
   const calls: Calls = { submits: [], outcomes: [], finalized: [], callbacks: [] };
   const taskQueue = `test-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle,
-    activities: stubs(plan, overrides, calls),
-  });
+  const activities = stubs(plan, overrides, calls);
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  // Submits run on per-carrier task queues, as in the real worker.
+  const carrierWorkers = await Promise.all(
+    ['alpha', 'beta', 'gamma'].map((carrierId) =>
+      Worker.create({ connection: env.nativeConnection, taskQueue: carrierTaskQueue(taskQueue, carrierId), activities: { submitToCarrier: activities.submitToCarrier } }),
+    ),
+  );
+  const carrierRuns = carrierWorkers.map((w) => w.run());
   const messageId = randomUUID();
   let submitTimesMs: number[] = [];
   const result = await worker.runUntil(async () => {
@@ -106,6 +110,8 @@ async function run(
     for (let i = 0; i < 200 && calls.callbacks.length < expectedCallbacks; i += 1) await new Promise((r) => setTimeout(r, 25));
     return out;
   });
+  for (const w of carrierWorkers) w.shutdown();
+  await Promise.all(carrierRuns);
   return { result, calls, submitTimesMs };
 }
 

@@ -16,12 +16,14 @@ import {
 } from '@temporalio/workflow';
 import {
   CarrierReceipt,
+  carrierTaskQueue,
   FailureTypes,
   MessageError,
   MessageStatus,
   SendMessageInput,
   SendMessageResult,
   carrierReceiptSignal,
+  PRIORITY_KEYS,
   searchAttributes,
   statusCallbackWorkflowId,
 } from '@app/contracts';
@@ -37,17 +39,22 @@ const { planRoute, recordAttemptOutcome, finalizeMessage } = proxyActivities<Mes
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: [FailureTypes.messageInvalid] },
 });
 
-// A submit that keeps failing on one carrier moves on to the next after a few tries, rather
-// than retrying forever; a rejection by the carrier moves on at once.
-const { submitToCarrier } = proxyActivities<MessageActivities>({
-  startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: [FailureTypes.carrierRejected, FailureTypes.messageInvalid],
-  },
-});
+// A submit runs on its carrier's own task queue (rate-limited to the carrier's throughput by
+// the server) with the message's priority. One that keeps failing on a carrier moves on to the
+// next after a few tries, rather than retrying forever; a rejection moves on at once.
+function submitVia(carrierId: string, priority: keyof typeof PRIORITY_KEYS) {
+  return proxyActivities<MessageActivities>({
+    taskQueue: carrierTaskQueue(workflowInfo().taskQueue, carrierId),
+    priority: { priorityKey: PRIORITY_KEYS[priority] },
+    startToCloseTimeout: '30s',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: [FailureTypes.carrierRejected, FailureTypes.carrierPermanent, FailureTypes.messageInvalid],
+    },
+  }).submitToCarrier;
+}
 
 const receiptKey = (carrierId: string, carrierMessageId: string) => `${carrierId}\u0000${carrierMessageId}`;
 
@@ -98,7 +105,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
     upsertSearchAttributes([{ key: searchAttributes.carrierId, value: carrierId }]);
     let carrierMessageId: string;
     try {
-      const submitted = await submitToCarrier({ messageId: input.messageId, carrierId, attempt });
+      const submitted = await submitVia(carrierId, plan.priority)({ messageId: input.messageId, carrierId, attempt });
       carrierMessageId = submitted.carrierMessageId;
       for (const receipt of submitted.earlyReceipts) {
         const key = receiptKey(receipt.carrierId, receipt.carrierMessageId);

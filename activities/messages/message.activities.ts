@@ -47,7 +47,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
     async planRoute({ messageId }: { messageId: string }): Promise<RoutePlan> {
       const message = await loadMessage(messageId);
       const destination = normalizeE164(message.to);
-      const base = { to: message.to, statusCallbackUrl: message.statusCallbackUrl };
+      const base = { to: message.to, statusCallbackUrl: message.statusCallbackUrl, priority: message.priority };
       try {
         const plan = await deps.planner.plan({
           to: destination.e164,

@@ -173,3 +173,38 @@ describe('live carrier health', () => {
     expect(await send()).toMatchObject({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
   });
 });
+
+describe('carrier throughput', () => {
+  type Submission = { text: string; receivedAt: number };
+  it('keeps a burst within the carrier maxTps, measured at the carrier, and sends OTP ahead of a marketing backlog', async () => {
+    const maxTps = 5;
+    await stack.api('PUT', '/v1/routes', { rules: [{ id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }] }] });
+    await stack.api('PATCH', '/v1/carriers/alpha', { maxTps });
+    await stack.sim('DELETE', '/carriers/alpha/submissions');
+    // The worker picks up a new limit within its 5 s poll.
+    await new Promise((r) => setTimeout(r, 6000));
+    try {
+      const marketing = Array.from({ length: 25 }, (_, i) => stack.api('POST', '/v1/messages', { to: '+14155552671', from: 'Acme', body: `bulk ${i}`, priority: 'marketing' }));
+      await Promise.all(marketing);
+      await new Promise((r) => setTimeout(r, 500));
+      await stack.api('POST', '/v1/messages', { to: '+14155552671', from: 'Acme', body: 'otp 123456', priority: 'otp' });
+      const submissions = await eventually(async () => {
+        const s = await stack.sim<Submission[]>('GET', '/carriers/alpha/submissions');
+        return s.length >= 26 ? s : undefined;
+      }, 30_000, 'all 26 submitted');
+      const times = submissions.map((s) => s.receivedAt).sort((a, b) => a - b);
+      let peak = 0;
+      for (let i = 0; i < times.length; i += 1) peak = Math.max(peak, times.filter((t) => t >= times[i] && t < times[i] + 1000).length);
+      const span = (times[times.length - 1] - times[0]) / 1000;
+      // eslint-disable-next-line no-console
+      console.log(`throughput: 26 submits over ${span.toFixed(2)} s, peak ${peak} in any 1 s window (maxTps ${maxTps})`);
+      // Sends leave 1/maxTps apart; receive-time jitter at the simulator can put one more in a window.
+      expect(peak).toBeLessThanOrEqual(maxTps + 1);
+      expect(span).toBeGreaterThanOrEqual((26 - 1) / maxTps - 1);
+      const otpPosition = submissions.findIndex((s) => s.text === 'otp 123456');
+      expect(otpPosition).toBeLessThan(15);
+    } finally {
+      await stack.api('PATCH', '/v1/carriers/alpha', { maxTps: null });
+    }
+  });
+});

@@ -57,6 +57,8 @@ export interface CarrierConnector {
   onReceipt(handler: (receipt: InboundReceipt) => Promise<void>): void;
   onInbound(handler: (message: InboundMessage) => Promise<void>): void;
   status(): ConnectorStatus;
+  /** Paces submits on this connection to at most `maxTps` per second (null: no pacing). */
+  setMaxTps(maxTps: number | null): void;
   /** Unbinds, fails queued and outstanding submits as unavailable and stops every timer. */
   close(): Promise<void>;
 }

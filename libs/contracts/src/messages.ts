@@ -76,6 +76,7 @@ export interface RoutePlan {
   receiptTimeoutMs: number;
   /** Pause between attempts: exponential with jitter. */
   backoff: { initialMs: number; maxMs: number; multiplier: number };
+  priority: MessagePriority;
   /** The routing table version and rule that chose the carriers (null: no route). */
   routingVersion: number | null;
   ruleId: string | null;

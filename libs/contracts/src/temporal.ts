@@ -6,6 +6,15 @@ import type { CarrierReceipt } from './messages';
 
 export const DEFAULT_TASK_QUEUE = 'sms-messages';
 
+/**
+ * Each carrier's submits run on a task queue of their own, whose activity rate the Temporal
+ * server limits to the carrier's messages per second across every worker process.
+ */
+export const carrierTaskQueue = (baseTaskQueue: string, carrierId: string): string => `${baseTaskQueue}.carrier.${carrierId}`;
+
+/** Temporal task priority per message priority (1 runs first): OTP never waits behind marketing. */
+export const PRIORITY_KEYS = { otp: 1, transactional: 3, marketing: 5 } as const;
+
 /** Derived from the message id, so starting the same message twice starts one workflow. */
 export const messageWorkflowId = (messageId: string): string => `msg-${messageId}`;
 export const statusCallbackWorkflowId = (messageId: string, status: string): string => `cb-${messageId}-${status}`;

@@ -63,6 +63,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   else args.push('--headless');
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   for (const [key, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) args.push('--search-attribute', `${key}=${type}`);
+  // Task priorities (OTP submits before marketing ones on a carrier's queue) need the new matcher.
+  args.push('--dynamic-config-value', 'matching.useNewMatcher=true');
   args.push(...(options.extraArgs ?? []));
 
   const logFile = path.join(dataDir, 'temporal.log');

@@ -230,6 +230,29 @@ describe('submit', () => {
     expect(c.status().state).toBe('bound');
   });
 
+  it('paces submits to maxTps, evenly spaced', async () => {
+    const c = await bound({ window: 10 });
+    c.setMaxTps(20);
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => c.submit(sms(`p${i}`))));
+    // Ten submits 50 ms apart: the last leaves 450 ms after the first.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(440);
+    c.setMaxTps(null);
+    const fast = Date.now();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => c.submit(sms(`f${i}`))));
+    expect(Date.now() - fast).toBeLessThan(300);
+  });
+
+  it('pauses sending after ESME_RTHROTTLED instead of hammering the carrier', async () => {
+    const c = await bound();
+    smsc.behaviour.submitStatus = 0x58;
+    await expect(c.submit(sms('t1'))).rejects.toMatchObject({ kind: 'throttled' });
+    smsc.behaviour.submitStatus = 0;
+    const started = Date.now();
+    await c.submit(sms('t2'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450); // the first pause is 500 ms
+  });
+
   it('keeps at most `window` submit_sm outstanding at the SMSC and queues the rest in order', async () => {
     const c = await bound({ window: 3 });
     smsc.behaviour.submitDelayMs = 40;

@@ -44,6 +44,8 @@ import {
   ESME_ROK,
   ESME_RX_P_APPN,
   ESME_RX_T_APPN,
+  ESME_RMSGQFUL,
+  ESME_RTHROTTLED,
   statusNeedsRebind,
   submitStatusError,
   unavailable,
@@ -159,6 +161,14 @@ export class SmppConnector implements CarrierConnector {
   private queued = 0;
   /** Submissions holding a window slot (sent, response not yet seen). */
   private readonly outstanding = new Set<Submission>();
+
+  // Pacing: submits leave at most every `minIntervalMs` (the carrier's maxTps), and a carrier's
+  // ESME_RTHROTTLED pauses sending for a while (doubling while it persists) instead of failing.
+  private minIntervalMs = 0;
+  private nextSendAt = 0;
+  private pausedUntil = 0;
+  private throttlePauseMs = 0;
+  private paceTimer?: NodeJS.Timeout;
 
   private receiptHandler?: (receipt: InboundReceipt) => Promise<void>;
   private inboundHandler?: (message: InboundMessage) => Promise<void>;
@@ -357,6 +367,7 @@ export class SmppConnector implements CarrierConnector {
   private async shutDown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.paceTimer);
     clearTimeout(this.bindTimer);
     clearInterval(this.enquireTimer);
     const closing = unavailable(`SMPP connector ${this.carrierId} closed`);
@@ -410,9 +421,33 @@ export class SmppConnector implements CarrierConnector {
     };
   }
 
+  /** Paces submits to at most `maxTps` per second on this connection (null: as fast as the window allows). */
+  setMaxTps(maxTps: number | null): void {
+    this.minIntervalMs = maxTps && maxTps > 0 ? 1000 / maxTps : 0;
+    this.drain();
+  }
+
+  /** True when pacing holds the next submit back; schedules a drain for when it may go. */
+  private paced(): boolean {
+    const now = Date.now();
+    const at = Math.max(this.nextSendAt, this.pausedUntil);
+    if (now < at) {
+      if (!this.paceTimer) {
+        this.paceTimer = setTimeout(() => {
+          this.paceTimer = undefined;
+          this.drain();
+        }, at - now);
+      }
+      return true;
+    }
+    if (this.minIntervalMs > 0) this.nextSendAt = Math.max(now, this.nextSendAt) + this.minIntervalMs;
+    return false;
+  }
+
   private drain(): void {
     const session = this.session;
     while (session && this.state === 'bound' && this.outstanding.size < this.window && this.queued > 0) {
+      if (this.paced()) break;
       const submission = this.dequeue();
       if (!submission) break;
       const pdu = new PDU('submit_sm', submission.params);
@@ -484,6 +519,13 @@ export class SmppConnector implements CarrierConnector {
       );
     }
     if (statusNeedsRebind(status) && this.session) this.drop(this.session, `carrier answered ${commandStatusName(status)}`);
+    if (status === ESME_RTHROTTLED || status === ESME_RMSGQFUL) {
+      this.throttlePauseMs = Math.min(10_000, Math.max(500, this.throttlePauseMs * 2));
+      this.pausedUntil = Date.now() + this.throttlePauseMs;
+      this.log.warn({ carrierId: this.carrierId, pauseMs: this.throttlePauseMs }, 'carrier throttled us: pausing submits');
+    } else if (accepted) {
+      this.throttlePauseMs = 0;
+    }
     this.drain();
   }
 

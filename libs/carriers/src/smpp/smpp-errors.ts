@@ -21,6 +21,8 @@ const NAMES = new Map<number, string>(Object.entries(errors).map(([name, code]) 
 
 export const ESME_ROK = 0x00;
 export const ESME_RINVBNDSTS = 0x04;
+export const ESME_RTHROTTLED = 0x58;
+export const ESME_RMSGQFUL = 0x14;
 /** Temporary application error: asks the SMSC to deliver the deliver_sm again later. */
 export const ESME_RX_T_APPN = 0x64;
 /** Permanent application error: the SMSC should not deliver this deliver_sm again. */
