@@ -32,6 +32,7 @@ interface Calls {
   outcomes: { carrierId: string; outcome: string }[];
   finalized: { status: string; reason?: string }[];
   callbacks: StatusCallbackInput[];
+  voiceCalls: number;
 }
 
 const receipt = (carrierId: string, carrierMessageId: string, state: CarrierReceipt['state'], errorCode = '000'): CarrierReceipt => ({
@@ -51,6 +52,7 @@ function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): Messag
       routingVersion: 1,
       ruleId: 'default',
       priority: 'transactional',
+      voiceFallback: false,
       to: '+14155552671',
       statusCallbackUrl: null,
       ...plan,
@@ -66,6 +68,10 @@ function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): Messag
       calls.finalized.push({ status: f.status, reason: f.reason });
     },
     recordEvent: async () => undefined,
+    callWithVoice: async () => {
+      calls.voiceCalls += 1;
+      return { outcome: 'answered', callId: 'call-1' };
+    },
     postStatusCallback: async (input) => {
       calls.callbacks.push(input);
       return { httpStatus: 200 };
@@ -80,7 +86,7 @@ async function run(
   drive: (messageId: string) => Promise<void> = async () => undefined,
   expectedCallbacks = 0,
 ): Promise<{ result: SendMessageResult; calls: Calls; submitTimesMs: number[] }> {
-  const calls: Calls = { submits: [], outcomes: [], finalized: [], callbacks: [] };
+  const calls: Calls = { submits: [], outcomes: [], finalized: [], callbacks: [], voiceCalls: 0 };
   const taskQueue = `test-${randomUUID()}`;
   const activities = stubs(plan, overrides, calls);
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
@@ -271,6 +277,46 @@ describe('sendMessage', () => {
     );
     expect(alphaTries).toBe(3);
     expect(result).toEqual({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
+  });
+
+  it('fails over across three carriers in order', async () => {
+    const { result, calls } = await run(
+      { carriers: ['alpha', 'beta', 'gamma'] },
+      {
+        submitToCarrier: async ({ carrierId, attempt }) => {
+          if (carrierId !== 'gamma') throw ApplicationFailure.create({ message: 'no', type: FailureTypes.carrierRejected, nonRetryable: true, details: [{ code: 'carrier_rejected', rawCode: 'x' }] });
+          return { carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, 'DELIVRD')] };
+        },
+      },
+    );
+    expect(result).toEqual({ status: 'delivered', carrierId: 'gamma', attempts: 3 });
+    expect(calls.outcomes.map((o) => [o.carrierId, o.outcome])).toEqual([
+      ['alpha', 'submit_failed'],
+      ['beta', 'submit_failed'],
+      ['gamma', 'delivered'],
+    ]);
+  });
+
+  it('falls back to a voice call after every SMS attempt failed', async () => {
+    const failing = { submitToCarrier: async ({ carrierId, attempt }: { carrierId: string; attempt: number }) => ({ carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, 'UNDELIV', '032')] }) };
+    const answered = await run({ voiceFallback: true }, failing);
+    expect(answered.result).toEqual({ status: 'delivered', carrierId: 'voice', attempts: 2, channel: 'voice' });
+    expect(answered.calls.voiceCalls).toBe(1);
+
+    const unanswered = await run({ voiceFallback: true }, { ...failing, callWithVoice: async () => ({ outcome: 'no_answer', callId: 'c' }) });
+    expect(unanswered.result).toMatchObject({ status: 'failed', reason: expect.stringContaining('voice fallback call ended no_answer') });
+
+    const notAsked = await run({ voiceFallback: false }, failing);
+    expect(notAsked.calls.voiceCalls).toBe(0);
+  });
+
+  it('does not call when the number itself is the problem (permanent error)', async () => {
+    const { result, calls } = await run(
+      { voiceFallback: true },
+      { submitToCarrier: async ({ carrierId, attempt }) => ({ carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, 'UNDELIV', '001')] }) },
+    );
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'unknown_subscriber' } });
+    expect(calls.voiceCalls).toBe(0);
   });
 
   it('fails without trying more carriers when none are configured', async () => {

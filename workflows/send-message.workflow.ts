@@ -29,7 +29,7 @@ import {
 } from '@app/contracts';
 import type { MessageActivities } from '../activities/messages/message.activities';
 // The files, not the @app/domain index: that would pull libphonenumber-js into the bundle.
-import { classifyReceipt, ERRORS } from '../libs/domain/src/error-taxonomy';
+import { classifyReceipt, errorDefinition, ERRORS } from '../libs/domain/src/error-taxonomy';
 import { isFinalStat } from '../libs/domain/src/receipt-text';
 import { backoffDelayMs } from '../libs/domain/src/routing/plan-route';
 import { deliverStatusCallback } from './deliver-status-callback.workflow';
@@ -55,6 +55,13 @@ function submitVia(carrierId: string, priority: keyof typeof PRIORITY_KEYS) {
     },
   }).submitToCarrier;
 }
+
+// The voice fallback follows a call for up to a few minutes, heartbeating while it rings.
+const { callWithVoice } = proxyActivities<MessageActivities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '15s',
+  retry: { initialInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: ['VoiceUnavailable', FailureTypes.messageInvalid] },
+});
 
 const receiptKey = (carrierId: string, carrierMessageId: string) => `${carrierId}\u0000${carrierMessageId}`;
 
@@ -149,6 +156,23 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
       detail: { carrierMessageId, receiptState: receipt.state, errorCode: receipt.errorCode, ...lastError },
     });
     if (classified.class === 'permanent') break;
+  }
+
+  // Every SMS attempt failed: read the message out in a call, unless the number itself is the
+  // problem (a permanent error such as an unknown subscriber would fail the call too).
+  const permanent = errorDefinition(lastError.code)?.class === 'permanent';
+  if (plan.voiceFallback && attempt > 0 && !permanent) {
+    try {
+      const call = await callWithVoice({ messageId: input.messageId });
+      if (call.outcome === 'answered') {
+        await finalizeMessage({ messageId: input.messageId, status: 'delivered', carrierId: 'voice', attempts: attempt, channel: 'voice' });
+        await statusChanged('delivered', { carrierId: 'voice', attempts: attempt });
+        return { status: 'delivered', carrierId: 'voice', attempts: attempt, channel: 'voice' };
+      }
+      lastReason = `${lastReason}; voice fallback call ended ${call.outcome}`;
+    } catch (err) {
+      lastReason = `${lastReason}; voice fallback failed: ${applicationFailureOf(err)?.message ?? (err as Error).message}`;
+    }
   }
 
   log.info('message failed on every carrier', { messageId: input.messageId, attempts: attempt, workflowId: workflowInfo().workflowId });

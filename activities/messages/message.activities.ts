@@ -1,6 +1,6 @@
 // Activities of the message workflows: every side effect of sending one SMS (database,
 // carrier submit, status callback). Built once per worker from its dependencies.
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import {
   AttemptOutcome,
   CarrierReceipt,
@@ -11,9 +11,10 @@ import {
   RoutePlan,
   StatusCallbackInput,
   SubmitResult,
+  VoiceCallOutcome,
 } from '@app/contracts';
-import type { CarrierConnector } from '@app/carriers';
-import { CarrierSubmitError } from '@app/carriers';
+import type { CarrierConnector, VoiceConnector } from '@app/carriers';
+import { CarrierSubmitError, FINAL_VOICE_STATUSES } from '@app/carriers';
 import { MessageRepository, ReceiptRepository, RoutePlanner } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
 
@@ -27,6 +28,9 @@ export interface MessageActivityDeps {
   receipts: ReceiptRepository;
   carriers: CarrierDirectory;
   planner: Pick<RoutePlanner, 'plan'>;
+  /** The voice (text-to-speech) provider of the voice fallback; none = no fallback. */
+  voice?: Pick<VoiceConnector, 'place' | 'status'>;
+  voicePollMs?: number;
   callbackTimeoutMs: number;
 }
 
@@ -64,11 +68,19 @@ export function createMessageActivities(deps: MessageActivityDeps) {
           country: destination.country,
           detail: { routingVersion: plan.routingVersion, ruleId: plan.ruleId, strategy: plan.strategy, candidates: chosen, skipped: plan.skipped },
         });
-        return { ...base, carriers: chosen.map((c) => c.carrierId), receiptTimeoutMs: plan.policy.receiptWaitMs, backoff: plan.policy.backoff, routingVersion: plan.routingVersion, ruleId: plan.ruleId };
+        return {
+          ...base,
+          carriers: chosen.map((c) => c.carrierId),
+          receiptTimeoutMs: plan.policy.receiptWaitMs,
+          backoff: plan.policy.backoff,
+          voiceFallback: plan.policy.voiceFallback,
+          routingVersion: plan.routingVersion,
+          ruleId: plan.ruleId,
+        };
       } catch (err) {
         if (!(err instanceof NoRouteError)) throw err;
         await messages.markQueued(messageId, { routingVersion: null, ruleId: null, detail: { noRoute: err.message } });
-        return { ...base, carriers: [], receiptTimeoutMs: 0, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 }, routingVersion: null, ruleId: null };
+        return { ...base, carriers: [], receiptTimeoutMs: 0, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 }, voiceFallback: false, routingVersion: null, ruleId: null };
       }
     },
 
@@ -94,6 +106,38 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       // Receipts that raced ahead of this submit response wait in carrier_receipts: take them now.
       const earlyReceipts: CarrierReceipt[] = await receipts.claimEarly(carrierId, carrierMessageId, messageId);
       return { carrierMessageId, earlyReceipts };
+    },
+
+    /**
+     * The voice fallback: a call that reads the message out, followed until it ends. The text is
+     * read from the database here, never passed through workflow history. A retried activity
+     * resumes following the call it placed (heartbeat details) instead of calling twice.
+     */
+    async callWithVoice({ messageId }: { messageId: string }): Promise<{ outcome: VoiceCallOutcome; callId: string }> {
+      const voice = deps.voice;
+      if (!voice) throw ApplicationFailure.nonRetryable('no voice provider is configured (VOICE_PROVIDER_URL)', 'VoiceUnavailable');
+      const context = Context.current();
+      let callId = context.info.heartbeatDetails as string | undefined;
+      if (!callId) {
+        const message = await loadMessage(messageId);
+        try {
+          ({ callId } = await voice.place({ to: message.to, from: message.from, text: message.body }));
+        } catch (err) {
+          throw ApplicationFailure.retryable((err as Error).message, 'VoiceProviderError');
+        }
+        await messages.recordEvent({ messageId, type: 'voice_call', detail: { callId, status: 'placed' } });
+      }
+      for (;;) {
+        context.heartbeat(callId);
+        const status = await voice.status(callId).catch((err: Error) => {
+          throw ApplicationFailure.retryable(err.message, 'VoiceProviderError');
+        });
+        if ((FINAL_VOICE_STATUSES as readonly string[]).includes(status)) {
+          await messages.recordEvent({ messageId, type: 'voice_call', detail: { callId, status } });
+          return { outcome: status as VoiceCallOutcome, callId };
+        }
+        await context.sleep(deps.voicePollMs ?? 500);
+      }
     },
 
     async recordAttemptOutcome(outcome: AttemptOutcome): Promise<void> {

@@ -196,7 +196,6 @@ describe('carrier throughput', () => {
       let peak = 0;
       for (let i = 0; i < times.length; i += 1) peak = Math.max(peak, times.filter((t) => t >= times[i] && t < times[i] + 1000).length);
       const span = (times[times.length - 1] - times[0]) / 1000;
-      // eslint-disable-next-line no-console
       console.log(`throughput: 26 submits over ${span.toFixed(2)} s, peak ${peak} in any 1 s window (maxTps ${maxTps})`);
       // Sends leave 1/maxTps apart; receive-time jitter at the simulator can put one more in a window.
       expect(peak).toBeLessThanOrEqual(maxTps + 1);
@@ -205,6 +204,35 @@ describe('carrier throughput', () => {
       expect(otpPosition).toBeLessThan(15);
     } finally {
       await stack.api('PATCH', '/v1/carriers/alpha', { maxTps: null });
+    }
+  });
+});
+
+describe('voice fallback', () => {
+  type Message = { status: string; carrierId: string; attempts: number; events: { type: string; detail: Record<string, unknown> | null }[] };
+  it('reads an OTP out in a call when no SMS carrier delivers it, and fails when the call is not answered', async () => {
+    await stack.api('PUT', '/v1/routes', { rules: [{ id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }, { carrierId: 'beta' }], policy: { backoff: { initialMs: 0, maxMs: 0, multiplier: 1 } } }] });
+    for (const id of ['alpha', 'beta']) await stack.sim('PATCH', `/carriers/${id}/behaviour`, { undelivRate: 1 });
+    const send = async (body: string) => {
+      const accepted = await stack.api<{ id: string }>('POST', '/v1/messages', { to: '+14155552671', from: 'Acme', body, priority: 'otp' });
+      return eventually(async () => {
+        const m = (await stack.api<Message>('GET', `/v1/messages/${accepted.body.id}`)).body;
+        return m.status === 'delivered' || m.status === 'failed' ? m : undefined;
+      });
+    };
+    try {
+      const answered = await send('Your code is 482913');
+      expect(answered).toMatchObject({ status: 'delivered', carrierId: 'voice', attempts: 2, channel: 'voice' });
+      expect(answered.events.filter((e) => e.type === 'voice_call').map((e) => e.detail?.status)).toEqual(['placed', 'answered']);
+      const calls = await stack.sim<{ text: string; to: string }[]>('GET', '/voice/calls');
+      expect(calls).toContainEqual(expect.objectContaining({ text: 'Your code is 482913', to: '+14155552671' }));
+
+      await stack.sim('PATCH', '/voice/behaviour', { outcome: 'no_answer' });
+      const unanswered = await send('Your code is 111111');
+      expect(unanswered).toMatchObject({ status: 'failed', failureReason: expect.stringContaining('voice fallback call ended no_answer') });
+    } finally {
+      for (const id of ['alpha', 'beta']) await stack.sim('POST', `/carriers/${id}/reset`);
+      await stack.sim('POST', '/voice/reset');
     }
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { Logger } from 'pino';
 import { createControlServer } from './control-api';
 import { SimCarrierConfig, Smsc } from './smsc';
+import { VoiceProvider } from './voice-provider';
 
 export interface CarrierSimOptions {
   carriers: SimCarrierConfig[];
@@ -15,6 +16,8 @@ export interface CarrierSimOptions {
 export interface CarrierSim {
   controlUrl: string;
   carriers: Map<string, Smsc>;
+  /** The simulated voice provider, under /voice on the control URL. */
+  voice: VoiceProvider;
   /** Actual SMPP port of each carrier (useful with port 0). */
   ports: Record<string, number>;
   close(): Promise<void>;
@@ -29,7 +32,8 @@ export async function startCarrierSim(options: CarrierSimOptions): Promise<Carri
     await smsc.listen(host);
     carriers.set(config.id, smsc);
   }
-  const control = createControlServer(carriers);
+  const voice = new VoiceProvider();
+  const control = createControlServer(carriers, voice);
   await new Promise<void>((resolve, reject) => {
     control.once('error', reject);
     control.listen(options.controlPort, host, () => resolve());
@@ -38,11 +42,13 @@ export async function startCarrierSim(options: CarrierSimOptions): Promise<Carri
   return {
     controlUrl: `http://${host}:${port}`,
     carriers,
+    voice,
     ports: Object.fromEntries([...carriers].map(([id, s]) => [id, s.port])),
     async close() {
       control.closeAllConnections();
       await new Promise<void>((resolve) => control.close(() => resolve()));
       await Promise.all([...carriers.values()].map((s) => s.close()));
+      voice.close();
     },
   };
 }

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import { BehaviourError, parseBehaviour } from './behaviour';
 import type { Smsc } from './smsc';
+import { VOICE_OUTCOMES, VoiceOutcome, VoiceProvider } from './voice-provider';
 
 type Answer = { status: number; body: unknown };
 const error = (status: number, code: string, message: string, field?: string): Answer => ({ status, body: { error: { code, message, ...(field ? { field } : {}) } } });
@@ -18,10 +19,48 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   return text ? JSON.parse(text) : {};
 }
 
-export function createControlServer(carriers: Map<string, Smsc>): http.Server {
+async function voiceRoute(voice: VoiceProvider, req: http.IncomingMessage, parts: string[]): Promise<Answer> {
+  const body = async (): Promise<Record<string, unknown> | Answer> => {
+    try {
+      const value = await readJson(req);
+      return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : error(400, 'invalid_json', 'The body must be a JSON object');
+    } catch {
+      return error(400, 'invalid_json', 'The request body is not valid JSON');
+    }
+  };
+  const action = `${req.method} ${parts.slice(1).join('/')}`;
+  if (action === 'POST calls') {
+    const input = await body();
+    if ('status' in input && 'body' in input) return input as Answer;
+    for (const field of ['to', 'from', 'text']) if (typeof input[field] !== 'string' || !input[field]) return error(400, 'invalid_field', `${field} is required`, field);
+    const call = voice.place(input.to as string, input.from as string, input.text as string);
+    return { status: 201, body: call };
+  }
+  if (req.method === 'GET' && parts[1] === 'calls' && parts[2]) {
+    const call = voice.calls.get(parts[2]);
+    return call ? { status: 200, body: call } : error(404, 'call_not_found', `no call ${parts[2]}`);
+  }
+  if (req.method === 'GET' && parts[1] === 'calls') return { status: 200, body: [...voice.calls.values()] };
+  if (action === 'PATCH behaviour') {
+    const input = await body();
+    if ('status' in input && 'body' in input) return input as Answer;
+    if (input.outcome !== undefined && !VOICE_OUTCOMES.includes(input.outcome as VoiceOutcome)) return error(400, 'invalid_behaviour', `outcome must be one of ${VOICE_OUTCOMES.join(', ')}`, 'outcome');
+    if (input.ringMs !== undefined && (typeof input.ringMs !== 'number' || !Number.isInteger(input.ringMs) || input.ringMs < 0 || input.ringMs > 600_000)) return error(400, 'invalid_behaviour', 'ringMs must be an integer number of ms', 'ringMs');
+    voice.behaviour = { ...voice.behaviour, ...(input as Partial<typeof voice.behaviour>) };
+    return { status: 200, body: voice.behaviour };
+  }
+  if (action === 'POST reset') {
+    voice.reset();
+    return { status: 200, body: voice.behaviour };
+  }
+  return error(404, 'not_found', `no route ${req.method} /voice/${parts.slice(1).join('/')}`);
+}
+
+export function createControlServer(carriers: Map<string, Smsc>, voice: VoiceProvider): http.Server {
   const route = async (req: http.IncomingMessage, url: URL): Promise<Answer> => {
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method === 'GET' && url.pathname === '/health') return { status: 200, body: { status: 'ok' } };
+    if (parts[0] === 'voice') return voiceRoute(voice, req, parts);
     if (parts[0] !== 'carriers') return error(404, 'not_found', `no route ${req.method} ${url.pathname}`);
     if (parts.length === 1 && req.method === 'GET') return { status: 200, body: [...carriers.values()].map(view) };
     const smsc = carriers.get(parts[1] ?? '');

@@ -145,6 +145,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           CARRIERS: JSON.stringify(
             options.simCarriers.map((c) => ({ id: c.id, type: 'smpp', host: '127.0.0.1', port: c.smppPort, systemId: c.systemId, password: c.password })),
           ),
+          VOICE_PROVIDER_URL: `${carrierSimUrl}/voice`,
         }
       : {};
     const workerProcess = () =>

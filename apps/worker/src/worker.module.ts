@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
 import { CarrierHealthRepository, CarrierRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
+import { VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
@@ -39,7 +40,14 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         {
           provide: MESSAGE_ACTIVITIES,
           useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService, planner: RoutePlanner) =>
-            createMessageActivities({ messages, receipts, carriers, planner, callbackTimeoutMs: config.callbackTimeoutMs }),
+            createMessageActivities({
+              messages,
+              receipts,
+              carriers,
+              planner,
+              voice: config.voiceProviderUrl ? new VoiceConnector({ baseUrl: config.voiceProviderUrl }) : undefined,
+              callbackTimeoutMs: config.callbackTimeoutMs,
+            }),
           inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner],
         },
         CarrierDirectoryService,

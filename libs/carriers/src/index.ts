@@ -2,3 +2,4 @@ export * from './carrier-connector';
 export * from './carrier-submit-error';
 export * from './smpp/smpp-connector';
 export * from './smpp/smpp-errors';
+export * from './voice/voice-connector';

@@ -34,6 +34,8 @@ export interface WorkerConfig extends CommonConfig {
   carriers: CarrierConfig[];
   workflowBundlePath?: string;
   callbackTimeoutMs: number;
+  /** Voice (text-to-speech) provider for the voice fallback; unset = no voice fallback. */
+  voiceProviderUrl?: string;
   circuit: {
     windowMs: number;
     evaluateEveryMs: number;
@@ -95,6 +97,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     carriers: readJson(env, 'CARRIERS', DEFAULT_CARRIERS, parseCarriers),
     workflowBundlePath: env.WORKFLOW_BUNDLE?.trim() || undefined,
     callbackTimeoutMs: readInt(env, 'STATUS_CALLBACK_TIMEOUT_MS', 5000, { min: 100, max: 60000 }),
+    voiceProviderUrl: env.VOICE_PROVIDER_URL?.trim() ? readUrl(env, 'VOICE_PROVIDER_URL', ['http:', 'https:']) : undefined,
     circuit: {
       windowMs: readInt(env, 'CIRCUIT_WINDOW_SECONDS', 60, { min: 5, max: 3600 }) * 1000,
       evaluateEveryMs: 2000,

@@ -18,7 +18,11 @@ export interface SendMessageResult {
   attempts: number;
   reason?: string;
   error?: MessageError;
+  /** Set when the voice fallback was used. */
+  channel?: 'sms' | 'voice';
 }
+
+export type VoiceCallOutcome = 'answered' | 'no_answer' | 'busy' | 'failed';
 
 /** What the submit activity returns for one attempt on one carrier. */
 export interface SubmitResult {
@@ -51,6 +55,7 @@ export type MessageEventType =
   | 'failover'
   | 'delivered'
   | 'failed'
+  | 'voice_call'
   | 'callback_delivered'
   | 'callback_failed';
 
@@ -77,6 +82,8 @@ export interface RoutePlan {
   /** Pause between attempts: exponential with jitter. */
   backoff: { initialMs: number; maxMs: number; multiplier: number };
   priority: MessagePriority;
+  /** After every SMS attempt failed, read the message out in a voice call. */
+  voiceFallback: boolean;
   /** The routing table version and rule that chose the carriers (null: no route). */
   routingVersion: number | null;
   ruleId: string | null;
@@ -99,6 +106,8 @@ export interface FinalizeInput {
   attempts: number;
   reason?: string;
   error?: MessageError;
+  /** Set when the voice fallback was used. */
+  channel?: 'sms' | 'voice';
 }
 
 /** Body POSTed to a customer's statusCallbackUrl on each status change. */

@@ -12,9 +12,10 @@ import { InitialSchema1732500000000 } from './migrations/1732500000000-initial-s
 import { MessageErrorCodes1732600000000 } from './migrations/1732600000000-message-error-codes';
 import { RoutingTables1732700000000 } from './migrations/1732700000000-routing-tables';
 import { CarrierHealth1732800000000 } from './migrations/1732800000000-carrier-health';
+import { MessageChannel1732900000000 } from './migrations/1732900000000-message-channel';
 
 export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageEventEntity, MessageAttemptEntity, CarrierReceiptEntity];
-export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000];
+export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000];
 
 const MIGRATION_LOCK_ID = 727_001;
 

@@ -101,6 +101,7 @@ export class MessagesService {
       segments: message.segments,
       carrierId: message.carrierId,
       priority: message.priority,
+      channel: message.channel,
       routingVersion: message.routingVersion,
       routingRuleId: message.routingRuleId,
       attempts: message.attempts,

@@ -46,6 +46,10 @@ export class MessageEntity {
   @Column({ type: 'int', default: 0 })
   attempts!: number;
 
+  /** How it finally reached the subscriber: sms, or voice (the fallback call). */
+  @Column({ type: 'text', default: 'sms' })
+  channel!: 'sms' | 'voice';
+
   @Column({ name: 'failure_reason', type: 'text', nullable: true })
   failureReason!: string | null;
 

@@ -9,7 +9,7 @@ import { returningRows } from './returning';
 
 export type NewMessage = Omit<
   MessageEntity,
-  'createdAt' | 'updatedAt' | 'carrierId' | 'attempts' | 'failureReason' | 'failureCode' | 'carrierErrorCode' | 'status' | 'routingVersion' | 'routingRuleId' | 'country'
+  'createdAt' | 'updatedAt' | 'carrierId' | 'attempts' | 'failureReason' | 'failureCode' | 'carrierErrorCode' | 'status' | 'routingVersion' | 'routingRuleId' | 'country' | 'channel'
 >;
 
 export class MessageRepository {
@@ -144,9 +144,10 @@ export class MessageRepository {
   async finalize(input: FinalizeInput): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query(
-        `UPDATE messages SET status = $2, carrier_id = COALESCE($3, carrier_id), attempts = $4, failure_reason = $5, failure_code = $6, carrier_error_code = $7, updated_at = now()
+        `UPDATE messages SET status = $2, carrier_id = COALESCE($3, carrier_id), attempts = $4, failure_reason = $5, failure_code = $6, carrier_error_code = $7,
+           channel = $8, updated_at = now()
          WHERE id = $1`,
-        [input.messageId, input.status, input.carrierId ?? null, input.attempts, input.reason ?? null, input.error?.code ?? null, input.error?.rawCode ?? null],
+        [input.messageId, input.status, input.carrierId ?? null, input.attempts, input.reason ?? null, input.error?.code ?? null, input.error?.rawCode ?? null, input.channel ?? 'sms'],
       );
       const detail = input.reason ? { reason: input.reason, ...input.error } : undefined;
       await this.addEvent(tx, { messageId: input.messageId, type: input.status, carrierId: input.carrierId, attempt: input.attempts, detail });

@@ -79,6 +79,9 @@ export class MessageView extends AcceptedMessageView {
   @ApiProperty({ enum: ['otp', 'transactional', 'marketing'] })
   priority!: string;
 
+  @ApiProperty({ enum: ['sms', 'voice'], description: 'voice: delivered by the voice fallback call' })
+  channel!: string;
+
   @ApiPropertyOptional({ nullable: true, type: Number, description: 'Routing table version that routed the message' })
   routingVersion!: number | null;
 
