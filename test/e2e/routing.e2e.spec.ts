@@ -34,6 +34,7 @@ describe('carriers (operator API)', () => {
     expect(carriers.map((c) => [c.id, c.bindState, c.enabled])).toEqual([
       ['alpha', 'bound', true],
       ['beta', 'bound', true],
+      ['gamma', 'bound', true],
     ]);
   });
 
@@ -233,6 +234,32 @@ describe('voice fallback', () => {
     } finally {
       for (const id of ['alpha', 'beta']) await stack.sim('POST', `/carriers/${id}/reset`);
       await stack.sim('POST', '/voice/reset');
+    }
+  });
+});
+
+describe('HTTP carrier', () => {
+  type Message = { status: string; carrierId: string; attempts: number; error: { code: string } | null };
+  const send = async () => {
+    const accepted = await stack.api<{ id: string }>('POST', '/v1/messages', { to: '+14155552671', from: 'Acme', body: 'over HTTP' });
+    return eventually(async () => {
+      const m = (await stack.api<Message>('GET', `/v1/messages/${accepted.body.id}`)).body;
+      return m.status === 'delivered' || m.status === 'failed' ? m : undefined;
+    });
+  };
+
+  it('mixes connector types in one route: SMPP fails over to HTTP, whose receipt comes back by webhook', async () => {
+    await stack.api('PUT', '/v1/routes', { rules: [{ id: 'default', strategy: 'priority', targets: [{ carrierId: 'gamma' }, { carrierId: 'alpha' }], policy: { backoff: { initialMs: 0, maxMs: 0, multiplier: 1 } } }] });
+    expect(await send()).toMatchObject({ status: 'delivered', carrierId: 'gamma', attempts: 1 });
+    const submissions = await stack.sim<{ text: string; destination: string }[]>('GET', '/carriers/gamma/submissions');
+    expect(submissions).toContainEqual(expect.objectContaining({ text: 'over HTTP', destination: '+14155552671' }));
+
+    // An UNDELIV receipt over HTTP fails over to the SMPP carrier.
+    await stack.sim('PATCH', '/carriers/gamma/behaviour', { undelivRate: 1 });
+    try {
+      expect(await send()).toMatchObject({ status: 'delivered', carrierId: 'alpha', attempts: 2 });
+    } finally {
+      await stack.sim('POST', '/carriers/gamma/reset');
     }
   });
 });

@@ -205,7 +205,11 @@ describe('sending an SMS through the real stack', () => {
       status: 'ok',
       postgres: { status: 'up' },
       temporal: { status: 'up' },
-      carriers: [expect.objectContaining({ id: 'alpha', bindState: 'bound' }), expect.objectContaining({ id: 'beta', bindState: 'bound' })],
+      carriers: [
+        expect.objectContaining({ id: 'alpha', bindState: 'bound' }),
+        expect.objectContaining({ id: 'beta', bindState: 'bound' }),
+        expect.objectContaining({ id: 'gamma', bindState: 'bound' }),
+      ],
     });
   });
 

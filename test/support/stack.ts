@@ -40,6 +40,8 @@ export async function startTestStack(
     carrierSimControlPort: await freePort(),
     startCarrierSim: true,
     simCarriers,
+    simHttpCarriers: [{ id: 'gamma', token: 'gamma-token' }],
+    carrierWebhookPort: await freePort(),
     workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', ...env.worker },
     apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, ...env.api },
     logDir,
@@ -76,7 +78,7 @@ export async function startTestStack(
   await pg.connect();
   await pg.query(`UPDATE carriers SET circuit_state = 'closed', circuit_reason = NULL, circuit_changed_at = now()`);
   await pg.end();
-  for (const c of simCarriers) await result.api('PATCH', `/v1/carriers/${c.id}`, { enabled: true, costs: {}, maxTps: null });
+  for (const id of [...simCarriers.map((c) => c.id), 'gamma']) await result.api('PATCH', `/v1/carriers/${id}`, { enabled: true, costs: {}, maxTps: null });
   await result.api('PUT', '/v1/routes', { rules: [{ ...DEFAULT_TEST_RULE, ...env.rule }], comment: 'test stack' });
   return result;
 }

@@ -1,12 +1,15 @@
 // The carrier simulator: one SMSC per simulated carrier plus the HTTP control API.
 import type { AddressInfo } from 'node:net';
 import pino, { Logger } from 'pino';
-import { createControlServer } from './control-api';
+import { createControlServer, SimCarrier } from './control-api';
+import { HttpCarrier, HttpCarrierConfig } from './http-carrier';
 import { SimCarrierConfig, Smsc } from './smsc';
 import { VoiceProvider } from './voice-provider';
 
 export interface CarrierSimOptions {
   carriers: SimCarrierConfig[];
+  /** Carriers with a JSON-over-HTTP API, served under /http/:id on the control port. */
+  httpCarriers?: HttpCarrierConfig[];
   controlPort: number;
   host?: string;
   logger?: Logger;
@@ -15,7 +18,7 @@ export interface CarrierSimOptions {
 
 export interface CarrierSim {
   controlUrl: string;
-  carriers: Map<string, Smsc>;
+  carriers: Map<string, SimCarrier>;
   /** The simulated voice provider, under /voice on the control URL. */
   voice: VoiceProvider;
   /** Actual SMPP port of each carrier (useful with port 0). */
@@ -26,12 +29,13 @@ export interface CarrierSim {
 export async function startCarrierSim(options: CarrierSimOptions): Promise<CarrierSim> {
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger ?? pino({ name: 'carrier-sim', level: 'silent' });
-  const carriers = new Map<string, Smsc>();
+  const carriers = new Map<string, SimCarrier>();
   for (const config of options.carriers) {
     const smsc = new Smsc(config, logger, options.random);
     await smsc.listen(host);
     carriers.set(config.id, smsc);
   }
+  for (const config of options.httpCarriers ?? []) carriers.set(config.id, new HttpCarrier(config, logger, options.random));
   const voice = new VoiceProvider();
   const control = createControlServer(carriers, voice);
   await new Promise<void>((resolve, reject) => {
@@ -43,7 +47,7 @@ export async function startCarrierSim(options: CarrierSimOptions): Promise<Carri
     controlUrl: `http://${host}:${port}`,
     carriers,
     voice,
-    ports: Object.fromEntries([...carriers].map(([id, s]) => [id, s.port])),
+    ports: Object.fromEntries([...carriers].flatMap(([id, s]) => (s instanceof Smsc ? [[id, s.port]] : []))),
     async close() {
       control.closeAllConnections();
       await new Promise<void>((resolve) => control.close(() => resolve()));

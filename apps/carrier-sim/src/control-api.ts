@@ -2,14 +2,31 @@
 // what it received. JSON in, JSON out; errors as { error: { code, message, field? } }.
 import http from 'node:http';
 import { BehaviourError, parseBehaviour } from './behaviour';
+import { HttpCarrier } from './http-carrier';
 import type { Smsc } from './smsc';
 import { VOICE_OUTCOMES, VoiceOutcome, VoiceProvider } from './voice-provider';
 
 type Answer = { status: number; body: unknown };
 const error = (status: number, code: string, message: string, field?: string): Answer => ({ status, body: { error: { code, message, ...(field ? { field } : {}) } } });
 
-function view(smsc: Smsc) {
-  return { id: smsc.config.id, smppPort: smsc.port, behaviour: smsc.behaviour, counters: { ...smsc.counters, receiptsQueued: smsc.receiptsQueued } };
+export type SimCarrier = Smsc | HttpCarrier;
+
+function view(carrier: SimCarrier) {
+  const where = carrier instanceof HttpCarrier ? { type: 'http', path: `/http/${carrier.config.id}/messages` } : { type: 'smpp', smppPort: carrier.port };
+  return { id: carrier.config.id, ...where, behaviour: carrier.behaviour, counters: { ...carrier.counters, receiptsQueued: carrier.receiptsQueued } };
+}
+
+async function httpCarrierRoute(carrier: HttpCarrier | undefined, req: http.IncomingMessage, parts: string[]): Promise<Answer> {
+  if (!carrier || req.method !== 'POST' || parts[2] !== 'messages' || parts.length !== 3) return error(404, 'not_found', `no route ${req.method} /${parts.join('/')}`);
+  if (!carrier.authorized(req.headers.authorization)) return error(401, 'unauthorized', 'a valid Bearer token is required');
+  let input: unknown;
+  try {
+    input = await readJson(req);
+  } catch {
+    return error(400, 'invalid_json', 'The request body is not valid JSON');
+  }
+  if (typeof input !== 'object' || input === null) return error(400, 'invalid_json', 'The body must be a JSON object');
+  return carrier.submit(input as Record<string, unknown>);
 }
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
@@ -56,11 +73,15 @@ async function voiceRoute(voice: VoiceProvider, req: http.IncomingMessage, parts
   return error(404, 'not_found', `no route ${req.method} /voice/${parts.slice(1).join('/')}`);
 }
 
-export function createControlServer(carriers: Map<string, Smsc>, voice: VoiceProvider): http.Server {
+export function createControlServer(carriers: Map<string, SimCarrier>, voice: VoiceProvider): http.Server {
   const route = async (req: http.IncomingMessage, url: URL): Promise<Answer> => {
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method === 'GET' && url.pathname === '/health') return { status: 200, body: { status: 'ok' } };
     if (parts[0] === 'voice') return voiceRoute(voice, req, parts);
+    if (parts[0] === 'http') {
+      const carrier = carriers.get(parts[1] ?? '');
+      return httpCarrierRoute(carrier instanceof HttpCarrier ? carrier : undefined, req, parts);
+    }
     if (parts[0] !== 'carriers') return error(404, 'not_found', `no route ${req.method} ${url.pathname}`);
     if (parts.length === 1 && req.method === 'GET') return { status: 200, body: [...carriers.values()].map(view) };
     const smsc = carriers.get(parts[1] ?? '');

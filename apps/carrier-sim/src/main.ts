@@ -4,12 +4,23 @@ import pino from 'pino';
 import { configOrExit, readJson, readPort, readString } from '@app/config';
 import { BehaviourError, parseBehaviour } from './behaviour';
 import { startCarrierSim } from './carrier-sim';
+import type { HttpCarrierConfig } from './http-carrier';
 import type { SimCarrierConfig } from './smsc';
 
 const DEFAULT_CARRIERS: SimCarrierConfig[] = [
   { id: 'alpha', smppPort: 2776, systemId: 'alpha', password: 'alpha-pw' },
   { id: 'beta', smppPort: 2777, systemId: 'beta', password: 'beta-pw' },
 ];
+
+const DEFAULT_HTTP_CARRIERS: HttpCarrierConfig[] = [{ id: 'gamma', token: 'gamma-token' }];
+
+function parseHttpCarriers(value: unknown): HttpCarrierConfig[] {
+  if (!Array.isArray(value)) throw new Error('must be a JSON array');
+  return value.map((c: Record<string, unknown>, i) => {
+    for (const field of ['id', 'token']) if (typeof c?.[field] !== 'string' || !c[field]) throw new Error(`[${i}].${field} must be a non-empty string`);
+    return { id: c.id as string, token: c.token as string };
+  });
+}
 
 function parseCarriers(value: unknown): SimCarrierConfig[] {
   if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty JSON array');
@@ -33,6 +44,7 @@ async function main(): Promise<void> {
       host: readString(env, 'CARRIER_SIM_HOST', '127.0.0.1'),
       controlPort: readPort(env, 'CARRIER_SIM_CONTROL_PORT', 8090),
       carriers: readJson(env, 'CARRIER_SIM_CARRIERS', DEFAULT_CARRIERS, parseCarriers),
+      httpCarriers: readJson(env, 'CARRIER_SIM_HTTP_CARRIERS', DEFAULT_HTTP_CARRIERS, parseHttpCarriers),
     }),
     process.env,
     (message) => logger.fatal(message),

@@ -2,7 +2,7 @@
 // printed; Ctrl-C stops every part in order.
 import 'reflect-metadata';
 import { configOrExit, readLauncherConfig } from '@app/config';
-import { DEFAULT_SIM_CARRIERS, startStack, Stack } from './stack';
+import { DEFAULT_SIM_CARRIERS, DEFAULT_SIM_HTTP_CARRIERS, startStack, Stack } from './stack';
 
 async function main(): Promise<void> {
   const config = configOrExit(readLauncherConfig);
@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     carrierSimControlPort: config.carrierSimControlPort,
     startCarrierSim: config.startCarrierSim,
     simCarriers: DEFAULT_SIM_CARRIERS,
+    simHttpCarriers: DEFAULT_SIM_HTTP_CARRIERS,
+    carrierWebhookPort: config.carrierWebhookPort,
   });
   running.stack = stack;
   if (stopping) return;

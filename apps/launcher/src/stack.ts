@@ -33,6 +33,10 @@ export interface StackOptions {
   carrierSimControlPort: number;
   startCarrierSim: boolean;
   simCarriers: SimCarrier[];
+  /** Simulated carriers with an HTTP API (served by carrier-sim's control port). */
+  simHttpCarriers: { id: string; token: string }[];
+  /** Where the worker receives HTTP carriers' receipts. */
+  carrierWebhookPort: number;
   /** Extra environment for the worker / API (e.g. LOG_LEVEL). */
   workerEnv?: Record<string, string>;
   apiEnv?: Record<string, string>;
@@ -59,6 +63,7 @@ export const DEFAULT_SIM_CARRIERS: SimCarrier[] = [
   { id: 'alpha', smppPort: 2776, systemId: 'alpha', password: 'alpha-pw' },
   { id: 'beta', smppPort: 2777, systemId: 'beta', password: 'beta-pw' },
 ];
+export const DEFAULT_SIM_HTTP_CARRIERS = [{ id: 'gamma', token: 'gamma-token' }];
 
 async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -131,20 +136,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       carrierSim = new ManagedProcess({
         name: 'carrier-sim',
         script: appScript('carrier-sim'),
-        env: { CARRIER_SIM_CONTROL_PORT: String(options.carrierSimControlPort), CARRIER_SIM_CARRIERS: JSON.stringify(options.simCarriers) },
+        env: {
+          CARRIER_SIM_CONTROL_PORT: String(options.carrierSimControlPort),
+          CARRIER_SIM_CARRIERS: JSON.stringify(options.simCarriers),
+          CARRIER_SIM_HTTP_CARRIERS: JSON.stringify(options.simHttpCarriers),
+        },
         ready: () => waitForHttp(`${carrierSimUrl}/health`),
         logFile: logFile('carrier-sim'),
       });
       await carrierSim.start();
       cleanups.push(() => carrierSim!.stop());
-      log(`Carrier simulator       ${carrierSimUrl}  (SMPP ${options.simCarriers.map((c) => `${c.id}:${c.smppPort}`).join(', ')})`);
+      log(
+        `Carrier simulator       ${carrierSimUrl}  (SMPP ${options.simCarriers.map((c) => `${c.id}:${c.smppPort}`).join(', ')}; HTTP ${options.simHttpCarriers.map((c) => c.id).join(', ')}; voice)`,
+      );
     }
 
     const carriersEnv: Record<string, string> = options.startCarrierSim
       ? {
-          CARRIERS: JSON.stringify(
-            options.simCarriers.map((c) => ({ id: c.id, type: 'smpp', host: '127.0.0.1', port: c.smppPort, systemId: c.systemId, password: c.password })),
-          ),
+          CARRIERS: JSON.stringify([
+            ...options.simCarriers.map((c) => ({ id: c.id, type: 'smpp', host: '127.0.0.1', port: c.smppPort, systemId: c.systemId, password: c.password })),
+            ...options.simHttpCarriers.map((c) => ({ id: c.id, type: 'http', url: `${carrierSimUrl}/http/${c.id}`, token: c.token })),
+          ]),
           VOICE_PROVIDER_URL: `${carrierSimUrl}/voice`,
         }
       : {};
@@ -152,7 +164,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       new ManagedProcess({
         name: 'worker',
         script: appScript('worker'),
-        env: { ...common, ...carriersEnv, WORKFLOW_BUNDLE: path.join(distRoot, 'workflow-bundle.js'), ...options.workerEnv },
+        env: { ...common, ...carriersEnv, CARRIER_WEBHOOK_PORT: String(options.carrierWebhookPort), WORKFLOW_BUNDLE: path.join(distRoot, 'workflow-bundle.js'), ...options.workerEnv },
         ready: (p) => p.waitForLine(isReadyLine('worker ready')).then(() => undefined),
         logFile: logFile('worker'),
       });

@@ -10,6 +10,7 @@ import { VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
+import { CarrierWebhookService } from './carriers/carrier-webhook.service';
 import { HealthMonitorService } from './health/health-monitor.service';
 import { AcceptedReconcilerService } from './reconciler/accepted-reconciler.service';
 import { ReceiptRouterService } from './receipts/receipt-router.service';
@@ -51,6 +52,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
           inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner],
         },
         CarrierDirectoryService,
+        CarrierWebhookService,
         ReceiptRouterService,
         AcceptedReconcilerService,
         HealthMonitorService,
@@ -64,6 +66,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(DATA_SOURCE) private readonly db: DataSource,
     private readonly carriers: CarrierDirectoryService,
+    private readonly webhook: CarrierWebhookService,
     private readonly routing: RoutingRepository,
     private readonly receipts: ReceiptRouterService,
     private readonly reconciler: AcceptedReconcilerService,
@@ -75,6 +78,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     await ensureSearchAttributes(this.connection, this.config.temporal.namespace);
     for (const connector of this.carriers.all()) connector.onReceipt((receipt) => this.receipts.handle(receipt));
     await this.carriers.start();
+    await this.webhook.start();
     // First start: a default rule trying the configured carriers in order.
     await this.routing.seedIfEmpty(
       [{ id: 'default', strategy: 'priority', targets: this.config.carriers.map((c) => ({ carrierId: c.id })) }],

@@ -3,3 +3,4 @@ export * from './carrier-submit-error';
 export * from './smpp/smpp-connector';
 export * from './smpp/smpp-errors';
 export * from './voice/voice-connector';
+export * from './http/http-connector';

@@ -5,7 +5,12 @@ const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/sms', TEMPORAL_ADDRE
 
 it('reads defaults', () => {
   expect(readApiConfig(base)).toMatchObject({ port: 3000, host: '127.0.0.1', temporal: { namespace: 'default', taskQueue: 'sms-messages' } });
-  expect(readWorkerConfig(base).carriers.map((c) => c.id)).toEqual(['alpha', 'beta']);
+  expect(readWorkerConfig(base).carriers.map((c) => [c.id, c.type])).toEqual([
+    ['alpha', 'smpp'],
+    ['beta', 'smpp'],
+    ['gamma', 'http'],
+  ]);
+  expect(readWorkerConfig(base).webhook).toEqual({ host: '127.0.0.1', port: 8091, publicUrl: 'http://127.0.0.1:8091' });
 });
 
 it.each([
@@ -23,6 +28,8 @@ it.each([
 it.each([
   ['not json', 'must be valid JSON'],
   ['[]', 'non-empty JSON array'],
+  ['[{"id":"h","type":"http","url":"ftp://x","token":"t"}]', '[0].url'],
+  ['[{"id":"h","type":"fax","url":"http://x","token":"t"}]', '[0].type'],
   ['[{"id":"a","host":"h","port":99999,"systemId":"s","password":"p"}]', '[0].port'],
   ['[{"id":"a","host":"h","port":1,"systemId":"s","password":"p"},{"id":"a","host":"h","port":2,"systemId":"s","password":"p"}]', 'listed twice'],
 ])('validates CARRIERS (%s)', (value, message) => {

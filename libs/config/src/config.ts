@@ -17,9 +17,8 @@ export interface ApiConfig extends CommonConfig {
   port: number;
 }
 
-export interface CarrierConfig {
+export interface SmppCarrierConfig {
   id: string;
-  /** Only SMPP in this version; HTTP and voice connectors plug in beside it. */
   type: 'smpp';
   host: string;
   port: number;
@@ -29,11 +28,24 @@ export interface CarrierConfig {
   window: number;
 }
 
+/** A carrier with a JSON-over-HTTP API (libs/carriers/src/http). */
+export interface HttpCarrierConfig {
+  id: string;
+  type: 'http';
+  url: string;
+  token: string;
+  window: number;
+}
+
+export type CarrierConfig = SmppCarrierConfig | HttpCarrierConfig;
+
 export interface WorkerConfig extends CommonConfig {
   /** Carriers in failover order: the first is tried first. */
   carriers: CarrierConfig[];
   workflowBundlePath?: string;
   callbackTimeoutMs: number;
+  /** Where HTTP carriers send receipts: this process listens, carriers call `publicUrl`. */
+  webhook: { host: string; port: number; publicUrl: string };
   /** Voice (text-to-speech) provider for the voice fallback; unset = no voice fallback. */
   voiceProviderUrl?: string;
   circuit: {
@@ -62,6 +74,7 @@ export function readApiConfig(env: Env): ApiConfig {
 export const DEFAULT_CARRIERS: CarrierConfig[] = [
   { id: 'alpha', type: 'smpp', host: '127.0.0.1', port: 2776, systemId: 'alpha', password: 'alpha-pw', window: 10 },
   { id: 'beta', type: 'smpp', host: '127.0.0.1', port: 2777, systemId: 'beta', password: 'beta-pw', window: 10 },
+  { id: 'gamma', type: 'http', url: 'http://127.0.0.1:8090/http/gamma', token: 'gamma-token', window: 10 },
 ];
 
 export function parseCarriers(value: unknown): CarrierConfig[] {
@@ -82,11 +95,16 @@ export function parseCarriers(value: unknown): CarrierConfig[] {
     if (seen.has(id)) throw new Error(`${at('id')} "${id}" is listed twice`);
     seen.add(id);
     const type = c.type ?? 'smpp';
-    if (type !== 'smpp') throw new Error(`${at('type')} must be "smpp"`);
-    const port = c.port;
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${at('port')} must be a port number`);
+    if (type !== 'smpp' && type !== 'http') throw new Error(`${at('type')} must be "smpp" or "http"`);
     const window = c.window ?? 10;
     if (typeof window !== 'number' || !Number.isInteger(window) || window < 1 || window > 1000) throw new Error(`${at('window')} must be an integer 1..1000`);
+    if (type === 'http') {
+      const url = str('url')!;
+      if (!/^https?:\/\/\S+$/.test(url)) throw new Error(`${at('url')} must be an http(s) URL`);
+      return { id, type, url, token: str('token')!, window };
+    }
+    const port = c.port;
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${at('port')} must be a port number`);
     return { id, type, host: str('host')!, port, systemId: str('systemId')!, password: str('password')!, systemType: str('systemType', false), window };
   });
 }
@@ -97,6 +115,11 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     carriers: readJson(env, 'CARRIERS', DEFAULT_CARRIERS, parseCarriers),
     workflowBundlePath: env.WORKFLOW_BUNDLE?.trim() || undefined,
     callbackTimeoutMs: readInt(env, 'STATUS_CALLBACK_TIMEOUT_MS', 5000, { min: 100, max: 60000 }),
+    webhook: (() => {
+      const host = readString(env, 'CARRIER_WEBHOOK_HOST', '127.0.0.1');
+      const port = readPort(env, 'CARRIER_WEBHOOK_PORT', 8091);
+      return { host, port, publicUrl: readUrl(env, 'CARRIER_WEBHOOK_URL', ['http:', 'https:'], `http://${host}:${port}`).replace(/\/+$/, '') };
+    })(),
     voiceProviderUrl: env.VOICE_PROVIDER_URL?.trim() ? readUrl(env, 'VOICE_PROVIDER_URL', ['http:', 'https:']) : undefined,
     circuit: {
       windowMs: readInt(env, 'CIRCUIT_WINDOW_SECONDS', 60, { min: 5, max: 3600 }) * 1000,
@@ -122,6 +145,7 @@ export interface LauncherConfig {
   temporalUiPort: number;
   apiPort: number;
   carrierSimControlPort: number;
+  carrierWebhookPort: number;
   startCarrierSim: boolean;
 }
 
@@ -137,6 +161,7 @@ export function readLauncherConfig(env: Env): LauncherConfig {
     temporalUiPort: readPort(env, 'TEMPORAL_UI_PORT', 8233),
     apiPort: readPort(env, 'API_PORT', 3000),
     carrierSimControlPort: readPort(env, 'CARRIER_SIM_CONTROL_PORT', 8090),
+    carrierWebhookPort: readPort(env, 'CARRIER_WEBHOOK_PORT', 8091),
     startCarrierSim: readBool(env, 'START_CARRIER_SIM', true),
   };
 }

@@ -59,7 +59,7 @@ function toView(c: CarrierEntity): CarrierView {
   return {
     id: c.id,
     connectorType: c.connectorType,
-    endpoint: `${c.host}:${c.port}`,
+    endpoint: c.connectorType === 'http' ? c.host : `${c.host}:${c.port}`,
     systemId: c.systemId,
     priority: c.priority,
     enabled: c.enabled,

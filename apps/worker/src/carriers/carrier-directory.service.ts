@@ -3,7 +3,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { CarrierConnector, SmppConnector } from '@app/carriers';
+import { CarrierConnector, HttpConnector, SmppConnector } from '@app/carriers';
 import type { WorkerConfig } from '@app/config';
 import type { CarrierDirectory } from '../../../../activities/messages/message.activities';
 import { DATA_SOURCE, LOGGER, WORKER_CONFIG } from '../tokens';
@@ -24,16 +24,18 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
     for (const carrier of config.carriers) {
       this.connectors.set(
         carrier.id,
-        new SmppConnector({
-          carrierId: carrier.id,
-          host: carrier.host,
-          port: carrier.port,
-          systemId: carrier.systemId,
-          password: carrier.password,
-          systemType: carrier.systemType,
-          window: carrier.window,
-          logger: logger.child({ carrierId: carrier.id }),
-        }),
+        carrier.type === 'http'
+          ? new HttpConnector({ carrierId: carrier.id, url: carrier.url, token: carrier.token, callbackUrl: `${config.webhook.publicUrl}/carriers/${carrier.id}/receipts` })
+          : new SmppConnector({
+              carrierId: carrier.id,
+              host: carrier.host,
+              port: carrier.port,
+              systemId: carrier.systemId,
+              password: carrier.password,
+              systemType: carrier.systemType,
+              window: carrier.window,
+              logger: logger.child({ carrierId: carrier.id }),
+            }),
       );
     }
   }
@@ -59,7 +61,7 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
           `INSERT INTO carriers (id, connector_type, host, port, system_id, priority, bind_window, enabled, bind_state)
            VALUES ($1, $2, $3, $4, $5, $6, $7, true, 'connecting')
            ON CONFLICT (id) DO UPDATE SET connector_type = $2, host = $3, port = $4, system_id = $5, priority = $6, bind_window = $7, updated_at = now()`,
-          [c.id, c.type, c.host, c.port, c.systemId, priority, c.window],
+          c.type === 'http' ? [c.id, c.type, c.url, 0, '', priority, c.window] : [c.id, c.type, c.host, c.port, c.systemId, priority, c.window],
         );
       }
       await tx.query(`UPDATE carriers SET enabled = false, bind_state = 'closed', updated_at = now() WHERE NOT (id = ANY($1))`, [this.orderedIds()]);

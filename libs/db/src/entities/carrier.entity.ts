@@ -10,7 +10,7 @@ export class CarrierEntity {
   id!: string;
 
   @Column({ name: 'connector_type', type: 'text' })
-  connectorType!: 'smpp';
+  connectorType!: 'smpp' | 'http';
 
   @Column({ type: 'text' })
   host!: string;

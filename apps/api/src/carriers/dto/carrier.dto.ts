@@ -25,7 +25,7 @@ export class CarrierView {
   @ApiProperty({ example: 'alpha' })
   id!: string;
 
-  @ApiProperty({ enum: ['smpp'] })
+  @ApiProperty({ enum: ['smpp', 'http'] })
   connectorType!: string;
 
   @ApiProperty({ example: '127.0.0.1:2776' })

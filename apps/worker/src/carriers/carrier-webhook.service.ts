@@ -1,0 +1,64 @@
+// The endpoint HTTP carriers send delivery receipts to: POST /carriers/:id/receipts. Each is
+// handed to that carrier's HttpConnector, which answers 200 only once the receipt is stored
+// (503 otherwise, so the carrier re-sends it).
+import http from 'node:http';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { HttpConnector } from '@app/carriers';
+import type { WorkerConfig } from '@app/config';
+import { LOGGER, WORKER_CONFIG } from '../tokens';
+import { CarrierDirectoryService } from './carrier-directory.service';
+
+const MAX_BODY = 64 * 1024;
+
+@Injectable()
+export class CarrierWebhookService implements OnApplicationShutdown {
+  private server?: http.Server;
+
+  constructor(
+    private readonly carriers: CarrierDirectoryService,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Listens only when an HTTP carrier is configured. */
+  async start(): Promise<void> {
+    if (!this.config.carriers.some((c) => c.type === 'http')) return;
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new Error(`CARRIER_WEBHOOK_PORT ${this.config.webhook.port}: ${err.message}`)));
+      server.listen(this.config.webhook.port, this.config.webhook.host, () => resolve());
+    });
+    this.server = server;
+    this.logger.info({ url: this.config.webhook.publicUrl }, 'carrier receipt webhook listening');
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const answer = (status: number): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
+    };
+    const match = /^\/carriers\/([^/]+)\/receipts$/.exec(req.url ?? '');
+    const connector = match ? this.carriers.get(decodeURIComponent(match[1])) : undefined;
+    if (req.method !== 'POST' || !(connector instanceof HttpConnector)) return answer(404);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY) return answer(413);
+      chunks.push(chunk as Buffer);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      return answer(400);
+    }
+    const status = await connector.handleWebhook(req.headers.authorization, body);
+    if (status >= 400) this.logger.warn({ carrierId: connector.carrierId, status }, 'carrier receipt webhook refused');
+    answer(status);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,134 @@
+// Generic JSON-over-HTTP carrier connector, beside SMPP:
+//   submit:  POST {url}/messages  { from, to, text, callbackUrl }  (Authorization: Bearer token)
+//            → 2xx { messageId }; other answers are classified (classifyHttpStatus: 429 throttled,
+//            5xx/408 transient, other 4xx rejected).
+//   receipt: the carrier POSTs { messageId, status, errorCode? } to callbackUrl with the same
+//            token; handleWebhook() answers 200 only once the receipt handler resolved (so it
+//            is stored), and 503 otherwise so the carrier re-sends it.
+import { timingSafeEqual } from 'node:crypto';
+import type { ReceiptState } from '@app/contracts';
+import { classified, classifyHttpStatus, ERRORS } from '@app/domain';
+import type { CarrierConnector, ConnectorStatus, InboundMessage, InboundReceipt, OutboundSms } from '../carrier-connector';
+import { CarrierSubmitError } from '../carrier-submit-error';
+
+export interface HttpConnectorOptions {
+  carrierId: string;
+  /** Base URL of the carrier's API, e.g. https://api.carrier.example/v1 */
+  url: string;
+  token: string;
+  /** Where the carrier sends receipts for this connector (the worker's webhook endpoint). */
+  callbackUrl: string;
+  timeoutMs?: number;
+}
+
+const STATES: Record<string, ReceiptState> = {
+  delivered: 'DELIVRD',
+  undelivered: 'UNDELIV',
+  failed: 'UNDELIV',
+  rejected: 'REJECTD',
+  expired: 'EXPIRED',
+  accepted: 'ACCEPTD',
+  enroute: 'ENROUTE',
+};
+
+export class HttpConnector implements CarrierConnector {
+  readonly carrierId: string;
+  private receiptHandler?: (receipt: InboundReceipt) => Promise<void>;
+  private lastError?: string;
+  private since = new Date().toISOString();
+  private outstanding = 0;
+  private minIntervalMs = 0;
+  private nextSendAt = 0;
+  private closed = false;
+
+  constructor(private readonly options: HttpConnectorOptions) {
+    this.carrierId = options.carrierId;
+  }
+
+  start(): void {
+    this.closed = false;
+  }
+
+  onReceipt(handler: (receipt: InboundReceipt) => Promise<void>): void {
+    this.receiptHandler = handler;
+  }
+
+  onInbound(_handler: (message: InboundMessage) => Promise<void>): void {
+    // Inbound messages over HTTP arrive with two-way messaging; nothing is acknowledged here yet.
+  }
+
+  /** An HTTP carrier has no bind: it counts as bound unless its last request failed to connect. */
+  status(): ConnectorStatus {
+    return { carrierId: this.carrierId, state: this.closed ? 'closed' : this.lastError ? 'connecting' : 'bound', since: this.since, lastError: this.lastError, outstanding: this.outstanding, queued: 0 };
+  }
+
+  setMaxTps(maxTps: number | null): void {
+    this.minIntervalMs = maxTps && maxTps > 0 ? 1000 / maxTps : 0;
+  }
+
+  async submit(sms: OutboundSms): Promise<{ carrierMessageId: string }> {
+    if (this.closed) throw new CarrierSubmitError(classified(ERRORS.carrierUnavailable, 'connector closed'), 'connector closed');
+    if (this.minIntervalMs > 0) {
+      const at = Math.max(Date.now(), this.nextSendAt);
+      this.nextSendAt = at + this.minIntervalMs;
+      if (at > Date.now()) await new Promise((r) => setTimeout(r, at - Date.now()));
+    }
+    this.outstanding += 1;
+    let res: Response;
+    try {
+      res = await fetch(`${this.options.url.replace(/\/+$/, '')}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
+        body: JSON.stringify({ from: sms.from, to: sms.to, text: sms.body, ...(sms.registeredDelivery ? { callbackUrl: this.options.callbackUrl } : {}) }),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      this.setError(`carrier unreachable: ${(err as Error).message}`);
+      throw new CarrierSubmitError(classified(ERRORS.carrierUnavailable, this.lastError!), this.lastError!);
+    } finally {
+      this.outstanding -= 1;
+    }
+    this.setError(undefined);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new CarrierSubmitError(classifyHttpStatus(res.status), `carrier answered HTTP ${res.status}`);
+    }
+    const body = (await res.json().catch(() => ({}))) as { messageId?: unknown };
+    if (typeof body.messageId !== 'string' || !body.messageId) {
+      throw new CarrierSubmitError(classified(ERRORS.carrierUnavailable, 'no messageId in the answer'), 'carrier answered without a messageId');
+    }
+    return { carrierMessageId: body.messageId };
+  }
+
+  /** A receipt webhook from the carrier: returns the HTTP status to answer with. */
+  async handleWebhook(authorization: string | undefined, body: unknown): Promise<number> {
+    const given = Buffer.from(/^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '');
+    const expected = Buffer.from(this.options.token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 401;
+    const receipt = body as { messageId?: unknown; status?: unknown; errorCode?: unknown };
+    const state = typeof receipt?.status === 'string' ? STATES[receipt.status.toLowerCase()] : undefined;
+    if (typeof receipt?.messageId !== 'string' || !receipt.messageId || !state) return 400;
+    if (!this.receiptHandler) return 503;
+    try {
+      await this.receiptHandler({
+        carrierId: this.carrierId,
+        carrierMessageId: receipt.messageId,
+        state,
+        errorCode: typeof receipt.errorCode === 'string' ? receipt.errorCode : '000',
+        rawText: JSON.stringify(body),
+      });
+      return 200;
+    } catch {
+      return 503;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private setError(error: string | undefined): void {
+    if ((error === undefined) !== (this.lastError === undefined)) this.since = new Date().toISOString();
+    this.lastError = error;
+  }
+}
