@@ -66,7 +66,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
           routingVersion: plan.routingVersion,
           ruleId: plan.ruleId,
           country: destination.country,
-          detail: { routingVersion: plan.routingVersion, ruleId: plan.ruleId, strategy: plan.strategy, candidates: chosen, skipped: plan.skipped },
+          detail: { routingVersion: plan.routingVersion, ruleId: plan.ruleId, strategy: plan.strategy, network: plan.network, candidates: chosen, skipped: plan.skipped },
         });
         return {
           ...base,

@@ -263,3 +263,30 @@ describe('HTTP carrier', () => {
     }
   });
 });
+
+describe('network routing', () => {
+  it('routes by the mobile network a number lookup reports (a ported number)', async () => {
+    await stack.sim('PATCH', '/lookup/numbers', { '+14155550123': '310260' });
+    await stack.api('PUT', '/v1/routes', {
+      rules: [
+        { id: 'tmobile-us', networks: ['310260'], strategy: 'priority', targets: [{ carrierId: 'beta' }] },
+        { id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }] },
+      ],
+    });
+    try {
+      const sim = await stack.api<{ ruleId: string; network: string | null; candidates: { carrierId: string }[] }>('POST', '/v1/routing/simulate', { to: '+14155550123', priority: 'transactional' });
+      expect(sim.body).toMatchObject({ ruleId: 'tmobile-us', network: '310260', candidates: [{ carrierId: 'beta' }] });
+      const other = await stack.api<{ ruleId: string; network: string | null }>('POST', '/v1/routing/simulate', { to: '+14155552671', priority: 'transactional' });
+      expect(other.body).toMatchObject({ ruleId: 'default', network: null });
+
+      const accepted = await stack.api<{ id: string }>('POST', '/v1/messages', { to: '+14155550123', from: 'Acme', body: 'by network' });
+      const message = await eventually(async () => {
+        const m = (await stack.api<{ status: string; carrierId: string; routingRuleId: string }>('GET', `/v1/messages/${accepted.body.id}`)).body;
+        return m.status === 'delivered' ? m : undefined;
+      });
+      expect(message).toMatchObject({ carrierId: 'beta', routingRuleId: 'tmobile-us' });
+    } finally {
+      await stack.sim('POST', '/lookup/reset');
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
 import { AccountRepository, CarrierHealthRepository, CarrierRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository } from '@app/db';
+import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { CarriersController } from './carriers/carriers.controller';
@@ -49,7 +50,8 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
-          useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) => new RoutePlanner(routing, carriers, health),
+          useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) =>
+            new RoutePlanner(routing, carriers, health, createNumberLookup(config.numberLookup)),
           inject: [RoutingRepository, CarrierRepository, CarrierHealthRepository],
         },
         { provide: APP_GUARD, useClass: ApiKeyGuard },

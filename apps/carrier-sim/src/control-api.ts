@@ -73,11 +73,42 @@ async function voiceRoute(voice: VoiceProvider, req: http.IncomingMessage, parts
   return error(404, 'not_found', `no route ${req.method} /voice/${parts.slice(1).join('/')}`);
 }
 
-export function createControlServer(carriers: Map<string, SimCarrier>, voice: VoiceProvider): http.Server {
+/**
+ * A simulated number-lookup (HLR/MNP) service: GET /lookup/:e164 → { network, ported }; the
+ * answers are set with PATCH /lookup/numbers { "+14155550100": "310260" } (null removes).
+ */
+async function lookupRoute(numbers: Map<string, string>, req: http.IncomingMessage, parts: string[]): Promise<Answer> {
+  if (req.method === 'GET' && parts.length === 2) {
+    const network = numbers.get(decodeURIComponent(parts[1]));
+    return network ? { status: 200, body: { network, ported: true } } : error(404, 'unknown_number', 'no network known for this number');
+  }
+  if (req.method === 'PATCH' && parts[1] === 'numbers') {
+    let input: unknown;
+    try {
+      input = await readJson(req);
+    } catch {
+      return error(400, 'invalid_json', 'The request body is not valid JSON');
+    }
+    for (const [e164, network] of Object.entries(input as Record<string, unknown>)) {
+      if (network === null) numbers.delete(e164);
+      else if (typeof network === 'string' && /^\d{5,6}$/.test(network)) numbers.set(e164, network);
+      else return error(400, 'invalid_field', 'networks are MCC+MNC digits, or null to remove', e164);
+    }
+    return { status: 200, body: Object.fromEntries(numbers) };
+  }
+  if (req.method === 'POST' && parts[1] === 'reset') {
+    numbers.clear();
+    return { status: 200, body: {} };
+  }
+  return error(404, 'not_found', `no route ${req.method} /${parts.join('/')}`);
+}
+
+export function createControlServer(carriers: Map<string, SimCarrier>, voice: VoiceProvider, numbers = new Map<string, string>()): http.Server {
   const route = async (req: http.IncomingMessage, url: URL): Promise<Answer> => {
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method === 'GET' && url.pathname === '/health') return { status: 200, body: { status: 'ok' } };
     if (parts[0] === 'voice') return voiceRoute(voice, req, parts);
+    if (parts[0] === 'lookup') return lookupRoute(numbers, req, parts);
     if (parts[0] === 'http') {
       const carrier = carriers.get(parts[1] ?? '');
       return httpCarrierRoute(carrier instanceof HttpCarrier ? carrier : undefined, req, parts);

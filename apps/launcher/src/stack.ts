@@ -158,6 +158,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             ...options.simHttpCarriers.map((c) => ({ id: c.id, type: 'http', url: `${carrierSimUrl}/http/${c.id}`, token: c.token })),
           ]),
           VOICE_PROVIDER_URL: `${carrierSimUrl}/voice`,
+          NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup`,
         }
       : {};
     const workerProcess = () =>
@@ -177,7 +178,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const api = new ManagedProcess({
       name: 'api',
       script: appScript('api'),
-      env: { ...common, API_PORT: String(options.apiPort), API_HOST: '127.0.0.1', ...options.apiEnv },
+      env: { ...common, ...(carrierSimUrl ? { NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup` } : {}), API_PORT: String(options.apiPort), API_HOST: '127.0.0.1', ...options.apiEnv },
       ready: () => waitForHttp(`${apiUrl}/health`),
       logFile: logFile('api'),
     });

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
 import { CarrierHealthRepository, CarrierRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
-import { VoiceConnector } from '@app/carriers';
+import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
@@ -35,7 +35,8 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
-          useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) => new RoutePlanner(routing, carriers, health),
+          useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) =>
+            new RoutePlanner(routing, carriers, health, createNumberLookup(config.numberLookup, (err) => logger.warn({ err: err.message }, 'number lookup failed'))),
           inject: [RoutingRepository, CarrierRepository, CarrierHealthRepository],
         },
         {

@@ -4,3 +4,4 @@ export * from './smpp/smpp-connector';
 export * from './smpp/smpp-errors';
 export * from './voice/voice-connector';
 export * from './http/http-connector';
+export * from './lookup/number-lookup';

@@ -10,6 +10,17 @@ export interface CommonConfig {
   databaseUrl: string;
   temporal: { address: string; namespace: string; taskQueue: string };
   logLevel: LogLevel;
+  /** Mobile network lookup for network-specific routing rules. */
+  numberLookup: { url?: string; prefixes?: Record<string, string> };
+}
+
+function parseNetworkPrefixes(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('must be a JSON object of "prefix": "MCC+MNC"');
+  for (const [prefix, network] of Object.entries(value)) {
+    if (!/^[1-9]\d{0,14}$/.test(prefix)) throw new Error(`key "${prefix}" must be E.164 digits without "+"`);
+    if (typeof network !== 'string' || !/^\d{5,6}$/.test(network)) throw new Error(`"${prefix}" must map to MCC+MNC digits such as "310260"`);
+  }
+  return value as Record<string, string>;
 }
 
 export interface ApiConfig extends CommonConfig {
@@ -64,6 +75,10 @@ export function readCommonConfig(env: Env): CommonConfig {
       taskQueue: readString(env, 'TEMPORAL_TASK_QUEUE', DEFAULT_TASK_QUEUE),
     },
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    numberLookup: {
+      url: env.NUMBER_LOOKUP_URL?.trim() ? readUrl(env, 'NUMBER_LOOKUP_URL', ['http:', 'https:']) : undefined,
+      prefixes: readJson(env, 'NETWORK_PREFIXES', {}, parseNetworkPrefixes),
+    },
   };
 }
 

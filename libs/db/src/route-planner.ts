@@ -11,6 +11,8 @@ const QUALITY_WINDOW_MS = 15 * 60_000;
 
 export interface VersionedPlan extends RoutePlanDecision {
   routingVersion: number;
+  /** The destination's mobile network (MCC+MNC), when it was looked up. */
+  network: string | null;
 }
 
 export class RoutePlanner {
@@ -18,6 +20,7 @@ export class RoutePlanner {
     private readonly routing: RoutingRepository,
     private readonly carriers: CarrierRepository,
     private readonly health: CarrierHealthRepository,
+    private readonly lookup?: { lookup(e164: string): Promise<{ network?: string } | undefined> },
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -34,6 +37,10 @@ export class RoutePlanner {
     const active = await this.routing.active<RoutingRule & { [key: string]: unknown }>();
     if (!active) throw new NoRouteError('no routing rules are active');
     const rule = active.rules;
+    // Look the network up only when some rule routes by network (a lookup may cost money).
+    if (request.network === undefined && this.lookup && rule.some((r) => r.networks?.length)) {
+      request = { ...request, network: (await this.lookup.lookup(request.to))?.network };
+    }
     const needsQuality = rule.some((r) => r.strategy === 'quality');
     const quality = needsQuality ? await this.quality(request.country) : new Map();
     const facts: CarrierFacts[] = (await this.carriers.list()).map((c) => ({
@@ -43,6 +50,6 @@ export class RoutePlanner {
       // The circuit is the health monitor's verdict (a carrier unbound for long opens it).
       health: { circuit: c.circuitState, ...quality.get(c.id) },
     }));
-    return { routingVersion: active.version, ...planRoute(rule, facts, request, this.random) };
+    return { routingVersion: active.version, network: request.network ?? null, ...planRoute(rule, facts, request, this.random) };
   }
 }

@@ -112,6 +112,9 @@ export class RoutePlanView {
   @ApiProperty({ example: 'US' })
   country!: string | null;
 
+  @ApiPropertyOptional({ nullable: true, type: String, example: '310260', description: 'Mobile network (MCC+MNC), when a network rule needed a lookup' })
+  network!: string | null;
+
   @ApiProperty({ type: [PlannedCandidateView], description: 'Carriers in the order they would be tried' })
   candidates!: PlannedCandidateView[];
 
