@@ -290,3 +290,58 @@ describe('network routing', () => {
     }
   });
 });
+
+describe('carriers added through the API', () => {
+  type Carrier = { id: string; endpoint: string; bindState: string; source: string; hasCredentials: boolean; lastError: string | null };
+  type Message = { status: string; carrierId: string; attempts: number };
+  const send = async (body: string) => {
+    const accepted = await stack.api<{ id: string }>('POST', '/v1/messages', { to: '+14155552671', from: 'Acme', body });
+    return eventually(async () => {
+      const m = (await stack.api<Message>('GET', `/v1/messages/${accepted.body.id}`)).body;
+      return m.status === 'delivered' || m.status === 'failed' ? m : undefined;
+    });
+  };
+
+  afterAll(async () => {
+    // The worker closes the connectors of carriers that are gone.
+    await pg.query(`DELETE FROM carriers WHERE id IN ('delta', 'epsilon')`);
+  });
+
+  it('connects a new carrier within seconds, routes to it, replaces its connection on change, and keeps its credentials sealed', async () => {
+    const gamma = (await stack.api<Carrier>('GET', '/v1/carriers/gamma')).body;
+    const created = await stack.api<Carrier & Record<string, unknown>>('POST', '/v1/carriers', { id: 'delta', type: 'http', url: gamma.endpoint, token: 'gamma-token', costs: { US: 0.001 } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'delta', source: 'api', hasCredentials: true });
+    expect(JSON.stringify(created.body)).not.toContain('gamma-token');
+    const [{ credentials }] = (await pg.query(`SELECT credentials FROM carriers WHERE id = 'delta'`)).rows;
+    expect(credentials).toMatch(/^v1:/);
+    expect(credentials).not.toContain('gamma-token');
+
+    await stack.api('PUT', '/v1/routes', { rules: [{ id: 'default', strategy: 'priority', targets: [{ carrierId: 'delta' }, { carrierId: 'beta' }], policy: { backoff: { initialMs: 0, maxMs: 0, multiplier: 1 } } }] });
+    // The worker picks the carrier up within its 5 s reconcile, and its submit queue soon after.
+    expect(await send('via delta')).toMatchObject({ status: 'delivered', carrierId: 'delta', attempts: 1 });
+
+    // A wrong token: the worker replaces the connection; the carrier refuses (401) and beta takes over.
+    expect((await stack.api('PATCH', '/v1/carriers/delta', { token: 'wrong' })).status).toBe(200);
+    await eventually(async () => {
+      const m = await send('after the token change');
+      return m.carrierId === 'beta' ? m : undefined;
+    }, 30_000, 'delta replaced');
+
+    // An SMPP carrier with a wrong password: its refused bind is reported.
+    const alpha = (await stack.api<Carrier>('GET', '/v1/carriers/alpha')).body;
+    const port = Number(alpha.endpoint.split(':').pop());
+    expect((await stack.api('POST', '/v1/carriers', { id: 'epsilon', type: 'smpp', host: '127.0.0.1', port, systemId: 'alpha', password: 'wrong', enabled: false })).status).toBe(201);
+    const refused = await eventually(async () => {
+      const c = (await stack.api<Carrier>('GET', '/v1/carriers/epsilon')).body;
+      return c.bindState === 'down' ? c : undefined;
+    }, 20_000, 'epsilon refused');
+    expect(refused.lastError).toMatch(/ESME_RINVPASWD/);
+
+    expect((await stack.api('POST', '/v1/carriers', { id: 'delta', type: 'http', url: gamma.endpoint, token: 'x' })).status).toBe(409);
+    expect((await stack.api('POST', '/v1/carriers', { id: 'zeta', type: 'smpp', host: 'x', port: 70000, systemId: 'x', password: 'x' })).body).toEqual({
+      error: expect.objectContaining({ code: 'invalid_field', field: 'port' }),
+    });
+    expect((await stack.api('PATCH', '/v1/carriers/alpha', { host: '10.0.0.1' })).body).toEqual({ error: expect.objectContaining({ code: 'managed_by_configuration' }) });
+  });
+});

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, openDatabase, startEmbeddedPostgres } from '@app/db';
+import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, openDatabase, SecretBox, startEmbeddedPostgres } from '@app/db';
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { ManagedProcess } from './managed-process';
 
@@ -127,7 +127,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     const logFile = (name: string) => (options.logDir ? path.join(options.logDir, `${name}.log`) : undefined);
-    const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+    const common = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, SECRETS_KEY: process.env.SECRETS_KEY || localSecretsKey(dataDir) };
 
     let carrierSim: ManagedProcess | undefined;
     let carrierSimUrl: string | undefined;
@@ -208,6 +208,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stopAll();
     throw err;
   }
+}
+
+/** For local use only: a generated SECRETS_KEY kept in the data dir, so sealed credentials stay readable across restarts. */
+function localSecretsKey(dataDir: string): string {
+  const file = path.join(dataDir, 'secrets-key');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, `${SecretBox.generateKey()}\n`, { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
 }
 
 /** The demo account's key is printed at every start, so it is kept in the (local, git-ignored) data dir. */

@@ -77,7 +77,6 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     await ensureSearchAttributes(this.connection, this.config.temporal.namespace);
-    for (const connector of this.carriers.all()) connector.onReceipt((receipt) => this.receipts.handle(receipt));
     await this.carriers.start();
     await this.webhook.start();
     // First start: a default rule trying the configured carriers in order.

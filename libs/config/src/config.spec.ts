@@ -1,7 +1,7 @@
 import { ConfigError } from './env';
 import { readApiConfig, readWorkerConfig } from './config';
 
-const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/sms', TEMPORAL_ADDRESS: 'localhost:7233' };
+const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/sms', TEMPORAL_ADDRESS: 'localhost:7233', SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') };
 
 it('reads defaults', () => {
   expect(readApiConfig(base)).toMatchObject({ port: 3000, host: '127.0.0.1', temporal: { namespace: 'default', taskQueue: 'sms-messages' } });
@@ -20,6 +20,8 @@ it.each([
   [{ TEMPORAL_ADDRESS: 'localhost:7233' }, 'DATABASE_URL'],
   [{ ...base, TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS'],
   [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  [{ ...base, SECRETS_KEY: 'short' }, 'SECRETS_KEY'],
+  [{ DATABASE_URL: base.DATABASE_URL, TEMPORAL_ADDRESS: base.TEMPORAL_ADDRESS }, 'SECRETS_KEY'],
 ])('a bad setting stops start-up naming the variable (%#)', (env, variable) => {
   expect(() => readApiConfig(env)).toThrow(ConfigError);
   expect(() => readApiConfig(env)).toThrow(variable);

@@ -12,6 +12,14 @@ export interface CommonConfig {
   logLevel: LogLevel;
   /** Mobile network lookup for network-specific routing rules. */
   numberLookup: { url?: string; prefixes?: Record<string, string> };
+  /** Key sealing carrier credentials at rest (32 bytes, base64). */
+  secretsKey: string;
+}
+
+export function readSecretsKey(env: Env): string {
+  const key = readString(env, 'SECRETS_KEY');
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(key)) throw new ConfigError('SECRETS_KEY', 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+  return key;
 }
 
 function parseNetworkPrefixes(value: unknown): Record<string, string> {
@@ -75,6 +83,7 @@ export function readCommonConfig(env: Env): CommonConfig {
       taskQueue: readString(env, 'TEMPORAL_TASK_QUEUE', DEFAULT_TASK_QUEUE),
     },
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    secretsKey: readSecretsKey(env),
     numberLookup: {
       url: env.NUMBER_LOOKUP_URL?.trim() ? readUrl(env, 'NUMBER_LOOKUP_URL', ['http:', 'https:']) : undefined,
       prefixes: readJson(env, 'NETWORK_PREFIXES', {}, parseNetworkPrefixes),

@@ -13,9 +13,10 @@ import { MessageErrorCodes1732600000000 } from './migrations/1732600000000-messa
 import { RoutingTables1732700000000 } from './migrations/1732700000000-routing-tables';
 import { CarrierHealth1732800000000 } from './migrations/1732800000000-carrier-health';
 import { MessageChannel1732900000000 } from './migrations/1732900000000-message-channel';
+import { CarrierSettings1733000000000 } from './migrations/1733000000000-carrier-settings';
 
 export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageEventEntity, MessageAttemptEntity, CarrierReceiptEntity];
-export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000];
+export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000, CarrierSettings1733000000000];
 
 const MIGRATION_LOCK_ID = 727_001;
 

@@ -14,3 +14,4 @@ export * from './repositories/routing.repository';
 export * from './repositories/carrier.repository';
 export * from './route-planner';
 export * from './repositories/carrier-health.repository';
+export * from './secrets';

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
 import { CarriersService } from './carriers.service';
-import { CarrierHealthView, CarrierView, UpdateCarrierDto } from './dto/carrier.dto';
+import { CarrierHealthView, CarrierView, CreateCarrierDto, UpdateCarrierDto } from './dto/carrier.dto';
 
 @ApiTags('carriers (operator)')
 @ApiBearerAuth()
@@ -19,6 +19,15 @@ export class CarriersController {
   @ApiResponse({ status: 200, type: [CarrierView] })
   list(): Promise<CarrierView[]> {
     return this.carriers.list();
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Add a carrier (SMPP or HTTP); its credentials are stored sealed and never returned. The worker connects within seconds.' })
+  @ApiResponse({ status: 201, type: CarrierView })
+  @ApiResponse({ status: 400, type: ErrorBody })
+  @ApiResponse({ status: 409, description: 'The id is taken', type: ErrorBody })
+  create(@Body() dto: CreateCarrierDto): Promise<CarrierView> {
+    return this.carriers.create(dto);
   }
 
   @Get(':id')
@@ -37,7 +46,8 @@ export class CarriersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Enable or disable a carrier, set its prices per country and its throughput limit' })
+  @ApiOperation({ summary: 'Enable or disable a carrier, set its prices per country, its throughput limit, and (operator-added carriers) its connection' })
+  @ApiResponse({ status: 409, description: 'The connection is managed by the CARRIERS setting', type: ErrorBody })
   @ApiResponse({ status: 200, type: CarrierView })
   @ApiResponse({ status: 400, type: ErrorBody })
   @ApiResponse({ status: 404, type: ErrorBody })

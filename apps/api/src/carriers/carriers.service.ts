@@ -1,8 +1,22 @@
 // Operator view and settings of carriers.
-import { Injectable } from '@nestjs/common';
-import { NotFoundError, ValidationError } from '@app/contracts';
-import { CarrierEntity, CarrierHealthRepository, CarrierRepository } from '@app/db';
-import { CarrierHealthView, CarrierView, UpdateCarrierDto } from './dto/carrier.dto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConflictError, NotFoundError, ValidationError } from '@app/contracts';
+import { ApiConfig, CarrierConfig, parseCarriers } from '@app/config';
+import { CarrierEntity, CarrierHealthRepository, CarrierRepository, SecretBox } from '@app/db';
+import { API_CONFIG } from '../tokens';
+import { CarrierConnectionDto, CarrierHealthView, CarrierView, CreateCarrierDto, UpdateCarrierDto } from './dto/carrier.dto';
+
+const CONNECTION_FIELDS = ['host', 'port', 'systemId', 'systemType', 'password', 'url', 'token', 'window'] as const;
+
+/** Validates a connection with the same rules as the CARRIERS setting, naming the bad field. */
+function validConnection(input: Record<string, unknown>): CarrierConfig {
+  try {
+    return parseCarriers([input])[0];
+  } catch (err) {
+    const match = /^\[0\]\.(\w+) (.*)$/.exec((err as Error).message);
+    throw new ValidationError('invalid_field', match ? `${match[1]} ${match[2]}` : (err as Error).message, match?.[1]);
+  }
+}
 
 /** Same window as the worker's circuit breaker default (CIRCUIT_WINDOW_SECONDS). */
 const CIRCUIT_WINDOW_MS = 60_000;
@@ -12,10 +26,23 @@ const COUNTRY_OR_ANY = /^([A-Z]{2}|\*)$/;
 
 @Injectable()
 export class CarriersService {
+  private readonly box: SecretBox;
+
   constructor(
     private readonly carriers: CarrierRepository,
     private readonly health: CarrierHealthRepository,
-  ) {}
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    this.box = new SecretBox(config.secretsKey);
+  }
+
+  async create(dto: CreateCarrierDto): Promise<CarrierView> {
+    const { enabled, costs, maxTps, ...connection } = dto;
+    this.checkCosts(costs);
+    const created = await this.carriers.create(validConnection(connection), this.box, { enabled, costs, maxTps });
+    if (!created) throw new ConflictError('carrier_exists', `A carrier ${dto.id} exists already`, 'id');
+    return toView(created);
+  }
 
   async healthOf(id: string): Promise<CarrierHealthView> {
     const carrier = await this.carriers.find(id);
@@ -43,15 +70,28 @@ export class CarriersService {
   }
 
   async update(id: string, dto: UpdateCarrierDto): Promise<CarrierView> {
-    for (const [country, price] of Object.entries(dto.costs ?? {})) {
+    this.checkCosts(dto.costs);
+    const connection = Object.fromEntries(CONNECTION_FIELDS.filter((f) => dto[f] !== undefined).map((f) => [f, dto[f]])) as CarrierConnectionDto;
+    if (Object.keys(connection).length > 0) {
+      const current = await this.carriers.find(id);
+      if (!current) throw new NotFoundError('carrier_not_found', `No carrier ${id}`);
+      if (current.source === 'config') throw new ConflictError('managed_by_configuration', `The connection of ${id} is set by the CARRIERS setting; change it there`);
+      // Merge with the stored connection; the secret is kept unless a new one is given.
+      const stored = (await this.carriers.connections(this.box)).find((c) => c.config.id === id)?.config;
+      await this.carriers.updateConnection(validConnection({ ...stored, ...connection, id, type: current.connectorType }), this.box);
+    }
+    const updated = await this.carriers.update(id, { enabled: dto.enabled, costs: dto.costs, maxTps: dto.maxTps });
+    if (!updated) throw new NotFoundError('carrier_not_found', `No carrier ${id}`);
+    return toView(updated);
+  }
+
+  private checkCosts(costs: Record<string, number> | undefined): void {
+    for (const [country, price] of Object.entries(costs ?? {})) {
       if (!COUNTRY_OR_ANY.test(country)) throw new ValidationError('invalid_field', `costs keys must be ISO country codes (e.g. "US") or "*", got "${country}"`, `costs.${country}`);
       if (typeof price !== 'number' || !Number.isFinite(price) || price < 0 || price > 100) {
         throw new ValidationError('invalid_field', 'a price per segment must be a number from 0 to 100', `costs.${country}`);
       }
     }
-    const updated = await this.carriers.update(id, dto);
-    if (!updated) throw new NotFoundError('carrier_not_found', `No carrier ${id}`);
-    return toView(updated);
   }
 }
 
@@ -68,6 +108,8 @@ function toView(c: CarrierEntity): CarrierView {
     window: c.bindWindow,
     bindState: c.bindState,
     circuit: c.circuitState,
+    source: c.source,
+    hasCredentials: c.credentials !== null,
     lastError: c.lastError,
   };
 }

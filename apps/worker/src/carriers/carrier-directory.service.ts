@@ -1,99 +1,127 @@
-// Owns one immutable connector per configured carrier, keeps the carriers table in step with
-// the configuration, and records each bind state change there (GET /health reads it).
+// Owns one immutable connector per carrier in the carriers table (CARRIERS are written there at
+// start; operators add more through the API), replaces a connector when its connection
+// settings change, and records each bind state change there (GET /health reads it).
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CarrierConnector, HttpConnector, SmppConnector } from '@app/carriers';
-import type { WorkerConfig } from '@app/config';
+import type { CarrierConfig, WorkerConfig } from '@app/config';
+import { CarrierRepository, SecretBox } from '@app/db';
 import type { CarrierDirectory } from '../../../../activities/messages/message.activities';
+import { ReceiptRouterService } from '../receipts/receipt-router.service';
 import { DATA_SOURCE, LOGGER, WORKER_CONFIG } from '../tokens';
 
 const STATE_POLL_MS = 1000;
+const RECONCILE_MS = 5000;
 
 @Injectable()
 export class CarrierDirectoryService implements CarrierDirectory, OnApplicationShutdown {
-  private readonly connectors = new Map<string, CarrierConnector>();
+  private readonly connectors = new Map<string, { connector: CarrierConnector; fingerprint: string }>();
   private readonly lastState = new Map<string, string>();
+  private readonly box: SecretBox;
   private poller?: NodeJS.Timeout;
+  private reconciler?: NodeJS.Timeout;
+  private reconciling = false;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(DATA_SOURCE) private readonly db: DataSource,
+    private readonly carriers: CarrierRepository,
+    private readonly receipts: ReceiptRouterService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    for (const carrier of config.carriers) {
-      this.connectors.set(
-        carrier.id,
-        carrier.type === 'http'
-          ? new HttpConnector({ carrierId: carrier.id, url: carrier.url, token: carrier.token, callbackUrl: `${config.webhook.publicUrl}/carriers/${carrier.id}/receipts` })
-          : new SmppConnector({
-              carrierId: carrier.id,
-              host: carrier.host,
-              port: carrier.port,
-              systemId: carrier.systemId,
-              password: carrier.password,
-              systemType: carrier.systemType,
-              window: carrier.window,
-              logger: logger.child({ carrierId: carrier.id }),
-            }),
-      );
-    }
+    this.box = new SecretBox(config.secretsKey);
   }
 
-  orderedIds(): string[] {
-    return this.config.carriers.map((c) => c.id);
+  ids(): string[] {
+    return [...this.connectors.keys()];
   }
 
   get(id: string): CarrierConnector | undefined {
-    return this.connectors.get(id);
+    return this.connectors.get(id)?.connector;
   }
 
-  all(): CarrierConnector[] {
-    return [...this.connectors.values()];
-  }
-
-  /** Upserts the configured carriers, disables the rest, then starts binding. */
+  /** Writes CARRIERS to the table, retires config carriers no longer listed, then connects. */
   async start(): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      for (const [priority, c] of this.config.carriers.entries()) {
-        await tx.query(
-          // Connection settings follow the configuration; enabled, prices and limits are the operators' (API).
-          `INSERT INTO carriers (id, connector_type, host, port, system_id, priority, bind_window, enabled, bind_state)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, true, 'connecting')
-           ON CONFLICT (id) DO UPDATE SET connector_type = $2, host = $3, port = $4, system_id = $5, priority = $6, bind_window = $7, updated_at = now()`,
-          c.type === 'http' ? [c.id, c.type, c.url, 0, '', priority, c.window] : [c.id, c.type, c.host, c.port, c.systemId, priority, c.window],
-        );
-      }
-      await tx.query(`UPDATE carriers SET enabled = false, bind_state = 'closed', updated_at = now() WHERE NOT (id = ANY($1))`, [this.orderedIds()]);
-    });
-    for (const connector of this.connectors.values()) connector.start();
+    await this.carriers.upsertFromConfig(this.config.carriers, this.box);
+    await this.db.query(`UPDATE carriers SET enabled = false, bind_state = 'closed', updated_at = now() WHERE source = 'config' AND NOT (id = ANY($1))`, [
+      this.config.carriers.map((c) => c.id),
+    ]);
+    await this.reconcile();
     this.poller = setInterval(() => void this.recordStates(), STATE_POLL_MS);
+    this.reconciler = setInterval(() => void this.reconcile(), RECONCILE_MS);
+  }
+
+  /** Creates connectors for new carriers, replaces those whose connection changed, closes those removed. */
+  async reconcile(): Promise<void> {
+    if (this.reconciling) return;
+    this.reconciling = true;
+    try {
+      const connections = await this.carriers.connections(this.box);
+      const present = new Set(connections.map((c) => c.config.id));
+      for (const [id, { connector }] of this.connectors) {
+        if (present.has(id)) continue;
+        await connector.close();
+        this.connectors.delete(id);
+        this.logger.info({ carrierId: id }, 'carrier removed: connector closed');
+      }
+      for (const { config, fingerprint } of connections) {
+        const current = this.connectors.get(config.id);
+        if (current?.fingerprint === fingerprint) continue;
+        if (current) await current.connector.close();
+        const connector = this.build(config);
+        connector.onReceipt((receipt) => this.receipts.handle(receipt));
+        connector.start();
+        this.connectors.set(config.id, { connector, fingerprint });
+        this.lastState.delete(config.id);
+        this.logger.info({ carrierId: config.id, type: config.type }, current ? 'carrier connection replaced' : 'carrier connector started');
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'carrier reconcile failed; will retry');
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  private build(carrier: CarrierConfig): CarrierConnector {
+    if (carrier.type === 'http') {
+      return new HttpConnector({ carrierId: carrier.id, url: carrier.url, token: carrier.token, callbackUrl: `${this.config.webhook.publicUrl}/carriers/${carrier.id}/receipts` });
+    }
+    return new SmppConnector({
+      carrierId: carrier.id,
+      host: carrier.host,
+      port: carrier.port,
+      systemId: carrier.systemId,
+      password: carrier.password,
+      systemType: carrier.systemType,
+      window: carrier.window,
+      logger: this.logger.child({ carrierId: carrier.id }),
+    });
   }
 
   private async recordStates(): Promise<void> {
-    for (const connector of this.connectors.values()) {
+    for (const [id, { connector }] of this.connectors) {
       const status = connector.status();
-      if (this.lastState.get(connector.carrierId) === status.state) continue;
+      if (this.lastState.get(id) === status.state) continue;
       try {
         await this.db.query(`UPDATE carriers SET bind_state = $2, bind_state_at = $3, last_error = $4, updated_at = now() WHERE id = $1`, [
-          connector.carrierId,
+          id,
           status.state,
           status.since,
           status.lastError ?? null,
         ]);
-        this.lastState.set(connector.carrierId, status.state);
-        this.logger.info({ carrierId: connector.carrierId, state: status.state, lastError: status.lastError }, 'carrier bind state');
+        this.lastState.set(id, status.state);
+        this.logger.info({ carrierId: id, state: status.state, lastError: status.lastError }, 'carrier bind state');
       } catch (err) {
-        this.logger.warn({ err, carrierId: connector.carrierId }, 'could not record carrier bind state');
+        this.logger.warn({ err, carrierId: id }, 'could not record carrier bind state');
       }
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
-    await Promise.all([...this.connectors.values()].map((c) => c.close()));
-    await this.db
-      .query(`UPDATE carriers SET bind_state = 'closed', bind_state_at = now(), updated_at = now() WHERE id = ANY($1)`, [this.orderedIds()])
-      .catch(() => undefined);
+    if (this.reconciler) clearInterval(this.reconciler);
+    await Promise.all([...this.connectors.values()].map(({ connector }) => connector.close()));
+    await this.db.query(`UPDATE carriers SET bind_state = 'closed', bind_state_at = now(), updated_at = now() WHERE id = ANY($1)`, [this.ids()]).catch(() => undefined);
   }
 }

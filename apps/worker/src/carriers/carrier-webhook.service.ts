@@ -21,9 +21,8 @@ export class CarrierWebhookService implements OnApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Listens only when an HTTP carrier is configured. */
+  /** Always listens: operators may add an HTTP carrier at any time. */
   async start(): Promise<void> {
-    if (!this.config.carriers.some((c) => c.type === 'http')) return;
     const server = http.createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`CARRIER_WEBHOOK_PORT ${this.config.webhook.port}: ${err.message}`)));

@@ -68,11 +68,11 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     return { worker, running, maxTps };
   }
 
-  /** Starts a worker per configured carrier, and replaces one whose maxTps changed. */
+  /** Starts a worker per carrier, and replaces one whose maxTps changed. */
   private async syncCarrierWorkers(): Promise<void> {
     if (this.stopping || !this.connection) return;
     const limits = new Map((await this.carriers.list()).map((c) => [c.id, c.maxTps]));
-    for (const { id } of this.config.carriers) {
+    for (const id of this.connectors.ids()) {
       const maxTps = limits.get(id) ?? null;
       // Exact pacing on the wire, in this process; the task queue limit below holds across processes.
       this.connectors.get(id)?.setMaxTps(maxTps);

@@ -27,6 +27,18 @@ export class CarrierEntity {
   @Column({ type: 'boolean', default: true })
   enabled!: boolean;
 
+  /** Connection settings without secrets: host, port, systemId, systemType, url, window. */
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  settings!: Record<string, unknown>;
+
+  /** Password or token, sealed with SECRETS_KEY (libs/db/src/secrets.ts); never returned by the API. */
+  @Column({ type: 'text', nullable: true })
+  credentials!: string | null;
+
+  /** 'config': defined by CARRIERS (config wins at start); 'api': created by operators. */
+  @Column({ type: 'text', default: 'config' })
+  source!: 'config' | 'api';
+
   /** Price per segment by ISO country ('*' = elsewhere), in the account currency. */
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   costs!: Record<string, number>;

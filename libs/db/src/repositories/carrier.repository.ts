@@ -1,8 +1,29 @@
 // Carriers: connection settings come from the worker's configuration; what operators manage
 // through the API (enabled, prices per country, throughput limit) lives only here.
-import { DataSource } from 'typeorm';
+import type { CarrierConfig } from '@app/config';
+import { DataSource, EntityManager } from 'typeorm';
 import { CarrierEntity } from '../entities/carrier.entity';
+import { SecretBox } from '../secrets';
 import { returningRows } from './returning';
+
+/** A carrier's connection as the worker needs it, with a fingerprint that changes when it does. */
+export interface CarrierConnection {
+  config: CarrierConfig;
+  fingerprint: string;
+}
+
+/** Row columns for a carrier configuration; the secret is sealed, the rest stays readable. */
+function toRow(c: CarrierConfig, box: SecretBox) {
+  const secret = c.type === 'http' ? c.token : c.password;
+  const settings = c.type === 'http' ? { url: c.url, window: c.window } : { host: c.host, port: c.port, systemId: c.systemId, systemType: c.systemType, window: c.window };
+  return {
+    host: c.type === 'http' ? c.url : c.host,
+    port: c.type === 'http' ? 0 : c.port,
+    systemId: c.type === 'http' ? '' : c.systemId,
+    settings: JSON.stringify(settings),
+    credentials: box.seal(secret),
+  };
+}
 
 export interface CarrierUpdate {
   enabled?: boolean;
@@ -19,6 +40,65 @@ export class CarrierRepository {
 
   find(id: string): Promise<CarrierEntity | null> {
     return this.db.getRepository(CarrierEntity).findOneBy({ id });
+  }
+
+  /** At worker start: CARRIERS defines these carriers' connections (config wins; prices, limits and enabled stay the operators'). */
+  async upsertFromConfig(configs: CarrierConfig[], box: SecretBox): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const [priority, c] of configs.entries()) {
+        const row = toRow(c, box);
+        await tx.query(
+          `INSERT INTO carriers (id, connector_type, host, port, system_id, priority, bind_window, settings, credentials, source, enabled, bind_state)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'config', true, 'connecting')
+           ON CONFLICT (id) DO UPDATE SET connector_type = $2, host = $3, port = $4, system_id = $5, priority = $6, bind_window = $7, settings = $8,
+             credentials = $9, source = 'config', updated_at = now()`,
+          [c.id, c.type, row.host, row.port, row.systemId, priority, c.window, row.settings, row.credentials],
+        );
+      }
+    });
+  }
+
+  /** An operator's new carrier; null if the id is taken. */
+  async create(c: CarrierConfig, box: SecretBox, extra: { enabled?: boolean; costs?: Record<string, number>; maxTps?: number | null }): Promise<CarrierEntity | null> {
+    const row = toRow(c, box);
+    const inserted = await this.db.query(
+      `INSERT INTO carriers (id, connector_type, host, port, system_id, priority, bind_window, settings, credentials, source, enabled, costs, max_tps, bind_state)
+       VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(max(priority), -1) + 1 FROM carriers), $6, $7, $8, 'api', $9, $10, $11, 'connecting')
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [c.id, c.type, row.host, row.port, row.systemId, c.window, row.settings, row.credentials, extra.enabled ?? true, JSON.stringify(extra.costs ?? {}), extra.maxTps ?? null],
+    );
+    return inserted.length ? this.find(c.id) : null;
+  }
+
+  /** Replaces the connection of an operator-managed carrier. */
+  async updateConnection(c: CarrierConfig, box: SecretBox, tx: EntityManager = this.db.manager): Promise<void> {
+    const row = toRow(c, box);
+    await tx.query(`UPDATE carriers SET connector_type = $2, host = $3, port = $4, system_id = $5, bind_window = $6, settings = $7, credentials = $8, updated_at = now() WHERE id = $1`, [
+      c.id,
+      c.type,
+      row.host,
+      row.port,
+      row.systemId,
+      c.window,
+      row.settings,
+      row.credentials,
+    ]);
+  }
+
+  /** Every carrier's connection, credentials opened (for the worker only). */
+  async connections(box: SecretBox): Promise<CarrierConnection[]> {
+    const rows = await this.db.getRepository(CarrierEntity).find({ order: { priority: 'ASC', id: 'ASC' } });
+    return rows
+      .filter((r) => r.credentials)
+      .map((r) => {
+        const secret = box.open(r.credentials!);
+        const s = r.settings as Record<string, never>;
+        const config: CarrierConfig =
+          r.connectorType === 'http'
+            ? { id: r.id, type: 'http', url: s.url, token: secret, window: r.bindWindow }
+            : { id: r.id, type: 'smpp', host: s.host, port: s.port, systemId: s.systemId, systemType: s.systemType, password: secret, window: r.bindWindow };
+        return { config, fingerprint: `${JSON.stringify(r.settings)}|${r.credentials}|${r.bindWindow}` };
+      });
   }
 
   async update(id: string, update: CarrierUpdate): Promise<CarrierEntity | null> {

@@ -1,7 +1,84 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsObject, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 
-export class UpdateCarrierDto {
+/** Connection settings; credentials are write-only (stored sealed, never returned). */
+export class CarrierConnectionDto {
+  @ApiPropertyOptional({ example: 'smsc.carrier.example', description: 'SMPP host' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  host?: string;
+
+  @ApiPropertyOptional({ example: 2775, description: 'SMPP port' })
+  @IsOptional()
+  @IsInt()
+  port?: number;
+
+  @ApiPropertyOptional({ example: 'acme', description: 'SMPP system_id' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
+  systemId?: string;
+
+  @ApiPropertyOptional({ description: 'SMPP system_type' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(13)
+  systemType?: string;
+
+  @ApiPropertyOptional({ example: 'SMPP password (write-only)', writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  password?: string;
+
+  @ApiPropertyOptional({ example: 'https://api.carrier.example/v1', description: 'HTTP carrier base URL' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  url?: string;
+
+  @ApiPropertyOptional({ description: 'HTTP carrier Bearer token (write-only)', writeOnly: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  token?: string;
+
+  @ApiPropertyOptional({ example: 10, description: 'Outstanding submits per bind' })
+  @IsOptional()
+  @IsInt()
+  window?: number;
+}
+
+export class CreateCarrierDto extends CarrierConnectionDto {
+  @ApiProperty({ example: 'delta', description: 'Lowercase letters, digits, - or _' })
+  @IsString()
+  id!: string;
+
+  @ApiProperty({ enum: ['smpp', 'http'] })
+  @IsIn(['smpp', 'http'])
+  type!: 'smpp' | 'http';
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ example: { US: 0.0042, '*': 0.05 } })
+  @IsOptional()
+  @IsObject()
+  costs?: Record<string, number>;
+
+  @ApiPropertyOptional({ nullable: true, type: Number, example: 50 })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  maxTps?: number | null;
+}
+
+export class UpdateCarrierDto extends CarrierConnectionDto {
   @ApiPropertyOptional({ description: 'A disabled carrier is never routed to' })
   @IsOptional()
   @IsBoolean()
@@ -54,6 +131,12 @@ export class CarrierView {
 
   @ApiProperty({ enum: ['closed', 'open', 'half_open'], description: 'Circuit breaker: open = skipped by routing' })
   circuit!: string;
+
+  @ApiProperty({ enum: ['config', 'api'], description: 'config: defined by the CARRIERS setting (its connection cannot be edited here)' })
+  source!: string;
+
+  @ApiProperty({ description: 'Credentials are stored sealed and never returned' })
+  hasCredentials!: boolean;
 
   @ApiPropertyOptional({ nullable: true, type: String })
   lastError!: string | null;
