@@ -1,12 +1,18 @@
 // The vocabulary of routing decisions: rules (stored versioned in PostgreSQL), the facts the
-// caller knows about each carrier, the request, and the resulting plan.
+// caller knows about each carrier, the request, and the resulting plan. Everything under
+// routing/ is pure and free of Node built-ins and libphonenumber-js, because workflow code
+// imports parts of it (see workflows/send-message.workflow.ts): the caller resolves the number
+// (country, network) and passes the result in.
 export type MessagePriority = 'otp' | 'transactional' | 'marketing';
 export const MESSAGE_PRIORITIES: readonly MessagePriority[] = ['otp', 'transactional', 'marketing'];
+/** The same values as `SenderType` in ../phone (named apart: both are exported by @app/domain). */
 export type RouteSenderType = 'alphanumeric' | 'long_code' | 'short_code';
+export const ROUTE_SENDER_TYPES: readonly RouteSenderType[] = ['alphanumeric', 'long_code', 'short_code'];
 export type RoutingStrategy = 'priority' | 'least_cost' | 'weighted' | 'quality';
 export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = ['priority', 'least_cost', 'weighted', 'quality'];
 
 export interface RouteTarget {
+  /** Listed in order: the order is the 'priority' strategy and every strategy's tie-breaker. */
   carrierId: string;
   /** Percentage, for the weighted strategy. */
   weight?: number;
@@ -26,8 +32,11 @@ export interface FailoverPolicy {
 export interface RoutingRule {
   id: string;
   /** Match criteria, all optional: a rule with none is a default rule. */
+  /** ISO 3166-1 alpha-2, e.g. ['US', 'CA']. */
   countries?: string[];
+  /** E.164 digit prefixes without '+', e.g. ['1415', '44']. */
   prefixes?: string[];
+  /** MCC+MNC, e.g. '310260': such a rule matches only messages whose network is known. */
   networks?: string[];
   priorities?: MessagePriority[];
   senderTypes?: RouteSenderType[];
@@ -54,7 +63,9 @@ export interface CarrierFacts {
 export interface RouteRequest {
   /** E.164 */
   to: string;
+  /** ISO country of `to` (normalizeE164(to).country); absent for non-geographic numbers. */
   country?: string;
+  /** MCC+MNC of the destination when a lookup knew it. */
   network?: string;
   priority: MessagePriority;
   senderType: RouteSenderType;

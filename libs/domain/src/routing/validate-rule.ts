@@ -1,20 +1,23 @@
 // Validation of routing rules before they are stored: each problem names its field, so the
-// API can answer 400 with it (e.g. "rules[2].targets[1].weight").
-import { MESSAGE_PRIORITIES, ROUTING_STRATEGIES, RoutingRule } from './routing-rule';
+// API can answer 400 with it (e.g. "rules[2].targets[1].weight"). Input is unknown (parsed
+// JSON), so every shape is checked here rather than trusted from the types.
+import { MESSAGE_PRIORITIES, ROUTE_SENDER_TYPES, ROUTING_STRATEGIES, RoutingRule } from './routing-rule';
 
 export interface RuleProblem {
   field: string;
   message: string;
 }
 
-const SENDER_TYPES = ['alphanumeric', 'long_code', 'short_code'];
+const SENDER_TYPES: readonly string[] = ROUTE_SENDER_TYPES;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
+/** Problems of one rule, each naming its field; an empty list means the rule is valid. */
 export function validateRule(input: unknown, knownCarriers?: ReadonlySet<string>): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const problem = (field: string, message: string) => problems.push({ field, message });
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [{ field: '', message: 'a rule must be an object' }];
-  const rule = input as Record<string, unknown>;
+  if (!isObject(input)) return [{ field: '', message: 'a rule must be an object' }];
+  const rule = input;
   const allowed = new Set(['id', 'countries', 'prefixes', 'networks', 'priorities', 'senderTypes', 'accountIds', 'strategy', 'targets', 'policy']);
   for (const key of Object.keys(rule)) if (!allowed.has(key)) problem(key, `unknown field "${key}"`);
 
@@ -38,13 +41,15 @@ export function validateRule(input: unknown, knownCarriers?: ReadonlySet<string>
     const seen = new Set<string>();
     let weights = 0;
     rule.targets.forEach((t: unknown, i) => {
+      if (!isObject(t)) return problem(`targets[${i}]`, 'a target must be an object such as { "carrierId": "alpha" }');
       const target = t as { carrierId?: unknown; weight?: unknown };
-      if (typeof target?.carrierId !== 'string' || !target.carrierId) return problem(`targets[${i}].carrierId`, 'carrierId is required');
+      if (typeof target.carrierId !== 'string' || !target.carrierId) return problem(`targets[${i}].carrierId`, 'carrierId is required');
       if (seen.has(target.carrierId)) problem(`targets[${i}].carrierId`, `carrier "${target.carrierId}" is listed twice`);
       if (knownCarriers && !knownCarriers.has(target.carrierId)) problem(`targets[${i}].carrierId`, `no carrier "${target.carrierId}"`);
       seen.add(target.carrierId);
       if (rule.strategy === 'weighted') {
-        if (typeof target.weight !== 'number' || !(target.weight >= 0 && target.weight <= 100)) problem(`targets[${i}].weight`, 'weight must be a percentage from 0 to 100');
+        if (target.weight === undefined) problem(`targets[${i}].weight`, 'weight is required by the weighted strategy (a percentage)');
+        else if (typeof target.weight !== 'number' || !(target.weight >= 0 && target.weight <= 100)) problem(`targets[${i}].weight`, 'weight must be a percentage from 0 to 100');
         else weights += target.weight;
       }
     });
@@ -54,21 +59,30 @@ export function validateRule(input: unknown, knownCarriers?: ReadonlySet<string>
   }
 
   if (rule.policy !== undefined) {
-    const policy = rule.policy as Record<string, unknown>;
-    if (typeof policy !== 'object' || policy === null) problem('policy', 'policy must be an object');
+    const policy = rule.policy;
+    if (!isObject(policy)) problem('policy', 'policy must be an object');
     else {
+      const known = new Set(['maxAttempts', 'receiptWaitMs', 'backoff', 'voiceFallback']);
+      for (const key of Object.keys(policy)) if (!known.has(key)) problem(`policy.${key}`, `unknown field "${key}"`);
       const int = (key: string, min: number, max: number, value = policy[key], field = `policy.${key}`) => {
         if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)) problem(field, `${key} must be an integer from ${min} to ${max}`);
       };
       int('maxAttempts', 1, 10);
       int('receiptWaitMs', 1_000, 72 * 3_600_000);
       if (policy.voiceFallback !== undefined && typeof policy.voiceFallback !== 'boolean') problem('policy.voiceFallback', 'voiceFallback must be true or false');
-      const backoff = policy.backoff as Record<string, unknown> | undefined;
-      if (backoff !== undefined) {
+      const backoff = policy.backoff;
+      if (backoff !== undefined && !isObject(backoff)) problem('policy.backoff', 'backoff must be an object such as { "initialMs": 1000, "maxMs": 5000, "multiplier": 2 }');
+      else if (backoff !== undefined) {
+        const before = problems.length;
         int('initialMs', 0, 3_600_000, backoff.initialMs, 'policy.backoff.initialMs');
         int('maxMs', 0, 3_600_000, backoff.maxMs, 'policy.backoff.maxMs');
-        if (backoff.multiplier !== undefined && (typeof backoff.multiplier !== 'number' || backoff.multiplier < 1 || backoff.multiplier > 10)) {
+        if (backoff.multiplier !== undefined && (typeof backoff.multiplier !== 'number' || !(backoff.multiplier >= 1 && backoff.multiplier <= 10))) {
           problem('policy.backoff.multiplier', 'multiplier must be a number from 1 to 10');
+        }
+        for (const key of Object.keys(backoff)) if (!['initialMs', 'maxMs', 'multiplier'].includes(key)) problem(`policy.backoff.${key}`, `unknown field "${key}"`);
+        // Only when both are given: the other one comes from the priority's defaults, which differ.
+        if (problems.length === before && typeof backoff.initialMs === 'number' && typeof backoff.maxMs === 'number' && backoff.maxMs < backoff.initialMs) {
+          problem('policy.backoff.maxMs', `maxMs (${backoff.maxMs}) must not be less than initialMs (${backoff.initialMs})`);
         }
       }
     }

@@ -50,34 +50,7 @@ export class CarrierConnectionDto {
   window?: number;
 }
 
-export class CreateCarrierDto extends CarrierConnectionDto {
-  @ApiProperty({ example: 'delta', description: 'Lowercase letters, digits, - or _' })
-  @IsString()
-  id!: string;
-
-  @ApiProperty({ enum: ['smpp', 'http'] })
-  @IsIn(['smpp', 'http'])
-  type!: 'smpp' | 'http';
-
-  @ApiPropertyOptional({ default: true })
-  @IsOptional()
-  @IsBoolean()
-  enabled?: boolean;
-
-  @ApiPropertyOptional({ example: { US: 0.0042, '*': 0.05 } })
-  @IsOptional()
-  @IsObject()
-  costs?: Record<string, number>;
-
-  @ApiPropertyOptional({ nullable: true, type: Number, example: 50 })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsInt()
-  @Min(1)
-  @Max(100000)
-  maxTps?: number | null;
-}
-
+/** What operators set on any carrier, besides its connection. */
 export class UpdateCarrierDto extends CarrierConnectionDto {
   @ApiPropertyOptional({ description: 'A disabled carrier is never routed to' })
   @IsOptional()
@@ -96,6 +69,16 @@ export class UpdateCarrierDto extends CarrierConnectionDto {
   @Min(1)
   @Max(100000)
   maxTps?: number | null;
+}
+
+export class CreateCarrierDto extends UpdateCarrierDto {
+  @ApiProperty({ example: 'delta', description: 'Lowercase letters, digits, - or _' })
+  @IsString()
+  id!: string;
+
+  @ApiProperty({ enum: ['smpp', 'http'] })
+  @IsIn(['smpp', 'http'])
+  type!: 'smpp' | 'http';
 }
 
 export class CarrierView {
