@@ -65,6 +65,10 @@ export function parseBehaviour(input: unknown): Partial<CarrierBehaviour> {
     } else if ((FLAGS as readonly string[]).includes(key)) {
       if (typeof value !== 'boolean') throw new BehaviourError(key, `${key} must be true or false`);
       out[key as (typeof FLAGS)[number]] = value;
+    } else if (key === 'throttleStatusRate') {
+      // Another name for throttleRate, as some callers spell it.
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new BehaviourError(key, `${key} must be a number from 0 to 1`);
+      out.throttleRate = value;
     } else if (key === 'receiptErrorCode') {
       if (value !== null && (typeof value !== 'string' || !/^\d{3}$/.test(value))) throw new BehaviourError(key, 'receiptErrorCode must be three digits, e.g. "001", or null');
       out.receiptErrorCode = value;

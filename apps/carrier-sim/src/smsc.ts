@@ -1,6 +1,6 @@
 // One simulated carrier: an SMPP 3.4 SMSC that answers submit_sm and sends delivery receipts
 // (deliver_sm, esm_class 0x04) after a delay. Like a real SMSC it stores receipts while no
-// receiver is bound and delivers them, in order, when one binds.
+// receiver is bound or the ESME refuses them, and delivers them, in order, when it can.
 import { randomBytes } from 'node:crypto';
 import { createServer, PDU, Server, Session } from 'smpp';
 import type { Logger } from 'pino';
@@ -19,20 +19,39 @@ export interface Submission {
   carrierMessageId: string | null;
   source: string;
   destination: string;
+  /** Decoded by data_coding (0/1 GSM 03.38, 3 Latin-1, 8 UCS-2); hex for codings the library does not decode. */
   text: string;
+  /** User data header, hex, when esm_class has UDHI set (concatenated parts). */
+  udh?: string;
   dataCoding: number;
   esmClass: number;
   registeredDelivery: number;
+  /** Epoch ms with sub-ms precision. */
   receivedAt: number;
+  /** 'accepted', 'error 0x…' or the receipt stat drawn for it. */
   outcome: string;
 }
 
 interface QueuedReceipt {
+  /** Queue order: a receipt put back after a failed attempt goes back to its place. */
+  seq: number;
   pdu: Record<string, unknown>;
 }
 
-const E = { ROK: 0, RINVBNDSTS: 0x04, RINVPASWD: 0x0e, RINVSYSID: 0x0f, RBINDFAIL: 0x0d, RTHROTTLED: 0x58, RINVCMDID: 0x03 };
+interface InFlight {
+  receipt: QueuedReceipt;
+  session: Session;
+  timer?: NodeJS.Timeout;
+}
+
+const E = { ROK: 0, RINVCMDID: 0x03, RINVBNDSTS: 0x04, RALYBND: 0x05, RBINDFAIL: 0x0d, RINVPASWD: 0x0e, RINVSYSID: 0x0f, RTHROTTLED: 0x58 };
 const MAX_SUBMISSIONS = 200_000;
+/** deliver_sm sent before the first answer: enough for benchmark rates, small like real SMSCs. */
+const RECEIPT_WINDOW = 10;
+const RECEIPT_ANSWER_TIMEOUT_MS = 5000;
+/** Pause after the ESME refused a receipt (or did not answer) before trying again. */
+const RECEIPT_RETRY_MS = 1000;
+const KNOWN_COMMANDS = new Set(['bind_transceiver', 'bind_transmitter', 'bind_receiver', 'enquire_link', 'unbind', 'submit_sm']);
 const now = () => performance.timeOrigin + performance.now();
 
 export class Smsc {
@@ -41,11 +60,15 @@ export class Smsc {
   readonly counters = { binds: 0, submits: 0, submitErrors: 0, receiptsSent: 0 };
   port = 0;
   private server?: Server;
+  private closed = false;
   private readonly sessions = new Set<Session>();
+  /** Bound receivers/transceivers, in the order receipts go to them (a failing one moves last). */
   private readonly receivers = new Set<Session>();
   private readonly pendingReceipts: QueuedReceipt[] = [];
+  private readonly inFlight = new Map<QueuedReceipt, InFlight>();
+  private receiptSeq = 0;
+  private retryTimer?: NodeJS.Timeout;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private flushing = false;
 
   constructor(
     readonly config: SimCarrierConfig,
@@ -55,16 +78,20 @@ export class Smsc {
     this.behaviour = { ...DEFAULT_BEHAVIOUR, ...config.behaviour };
   }
 
+  /** Receipts not yet acknowledged by an ESME (waiting or in flight). */
   get receiptsQueued(): number {
-    return this.pendingReceipts.length;
+    return this.pendingReceipts.length + this.inFlight.size;
   }
 
   async listen(host: string): Promise<void> {
     const server = createServer({}, (session) => this.onSession(session));
-    server.on('error', (err: Error) => this.logger.error({ err: err.message }, 'SMPP server error'));
+    server.on('error', (err: Error) => this.logger.error({ carrier: this.config.id, err: err.message }, 'SMPP server error'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.config.smppPort, host, () => resolve());
+      server.listen(this.config.smppPort, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     this.server = server;
     this.port = (server.address() as { port: number }).port;
@@ -75,37 +102,50 @@ export class Smsc {
     if (this.behaviour.down) for (const session of this.sessions) session.destroy();
   }
 
+  /** Back to the configured behaviour and an empty submissions record; queued receipts are kept. */
   reset(): void {
     this.behaviour = { ...DEFAULT_BEHAVIOUR, ...this.config.behaviour };
     this.submissions.length = 0;
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const session of this.sessions) session.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  private later(ms: number, fn: () => void): void {
+  private later(ms: number, fn: () => void): NodeJS.Timeout | undefined {
+    if (this.closed) return undefined;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();
     }, ms);
     this.timers.add(timer);
+    return timer;
+  }
+
+  private cancel(timer: NodeJS.Timeout | undefined): void {
+    if (!timer) return;
+    clearTimeout(timer);
+    this.timers.delete(timer);
   }
 
   private onSession(session: Session): void {
     this.sessions.add(session);
     let bound: 'none' | 'tx' | 'rx' | 'trx' = 'none';
     session.on('error', (err: Error) => {
-      // A malformed PDU or a broken peer must not take the simulator down.
+      // A malformed PDU or a broken peer must not take the simulator down. After a decoding
+      // error the library stops reading that socket, so the session is of no further use.
       this.logger.warn({ carrier: this.config.id, err: err.message }, 'session error; closing it');
       session.destroy();
     });
     session.on('close', () => {
       this.sessions.delete(session);
       this.receivers.delete(session);
+      // The library never calls response callbacks of a closed socket: take its receipts back.
+      for (const entry of [...this.inFlight.values()]) if (entry.session === session) this.receiptFailed(entry, 'session closed', false);
     });
     const bind = (kind: 'tx' | 'rx' | 'trx') => (pdu: PDU) => {
       if (this.behaviour.down) {
@@ -113,10 +153,12 @@ export class Smsc {
         session.close();
         return;
       }
+      if (bound !== 'none') return void session.send(pdu.response({ command_status: E.RALYBND }));
       if (pdu.system_id !== this.config.systemId) return void session.send(pdu.response({ command_status: E.RINVSYSID }));
       if (pdu.password !== this.config.password) return void session.send(pdu.response({ command_status: E.RINVPASWD }));
       bound = kind;
       this.counters.binds += 1;
+      this.logger.info({ carrier: this.config.id, kind }, 'ESME bound');
       session.send(pdu.response({ system_id: this.config.id }));
       if (kind !== 'tx') {
         this.receivers.add(session);
@@ -137,27 +179,33 @@ export class Smsc {
       this.onSubmit(session, pdu);
     });
     session.on('pdu', (pdu: PDU) => {
-      const known = ['bind_transceiver', 'bind_transmitter', 'bind_receiver', 'enquire_link', 'unbind', 'submit_sm'];
-      if (!pdu.isResponse() && !known.includes(pdu.command)) session.send(pdu.response({ command_status: E.RINVCMDID }));
+      // Unknown command ids come through as 'unknown' and get a generic_nack from response().
+      if (!pdu.isResponse() && !KNOWN_COMMANDS.has(pdu.command)) session.send(pdu.response({ command_status: E.RINVCMDID }));
     });
   }
 
   private onSubmit(session: Session, pdu: PDU): void {
     const b = this.behaviour;
     this.counters.submits += 1;
-    const body = (pdu.message_payload as { message?: unknown } | undefined)?.message ?? (pdu.short_message as { message?: unknown } | undefined)?.message ?? '';
-    const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('hex') : '';
+    const payload = (pdu.message_payload ?? pdu.short_message) as { message?: unknown; udh?: Buffer[] } | Buffer | undefined;
+    const body = Buffer.isBuffer(payload) ? payload : payload?.message;
     const record: Submission = {
       carrierMessageId: null,
       source: String(pdu.source_addr ?? ''),
       destination: String(pdu.destination_addr ?? ''),
-      text,
+      text: typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('hex') : '',
       dataCoding: Number(pdu.data_coding ?? 0),
       esmClass: Number(pdu.esm_class ?? 0),
       registeredDelivery: Number(pdu.registered_delivery ?? 0),
       receivedAt: now(),
       outcome: 'accepted',
     };
+    const udh = Buffer.isBuffer(payload) ? undefined : payload?.udh;
+    if (udh?.length) {
+      // The library splits the header into its elements and drops the length octet: put it back.
+      const elements = Buffer.concat(udh);
+      record.udh = Buffer.concat([Buffer.from([elements.length]), elements]).toString('hex');
+    }
     if (this.submissions.length >= MAX_SUBMISSIONS) this.submissions.shift();
     this.submissions.push(record);
 
@@ -196,8 +244,10 @@ export class Smsc {
 
   private queueReceipt(id: string, record: Submission, stat: ReceiptStat, submitDate: Date): void {
     if (!this.behaviour.receiptsEnabled) return;
+    // 032 (SM delivery failure) is a retryable GSM MAP error; receiptErrorCode picks another.
     const err = stat === 'DELIVRD' ? '000' : (this.behaviour.receiptErrorCode ?? (stat === 'UNDELIV' ? '032' : '000'));
     this.pendingReceipts.push({
+      seq: (this.receiptSeq += 1),
       pdu: {
         source_addr: record.destination,
         destination_addr: record.source,
@@ -211,29 +261,46 @@ export class Smsc {
     this.flushReceipts();
   }
 
-  /** Sends queued receipts, in order, one at a time; on no receiver or a failed answer, keeps them. */
+  /** Sends queued receipts in order, up to RECEIPT_WINDOW unanswered, to the first bound receiver. */
   private flushReceipts(): void {
-    if (this.flushing) return;
-    const receiver = [...this.receivers][0];
-    const next = this.pendingReceipts[0];
-    if (!receiver || !next) return;
-    this.flushing = true;
-    let settled = false;
-    const settle = (ok: boolean) => {
-      if (settled) return;
-      settled = true;
-      this.flushing = false;
-      if (ok) {
-        this.pendingReceipts.shift();
-        this.counters.receiptsSent += 1;
+    while (!this.closed && !this.retryTimer && this.inFlight.size < RECEIPT_WINDOW && this.pendingReceipts.length > 0) {
+      const receiver = this.receivers.values().next().value;
+      if (!receiver) return;
+      const receipt = this.pendingReceipts.shift()!;
+      const entry: InFlight = { receipt, session: receiver };
+      this.inFlight.set(receipt, entry);
+      entry.timer = this.later(RECEIPT_ANSWER_TIMEOUT_MS, () => this.receiptFailed(entry, 'no answer in time', true));
+      const sent = receiver.send(new PDU('deliver_sm', receipt.pdu), (resp: PDU) => {
+        if (resp.command_status === E.ROK) this.receiptDone(entry);
+        else this.receiptFailed(entry, `answered 0x${resp.command_status.toString(16)}`, true);
+      });
+      if (!sent) this.receiptFailed(entry, 'socket not writable', true);
+    }
+  }
+
+  private receiptDone(entry: InFlight): void {
+    if (!this.inFlight.delete(entry.receipt)) return; // already given up on and queued again
+    this.cancel(entry.timer);
+    this.counters.receiptsSent += 1;
+    this.flushReceipts();
+  }
+
+  /** Puts the receipt back in its place in the queue; with backOff, pauses sending for a while. */
+  private receiptFailed(entry: InFlight, reason: string, backOff: boolean): void {
+    if (!this.inFlight.delete(entry.receipt)) return;
+    this.cancel(entry.timer);
+    const at = this.pendingReceipts.findIndex((r) => r.seq > entry.receipt.seq);
+    this.pendingReceipts.splice(at === -1 ? this.pendingReceipts.length : at, 0, entry.receipt);
+    if (this.closed) return;
+    this.logger.debug({ carrier: this.config.id, receiptedMessageId: entry.receipt.pdu.receipted_message_id, reason }, 'receipt not delivered; kept for later');
+    if (this.receivers.delete(entry.session)) this.receivers.add(entry.session);
+    if (backOff && !this.retryTimer) {
+      this.retryTimer = this.later(RECEIPT_RETRY_MS, () => {
+        this.retryTimer = undefined;
         this.flushReceipts();
-      } else {
-        // Retry later, as an SMSC would.
-        this.later(1000, () => this.flushReceipts());
-      }
-    };
-    this.later(5000, () => settle(false));
-    const sent = receiver.send(new PDU('deliver_sm', next.pdu), (resp: PDU) => settle(resp.command_status === E.ROK));
-    if (!sent) settle(false);
+      });
+    } else if (!backOff) {
+      this.flushReceipts();
+    }
   }
 }
