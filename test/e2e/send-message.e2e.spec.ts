@@ -69,8 +69,12 @@ describe('sending an SMS through the real stack', () => {
     const submissions = await stack.sim<{ destination: string; text: string; registeredDelivery: number }[]>('GET', '/carriers/alpha/submissions');
     expect(submissions).toContainEqual(expect.objectContaining({ destination: '14155552671', text: 'Hello from the SMS aggregator', registeredDelivery: 1 }));
 
-    const found = [];
-    for await (const wf of temporal.workflow.list({ query: `MessageId = '${accepted.body.id}'` })) found.push(wf);
+    // Visibility (the list) catches up with the workflow shortly after it completes.
+    const found = await eventually(async () => {
+      const listed = [];
+      for await (const wf of temporal.workflow.list({ query: `MessageId = '${accepted.body.id}'` })) listed.push(wf);
+      return listed.length === 1 && listed[0].status.name === 'COMPLETED' ? listed : undefined;
+    }, 10_000, 'workflow listed by MessageId');
     expect(found.map((w) => [w.workflowId, w.type, w.status.name])).toEqual([[messageWorkflowId(accepted.body.id), 'sendMessage', 'COMPLETED']]);
     const history = await temporal.workflow.getHandle(messageWorkflowId(accepted.body.id)).fetchHistory();
     const kinds = history.events!.map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes')));

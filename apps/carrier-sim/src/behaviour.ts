@@ -82,3 +82,12 @@ export function parseBehaviour(input: unknown): Partial<CarrierBehaviour> {
   if ((out.undelivRate ?? 0) + (out.rejectdRate ?? 0) + (out.expiredRate ?? 0) > 1) throw new BehaviourError('undelivRate', 'undelivRate + rejectdRate + expiredRate must not exceed 1');
   return out;
 }
+
+/** A receipt outcome drawn by the behaviour's rates, with its `err` (the same for SMPP and HTTP carriers). */
+export function drawReceipt(b: CarrierBehaviour, random: () => number): { stat: 'DELIVRD' | 'UNDELIV' | 'REJECTD' | 'EXPIRED'; err: string } {
+  const r = random();
+  const stat = r < b.undelivRate ? 'UNDELIV' : r < b.undelivRate + b.rejectdRate ? 'REJECTD' : r < b.undelivRate + b.rejectdRate + b.expiredRate ? 'EXPIRED' : 'DELIVRD';
+  // 032 (SM delivery failure) is a retryable GSM MAP error; receiptErrorCode picks another.
+  const err = stat === 'DELIVRD' ? '000' : (b.receiptErrorCode ?? (stat === 'UNDELIV' ? '032' : '000'));
+  return { stat, err };
+}

@@ -4,7 +4,7 @@
 // with a 2xx (store-and-forward, like the SMSCs).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import { CarrierBehaviour, DEFAULT_BEHAVIOUR } from './behaviour';
+import { CarrierBehaviour, DEFAULT_BEHAVIOUR, drawReceipt } from './behaviour';
 import type { Submission } from './smsc';
 
 export interface HttpCarrierConfig {
@@ -13,7 +13,8 @@ export interface HttpCarrierConfig {
   behaviour?: Partial<CarrierBehaviour>;
 }
 
-type Stat = 'delivered' | 'undelivered' | 'rejected' | 'expired';
+/** How an HTTP carrier spells the receipt states. */
+const HTTP_STATUS = { DELIVRD: 'delivered', UNDELIV: 'undelivered', REJECTD: 'rejected', EXPIRED: 'expired' } as const;
 const now = () => performance.timeOrigin + performance.now();
 
 export class HttpCarrier {
@@ -64,9 +65,9 @@ export class HttpCarrier {
     const messageId = randomBytes(8).toString('hex');
     record.carrierMessageId = messageId;
     if (typeof input.callbackUrl === 'string' && this.behaviour.receiptsEnabled) {
-      const stat = this.drawOutcome();
+      const { stat, err } = drawReceipt(this.behaviour, this.random);
       record.outcome = stat;
-      this.later(this.behaviour.receiptDelayMs, () => void this.sendReceipt(input.callbackUrl as string, { messageId, status: stat, errorCode: this.errorCode(stat) }));
+      this.later(this.behaviour.receiptDelayMs, () => void this.sendReceipt(input.callbackUrl as string, { messageId, status: HTTP_STATUS[stat], errorCode: err }));
     }
     return { status: 202, body: { messageId } };
   }
@@ -75,19 +76,6 @@ export class HttpCarrier {
     this.counters.submitErrors += 1;
     record.outcome = `HTTP ${status}`;
     return { status, body: { error: { code: status === 429 ? 'throttled' : 'unavailable', message: 'simulated failure' } } };
-  }
-
-  private drawOutcome(): Stat {
-    const r = this.random();
-    const b = this.behaviour;
-    if (r < b.undelivRate) return 'undelivered';
-    if (r < b.undelivRate + b.rejectdRate) return 'rejected';
-    if (r < b.undelivRate + b.rejectdRate + b.expiredRate) return 'expired';
-    return 'delivered';
-  }
-
-  private errorCode(stat: Stat): string {
-    return stat === 'delivered' ? '000' : (this.behaviour.receiptErrorCode ?? (stat === 'undelivered' ? '032' : '000'));
   }
 
   private async sendReceipt(url: string, receipt: Record<string, unknown>, tries = 0): Promise<void> {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, PDU, Server, Session } from 'smpp';
 import type { Logger } from 'pino';
 import { formatReceiptText, ReceiptStat, statToMessageState } from '@app/domain';
-import { CarrierBehaviour, DEFAULT_BEHAVIOUR } from './behaviour';
+import { CarrierBehaviour, DEFAULT_BEHAVIOUR, drawReceipt } from './behaviour';
 
 export interface SimCarrierConfig {
   id: string;
@@ -223,29 +223,18 @@ export class Smsc {
       record.carrierMessageId = id;
       session.send(pdu.response({ message_id: id }));
       if ((record.registeredDelivery & 0x01) === 1 && b.receiptsEnabled) {
-        const stat = this.drawOutcome();
+        const { stat, err } = drawReceipt(this.behaviour, this.random);
         record.outcome = stat;
         const submitDate = new Date();
-        this.later(b.receiptDelayMs, () => this.queueReceipt(id, record, stat, submitDate));
+        this.later(b.receiptDelayMs, () => this.queueReceipt(id, record, stat, err, submitDate));
       }
     };
     if (b.submitLatencyMs > 0) this.later(b.submitLatencyMs, respond);
     else respond();
   }
 
-  private drawOutcome(): ReceiptStat {
-    const r = this.random();
-    const b = this.behaviour;
-    if (r < b.undelivRate) return 'UNDELIV';
-    if (r < b.undelivRate + b.rejectdRate) return 'REJECTD';
-    if (r < b.undelivRate + b.rejectdRate + b.expiredRate) return 'EXPIRED';
-    return 'DELIVRD';
-  }
-
-  private queueReceipt(id: string, record: Submission, stat: ReceiptStat, submitDate: Date): void {
+  private queueReceipt(id: string, record: Submission, stat: ReceiptStat, err: string, submitDate: Date): void {
     if (!this.behaviour.receiptsEnabled) return;
-    // 032 (SM delivery failure) is a retryable GSM MAP error; receiptErrorCode picks another.
-    const err = stat === 'DELIVRD' ? '000' : (this.behaviour.receiptErrorCode ?? (stat === 'UNDELIV' ? '032' : '000'));
     this.pendingReceipts.push({
       seq: (this.receiptSeq += 1),
       pdu: {
