@@ -68,11 +68,19 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     return { worker, running, maxTps };
   }
 
-  /** Starts a worker per carrier, and replaces one whose maxTps changed. */
+  /** Starts a worker per carrier, replaces one whose maxTps changed, stops those of removed carriers. */
   private async syncCarrierWorkers(): Promise<void> {
     if (this.stopping || !this.connection) return;
     const limits = new Map((await this.carriers.list()).map((c) => [c.id, c.maxTps]));
-    for (const id of this.connectors.ids()) {
+    const ids = new Set(this.connectors.ids());
+    for (const [id, gone] of this.carrierWorkers) {
+      if (ids.has(id)) continue;
+      gone.worker.shutdown();
+      await gone.running;
+      this.carrierWorkers.delete(id);
+      this.logger.info({ carrierId: id }, 'carrier removed: submit worker stopped');
+    }
+    for (const id of ids) {
       const maxTps = limits.get(id) ?? null;
       // Exact pacing on the wire, in this process; the task queue limit below holds across processes.
       this.connectors.get(id)?.setMaxTps(maxTps);
