@@ -79,7 +79,7 @@ async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   }
 }
 
-const isReadyLine = (msg: string) => (line: string) => line.includes(`"msg":"${msg}"`);
+const isReadyLine = (msg: string) => (line: string) => line.startsWith(msg);
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? ((line: string) => console.log(line));

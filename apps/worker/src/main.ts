@@ -10,7 +10,8 @@ async function main(): Promise<void> {
   const config = configOrExit(readWorkerConfig, process.env, (message) => logger.fatal(message));
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), { logger: ['error', 'warn'] });
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
-  logger.info({ carriers: config.carriers.map((c) => c.id), taskQueue: config.temporal.taskQueue }, 'worker ready');
+  // A plain line whatever LOG_LEVEL says: the launcher waits for it.
+  console.log(`worker ready: task queue ${config.temporal.taskQueue}, carriers ${config.carriers.map((c) => c.id).join(', ')}`);
 }
 
 main().catch((err) => {
