@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       }
     });
     const ceilings = fs.existsSync(path.join(root, 'bench/results/ceilings.json')) ? JSON.parse(fs.readFileSync(path.join(root, 'bench/results/ceilings.json'), 'utf8')) : undefined;
-    const achieved = round(otp.delivered / otp.seconds);
+    const achieved = otp.deliveredPerSecond;
     const result = { scenario, ...meta, ...otp, achievedPerSecond: achieved, resources, temporalCeiling: ceilings?.temporal?.workflowsPerSecond };
     writeResults(root, scenario, result, [
       ['figure', 'p50', 'p95', 'p99', 'target'],

@@ -15,6 +15,8 @@ export interface OtpLatencyResult {
   acceptToSubmitMs: { p50: number; p95: number; p99: number };
   acceptToDeliveredMs: { p50: number; p99: number };
   delivered: number;
+  /** Delivered messages per second, from the first request to the last delivery. */
+  deliveredPerSecond: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -89,5 +91,6 @@ export async function otpLatency(stack: Stack, ratePerSecond: number, seconds: n
     acceptToSubmitMs: { p50: p(toSubmit, 50), p95: p(toSubmit, 95), p99: p(toSubmit, 99) },
     acceptToDeliveredMs: { p50: p(toDelivered, 50), p99: p(toDelivered, 99) },
     delivered: toDelivered.length,
+    deliveredPerSecond: round(toDelivered.length / (Math.max(...delivered.map((r: { at: number }) => r.at)) - startedAt) * 1000),
   };
 }
