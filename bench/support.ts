@@ -76,7 +76,7 @@ export function writeResults(root: string, scenario: string, result: Record<stri
   const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures from `npm run bench -- <scenario>`; each section is rewritten by its scenario.\n';
   const header = `| ${table[0].join(' | ')} |\n|${table[0].map(() => '---').join('|')}|\n`;
   const rows = table.slice(1).map((r) => `| ${r.join(' | ')} |`).join('\n');
-  const section = `<!-- ${scenario}:start -->\n## ${scenario}\n\nCommand: \`npm run bench -- ${scenario}\` · commit ${result.commit} · ${result.date} · ${result.machine}\n\n${header}${rows}\n<!-- ${scenario}:end -->`;
+  const section = `<!-- ${scenario}:start -->\n## ${scenario}\n\nCommand: \`npm run bench -- ${process.argv.slice(2).join(' ')}\` · commit ${result.commit} · ${result.date} · ${result.machine}\n\n${header}${rows}\n<!-- ${scenario}:end -->`;
   const pattern = new RegExp(`<!-- ${scenario}:start -->[\\s\\S]*?<!-- ${scenario}:end -->`);
   fs.writeFileSync(file, pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`);
 }
