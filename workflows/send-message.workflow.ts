@@ -8,6 +8,7 @@ import {
   condition,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   startChild,
@@ -34,7 +35,10 @@ import { isFinalStat } from '../libs/domain/src/receipt-text';
 import { backoffDelayMs } from '../libs/domain/src/routing/plan-route';
 import { deliverStatusCallback } from './deliver-status-callback.workflow';
 
-const { planRoute, recordAttemptOutcome, finalizeMessage } = proxyActivities<MessageActivities>({
+// Short database steps run as local activities: in the workflow's own worker, without a round
+// trip through the server's task queues (they still appear in history, as markers). Measured
+// in BENCHMARKS.md (otp-latency).
+const { planRoute, recordAttemptOutcome, finalizeMessage } = proxyLocalActivities<MessageActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: [FailureTypes.messageInvalid] },
 });

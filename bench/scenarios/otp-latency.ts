@@ -63,7 +63,8 @@ export async function otpLatency(stack: Stack, ratePerSecond: number, seconds: n
     await new Promise((r) => setTimeout(r, 500));
   }
   const { rows: delivered } = await pg.query(
-    `SELECT m.id, (EXTRACT(EPOCH FROM e.occurred_at) * 1000)::float8 AS at FROM messages m JOIN message_events e ON e.message_id = m.id AND e.type = 'delivered' WHERE m.id = ANY($1)`,
+    `SELECT m.id, (EXTRACT(EPOCH FROM min(e.occurred_at)) * 1000)::float8 AS at
+     FROM messages m JOIN message_events e ON e.message_id = m.id AND e.type = 'delivered' WHERE m.id = ANY($1) GROUP BY m.id`,
     [ids],
   );
   await pg.end();

@@ -130,11 +130,16 @@ export class MessageRepository {
       receipt_timeout: 'receipt_timeout',
       submit_failed: 'submit_failed',
     };
+    // Activities run at least once: only the first recording of an outcome changes anything.
     await this.db.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE message_attempts SET status = $4, error = $5, completed_at = now() WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3`,
-        [messageId, attempt, carrierId, status, status === 'delivered' ? null : JSON.stringify(detail ?? {})],
+      const changed = returningRows(
+        await tx.query(
+          `UPDATE message_attempts SET status = $4, error = $5, completed_at = now()
+           WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3 AND completed_at IS NULL RETURNING attempt`,
+          [messageId, attempt, carrierId, status, status === 'delivered' ? null : JSON.stringify(detail ?? {})],
+        ),
       );
+      if (changed.length === 0) return;
       await tx.query(`UPDATE messages SET attempts = GREATEST(attempts, $2), updated_at = now() WHERE id = $1`, [messageId, attempt]);
       const type = eventType[status];
       if (type) await this.addEvent(tx, { messageId, type, carrierId, attempt, detail });
@@ -142,13 +147,17 @@ export class MessageRepository {
   }
 
   async finalize(input: FinalizeInput): Promise<void> {
+    // Idempotent: a retried finalize finds the message final already and records nothing more.
     await this.db.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE messages SET status = $2, carrier_id = COALESCE($3, carrier_id), attempts = $4, failure_reason = $5, failure_code = $6, carrier_error_code = $7,
-           channel = $8, updated_at = now()
-         WHERE id = $1`,
-        [input.messageId, input.status, input.carrierId ?? null, input.attempts, input.reason ?? null, input.error?.code ?? null, input.error?.rawCode ?? null, input.channel ?? 'sms'],
+      const changed = returningRows(
+        await tx.query(
+          `UPDATE messages SET status = $2, carrier_id = COALESCE($3, carrier_id), attempts = $4, failure_reason = $5, failure_code = $6, carrier_error_code = $7,
+             channel = $8, updated_at = now()
+           WHERE id = $1 AND status NOT IN ('delivered', 'failed') RETURNING id`,
+          [input.messageId, input.status, input.carrierId ?? null, input.attempts, input.reason ?? null, input.error?.code ?? null, input.error?.rawCode ?? null, input.channel ?? 'sms'],
+        ),
       );
+      if (changed.length === 0) return;
       const detail = input.reason ? { reason: input.reason, ...input.error } : undefined;
       await this.addEvent(tx, { messageId: input.messageId, type: input.status, carrierId: input.carrierId, attempt: input.attempts, detail });
     });

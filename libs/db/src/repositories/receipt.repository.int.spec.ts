@@ -97,3 +97,16 @@ it('marks a message queued once, with one event', async () => {
   await messages.markQueued(messageId, { routingVersion: 1, ruleId: 'default', detail: {} });
   expect((await messages.events(messageId)).map((e) => e.type)).toEqual(['accepted', 'queued']);
 });
+
+it('records an attempt outcome and a final status once, however often a retried activity repeats them', async () => {
+  const messageId = await newMessage();
+  await messages.startAttempt(messageId, 1, 'alpha');
+  await messages.markSubmitted(messageId, 1, 'alpha', `cm-${messageId}`);
+  for (let i = 0; i < 2; i += 1) {
+    await messages.recordAttemptOutcome(messageId, 1, 'alpha', 'delivered', { carrierMessageId: `cm-${messageId}` });
+    await messages.finalize({ messageId, status: 'delivered', carrierId: 'alpha', attempts: 1 });
+  }
+  const types = (await messages.events(messageId)).map((e) => e.type);
+  expect(types.filter((t) => t === 'receipt')).toHaveLength(1);
+  expect(types.filter((t) => t === 'delivered')).toHaveLength(1);
+});
