@@ -51,7 +51,14 @@ export class ManagedProcess {
       child.once('exit', (code, signal) => reject(new Error(`${name} exited during start-up (code ${code}, signal ${signal})${logFile ? `; see ${logFile}` : ''}`))),
     );
     exited.catch(() => undefined);
-    await Promise.race([this.options.ready(this), exited]);
+    try {
+      await Promise.race([this.options.ready(this), exited]);
+    } catch (err) {
+      // A process that did not become ready is not left running behind us.
+      await this.kill();
+      this.logStream?.end();
+      throw err;
+    }
   }
 
   /** Resolves when a line of output satisfies `match`. */
@@ -78,7 +85,7 @@ export class ManagedProcess {
 
   /** Kills the process abruptly, as a crash would. */
   async kill(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((r) => this.child!.once('exit', r));
     this.child.kill('SIGKILL');
     await exited;
