@@ -1,18 +1,10 @@
 import { matchRule, ruleSpecificity } from './match-rules';
-import { NoRouteError, RouteRequest, RoutingRule } from './routing-rule';
+import { NoRouteError } from './routing-rule';
+import { ACCOUNT, priorityRule, routeRequest } from '../../../../test/support/routing-fixtures';
 
-const ACCOUNT = '11111111-1111-4111-8111-111111111111';
 const OTHER_ACCOUNT = '22222222-2222-4222-8222-222222222222';
-const request = (over: Partial<RouteRequest> = {}): RouteRequest => ({
-  to: '+14155552671',
-  country: 'US',
-  priority: 'transactional',
-  senderType: 'alphanumeric',
-  accountId: ACCOUNT,
-  segments: 1,
-  ...over,
-});
-const rule = (id: string, over: Partial<RoutingRule> = {}): RoutingRule => ({ id, strategy: 'priority', targets: [{ carrierId: 'a' }], ...over });
+const request = routeRequest;
+const rule = priorityRule;
 const UK = { to: '+447400123456', country: 'GB' };
 
 describe('matchRule', () => {

@@ -1,30 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backoffDelayMs, DEFAULT_POLICIES, planRoute, policyFor } from './plan-route';
-import { CarrierFacts, MessagePriority, NoRouteError, RouteRequest, RoutingRule } from './routing-rule';
+import { CarrierFacts, MessagePriority, NoRouteError, RoutingRule } from './routing-rule';
+import { priorityRule, routeRequest, seeded } from '../../../../test/support/routing-fixtures';
 
-const request = (over: Partial<RouteRequest> = {}): RouteRequest => ({
-  to: '+14155552671',
-  country: 'US',
-  priority: 'transactional',
-  senderType: 'alphanumeric',
-  accountId: '11111111-1111-4111-8111-111111111111',
-  segments: 1,
-  ...over,
-});
-const rule = (id: string, over: Partial<RoutingRule> = {}): RoutingRule => ({ id, strategy: 'priority', targets: [{ carrierId: 'a' }], ...over });
+const request = routeRequest;
+const rule = priorityRule;
 const enabled = (...ids: string[]): CarrierFacts[] => ids.map((carrierId) => ({ carrierId, enabled: true }));
 
-/** Seeded PRNG (mulberry32): the same draws on every run. */
-function seeded(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('planRoute', () => {
   it('combines the matching rule, its ordered candidates, the skipped carriers and the policy', () => {

@@ -1,15 +1,8 @@
-import { CarrierFacts, RouteRequest, RoutingRule, RoutingStrategy } from './routing-rule';
+import { CarrierFacts, RoutingRule, RoutingStrategy } from './routing-rule';
 import { costFor, orderCandidates, OrderedCandidates, qualityScore } from './strategies';
+import { routeRequest, seeded } from '../../../../test/support/routing-fixtures';
 
-const request = (over: Partial<RouteRequest> = {}): RouteRequest => ({
-  to: '+14155552671',
-  country: 'US',
-  priority: 'transactional',
-  senderType: 'alphanumeric',
-  accountId: '11111111-1111-4111-8111-111111111111',
-  segments: 1,
-  ...over,
-});
+const request = routeRequest;
 const targets = [{ carrierId: 'a' }, { carrierId: 'b' }, { carrierId: 'c' }];
 const rule = (strategy: RoutingStrategy, over: Partial<RoutingRule> = {}): RoutingRule => ({ id: `r-${strategy}`, strategy, targets, ...over });
 const facts = (over: Record<string, Partial<CarrierFacts>> = {}): CarrierFacts[] =>
@@ -19,16 +12,6 @@ const noRandom = () => {
   throw new Error('random must not be used here');
 };
 
-/** Seeded PRNG (mulberry32): the same draws on every run. */
-function seeded(seed: number): () => number {
-  let state = seed | 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('orderCandidates: every strategy', () => {
   const weights = [{ carrierId: 'a', weight: 50 }, { carrierId: 'b', weight: 30 }, { carrierId: 'c', weight: 20 }];
