@@ -55,6 +55,7 @@ function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): Messag
       voiceFallback: false,
       to: '+14155552671',
       statusCallbackUrl: null,
+      sendAt: null,
       ...plan,
     }),
     submitToCarrier: async ({ carrierId, attempt }) => {

@@ -1,7 +1,9 @@
-// sendMessage: one SMS, durably. Plans the carriers, submits to each in turn, waits for the
-// delivery receipt, fails over on a rejected submit / failed receipt / receipt timeout, and
-// ends delivered or failed. Every step is an activity or a signal, so the Temporal history
-// is the message's audit trail. Holds ids only: the body never enters workflow history.
+// sendMessage: one SMS, durably. Plans the carriers, waits for its scheduled time if it has
+// one, submits to each carrier in turn, waits for the delivery receipt (of every part of a
+// concatenated message), fails over on a rejected submit / failed receipt / receipt timeout,
+// and ends delivered, failed or cancelled (a cancel is accepted only before a submit starts).
+// Every step is an activity, a signal or an update, so the Temporal history is the message's
+// audit trail. Holds ids only: the body never enters workflow history.
 import {
   ApplicationFailure,
   ParentClosePolicy,
@@ -10,13 +12,14 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  CancelMessageResult,
   CarrierReceipt,
+  cancelMessageUpdate,
   carrierTaskQueue,
   FailureTypes,
   MessageError,
@@ -69,12 +72,35 @@ const { callWithVoice } = proxyActivities<MessageActivities>({
 
 const receiptKey = (carrierId: string, carrierMessageId: string) => `${carrierId}\u0000${carrierMessageId}`;
 
+/**
+ * The receipt that decides an attempt, once there is one: the first failed part fails the
+ * message at once; otherwise every part must be delivered (or only the first part, for a
+ * carrier that sends receipts for first parts only).
+ */
+function decidingReceipt(receipts: Map<string, CarrierReceipt>, carrierId: string, partIds: string[], firstPartOnly: boolean): CarrierReceipt | undefined {
+  const parts = partIds.map((id) => receipts.get(receiptKey(carrierId, id)));
+  const failed = parts.find((r) => r !== undefined && r.state !== 'DELIVRD');
+  if (failed) return failed;
+  const needed = firstPartOnly ? parts.slice(0, 1) : parts;
+  return needed.every((r) => r !== undefined) ? needed[0] : undefined;
+}
+
 export async function sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
   const receipts = new Map<string, CarrierReceipt>();
   setHandler(carrierReceiptSignal, (receipt) => {
     // Intermediate states (ENROUTE, ACCEPTD) say nothing final; duplicates keep the first.
     const key = receiptKey(receipt.carrierId, receipt.carrierMessageId);
     if (isFinalStat(receipt.state) && !receipts.has(key)) receipts.set(key, receipt);
+  });
+  // A cancel is accepted while no submit is under way: before the first one, or between
+  // attempts. Once accepted, no submit starts (the flag is checked before every submit).
+  let cancellable = true;
+  let cancelRequested = false;
+  setHandler(cancelMessageUpdate, (): CancelMessageResult => {
+    if (cancelRequested) return { cancelled: true };
+    if (!cancellable) return { cancelled: false, reason: 'the message has been handed to a carrier' };
+    cancelRequested = true;
+    return { cancelled: true };
   });
 
   const plan = await planRoute({ messageId: input.messageId });
@@ -107,17 +133,32 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   await statusChanged('queued', { attempts: 0 });
 
   let attempt = 0;
+  const cancelled = async (): Promise<SendMessageResult> => {
+    await finalizeMessage({ messageId: input.messageId, status: 'cancelled', attempts: attempt, reason: 'cancelled by the customer before it was sent' });
+    await statusChanged('cancelled', { attempts: attempt, reason: 'cancelled' });
+    return { status: 'cancelled', attempts: attempt };
+  };
+  // Scheduled delivery: wait for the time (or a cancel) first.
+  const waitMs = plan.sendAt ? Date.parse(plan.sendAt) - Date.now() : 0;
+  if (waitMs > 0) await condition(() => cancelRequested, waitMs);
+
   let lastReason = 'no carrier available for this destination';
   let lastError: MessageError = { code: ERRORS.noRoute.code, rawCode: 'no carrier in the route plan' };
   for (const carrierId of plan.carriers) {
     attempt += 1;
     // Math.random is deterministic in workflows (seeded per run), so the jitter replays exactly.
-    if (attempt > 1) await sleep(backoffDelayMs({ backoff: plan.backoff }, attempt, Math.random));
+    if (attempt > 1) await condition(() => cancelRequested, backoffDelayMs({ backoff: plan.backoff }, attempt, Math.random));
+    if (cancelRequested) return cancelled();
+    cancellable = false;
     upsertSearchAttributes([{ key: searchAttributes.carrierId, value: carrierId }]);
     let carrierMessageId: string;
+    let partIds: string[];
+    let firstPartOnly: boolean;
     try {
       const submitted = await submitVia(carrierId, plan.priority)({ messageId: input.messageId, carrierId, attempt });
       carrierMessageId = submitted.carrierMessageId;
+      partIds = submitted.partIds ?? [carrierMessageId];
+      firstPartOnly = submitted.receiptsForFirstPartOnly ?? false;
       for (const receipt of submitted.earlyReceipts) {
         const key = receiptKey(receipt.carrierId, receipt.carrierMessageId);
         if (!receipts.has(key) && isFinalStat(receipt.state)) receipts.set(key, receipt);
@@ -128,21 +169,23 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
       lastError = (failure?.details?.[0] as MessageError | undefined) ?? { code: ERRORS.carrierUnavailable.code, rawCode: cause };
       lastReason = `carrier ${carrierId} did not accept the message: ${cause}`;
       await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'submit_failed', detail: { reason: cause, ...lastError } });
+      cancellable = true;
       // A permanent error (invalid number, barred…) would fail on every carrier: stop here.
       if (failure?.type === FailureTypes.carrierPermanent) break;
       continue;
     }
     await statusChanged('submitted', { carrierId, attempts: attempt });
 
-    const key = receiptKey(carrierId, carrierMessageId);
-    const arrived = await condition(() => receipts.has(key), plan.receiptTimeoutMs);
+    const arrived = await condition(() => decidingReceipt(receipts, carrierId, partIds, firstPartOnly) !== undefined, plan.receiptTimeoutMs);
+    // Between attempts the message is with no carrier: a cancel can be accepted again.
+    cancellable = true;
     if (!arrived) {
       lastReason = `no delivery receipt from carrier ${carrierId} within ${Math.round(plan.receiptTimeoutMs / 1000)} s`;
       lastError = { code: ERRORS.receiptTimeout.code, rawCode: `no receipt within ${plan.receiptTimeoutMs} ms` };
       await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'receipt_timeout', detail: { carrierMessageId } });
       continue;
     }
-    const receipt = receipts.get(key)!;
+    const receipt = decidingReceipt(receipts, carrierId, partIds, firstPartOnly)!;
     if (receipt.state === 'DELIVRD') {
       await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'delivered', detail: { carrierMessageId, receiptState: receipt.state } });
       await finalizeMessage({ messageId: input.messageId, status: 'delivered', carrierId, attempts: attempt });
@@ -164,6 +207,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
 
   // Every SMS attempt failed: read the message out in a call, unless the number itself is the
   // problem (a permanent error such as an unknown subscriber would fail the call too).
+  if (cancelRequested) return cancelled();
   const permanent = errorDefinition(lastError.code)?.class === 'permanent';
   if (plan.voiceFallback && attempt > 0 && !permanent) {
     try {

@@ -51,7 +51,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
     async planRoute({ messageId }: { messageId: string }): Promise<RoutePlan> {
       const message = await loadMessage(messageId);
       const destination = normalizeE164(message.to);
-      const base = { to: message.to, statusCallbackUrl: message.statusCallbackUrl, priority: message.priority };
+      const base = { to: message.to, statusCallbackUrl: message.statusCallbackUrl, priority: message.priority, sendAt: message.sendAt?.toISOString() ?? null };
       try {
         const plan = await deps.planner.plan({
           to: destination.e164,
@@ -94,18 +94,27 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       if (!connector) throw ApplicationFailure.nonRetryable(`carrier ${carrierId} is not configured on this worker`, FailureTypes.carrierUnavailable);
 
       let carrierMessageId = await messages.startAttempt(messageId, attempt, carrierId);
+      let partIds: string[];
       if (carrierMessageId === null) {
         try {
           const accepted = await connector.submit({ messageId, from: message.from, to: message.to, body: message.body, registeredDelivery: true });
           carrierMessageId = accepted.carrierMessageId;
+          partIds = accepted.partIds ?? [carrierMessageId];
         } catch (err) {
           throw toFailure(err, carrierId);
         }
-        await messages.markSubmitted(messageId, attempt, carrierId, carrierMessageId);
+        await messages.markSubmitted(messageId, attempt, carrierId, carrierMessageId, partIds);
+      } else {
+        const recorded = await messages.partIds(messageId, attempt);
+        partIds = recorded.length > 0 ? recorded : [carrierMessageId];
       }
       // Receipts that raced ahead of this submit response wait in carrier_receipts: take them now.
-      const earlyReceipts: CarrierReceipt[] = await receipts.claimEarly(carrierId, carrierMessageId, messageId);
-      return { carrierMessageId, earlyReceipts };
+      const earlyReceipts: CarrierReceipt[] = await receipts.claimEarly(carrierId, partIds, messageId);
+      return {
+        carrierMessageId,
+        earlyReceipts,
+        ...(partIds.length > 1 ? { partIds, receiptsForFirstPartOnly: connector.receiptsForFirstPartOnly ?? false } : {}),
+      };
     },
 
     /**

@@ -8,6 +8,9 @@ import type { ApiConfig } from '@app/config';
 import { AccountRepository, CarrierHealthRepository, CarrierRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
+import { Client } from '@temporalio/client';
+import { Logger } from '@nestjs/common';
+import { MessageCancel, MessageIntake } from '@app/messaging';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { CarriersController } from './carriers/carriers.controller';
 import { CarriersService } from './carriers/carriers.service';
@@ -54,6 +57,12 @@ export class AppModule implements NestModule, OnApplicationShutdown {
             new RoutePlanner(routing, carriers, health, createNumberLookup(config.numberLookup)),
           inject: [RoutingRepository, CarrierRepository, CarrierHealthRepository],
         },
+        {
+          provide: MessageIntake,
+          useFactory: (messages: MessageRepository, client: Client) => new MessageIntake(messages, client, config.temporal.taskQueue, new Logger(MessageIntake.name)),
+          inject: [MessageRepository, TEMPORAL_CLIENT],
+        },
+        { provide: MessageCancel, useFactory: (messages: MessageRepository, client: Client) => new MessageCancel(messages, client), inject: [MessageRepository, TEMPORAL_CLIENT] },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         MessagesService,

@@ -10,6 +10,11 @@ export interface OutboundSms {
   registeredDelivery: boolean;
 }
 
+export interface SubmitAccepted {
+  carrierMessageId: string;
+  partIds?: string[];
+}
+
 export interface InboundReceipt {
   carrierId: string;
   carrierMessageId: string;
@@ -51,8 +56,13 @@ export interface CarrierConnector {
   readonly carrierId: string;
   /** Starts connecting in the background; reconnects until close(). */
   start(): void;
-  /** Resolves with the carrier's message id; rejects with a CarrierSubmitError. */
-  submit(sms: OutboundSms): Promise<{ carrierMessageId: string }>;
+  /**
+   * Resolves with the carrier's message id (of the first part) and, for a text sent as
+   * several concatenated submits, every part's id in order; rejects with a CarrierSubmitError.
+   */
+  submit(sms: OutboundSms): Promise<SubmitAccepted>;
+  /** The carrier sends a delivery receipt for the first part of a concatenated message only. */
+  readonly receiptsForFirstPartOnly?: boolean;
   /** The handler is awaited before the carrier's receipt is acknowledged; if it throws, it is not. */
   onReceipt(handler: (receipt: InboundReceipt) => Promise<void>): void;
   onInbound(handler: (message: InboundMessage) => Promise<void>): void;

@@ -1,7 +1,8 @@
 // Message payloads shared by the API, the worker, workflows and activities.
 // Deliberately free of runtime dependencies: the workflow bundle imports this file.
 
-export type MessageStatus = 'accepted' | 'queued' | 'submitted' | 'delivered' | 'failed';
+export type MessageStatus = 'accepted' | 'queued' | 'submitted' | 'delivered' | 'failed' | 'cancelled';
+export const FINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled'];
 export type MessagePriority = 'otp' | 'transactional' | 'marketing';
 
 export type MessageEncoding = 'GSM-7' | 'UCS-2';
@@ -13,7 +14,7 @@ export interface SendMessageInput {
 }
 
 export interface SendMessageResult {
-  status: 'delivered' | 'failed';
+  status: 'delivered' | 'failed' | 'cancelled';
   carrierId?: string;
   attempts: number;
   reason?: string;
@@ -26,7 +27,12 @@ export type VoiceCallOutcome = 'answered' | 'no_answer' | 'busy' | 'failed';
 
 /** What the submit activity returns for one attempt on one carrier. */
 export interface SubmitResult {
+  /** The carrier's id of the (first) part. */
   carrierMessageId: string;
+  /** Every part's carrier id, in order, when the text went as several submit_sm (UDH/SAR). */
+  partIds?: string[];
+  /** The carrier sends a receipt for the first part only (carrier setting multipartReceipts: first). */
+  receiptsForFirstPartOnly?: boolean;
   /** Receipts that reached us before the submit response was recorded (see receipts design in README). */
   earlyReceipts: CarrierReceipt[];
 }
@@ -55,6 +61,7 @@ export type MessageEventType =
   | 'failover'
   | 'delivered'
   | 'failed'
+  | 'cancelled'
   | 'voice_call'
   | 'callback_delivered'
   | 'callback_failed';
@@ -89,6 +96,8 @@ export interface RoutePlan {
   ruleId: string | null;
   to: string;
   statusCallbackUrl: string | null;
+  /** ISO time before which nothing is submitted (scheduled delivery); null: now. */
+  sendAt: string | null;
 }
 
 /** A failure in our error taxonomy (libs/domain/src/error-taxonomy.ts). */
@@ -101,7 +110,7 @@ export interface MessageError {
 
 export interface FinalizeInput {
   messageId: string;
-  status: 'delivered' | 'failed';
+  status: 'delivered' | 'failed' | 'cancelled';
   carrierId?: string;
   attempts: number;
   reason?: string;
@@ -128,3 +137,6 @@ export interface StatusCallbackInput {
   url: string;
   payload: StatusCallbackPayload;
 }
+
+/** Answer to a cancel request (SMPP cancel_sm, POST /v1/messages/:id/cancel). */
+export type CancelMessageResult = { cancelled: true } | { cancelled: false; reason: string };

@@ -1,8 +1,8 @@
 // Workflow ids, task queues, signal names and search attributes: the vocabulary shared by
 // whoever starts, signals or runs workflows. Types only from Temporal, so no runtime import.
-import type { SignalDefinition } from '@temporalio/common';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
-import type { CarrierReceipt } from './messages';
+import type { CancelMessageResult, CarrierReceipt } from './messages';
 
 export const DEFAULT_TASK_QUEUE = 'sms-messages';
 
@@ -20,6 +20,8 @@ export const messageWorkflowId = (messageId: string): string => `msg-${messageId
 export const statusCallbackWorkflowId = (messageId: string, status: string): string => `cb-${messageId}-${status}`;
 
 export const carrierReceiptSignal = { type: 'signal', name: 'carrierReceipt' } as SignalDefinition<[CarrierReceipt], 'carrierReceipt'>;
+/** Accepted only before the first submit starts: after that the carrier has the message. */
+export const cancelMessageUpdate = { type: 'update', name: 'cancelMessage' } as UpdateDefinition<CancelMessageResult, [], 'cancelMessage'>;
 
 /** Custom search attributes the message workflows set; the dev server registers them at launch. */
 const keyword = (name: string) => ({ name, type: 'KEYWORD' }) as SearchAttributeKey<'KEYWORD'>;

@@ -4,7 +4,7 @@ import type { AuthenticatedKey } from '@app/db';
 import { CurrentAuth } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
 import { SendMessageDto } from './dto/send-message.dto';
-import { AcceptedMessageView, MessageView } from './dto/message.view';
+import { AcceptedMessageView, CancelMessageView, MessageView } from './dto/message.view';
 import { MessagesService } from './messages.service';
 
 @ApiTags('messages')
@@ -24,7 +24,19 @@ export class MessagesController {
   @ApiResponse({ status: 415, description: 'Body is not JSON', type: ErrorBody })
   @ApiResponse({ status: 503, description: 'Could not queue the message; nothing stored', type: ErrorBody })
   send(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: SendMessageDto, @Headers('idempotency-key') idempotencyKey?: string): Promise<AcceptedMessageView> {
-    return this.messages.send(auth.accountId, dto, idempotencyKey);
+    return this.messages.send(auth, dto, idempotencyKey);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel a message not yet sent',
+    description: 'Succeeds while no carrier has the message: before its scheduled time, or between failover attempts. Otherwise `cancelled` is false with the reason.',
+  })
+  @ApiResponse({ status: 200, type: CancelMessageView })
+  @ApiResponse({ status: 404, type: ErrorBody })
+  cancel(@CurrentAuth() auth: AuthenticatedKey, @Param('id') id: string): Promise<CancelMessageView> {
+    return this.messages.cancel(auth.accountId, id);
   }
 
   @Get(':id')

@@ -1,72 +1,28 @@
-// Accepting and reading messages. A message row is written before its workflow starts; if
-// the start fails the row is removed again, so there is never one without the other.
-import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client } from '@temporalio/client';
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '@app/contracts';
-import type { ApiConfig } from '@app/config';
+// Sending, reading and cancelling messages for the REST API. Accepting is the shared
+// MessageIntake (the SMPP gateway uses the same), so both paths validate and count alike.
+import { Injectable } from '@nestjs/common';
+import { CancelMessageResult, NotFoundError } from '@app/contracts';
+import type { AuthenticatedKey } from '@app/db';
 import { MessageEntity, MessageRepository } from '@app/db';
-import { analyzeText, errorDefinition, normalizeE164, normalizeSender } from '@app/domain';
-import { startSendMessage } from '@app/temporal';
-import { API_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { errorDefinition } from '@app/domain';
+import { MessageCancel, MessageIntake } from '@app/messaging';
 import { SendMessageDto } from './dto/send-message.dto';
 import { AcceptedMessageView, MessageView } from './dto/message.view';
 
-const MAX_IDEMPOTENCY_KEY = 255;
-
 @Injectable()
 export class MessagesService {
-  private readonly logger = new Logger(MessagesService.name);
-
   constructor(
     private readonly messages: MessageRepository,
-    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
-    @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly intake: MessageIntake,
+    private readonly canceller: MessageCancel,
   ) {}
 
-  async send(accountId: string, dto: SendMessageDto, idempotencyKey?: string): Promise<AcceptedMessageView> {
-    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
-      throw new ValidationError('invalid_idempotency_key', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, 'Idempotency-Key');
-    }
-    const to = normalizeE164(dto.to, 'to').e164;
-    const from = normalizeSender(dto.from, 'from').value;
-    const { encoding, segments } = analyzeText(dto.body);
-    const priority = dto.priority ?? 'transactional';
-    const requestHash = createHash('sha256').update(JSON.stringify([to, from, dto.body, dto.statusCallbackUrl ?? null, priority])).digest('hex');
+  send(auth: Pick<AuthenticatedKey, 'accountId' | 'smartEncoding'>, dto: SendMessageDto, idempotencyKey?: string): Promise<AcceptedMessageView> {
+    return this.intake.accept({ ...dto, accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey });
+  }
 
-    if (idempotencyKey) {
-      const existing = await this.messages.findByIdempotencyKey(accountId, idempotencyKey);
-      if (existing) return this.replay(existing, requestHash);
-    }
-
-    const id = randomUUID();
-    const inserted = await this.messages.insertAccepted({
-      id,
-      accountId,
-      to,
-      from,
-      body: dto.body,
-      encoding,
-      segments,
-      statusCallbackUrl: dto.statusCallbackUrl ?? null,
-      idempotencyKey: idempotencyKey ?? null,
-      requestHash,
-      priority,
-    });
-    if (!inserted) {
-      // Another request with the same Idempotency-Key won the race.
-      const existing = await this.messages.findByIdempotencyKey(accountId, idempotencyKey!);
-      return this.replay(existing!, requestHash);
-    }
-
-    try {
-      await startSendMessage(this.temporal, this.config.temporal.taskQueue, { messageId: id, accountId });
-    } catch (err) {
-      this.logger.error(`workflow start failed for message ${id}: ${(err as Error).message}`);
-      await this.messages.deleteAccepted(id);
-      throw new UnavailableError('temporal_unavailable', 'The message could not be queued; nothing was stored. Retry later.');
-    }
-    return { id, status: 'accepted', segments, encoding };
+  cancel(accountId: string, id: string): Promise<CancelMessageResult> {
+    return this.canceller.cancel(accountId, id);
   }
 
   private errorView(message: MessageEntity): MessageView['error'] {
@@ -78,13 +34,6 @@ export class MessagesService {
       carrierCode: message.carrierErrorCode ?? '',
       remediation: definition?.remediation ?? '',
     };
-  }
-
-  private replay(existing: MessageEntity, requestHash: string): AcceptedMessageView {
-    if (existing.requestHash !== requestHash) {
-      throw new ConflictError('idempotency_key_reused', 'This Idempotency-Key was used with a different request', 'Idempotency-Key');
-    }
-    return { id: existing.id, status: existing.status, segments: existing.segments, encoding: existing.encoding };
   }
 
   async get(accountId: string, id: string): Promise<MessageView> {

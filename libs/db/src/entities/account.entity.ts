@@ -8,6 +8,10 @@ export class AccountEntity {
   @Column({ type: 'text' })
   name!: string;
 
+  /** Replace look-alike Unicode (curly quotes, dashes…) with GSM-7 characters to save segments. */
+  @Column({ name: 'smart_encoding', type: 'boolean', default: false })
+  smartEncoding!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -71,6 +71,22 @@ export class MessageEntity {
   @Column({ name: 'request_hash', type: 'text' })
   requestHash!: string;
 
+  /** Where it came from: the REST API or a customer's SMPP bind. */
+  @Column({ type: 'text', default: 'api' })
+  source!: 'api' | 'smpp';
+
+  /** The SMPP system_id that submitted it: its receipt goes back to that ESME's binds. */
+  @Column({ name: 'smpp_system_id', type: 'text', nullable: true })
+  smppSystemId!: string | null;
+
+  /** SMPP registered_delivery as submitted: bits 0-1 say when a receipt is wanted (1 final, 2 on failure). */
+  @Column({ name: 'registered_delivery', type: 'smallint', default: 0 })
+  registeredDelivery!: number;
+
+  /** Scheduled delivery (SMPP schedule_delivery_time): not submitted before this. */
+  @Column({ name: 'send_at', type: 'timestamptz', nullable: true })
+  sendAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -2,6 +2,7 @@
 // creation; only its SHA-256 is stored (the key is high-entropy, so a fast hash is enough).
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { returningRows } from './returning';
 
 export const API_KEY_PREFIX = 'sk_';
 
@@ -21,6 +22,8 @@ export interface AuthenticatedKey {
   accountId: string;
   keyId: string;
   scopes: ApiKeyScope[];
+  /** The account's smart-encoding setting, read with the key so a send costs no extra query. */
+  smartEncoding: boolean;
 }
 
 export class AccountRepository {
@@ -56,10 +59,23 @@ export class AccountRepository {
 
   async authenticate(key: string): Promise<AuthenticatedKey | null> {
     if (!key.startsWith(API_KEY_PREFIX)) return null;
-    const rows: { id: string; account_id: string; scopes: ApiKeyScope[] }[] = await this.db.query(
-      `SELECT id, account_id, scopes FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
+    const rows: { id: string; account_id: string; scopes: ApiKeyScope[]; smart_encoding: boolean }[] = await this.db.query(
+      `SELECT k.id, k.account_id, k.scopes, a.smart_encoding FROM api_keys k JOIN accounts a ON a.id = k.account_id
+       WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hashApiKey(key)],
     );
-    return rows[0] ? { keyId: rows[0].id, accountId: rows[0].account_id, scopes: rows[0].scopes } : null;
+    return rows[0] ? { keyId: rows[0].id, accountId: rows[0].account_id, scopes: rows[0].scopes, smartEncoding: rows[0].smart_encoding } : null;
+  }
+
+  async settings(accountId: string): Promise<{ smartEncoding: boolean } | null> {
+    const rows: { smart_encoding: boolean }[] = await this.db.query(`SELECT smart_encoding FROM accounts WHERE id = $1`, [accountId]);
+    return rows[0] ? { smartEncoding: rows[0].smart_encoding } : null;
+  }
+
+  async updateSettings(accountId: string, changes: { smartEncoding?: boolean }): Promise<{ smartEncoding: boolean }> {
+    const rows = returningRows<{ smart_encoding: boolean }>(
+      await this.db.query(`UPDATE accounts SET smart_encoding = COALESCE($2, smart_encoding) WHERE id = $1 RETURNING smart_encoding`, [accountId, changes.smartEncoding ?? null]),
+    );
+    return { smartEncoding: rows[0].smart_encoding };
   }
 }

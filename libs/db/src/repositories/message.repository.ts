@@ -9,8 +9,27 @@ import { returningRows } from './returning';
 
 export type NewMessage = Omit<
   MessageEntity,
-  'createdAt' | 'updatedAt' | 'carrierId' | 'attempts' | 'failureReason' | 'failureCode' | 'carrierErrorCode' | 'status' | 'routingVersion' | 'routingRuleId' | 'country' | 'channel'
->;
+  | 'createdAt'
+  | 'updatedAt'
+  | 'carrierId'
+  | 'attempts'
+  | 'failureReason'
+  | 'failureCode'
+  | 'carrierErrorCode'
+  | 'status'
+  | 'routingVersion'
+  | 'routingRuleId'
+  | 'country'
+  | 'channel'
+  | 'source'
+  | 'smppSystemId'
+  | 'registeredDelivery'
+  | 'sendAt'
+> &
+  Partial<Pick<MessageEntity, 'source' | 'smppSystemId' | 'registeredDelivery' | 'sendAt'>>;
+
+/** Channel on which gateways learn that SMPP deliveries (receipts, inbound) are waiting; the payload is the account id. */
+export const SMPP_DELIVERIES_CHANNEL = 'smpp_deliveries';
 
 export class MessageRepository {
   constructor(private readonly db: DataSource) {}
@@ -19,8 +38,9 @@ export class MessageRepository {
   async insertAccepted(message: NewMessage): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const inserted: unknown[] = await tx.query(
-        `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash, priority)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11)
+        `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash, priority,
+           source, smpp_system_id, registered_delivery, send_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
         [
           message.id,
@@ -34,6 +54,10 @@ export class MessageRepository {
           message.idempotencyKey,
           message.requestHash,
           message.priority,
+          message.source ?? 'api',
+          message.smppSystemId ?? null,
+          message.registeredDelivery ?? 0,
+          message.sendAt ?? null,
         ],
       );
       if (inserted.length === 0) return false;
@@ -110,14 +134,30 @@ export class MessageRepository {
     });
   }
 
-  async markSubmitted(messageId: string, attempt: number, carrierId: string, carrierMessageId: string): Promise<void> {
+  /** Carrier ids of the parts of an attempt sent as several submit_sm, in order (empty for one part). */
+  async partIds(messageId: string, attempt: number): Promise<string[]> {
+    const rows: { carrier_message_id: string }[] = await this.db.query(
+      `SELECT carrier_message_id FROM message_parts WHERE message_id = $1 AND attempt = $2 ORDER BY part_number`,
+      [messageId, attempt],
+    );
+    return rows.map((r) => r.carrier_message_id);
+  }
+
+  async markSubmitted(messageId: string, attempt: number, carrierId: string, carrierMessageId: string, partIds: string[] = []): Promise<void> {
     await this.db.transaction(async (tx) => {
+      if (partIds.length > 1) {
+        await tx.query(
+          `INSERT INTO message_parts (carrier_id, carrier_message_id, message_id, attempt, part_number)
+           SELECT $1, id, $2, $3, n FROM unnest($4::text[]) WITH ORDINALITY AS p(id, n) ON CONFLICT DO NOTHING`,
+          [carrierId, messageId, attempt, partIds],
+        );
+      }
       await tx.query(
         `UPDATE message_attempts SET carrier_message_id = $4, status = 'submitted', submitted_at = now() WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3`,
         [messageId, attempt, carrierId, carrierMessageId],
       );
       await tx.query(`UPDATE messages SET status = 'submitted', carrier_id = $2, attempts = $3, updated_at = now() WHERE id = $1`, [messageId, carrierId, attempt]);
-      await this.addEvent(tx, { messageId, type: 'submitted', carrierId, attempt, detail: { carrierMessageId } });
+      await this.addEvent(tx, { messageId, type: 'submitted', carrierId, attempt, detail: partIds.length > 1 ? { carrierMessageId, partIds } : { carrierMessageId } });
     });
   }
 
@@ -153,14 +193,39 @@ export class MessageRepository {
         await tx.query(
           `UPDATE messages SET status = $2, carrier_id = COALESCE($3, carrier_id), attempts = $4, failure_reason = $5, failure_code = $6, carrier_error_code = $7,
              channel = $8, updated_at = now()
-           WHERE id = $1 AND status NOT IN ('delivered', 'failed') RETURNING id`,
+           WHERE id = $1 AND status NOT IN ('delivered', 'failed', 'cancelled') RETURNING id`,
           [input.messageId, input.status, input.carrierId ?? null, input.attempts, input.reason ?? null, input.error?.code ?? null, input.error?.rawCode ?? null, input.channel ?? 'sms'],
         ),
       );
       if (changed.length === 0) return;
       const detail = input.reason ? { reason: input.reason, ...input.error } : undefined;
       await this.addEvent(tx, { messageId: input.messageId, type: input.status, carrierId: input.carrierId, attempt: input.attempts, detail });
+      await this.queueSmppReceipt(tx, input.messageId);
     });
+  }
+
+  /**
+   * An SMPP customer that asked for a receipt (registered_delivery 1: always; 2: on failure)
+   * gets one through the outbox, written in the transaction that makes the status final, so a
+   * final status never exists without its receipt. Gateways are woken with NOTIFY.
+   */
+  private async queueSmppReceipt(tx: EntityManager, messageId: string): Promise<void> {
+    const queued: { account_id: string }[] = returningRows(
+      await tx.query(
+        `INSERT INTO smpp_deliveries (account_id, system_id, kind, message_id, payload)
+         SELECT account_id, smpp_system_id, 'receipt', id,
+                jsonb_build_object('messageId', id, 'to', to_number, 'from', from_address, 'status', status,
+                                   'carrierErrorCode', carrier_error_code, 'segments', segments,
+                                   'submittedAt', created_at, 'doneAt', now())
+         FROM messages
+         WHERE id = $1 AND smpp_system_id IS NOT NULL
+           AND ((registered_delivery & 3) = 1 OR ((registered_delivery & 3) = 2 AND status <> 'delivered'))
+         ON CONFLICT (message_id) WHERE kind = 'receipt' DO NOTHING
+         RETURNING account_id`,
+        [messageId],
+      ),
+    );
+    if (queued.length > 0) await tx.query(`SELECT pg_notify($1, $2)`, [SMPP_DELIVERIES_CHANNEL, queued[0].account_id]);
   }
 
   async recordEvent(event: RecordEventInput): Promise<void> {

@@ -49,7 +49,8 @@ export class ReceiptRepository {
   /** Our message id for a carrier's message id, once the submit response has been recorded. */
   async messageFor(carrierId: string, carrierMessageId: string): Promise<string | null> {
     const rows: { message_id: string }[] = await this.db.query(
-      `SELECT message_id FROM message_attempts WHERE carrier_id = $1 AND carrier_message_id = $2`,
+      `SELECT message_id FROM message_attempts WHERE carrier_id = $1 AND carrier_message_id = $2
+       UNION ALL SELECT message_id FROM message_parts WHERE carrier_id = $1 AND carrier_message_id = $2 LIMIT 1`,
       [carrierId, carrierMessageId],
     );
     return rows[0]?.message_id ?? null;
@@ -60,12 +61,12 @@ export class ReceiptRepository {
   }
 
   /** Called by the submit activity right after recording the mapping: takes receipts that came first. */
-  async claimEarly(carrierId: string, carrierMessageId: string, messageId: string): Promise<CarrierReceipt[]> {
+  async claimEarly(carrierId: string, carrierMessageIds: string | string[], messageId: string): Promise<CarrierReceipt[]> {
     const rows = returningRows<ReceiptRow>(
       await this.db.query(
         `UPDATE carrier_receipts SET message_id = $3, applied_at = now()
-         WHERE carrier_id = $1 AND carrier_message_id = $2 AND applied_at IS NULL RETURNING *`,
-        [carrierId, carrierMessageId, messageId],
+         WHERE carrier_id = $1 AND carrier_message_id = ANY($2::text[]) AND applied_at IS NULL RETURNING *`,
+        [carrierId, Array.isArray(carrierMessageIds) ? carrierMessageIds : [carrierMessageIds], messageId],
       ),
     );
     return rows.map((r) => toStored(r).receipt);
@@ -75,7 +76,9 @@ export class ReceiptRepository {
   async unappliedMatched(limit = 500): Promise<StoredReceipt[]> {
     const rows: (ReceiptRow & { matched_message_id: string })[] = await this.db.query(
       `SELECT r.*, a.message_id AS matched_message_id FROM carrier_receipts r
-       JOIN message_attempts a ON a.carrier_id = r.carrier_id AND a.carrier_message_id = r.carrier_message_id
+       JOIN (SELECT carrier_id, carrier_message_id, message_id FROM message_attempts
+             UNION SELECT carrier_id, carrier_message_id, message_id FROM message_parts) a
+         ON a.carrier_id = r.carrier_id AND a.carrier_message_id = r.carrier_message_id
        WHERE r.applied_at IS NULL ORDER BY r.received_at LIMIT $1`,
       [limit],
     );

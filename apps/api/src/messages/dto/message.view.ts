@@ -5,7 +5,7 @@ export class AcceptedMessageView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ enum: ['accepted', 'queued', 'submitted', 'delivered', 'failed'] })
+  @ApiProperty({ enum: ['accepted', 'queued', 'submitted', 'delivered', 'failed', 'cancelled'] })
   status!: MessageStatus;
 
   @ApiProperty({ example: 1 })
@@ -108,4 +108,12 @@ export class MessageView extends AcceptedMessageView {
 
   @ApiProperty({ type: [MessageEventView], description: 'Every state change, oldest first' })
   events!: MessageEventView[];
+}
+
+export class CancelMessageView {
+  @ApiProperty({ description: 'True: the message will not be sent' })
+  cancelled!: boolean;
+
+  @ApiPropertyOptional({ description: 'Why it could not be cancelled', example: 'the message has been handed to a carrier' })
+  reason?: string;
 }

@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
 import type { MessagePriority } from '@app/contracts';
+import { MAX_BODY_LENGTH } from '@app/messaging';
 
 export const PRIORITIES: MessagePriority[] = ['otp', 'transactional', 'marketing'];
-
-export const MAX_BODY_LENGTH = 1600;
 
 export class SendMessageDto {
   @ApiProperty({ example: '+14155552671', description: 'Destination in E.164: + and the country code' })
@@ -19,7 +18,7 @@ export class SendMessageDto {
   @MaxLength(32)
   from!: string;
 
-  @ApiProperty({ example: 'Your order has shipped', maxLength: MAX_BODY_LENGTH, description: 'Text; GSM-7 or UCS-2 is chosen for you' })
+  @ApiProperty({ example: 'Your order has shipped', maxLength: MAX_BODY_LENGTH, description: 'Text; GSM-7 or UCS-2 is chosen for you (with the account\'s smart encoding on, look-alike Unicode such as curly quotes becomes GSM-7 first)' })
   @IsString()
   @IsNotEmpty({ message: 'body must not be empty' })
   @MaxLength(MAX_BODY_LENGTH, { message: `body must be at most ${MAX_BODY_LENGTH} characters` })

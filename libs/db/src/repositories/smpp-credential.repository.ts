@@ -1,0 +1,123 @@
+// Customers' SMPP credentials (system_id + password), with the limits the gateway enforces per
+// system_id: simultaneous binds, source IPs and submits per second. SMPP 3.4 passwords are at
+// most 8 characters, so the hash is a deliberately slow scrypt with a random salt, never a
+// fast digest; the password itself is shown once, when it is generated.
+import { randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { DataSource } from 'typeorm';
+import { returningRows } from './returning';
+
+const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
+
+/** scrypt cost: about 50 ms per bind on a 2-core machine; binds are rare, guessing is not. */
+const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyLength: 32, maxmem: 64 * 1024 * 1024 };
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+/** SMPP 3.4 §5.2.2: password is a C-Octet String of at most 9 octets, NUL included. */
+export const SMPP_PASSWORD_LENGTH = 8;
+
+export async function hashSmppPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(password, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: SCRYPT.maxmem } as never);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export async function verifySmppPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem } as never);
+  return timingSafeEqual(actual, expected);
+}
+
+export function generateSmppPassword(): string {
+  let out = '';
+  for (let i = 0; i < SMPP_PASSWORD_LENGTH; i += 1) out += PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)];
+  return out;
+}
+
+export interface SmppCredential {
+  systemId: string;
+  accountId: string;
+  maxBinds: number;
+  /** IPv4/IPv6 addresses or CIDR blocks; empty: any source address. */
+  allowedIps: string[];
+  throughputPerSecond: number;
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface SmppCredentialWithHash extends SmppCredential {
+  passwordHash: string;
+}
+
+interface Row {
+  system_id: string;
+  account_id: string;
+  password_hash: string;
+  max_binds: number;
+  allowed_ips: string[];
+  throughput_per_second: number;
+  enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toCredential = (r: Row): SmppCredentialWithHash => ({
+  systemId: r.system_id,
+  accountId: r.account_id,
+  passwordHash: r.password_hash,
+  maxBinds: r.max_binds,
+  allowedIps: r.allowed_ips,
+  throughputPerSecond: r.throughput_per_second,
+  enabled: r.enabled,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export const withoutHash = ({ passwordHash: _hash, ...credential }: SmppCredentialWithHash): SmppCredential => credential;
+
+export type SmppCredentialSettings = Pick<SmppCredential, 'maxBinds' | 'allowedIps' | 'throughputPerSecond' | 'enabled'>;
+
+export class SmppCredentialRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Null when the system_id is taken (by any account: system_ids are global, they are what a bind names). */
+  async create(accountId: string, systemId: string, passwordHash: string, settings: SmppCredentialSettings): Promise<SmppCredentialWithHash | null> {
+    const rows: Row[] = await this.db.query(
+      `INSERT INTO smpp_credentials (system_id, account_id, password_hash, max_binds, allowed_ips, throughput_per_second, enabled)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (system_id) DO NOTHING RETURNING *`,
+      [systemId, accountId, passwordHash, settings.maxBinds, settings.allowedIps, settings.throughputPerSecond, settings.enabled],
+    );
+    return rows[0] ? toCredential(rows[0]) : null;
+  }
+
+  async find(systemId: string): Promise<SmppCredentialWithHash | null> {
+    const rows: Row[] = await this.db.query(`SELECT * FROM smpp_credentials WHERE system_id = $1`, [systemId]);
+    return rows[0] ? toCredential(rows[0]) : null;
+  }
+
+  async listForAccount(accountId: string): Promise<SmppCredentialWithHash[]> {
+    const rows: Row[] = await this.db.query(`SELECT * FROM smpp_credentials WHERE account_id = $1 ORDER BY system_id`, [accountId]);
+    return rows.map(toCredential);
+  }
+
+  async update(accountId: string, systemId: string, changes: Partial<SmppCredentialSettings> & { passwordHash?: string }): Promise<SmppCredentialWithHash | null> {
+    const rows = returningRows<Row>(
+      await this.db.query(
+        `UPDATE smpp_credentials SET
+           max_binds = COALESCE($3, max_binds), allowed_ips = COALESCE($4, allowed_ips),
+           throughput_per_second = COALESCE($5, throughput_per_second), enabled = COALESCE($6, enabled),
+           password_hash = COALESCE($7, password_hash), updated_at = now()
+         WHERE account_id = $1 AND system_id = $2 RETURNING *`,
+        [accountId, systemId, changes.maxBinds ?? null, changes.allowedIps ?? null, changes.throughputPerSecond ?? null, changes.enabled ?? null, changes.passwordHash ?? null],
+      ),
+    );
+    return rows[0] ? toCredential(rows[0]) : null;
+  }
+
+  async delete(accountId: string, systemId: string): Promise<boolean> {
+    const rows = returningRows(await this.db.query(`DELETE FROM smpp_credentials WHERE account_id = $1 AND system_id = $2 RETURNING system_id`, [accountId, systemId]));
+    return rows.length > 0;
+  }
+}

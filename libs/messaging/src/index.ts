@@ -1,0 +1,2 @@
+export * from './message-intake';
+export * from './message-cancel';

@@ -1,0 +1,79 @@
+// MessageIntake rules (shared by the REST API and the SMPP gateway) with its collaborators stubbed.
+import { Client } from '@temporalio/client';
+import { ConflictError, UnavailableError, ValidationError } from '@app/contracts';
+import { MessageEntity, MessageRepository } from '@app/db';
+import { IntakeRequest, MessageIntake } from './message-intake';
+
+const dto = { to: '+1 415 555 2671', from: 'Acme', body: 'Hello €' };
+const request = (overrides: Partial<IntakeRequest> = {}, idempotencyKey?: string): IntakeRequest => ({ accountId: 'acct', ...dto, idempotencyKey, ...overrides });
+
+function setup({ startFails = false, existing }: { startFails?: boolean; existing?: Partial<MessageEntity> } = {}) {
+  const repo = {
+    insertAccepted: jest.fn().mockResolvedValue(true),
+    deleteAccepted: jest.fn().mockResolvedValue(undefined),
+    findByIdempotencyKey: jest.fn().mockResolvedValue(existing ?? null),
+  };
+  const start = startFails ? jest.fn().mockRejectedValue(new Error('connection refused')) : jest.fn().mockResolvedValue({});
+  const temporal = { workflow: { start } } as unknown as Client;
+  const logger = { error: jest.fn() };
+  return { service: new MessageIntake(repo as unknown as MessageRepository, temporal, 'q', logger), repo, start };
+}
+
+it('stores the normalised message, then starts its workflow with an id derived from the message id', async () => {
+  const { service, repo, start } = setup();
+  const accepted = await service.accept(request());
+  expect(accepted).toEqual({ id: expect.any(String), status: 'accepted', segments: 1, encoding: 'GSM-7' });
+  expect(repo.insertAccepted).toHaveBeenCalledWith(expect.objectContaining({ id: accepted.id, to: '+14155552671', from: 'Acme', segments: 1 }));
+  expect(start).toHaveBeenCalledWith('sendMessage', expect.objectContaining({ workflowId: `msg-${accepted.id}`, args: [{ messageId: accepted.id, accountId: 'acct' }] }));
+  expect(JSON.stringify(start.mock.calls)).not.toContain('Hello');
+});
+
+it('removes the row and answers 503 when the workflow cannot be started: nothing half-written', async () => {
+  const { service, repo } = setup({ startFails: true });
+  await expect(service.accept(request())).rejects.toBeInstanceOf(UnavailableError);
+  const id = repo.insertAccepted.mock.calls[0][0].id;
+  expect(repo.deleteAccepted).toHaveBeenCalledWith(id);
+});
+
+it('returns the stored message for a repeated Idempotency-Key and starts nothing', async () => {
+  const first = setup();
+  await first.service.accept(request({}, 'k1'));
+  const hash = first.repo.insertAccepted.mock.calls[0][0].requestHash;
+  const { service, start, repo } = setup({ existing: { id: 'm1', status: 'queued', segments: 1, encoding: 'GSM-7', requestHash: hash } });
+  expect(await service.accept(request({}, 'k1'))).toEqual({ id: 'm1', status: 'queued', segments: 1, encoding: 'GSM-7' });
+  expect(start).not.toHaveBeenCalled();
+  expect(repo.insertAccepted).not.toHaveBeenCalled();
+});
+
+it('refuses a reused Idempotency-Key with a different request', async () => {
+  const { service } = setup({ existing: { id: 'm1', requestHash: 'other' } });
+  await expect(service.accept(request({}, 'k1'))).rejects.toBeInstanceOf(ConflictError);
+});
+
+it('rejects an over-long Idempotency-Key naming the header', async () => {
+  const { service } = setup();
+  await expect(service.accept(request({}, 'k'.repeat(256)))).rejects.toMatchObject({ field: 'Idempotency-Key' });
+  await expect(service.accept(request({ to: '12' }))).rejects.toBeInstanceOf(ValidationError);
+});
+
+it('applies the account\'s smart encoding before counting: curly quotes and dashes cost GSM-7, not UCS-2', async () => {
+  const { service, repo } = setup();
+  const body = '\u201CHello\u201D \u2013 it\u2019s here';
+  expect(await service.accept(request({ body }))).toMatchObject({ encoding: 'UCS-2', segments: 1 });
+  expect(await service.accept(request({ body, smartEncoding: true }))).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+  expect(repo.insertAccepted.mock.calls[1][0].body).toBe('"Hello" - it\'s here');
+});
+
+it('records an SMPP submit with its system_id, registered_delivery, schedule and the id its parts were answered with', async () => {
+  const { service, repo } = setup();
+  const sendAt = new Date('2030-01-01T00:00:00Z');
+  const id = '0b7e3c9a-7d55-4a7e-9a55-3c1f1a2b3c4d';
+  expect(await service.accept(request({ id, smpp: { systemId: 'acme1', registeredDelivery: 1 }, sendAt }))).toMatchObject({ id });
+  expect(repo.insertAccepted).toHaveBeenCalledWith(expect.objectContaining({ id, source: 'smpp', smppSystemId: 'acme1', registeredDelivery: 1, sendAt }));
+});
+
+it('refuses an empty body and one over the maximum, naming the field', async () => {
+  const { service } = setup();
+  await expect(service.accept(request({ body: '' }))).rejects.toMatchObject({ field: 'body' });
+  await expect(service.accept(request({ body: 'x'.repeat(1601) }))).rejects.toMatchObject({ field: 'body' });
+});
