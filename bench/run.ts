@@ -32,6 +32,7 @@ async function withStack<T>(run: (stack: Stack) => Promise<T>): Promise<T> {
     apiPort: await freePort(),
     carrierSimControlPort: await freePort(),
     carrierWebhookPort: await freePort(),
+    smppGatewayPort: await freePort(),
     startCarrierSim: true,
     simCarriers: [
       { id: 'alpha', smppPort: await freePort(), systemId: 'alpha', password: 'alpha-pw' },

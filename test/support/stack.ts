@@ -1,5 +1,5 @@
 // Boots the real stack for end-to-end tests: the PostgreSQL and Temporal from global setup,
-// and carrier-sim, worker and API as real processes from dist/ on free ports, with a task
+// and carrier-sim, worker, API and SMPP gateway as real processes from dist/ on free ports, with a task
 // queue of its own so stacks never share work.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +21,7 @@ export interface TestStack extends Stack {
 }
 
 export async function startTestStack(
-  env: { worker?: Record<string, string>; api?: Record<string, string>; rule?: Record<string, unknown> } = {},
+  env: { worker?: Record<string, string>; api?: Record<string, string>; gateway?: Record<string, string>; rule?: Record<string, unknown> } = {},
 ): Promise<TestStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sms-e2e-'));
   const taskQueue = `e2e-${randomUUID()}`;
@@ -42,8 +42,10 @@ export async function startTestStack(
     simCarriers,
     simHttpCarriers: [{ id: 'gamma', token: 'gamma-token' }],
     carrierWebhookPort: await freePort(),
+    smppGatewayPort: await freePort(),
     workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', ...env.worker },
     apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, ...env.api },
+    smppGatewayEnv: { TEMPORAL_TASK_QUEUE: taskQueue, ...env.gateway },
     logDir,
     log: () => undefined,
   });

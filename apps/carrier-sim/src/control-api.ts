@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { BehaviourError, parseBehaviour } from './behaviour';
 import { HttpCarrier } from './http-carrier';
-import type { Smsc } from './smsc';
+import { Smsc } from './smsc';
 import { VOICE_OUTCOMES, VoiceOutcome, VoiceProvider } from './voice-provider';
 
 type Answer = { status: number; body: unknown };
@@ -135,6 +135,21 @@ export function createControlServer(carriers: Map<string, SimCarrier>, voice: Vo
           throw err;
         }
         return { status: 200, body: view(smsc) };
+      }
+      case 'POST inbound': {
+        // A handset sends a message to one of our numbers through this carrier.
+        let input: { from?: unknown; to?: unknown; text?: unknown };
+        try {
+          input = (await readJson(req)) as typeof input;
+        } catch {
+          return error(400, 'invalid_json', 'The request body is not valid JSON');
+        }
+        for (const field of ['from', 'to', 'text'] as const) {
+          if (typeof input?.[field] !== 'string' || input[field] === '') return error(400, 'invalid_field', `${field} must be a non-empty string`, field);
+        }
+        if (!(smsc instanceof Smsc)) return error(400, 'not_smpp', `carrier ${smsc.config.id} is not an SMPP carrier`);
+        smsc.sendInbound({ from: input.from as string, to: input.to as string, text: input.text as string });
+        return { status: 202, body: {} };
       }
       case 'POST reset':
         smsc.reset();

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, PDU, Server, Session } from 'smpp';
 import type { Logger } from 'pino';
-import { formatReceiptText, ReceiptStat, statToMessageState } from '@app/domain';
+import { encodeSubmitParts, formatReceiptText, ReceiptStat, statToMessageState } from '@app/domain';
 import { CarrierBehaviour, DEFAULT_BEHAVIOUR, drawReceipt } from './behaviour';
 
 export interface SimCarrierConfig {
@@ -231,6 +231,33 @@ export class Smsc {
     };
     if (b.submitLatencyMs > 0) this.later(b.submitLatencyMs, respond);
     else respond();
+  }
+
+  /**
+   * A mobile-originated message from a handset to one of our numbers, delivered like receipts
+   * (in order, kept while no receiver is bound). GSM-7 when it fits, else UCS-2.
+   */
+  sendInbound(message: { from: string; to: string; text: string }): void {
+    const [part] = encodeSubmitParts(message.text, 'payload', 0);
+    const octets = Buffer.from(part.shortMessage);
+    const address = (value: string) => (value.startsWith('+') ? { addr: value.slice(1), ton: 1, npi: 1 } : { addr: value, ton: 0, npi: 0 });
+    const source = address(message.from);
+    const destination = address(message.to);
+    this.pendingReceipts.push({
+      seq: (this.receiptSeq += 1),
+      pdu: {
+        source_addr: source.addr,
+        source_addr_ton: source.ton,
+        source_addr_npi: source.npi,
+        destination_addr: destination.addr,
+        dest_addr_ton: destination.ton,
+        dest_addr_npi: destination.npi,
+        esm_class: 0,
+        data_coding: part.dataCoding,
+        ...(octets.length <= 254 ? { short_message: octets } : { message_payload: octets }),
+      },
+    });
+    this.flushReceipts();
   }
 
   private queueReceipt(id: string, record: Submission, stat: ReceiptStat, err: string, submitDate: Date): void {

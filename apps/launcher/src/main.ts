@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     simCarriers: DEFAULT_SIM_CARRIERS,
     simHttpCarriers: DEFAULT_SIM_HTTP_CARRIERS,
     carrierWebhookPort: config.carrierWebhookPort,
+    smppGatewayPort: config.smppGatewayPort,
   });
   running.stack = stack;
   if (stopping) return;

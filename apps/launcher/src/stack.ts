@@ -1,5 +1,6 @@
 // Starts the whole system: embedded PostgreSQL and the Temporal dev server unless
-// DATABASE_URL / TEMPORAL_ADDRESS are given, then carrier-sim, worker and API as processes.
+// DATABASE_URL / TEMPORAL_ADDRESS are given, then carrier-sim, worker, API and SMPP gateway
+// as processes.
 // Used by `npm start` (apps/launcher/src/main.ts) and by the end-to-end tests.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,9 +38,12 @@ export interface StackOptions {
   simHttpCarriers: { id: string; token: string }[];
   /** Where the worker receives HTTP carriers' receipts. */
   carrierWebhookPort: number;
+  /** Where customers' ESMEs bind (the SMPP gateway). */
+  smppGatewayPort: number;
   /** Extra environment for the worker / API (e.g. LOG_LEVEL). */
   workerEnv?: Record<string, string>;
   apiEnv?: Record<string, string>;
+  smppGatewayEnv?: Record<string, string>;
   /** Write each app's output to <logDir>/<app>.log instead of our stdout. */
   logDir?: string;
   log?: (line: string) => void;
@@ -52,10 +56,12 @@ export interface Stack {
   temporalAddress: string;
   temporalUiUrl?: string;
   carrierSimUrl?: string;
-  processes: { carrierSim?: ManagedProcess; worker: ManagedProcess; api: ManagedProcess };
+  smppGateway: { host: string; port: number };
+  processes: { carrierSim?: ManagedProcess; worker: ManagedProcess; api: ManagedProcess; smppGateway: ManagedProcess };
   /** Demo account's API key (created at first start, kept in <dataDir>/demo-api-key). */
   demoApiKey: string;
   startWorker(): Promise<ManagedProcess>;
+  startSmppGateway(): Promise<ManagedProcess>;
   stop(): Promise<void>;
 }
 
@@ -186,6 +192,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => api.stop());
     log(`API                     ${apiUrl}   OpenAPI docs ${apiUrl}/docs`);
 
+    const smppGatewayProcess = () =>
+      new ManagedProcess({
+        name: 'smpp-gateway',
+        script: appScript('smpp-gateway'),
+        env: { ...common, SMPP_GATEWAY_HOST: '127.0.0.1', SMPP_GATEWAY_PORT: String(options.smppGatewayPort), ...options.smppGatewayEnv },
+        ready: (p) => p.waitForLine(isReadyLine('smpp-gateway ready')).then(() => undefined),
+        logFile: logFile('smpp-gateway'),
+      });
+    let smppGateway = smppGatewayProcess();
+    await smppGateway.start();
+    cleanups.push(() => smppGateway.stop());
+    log(`SMPP gateway            127.0.0.1:${options.smppGatewayPort}   (credentials: POST ${apiUrl}/v1/smpp/credentials)`);
+
     const stack: Stack = {
       apiUrl,
       databaseUrl,
@@ -193,13 +212,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       temporalAddress,
       temporalUiUrl,
       carrierSimUrl,
-      processes: { carrierSim, worker, api },
+      smppGateway: { host: '127.0.0.1', port: options.smppGatewayPort },
+      processes: { carrierSim, worker, api, smppGateway },
       demoApiKey,
       async startWorker() {
         worker = workerProcess();
         stack.processes.worker = worker;
         await worker.start();
         return worker;
+      },
+      async startSmppGateway() {
+        smppGateway = smppGatewayProcess();
+        stack.processes.smppGateway = smppGateway;
+        await smppGateway.start();
+        return smppGateway;
       },
       stop: stopAll,
     };

@@ -45,7 +45,17 @@ export interface SmppCarrierConfig {
   password: string;
   systemType?: string;
   window: number;
+  /**
+   * How a text longer than one segment is sent: UDH with an 8-bit (default) or 16-bit
+   * reference, SAR TLVs, or whole in message_payload for the carrier to split.
+   */
+  concatenation?: SmppConcatenation;
+  /** 'first': the carrier sends a receipt for the first part of a concatenated message only. */
+  multipartReceipts?: 'each' | 'first';
 }
+
+export const SMPP_CONCATENATIONS = ['udh8', 'udh16', 'sar', 'payload'] as const;
+export type SmppConcatenation = (typeof SMPP_CONCATENATIONS)[number];
 
 /** A carrier with a JSON-over-HTTP API (libs/carriers/src/http). */
 export interface HttpCarrierConfig {
@@ -129,7 +139,22 @@ export function parseCarriers(value: unknown): CarrierConfig[] {
     }
     const port = c.port;
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${at('port')} must be a port number`);
-    return { id, type, host: str('host')!, port, systemId: str('systemId')!, password: str('password')!, systemType: str('systemType', false), window };
+    const concatenation = c.concatenation ?? 'udh8';
+    if (!(SMPP_CONCATENATIONS as readonly unknown[]).includes(concatenation)) throw new Error(`${at('concatenation')} must be one of ${SMPP_CONCATENATIONS.join(', ')}`);
+    const multipartReceipts = c.multipartReceipts ?? 'each';
+    if (multipartReceipts !== 'each' && multipartReceipts !== 'first') throw new Error(`${at('multipartReceipts')} must be "each" or "first"`);
+    return {
+      id,
+      type,
+      host: str('host')!,
+      port,
+      systemId: str('systemId')!,
+      password: str('password')!,
+      systemType: str('systemType', false),
+      window,
+      concatenation: concatenation as SmppConcatenation,
+      multipartReceipts,
+    };
   });
 }
 
@@ -159,6 +184,38 @@ export function readWorkerConfig(env: Env): WorkerConfig {
   };
 }
 
+/** The SMPP server customers bind to (apps/smpp-gateway). */
+export interface SmppGatewayConfig extends CommonConfig {
+  host: string;
+  port: number;
+  /** system_id the gateway names itself with in bind responses. */
+  systemId: string;
+  /** A connection must bind within this, or it is closed. */
+  bindTimeoutMs: number;
+  /** A bound session that sends nothing (not even enquire_link) for this long is unbound. */
+  idleTimeoutMs: number;
+  /** deliver_sm awaiting the ESME's answer at once, per session. */
+  deliverWindow: number;
+  /** The ESME must answer a deliver_sm within this, or it is sent again later. */
+  deliverTimeoutMs: number;
+  /** Parts of a multipart submit still missing siblings after this are dropped. */
+  multipartTimeoutMs: number;
+}
+
+export function readSmppGatewayConfig(env: Env): SmppGatewayConfig {
+  return {
+    ...readCommonConfig(env),
+    host: readString(env, 'SMPP_GATEWAY_HOST', '127.0.0.1'),
+    port: readPort(env, 'SMPP_GATEWAY_PORT', 2775),
+    systemId: readString(env, 'SMPP_GATEWAY_SYSTEM_ID', 'smsagg'),
+    bindTimeoutMs: readInt(env, 'SMPP_BIND_TIMEOUT_SECONDS', 30, { min: 1, max: 3600 }) * 1000,
+    idleTimeoutMs: readInt(env, 'SMPP_IDLE_TIMEOUT_SECONDS', 120, { min: 5, max: 86400 }) * 1000,
+    deliverWindow: readInt(env, 'SMPP_DELIVER_WINDOW', 10, { min: 1, max: 1000 }),
+    deliverTimeoutMs: readInt(env, 'SMPP_DELIVER_TIMEOUT_SECONDS', 10, { min: 1, max: 600 }) * 1000,
+    multipartTimeoutMs: readInt(env, 'SMPP_MULTIPART_TIMEOUT_SECONDS', 600, { min: 10, max: 86400 }) * 1000,
+  };
+}
+
 /** `npm start`: which embedded services to start and on which ports. */
 export interface LauncherConfig {
   dataDir: string;
@@ -170,6 +227,7 @@ export interface LauncherConfig {
   apiPort: number;
   carrierSimControlPort: number;
   carrierWebhookPort: number;
+  smppGatewayPort: number;
   startCarrierSim: boolean;
 }
 
@@ -186,6 +244,7 @@ export function readLauncherConfig(env: Env): LauncherConfig {
     apiPort: readPort(env, 'API_PORT', 3000),
     carrierSimControlPort: readPort(env, 'CARRIER_SIM_CONTROL_PORT', 8090),
     carrierWebhookPort: readPort(env, 'CARRIER_WEBHOOK_PORT', 8091),
+    smppGatewayPort: readPort(env, 'SMPP_GATEWAY_PORT', 2775),
     startCarrierSim: readBool(env, 'START_CARRIER_SIM', true),
   };
 }

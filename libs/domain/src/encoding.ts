@@ -108,6 +108,16 @@ export function splitSegments(body: string): string[] {
   return splitInto(body, encoding, limits.multi);
 }
 
+/**
+ * Parts of at most `limit` septets (GSM-7) or UTF-16 units (UCS-2), never splitting an escape
+ * sequence or a surrogate pair; for headers other than the usual 6-octet one (e.g. a 16-bit
+ * concatenation reference leaves 152/66).
+ */
+export function splitWithin(body: string, encoding: MessageEncoding, limit: number): string[] {
+  if (!Number.isInteger(limit) || limit < 2) throw new RangeError(`part limit must be an integer of at least 2, got ${limit}`);
+  return splitInto(body, encoding, limit);
+}
+
 function splitInto(body: string, encoding: MessageEncoding, limit: number): string[] {
   const parts: string[] = [];
   let current = '';

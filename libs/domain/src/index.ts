@@ -3,3 +3,4 @@ export * from './phone';
 export * from './receipt-text';
 export * from './error-taxonomy';
 export * from './routing';
+export * from './smpp-user-data';

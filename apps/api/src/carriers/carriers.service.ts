@@ -6,7 +6,7 @@ import { CarrierEntity, CarrierHealthRepository, CarrierRepository, SecretBox } 
 import { API_CONFIG } from '../tokens';
 import { CarrierConnectionDto, CarrierHealthView, CarrierView, CreateCarrierDto, UpdateCarrierDto } from './dto/carrier.dto';
 
-const CONNECTION_FIELDS = ['host', 'port', 'systemId', 'systemType', 'password', 'url', 'token', 'window'] as const;
+const CONNECTION_FIELDS = ['host', 'port', 'systemId', 'systemType', 'password', 'url', 'token', 'window', 'concatenation', 'multipartReceipts'] as const;
 
 /** Validates a connection with the same rules as the CARRIERS setting, naming the bad field. */
 function validConnection(input: Record<string, unknown>): CarrierConfig {

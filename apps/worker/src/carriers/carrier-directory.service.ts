@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { CarrierConnector, HttpConnector, SmppConnector } from '@app/carriers';
 import type { CarrierConfig, WorkerConfig } from '@app/config';
-import { CarrierRepository, SecretBox } from '@app/db';
+import { CarrierRepository, InboundRepository, SecretBox } from '@app/db';
 import type { CarrierDirectory } from '../../../../activities/messages/message.activities';
 import { ReceiptRouterService } from '../receipts/receipt-router.service';
 import { DATA_SOURCE, LOGGER, WORKER_CONFIG } from '../tokens';
@@ -28,6 +28,7 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
     @Inject(DATA_SOURCE) private readonly db: DataSource,
     private readonly carriers: CarrierRepository,
     private readonly receipts: ReceiptRouterService,
+    private readonly inbound: InboundRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.box = new SecretBox(config.secretsKey);
@@ -71,6 +72,10 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
         if (current) await current.connector.close();
         const connector = this.build(config);
         connector.onReceipt((receipt) => this.receipts.handle(receipt));
+        connector.onInbound(async (message) => {
+          const stored = await this.inbound.store(message);
+          if (!stored.accountId) this.logger.info({ carrierId: message.carrierId, inboundId: stored.id }, 'inbound message for a number no account has: stored only');
+        });
         connector.start();
         this.connectors.set(config.id, { connector, fingerprint });
         this.lastState.delete(config.id);
@@ -95,6 +100,8 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
       password: carrier.password,
       systemType: carrier.systemType,
       window: carrier.window,
+      concatenation: carrier.concatenation,
+      multipartReceipts: carrier.multipartReceipts,
       logger: this.logger.child({ carrierId: carrier.id }),
     });
   }

@@ -19,10 +19,12 @@
 // septet per octet (the escape and its code for extension characters such as € [ ] { }),
 // encoded here with toGsm7Septets: the same table that counted the segments. Any other body
 // goes as UCS-2 (UTF-16BE, data_coding 8; characters outside the BMP as surrogate pairs).
-// A body of more than one segment travels whole in the message_payload TLV (SMPP 3.4
-// §5.3.2.32) and the carrier splits it. This version does not build UDH-concatenated
-// submit_sm parts itself, so a carrier that refuses message_payload refuses long texts; the
-// refusal comes back as a classified CarrierSubmitError like any other.
+// A body of more than one segment is split here (libs/domain smpp-user-data, never inside an
+// escape sequence or a surrogate pair) into one submit_sm per part, concatenated by a UDH with
+// an 8-bit (default) or 16-bit reference or by SAR TLVs, as the carrier's `concatenation`
+// setting says; or, with `payload`, sent whole in message_payload (SMPP 3.4 §5.3.2.32) for the
+// carrier to split. submit() resolves when every part is accepted, with every part's id: the
+// message workflow waits for the parts' receipts (or the first part's, `multipartReceipts`).
 //
 // deliver_sm: esm_class & 0x3C == 0x04 is a delivery receipt, anything else a mobile-originated
 // message. Its handler is awaited, then the deliver_sm is acknowledged with ESME_ROK. If no
@@ -35,8 +37,9 @@
 // its receipt timeout and failover, as if the receipt had been lost.
 import { commands, connect, PDU, Session } from 'smpp';
 import { pino, type Logger } from 'pino';
-import { analyzeText, messageStateToStat, parseReceiptText, toGsm7Septets } from '@app/domain';
-import type { BindState, CarrierConnector, ConnectorStatus, InboundMessage, InboundReceipt, OutboundSms } from '../carrier-connector';
+import { randomInt } from 'node:crypto';
+import { encodeSubmitParts, messageStateToStat, parseReceiptText, SubmitPart } from '@app/domain';
+import type { BindState, CarrierConnector, ConnectorStatus, InboundMessage, InboundReceipt, OutboundSms, SubmitAccepted } from '../carrier-connector';
 import type { CarrierSubmitError } from '../carrier-submit-error';
 import {
   commandStatusName,
@@ -59,6 +62,10 @@ export interface SmppConnectorOptions {
   systemId: string;
   password: string;
   systemType?: string;
+  /** How a text longer than one segment goes out (see the header comment). Default udh8. */
+  concatenation?: 'udh8' | 'udh16' | 'sar' | 'payload';
+  /** 'first': this carrier sends a receipt for the first part of a concatenated text only. */
+  multipartReceipts?: 'each' | 'first';
   /** Most submit_sm awaiting their response at once. Default 10. */
   window?: number;
   /** Deadline of one submit() from the call: bind, window slot and response. Default 10 000. */
@@ -88,10 +95,6 @@ interface Submission {
 const INTERFACE_VERSION = 0x34;
 const DELIVERY_RECEIPT = 0x04;
 const MESSAGE_TYPE_MASK = 0x3c;
-const DATA_CODING_GSM = 0x00;
-const DATA_CODING_UCS2 = 0x08;
-/** The message_payload TLV length is 16 bits. */
-const MAX_PAYLOAD_OCTETS = 0xffff;
 /** How long close() waits for running deliver_sm handlers and for unbind_resp. */
 const CLOSE_GRACE_MS = 2000;
 /** Requests answered by the connector itself; any other request gets ESME_RINVCMDID. */
@@ -102,6 +105,12 @@ function smppAddress(value: string): { addr: string; ton: number; npi: number } 
   if (value.startsWith('+')) return { addr: value.slice(1), ton: 1, npi: 1 }; // international, ISDN/E.164
   if (/^\d+$/.test(value)) return { addr: value, ton: 3, npi: 0 }; // short code: network specific
   return { addr: value, ton: 5, npi: 0 }; // alphanumeric
+}
+
+/** An international number (TON 1) as E.164; other addresses as they came. */
+function e164IfInternational(addr: unknown, ton: unknown): string {
+  const value = String(addr ?? '');
+  return Number(ton) === 1 && /^\d+$/.test(value) ? `+${value}` : value;
 }
 
 /** The text of a deliver_sm as the smpp library decoded it by data_coding. */
@@ -130,6 +139,7 @@ const errorMessage = (err: unknown) => (err instanceof Error ? err.message : Str
 
 export class SmppConnector implements CarrierConnector {
   readonly carrierId: string;
+  readonly receiptsForFirstPartOnly: boolean;
   private readonly options: Readonly<SmppConnectorOptions>;
   private readonly window: number;
   private readonly submitTimeoutMs: number;
@@ -177,6 +187,7 @@ export class SmppConnector implements CarrierConnector {
   constructor(options: SmppConnectorOptions) {
     this.options = Object.freeze({ ...options, reconnect: options.reconnect && Object.freeze({ ...options.reconnect }) });
     this.carrierId = options.carrierId;
+    this.receiptsForFirstPartOnly = options.multipartReceipts === 'first';
     this.window = options.window ?? 10;
     this.submitTimeoutMs = options.submitTimeoutMs ?? 10_000;
     this.enquireLinkMs = options.enquireLinkMs ?? 30_000;
@@ -195,14 +206,17 @@ export class SmppConnector implements CarrierConnector {
     this.connect();
   }
 
-  submit(sms: OutboundSms): Promise<{ carrierMessageId: string }> {
-    if (this.closed) return Promise.reject(unavailable(`SMPP connector ${this.carrierId} is closed`));
-    let params: Record<string, unknown>;
-    try {
-      params = this.submitParams(sms);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  async submit(sms: OutboundSms): Promise<SubmitAccepted> {
+    if (this.closed) throw unavailable(`SMPP connector ${this.carrierId} is closed`);
+    const parts = this.submitParams(sms);
+    if (parts.length === 1) return this.submitPdu(sms, parts[0]);
+    // Parts go in order through the same window; the message is accepted when every part is.
+    // A refused part fails the attempt (parts already accepted may still reach the handset).
+    const accepted = await Promise.all(parts.map((params) => this.submitPdu(sms, params)));
+    return { carrierMessageId: accepted[0].carrierMessageId, partIds: accepted.map((a) => a.carrierMessageId) };
+  }
+
+  private submitPdu(sms: OutboundSms, params: Record<string, unknown>): Promise<{ carrierMessageId: string }> {
     return new Promise((resolve, reject) => {
       const submission: Submission = { sms, params, resolve, reject, phase: 'queued' };
       submission.deadline = setTimeout(() => this.onDeadline(submission), this.submitTimeoutMs);
@@ -399,15 +413,19 @@ export class SmppConnector implements CarrierConnector {
 
   // ---- submits -------------------------------------------------------------------------
 
-  private submitParams(sms: OutboundSms): Record<string, unknown> {
-    const { encoding, segments } = analyzeText(sms.body);
-    const octets = encoding === 'GSM-7' ? Buffer.from(toGsm7Septets(sms.body)) : Buffer.from(sms.body, 'utf16le').swap16();
-    if (octets.length > MAX_PAYLOAD_OCTETS) {
-      throw unsendable(`text of ${octets.length} octets is longer than one SMPP PDU can carry (${MAX_PAYLOAD_OCTETS})`);
+  /** One parameter set per submit_sm: one for a single segment, one per part of a concatenated text. */
+  private submitParams(sms: OutboundSms): Record<string, unknown>[] {
+    const concatenation = this.options.concatenation ?? 'udh8';
+    let parts: SubmitPart[];
+    try {
+      // The reference only has to differ between concatenated messages in flight to one handset.
+      parts = encodeSubmitParts(sms.body, concatenation, randomInt(0x10000));
+    } catch (err) {
+      throw unsendable(errorMessage(err));
     }
     const source = smppAddress(sms.from);
     const destination = smppAddress(sms.to);
-    return {
+    return parts.map((part) => ({
       source_addr: source.addr,
       source_addr_ton: source.ton,
       source_addr_npi: source.npi,
@@ -415,10 +433,12 @@ export class SmppConnector implements CarrierConnector {
       dest_addr_ton: destination.ton,
       dest_addr_npi: destination.npi,
       registered_delivery: sms.registeredDelivery ? 1 : 0,
-      data_coding: encoding === 'GSM-7' ? DATA_CODING_GSM : DATA_CODING_UCS2,
+      esm_class: part.esmClass,
+      data_coding: part.dataCoding,
       // Octets, not a string: the library would otherwise re-encode with its own global default.
-      ...(segments > 1 ? { message_payload: octets } : { short_message: octets }),
-    };
+      ...(part.inPayload ? { short_message: Buffer.alloc(0), message_payload: Buffer.from(part.shortMessage) } : { short_message: Buffer.from(part.shortMessage) }),
+      ...(part.sar ? { sar_msg_ref_num: part.sar.reference, sar_total_segments: part.sar.total, sar_segment_seqnum: part.sar.sequence } : {}),
+    }));
   }
 
   /** Paces submits to at most `maxTps` per second on this connection (null: as fast as the window allows). */
@@ -601,7 +621,12 @@ export class SmppConnector implements CarrierConnector {
           this.log.warn({ carrierId: this.carrierId }, 'no inbound message handler: message left with the carrier (ESME_RX_T_APPN)');
           return answer(ESME_RX_T_APPN);
         }
-        await this.inboundHandler({ carrierId: this.carrierId, from: String(pdu.source_addr ?? ''), to: String(pdu.destination_addr ?? ''), body: text });
+        await this.inboundHandler({
+          carrierId: this.carrierId,
+          from: e164IfInternational(pdu.source_addr, pdu.source_addr_ton),
+          to: e164IfInternational(pdu.destination_addr, pdu.dest_addr_ton),
+          body: text,
+        });
       }
       answer(ESME_ROK);
     } catch (err) {

@@ -15,7 +15,15 @@ export interface CarrierConnection {
 /** Row columns for a carrier configuration; the secret is sealed, the rest stays readable. */
 function toRow(c: CarrierConfig, box: SecretBox) {
   const secret = c.type === 'http' ? c.token : c.password;
-  const settings = c.type === 'http' ? { url: c.url, window: c.window } : { host: c.host, port: c.port, systemId: c.systemId, systemType: c.systemType, window: c.window };
+  const settings = c.type === 'http' ? { url: c.url, window: c.window } : {
+          host: c.host,
+          port: c.port,
+          systemId: c.systemId,
+          systemType: c.systemType,
+          window: c.window,
+          concatenation: c.concatenation,
+          multipartReceipts: c.multipartReceipts,
+        };
   return {
     host: c.type === 'http' ? c.url : c.host,
     port: c.type === 'http' ? 0 : c.port,
@@ -96,7 +104,18 @@ export class CarrierRepository {
         const config: CarrierConfig =
           r.connectorType === 'http'
             ? { id: r.id, type: 'http', url: s.url, token: secret, window: r.bindWindow }
-            : { id: r.id, type: 'smpp', host: s.host, port: s.port, systemId: s.systemId, systemType: s.systemType, password: secret, window: r.bindWindow };
+            : {
+                id: r.id,
+                type: 'smpp',
+                host: s.host,
+                port: s.port,
+                systemId: s.systemId,
+                systemType: s.systemType,
+                password: secret,
+                window: r.bindWindow,
+                concatenation: s.concatenation ?? 'udh8',
+                multipartReceipts: s.multipartReceipts ?? 'each',
+              };
         return { config, fingerprint: `${JSON.stringify(r.settings)}|${r.credentials}|${r.bindWindow}` };
       });
   }

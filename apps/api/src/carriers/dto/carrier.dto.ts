@@ -44,6 +44,21 @@ export class CarrierConnectionDto {
   @MaxLength(512)
   token?: string;
 
+  @ApiPropertyOptional({
+    enum: ['udh8', 'udh16', 'sar', 'payload'],
+    default: 'udh8',
+    description:
+      'SMPP: how a text longer than one segment is sent. udh8/udh16: one submit_sm per part with a concatenation UDH (8- or 16-bit reference); sar: SAR TLVs; payload: the whole text in message_payload for the carrier to split',
+  })
+  @IsOptional()
+  @IsIn(['udh8', 'udh16', 'sar', 'payload'])
+  concatenation?: 'udh8' | 'udh16' | 'sar' | 'payload';
+
+  @ApiPropertyOptional({ enum: ['each', 'first'], default: 'each', description: 'SMPP: the carrier sends receipts for each part of a concatenated message, or for the first part only' })
+  @IsOptional()
+  @IsIn(['each', 'first'])
+  multipartReceipts?: 'each' | 'first';
+
   @ApiPropertyOptional({ example: 10, description: 'Outstanding submits per bind' })
   @IsOptional()
   @IsInt()

@@ -1,0 +1,192 @@
+// Sends the outbox (smpp_deliveries: receipts and inbound messages) to customers' bound
+// receivers as deliver_sm. Woken by PostgreSQL NOTIFY when a row is written, and by a sweep
+// every few seconds (a missed notification, a row given back, a session that just bound).
+// Per account the rows go out in id order, at most `deliverWindow` awaiting answers per
+// session; a row is marked delivered only after the ESME answered ESME_ROK, so a session
+// that drops or a gateway that restarts loses nothing: the row goes out again.
+import { Client as PgClient } from 'pg';
+import type { Logger } from 'pino';
+import type { ReceiptState } from '@app/contracts';
+import { SMPP_DELIVERIES_CHANNEL, SmppDelivery, SmppDeliveryRepository, SmppInboundPayload, SmppReceiptPayload } from '@app/db';
+import { encodeSubmitParts, formatReceiptText, statToMessageState } from '@app/domain';
+import type { CustomerSession } from '../session/customer-session';
+import { toSmppAddress } from '../submits/addresses';
+
+const SWEEP_MS = 2000;
+const LEASE_MS = 30_000;
+const RETRY_MS = 5000;
+const RECEIPT_STATES: readonly ReceiptState[] = ['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'REJECTD', 'UNKNOWN'];
+
+export interface DispatcherDeps {
+  deliveries: SmppDeliveryRepository;
+  /** Sessions bound as receiver or transceiver for an account. */
+  receiversOf(accountId: string): CustomerSession[];
+  /** Accounts with at least one receiver bound here. */
+  accountsWithReceivers(): string[];
+  databaseUrl: string;
+  deliverWindow: number;
+  logger: Logger;
+}
+
+/** The receipt state a final status is reported as. */
+export function receiptStateOf(payload: Pick<SmppReceiptPayload, 'status' | 'carrierErrorCode'>): ReceiptState {
+  if (payload.status === 'delivered') return 'DELIVRD';
+  if (payload.status === 'cancelled') return 'DELETED';
+  const carrierState = RECEIPT_STATES.find((s) => payload.carrierErrorCode?.startsWith(s));
+  return carrierState && carrierState !== 'DELIVRD' ? carrierState : 'UNDELIV';
+}
+
+export function receiptParams(payload: SmppReceiptPayload): Record<string, unknown> {
+  const state = receiptStateOf(payload);
+  const err = /err:(\d{1,3})/.exec(payload.carrierErrorCode ?? '')?.[1] ?? '000';
+  const text = formatReceiptText({
+    id: payload.messageId,
+    sub: 1,
+    dlvrd: state === 'DELIVRD' ? 1 : 0,
+    submitDate: new Date(payload.submittedAt),
+    doneDate: new Date(payload.doneAt),
+    stat: state,
+    err,
+  });
+  // The receipt comes from the handset (source) to the sender (destination).
+  const source = toSmppAddress(payload.to);
+  const destination = toSmppAddress(payload.from);
+  return {
+    source_addr_ton: source.ton,
+    source_addr_npi: source.npi,
+    source_addr: source.addr,
+    dest_addr_ton: destination.ton,
+    dest_addr_npi: destination.npi,
+    destination_addr: destination.addr,
+    esm_class: 0x04,
+    data_coding: 0,
+    short_message: Buffer.from(text, 'ascii'),
+    receipted_message_id: payload.messageId,
+    message_state: statToMessageState(state),
+  };
+}
+
+export function inboundParams(payload: SmppInboundPayload): Record<string, unknown> {
+  const [part] = encodeSubmitParts(payload.body, 'payload', 0);
+  const source = toSmppAddress(payload.from);
+  const destination = toSmppAddress(payload.to);
+  const octets = Buffer.from(part.shortMessage);
+  return {
+    source_addr_ton: source.ton,
+    source_addr_npi: source.npi,
+    source_addr: source.addr,
+    dest_addr_ton: destination.ton,
+    dest_addr_npi: destination.npi,
+    destination_addr: destination.addr,
+    esm_class: 0,
+    data_coding: part.dataCoding,
+    // short_message holds at most 254 octets; longer texts travel in message_payload.
+    ...(octets.length <= 254 ? { short_message: octets } : { short_message: Buffer.alloc(0), message_payload: octets }),
+  };
+}
+
+export class DeliveryDispatcher {
+  private listener?: PgClient;
+  private sweeper?: NodeJS.Timeout;
+  private reconnect?: NodeJS.Timeout;
+  private stopped = false;
+  /** Accounts being pumped, and whether more work arrived meanwhile. */
+  private readonly pumping = new Map<string, boolean>();
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  async start(): Promise<void> {
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    await this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new PgClient({ connectionString: this.deps.databaseUrl, application_name: 'sms-smpp-gateway-listen' });
+    client.on('notification', (n) => n.payload && this.kick(n.payload));
+    client.on('error', (err) => {
+      this.deps.logger.warn({ err: err.message }, 'deliveries listener lost; reconnecting');
+      void client.end().catch(() => undefined);
+      if (!this.stopped) this.reconnect = setTimeout(() => void this.listen().catch(() => undefined), 1000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${SMPP_DELIVERIES_CHANNEL}`);
+    this.listener = client;
+  }
+
+  private sweep(): void {
+    for (const accountId of this.deps.accountsWithReceivers()) this.kick(accountId);
+  }
+
+  /** Something may be waiting for this account: pump it unless a pump is already running. */
+  kick(accountId: string): void {
+    if (this.stopped) return;
+    if (this.pumping.has(accountId)) {
+      this.pumping.set(accountId, true);
+      return;
+    }
+    if (this.deps.receiversOf(accountId).length === 0) return;
+    this.pumping.set(accountId, false);
+    void this.pump(accountId)
+      .catch((err: unknown) => this.deps.logger.warn({ err, accountId }, 'delivery pump failed; the sweep retries'))
+      .finally(() => {
+        const again = this.pumping.get(accountId);
+        this.pumping.delete(accountId);
+        if (again) this.kick(accountId);
+      });
+  }
+
+  private async pump(accountId: string): Promise<void> {
+    for (;;) {
+      const receivers = this.deps.receiversOf(accountId);
+      if (receivers.length === 0 || this.stopped) return;
+      const systemIds = [...new Set(receivers.map((s) => s.systemId!))];
+      const batch = this.deps.deliverWindow * receivers.length;
+      const rows = await this.deps.deliveries.lease(accountId, systemIds, batch, LEASE_MS);
+      if (rows.length === 0) return;
+      const sends: Promise<void>[] = [];
+      for (const row of rows) {
+        const session = await this.sessionFor(row, accountId);
+        if (!session) {
+          await this.deps.deliveries.release(row.id, 0);
+          continue;
+        }
+        sends.push(this.send(session, row));
+      }
+      await Promise.all(sends);
+      if (rows.length < batch) {
+        if (!this.pumping.get(accountId)) return;
+        this.pumping.set(accountId, false);
+      }
+    }
+  }
+
+  /** The receiver with the most free window that may take this row, waiting for a slot if all are full. */
+  private async sessionFor(row: SmppDelivery, accountId: string): Promise<CustomerSession | undefined> {
+    for (;;) {
+      const eligible = this.deps.receiversOf(accountId).filter((s) => row.systemId === null || s.systemId === row.systemId);
+      if (eligible.length === 0) return undefined;
+      const free = eligible.filter((s) => s.inFlight < this.deps.deliverWindow).sort((a, b) => a.inFlight - b.inFlight);
+      if (free.length > 0) return free[0];
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  private async send(session: CustomerSession, row: SmppDelivery): Promise<void> {
+    const params = row.kind === 'receipt' ? receiptParams(row.payload) : inboundParams(row.payload);
+    const status = await session.deliver(params);
+    if (status === 0) {
+      await this.deps.deliveries.markDelivered(row.id);
+      return;
+    }
+    this.deps.logger.info({ deliveryId: row.id, kind: row.kind, status, session: session.id }, 'deliver_sm not acknowledged; will send again');
+    await this.deps.deliveries.release(row.id, RETRY_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweeper);
+    clearTimeout(this.reconnect);
+    await this.listener?.end().catch(() => undefined);
+  }
+}

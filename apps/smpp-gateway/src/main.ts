@@ -1,0 +1,71 @@
+// smpp-gateway process: the SMPP 3.4 server customers bind to (see README "Sending over SMPP").
+import pino from 'pino';
+import { configOrExit, readSmppGatewayConfig } from '@app/config';
+import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppMultipartRepository } from '@app/db';
+import { MessageCancel, MessageIntake } from '@app/messaging';
+import { connectTemporal, createTemporalClient } from '@app/temporal';
+import { DeliveryDispatcher } from './deliveries/delivery-dispatcher';
+import { SmppGateway } from './gateway';
+import { BindPolicy } from './session/bind-policy';
+import { SubmitHandler } from './submits/submit-handler';
+
+const SETTINGS_TTL_MS = 10_000;
+
+async function main(): Promise<void> {
+  const logger = pino({ name: 'smpp-gateway', level: process.env.LOG_LEVEL || 'info' });
+  const config = configOrExit(readSmppGatewayConfig, process.env, (message) => logger.fatal(message));
+  const db = await openDatabase(config.databaseUrl, { applicationName: 'sms-smpp-gateway', poolSize: 20 });
+  const connection = await connectTemporal(config.temporal.address);
+  const temporal = createTemporalClient(connection, config.temporal.namespace);
+  const messages = new MessageRepository(db);
+  const accounts = new AccountRepository(db);
+  const multipart = new SmppMultipartRepository(db);
+
+  // The account's smart-encoding setting, read at most every few seconds per account.
+  const settings = new Map<string, { smartEncoding: boolean; at: number }>();
+  const smartEncodingOf = async (accountId: string) => {
+    const cached = settings.get(accountId);
+    if (cached && Date.now() - cached.at < SETTINGS_TTL_MS) return cached.smartEncoding;
+    const smartEncoding = (await accounts.settings(accountId))?.smartEncoding ?? false;
+    settings.set(accountId, { smartEncoding, at: Date.now() });
+    return smartEncoding;
+  };
+
+  const gateway = new SmppGateway({
+    config,
+    logger,
+    bindPolicy: new BindPolicy(new SmppCredentialRepository(db)),
+    multipart,
+    submits: new SubmitHandler({
+      intake: new MessageIntake(messages, temporal, config.temporal.taskQueue, { error: (m) => logger.error(m) }),
+      canceller: new MessageCancel(messages, temporal),
+      messages,
+      multipart,
+      smartEncodingOf,
+      logger,
+    }),
+    createDispatcher: (sessions) =>
+      new DeliveryDispatcher({ ...sessions, deliveries: new SmppDeliveryRepository(db), databaseUrl: config.databaseUrl, deliverWindow: config.deliverWindow, logger }),
+  });
+  const address = await gateway.listen();
+  // The launcher waits for this line.
+  console.log(`smpp-gateway ready: listening on ${address.address}:${address.port}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await gateway.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
+    await connection.close().catch(() => undefined);
+    await db.destroy().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`smpp-gateway failed to start: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});
