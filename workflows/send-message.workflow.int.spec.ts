@@ -1,10 +1,21 @@
 // sendMessage against Temporal's time-skipping test server, activities stubbed: failover,
-// receipt timeouts (hours of waiting skipped), early receipts and status callbacks.
+// receipt timeouts (hours of waiting skipped), early receipts, status callbacks, multipart
+// receipts, scheduled sends and cancellation.
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import { CarrierReceipt, FailureTypes, RoutePlan, SendMessageResult, StatusCallbackInput, carrierReceiptSignal, carrierTaskQueue, messageWorkflowId } from '@app/contracts';
+import {
+  CarrierReceipt,
+  FailureTypes,
+  RoutePlan,
+  SendMessageResult,
+  StatusCallbackInput,
+  cancelMessageUpdate,
+  carrierReceiptSignal,
+  carrierTaskQueue,
+  messageWorkflowId,
+} from '@app/contracts';
 import { ensureSearchAttributes, workflowBundlerOptions } from '@app/temporal';
 import type { MessageActivities } from '../activities/messages/message.activities';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -329,5 +340,103 @@ describe('sendMessage', () => {
       error: { code: 'no_route', rawCode: 'no carrier in the route plan' },
     });
     expect(calls.submits).toEqual([]);
+  });
+});
+
+/** Waits until the workflow's history has `count` completed submitToCarrier activities. */
+async function untilSubmitted(messageId: string, count = 1): Promise<void> {
+  const handle = env.client.workflow.getHandle(messageWorkflowId(messageId));
+  for (let i = 0; i < 400; i += 1) {
+    const history = await handle.fetchHistory();
+    const scheduled = new Map(
+      (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitToCarrier').map((e) => [String(e.eventId), true]),
+    );
+    const done = (history.events ?? []).filter((e) => scheduled.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? ''))).length;
+    if (done >= count) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('submit never completed');
+}
+
+describe('sendMessage with concatenated parts', () => {
+  const threeParts = (carrierId: string, attempt: number, early: [number, CarrierReceipt['state']][] = []) => ({
+    carrierMessageId: `${carrierId}-${attempt}-p1`,
+    partIds: [1, 2, 3].map((n) => `${carrierId}-${attempt}-p${n}`),
+    earlyReceipts: early.map(([n, state]) => receipt(carrierId, `${carrierId}-${attempt}-p${n}`, state)),
+  });
+
+  it('is delivered only when every part has a DELIVRD receipt, in any order', async () => {
+    const { result, calls } = await run(
+      {},
+      { submitToCarrier: async ({ carrierId, attempt }) => threeParts(carrierId, attempt, [[3, 'DELIVRD'], [1, 'DELIVRD']]) },
+      async (messageId) => {
+        await untilSubmitted(messageId);
+        const handle = env.client.workflow.getHandle(messageWorkflowId(messageId));
+        // Two parts are in: the workflow must still be waiting for the third.
+        const described = await handle.describe();
+        expect(described.status.name).toBe('RUNNING');
+        await handle.signal(carrierReceiptSignal, receipt('alpha', 'alpha-1-p2', 'DELIVRD'));
+      },
+    );
+    expect(result).toEqual({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
+    expect(calls.outcomes).toEqual([{ carrierId: 'alpha', outcome: 'delivered' }]);
+  });
+
+  it('fails the attempt as soon as one part fails, and fails over', async () => {
+    const { result, calls } = await run(
+      {},
+      {
+        submitToCarrier: async ({ carrierId, attempt }) =>
+          threeParts(carrierId, attempt, carrierId === 'alpha' ? [[2, 'UNDELIV']] : [[1, 'DELIVRD'], [2, 'DELIVRD'], [3, 'DELIVRD']]),
+      },
+    );
+    expect(result).toEqual({ status: 'delivered', carrierId: 'beta', attempts: 2 });
+    expect(calls.outcomes).toEqual([
+      { carrierId: 'alpha', outcome: 'receipt_failed' },
+      { carrierId: 'beta', outcome: 'delivered' },
+    ]);
+  });
+
+  it('takes the first part\'s receipt for a carrier that sends receipts for first parts only', async () => {
+    const { result } = await run(
+      {},
+      { submitToCarrier: async ({ carrierId, attempt }) => ({ ...threeParts(carrierId, attempt, [[1, 'DELIVRD']]), receiptsForFirstPartOnly: true }) },
+    );
+    expect(result).toEqual({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
+  });
+});
+
+describe('sendMessage scheduling and cancellation', () => {
+  it('waits for its scheduled time before the first submit', async () => {
+    // Two seconds: short enough to pass in real time, because this server does not always skip
+    // a timer once an earlier test has failed activities (see README, Tests).
+    const sendAt = new Date((await env.currentTimeMs()) + 2000).toISOString();
+    const { result, submitTimesMs } = await run({ sendAt }, { submitToCarrier: async ({ carrierId, attempt }) => ({ carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, 'DELIVRD')] }) });
+    expect(result.status).toBe('delivered');
+    expect(submitTimesMs[0]).toBeGreaterThanOrEqual(Date.parse(sendAt) - 1000);
+  });
+
+  it('accepts a cancel before the scheduled time: nothing is submitted and the message ends cancelled', async () => {
+    const sendAt = new Date((await env.currentTimeMs()) + 3_600_000).toISOString();
+    let answer: unknown;
+    const { result, calls } = await run({ sendAt }, {}, async (messageId) => {
+      answer = await env.client.workflow.getHandle(messageWorkflowId(messageId)).executeUpdate(cancelMessageUpdate);
+    });
+    expect(answer).toEqual({ cancelled: true });
+    expect(result).toEqual({ status: 'cancelled', attempts: 0 });
+    expect(calls.submits).toEqual([]);
+    expect(calls.finalized).toEqual([{ status: 'cancelled', reason: 'cancelled by the customer before it was sent' }]);
+  });
+
+  it('refuses a cancel once a carrier has the message', async () => {
+    let answer: unknown;
+    const { result } = await run({}, {}, async (messageId) => {
+      await untilSubmitted(messageId);
+      const handle = env.client.workflow.getHandle(messageWorkflowId(messageId));
+      answer = await handle.executeUpdate(cancelMessageUpdate);
+      await handle.signal(carrierReceiptSignal, receipt('alpha', 'alpha-1', 'DELIVRD'));
+    });
+    expect(answer).toEqual({ cancelled: false, reason: 'the message has been handed to a carrier' });
+    expect(result.status).toBe('delivered');
   });
 });

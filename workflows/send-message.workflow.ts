@@ -145,10 +145,10 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   let lastReason = 'no carrier available for this destination';
   let lastError: MessageError = { code: ERRORS.noRoute.code, rawCode: 'no carrier in the route plan' };
   for (const carrierId of plan.carriers) {
-    attempt += 1;
     // Math.random is deterministic in workflows (seeded per run), so the jitter replays exactly.
-    if (attempt > 1) await condition(() => cancelRequested, backoffDelayMs({ backoff: plan.backoff }, attempt, Math.random));
+    if (attempt > 0) await condition(() => cancelRequested, backoffDelayMs({ backoff: plan.backoff }, attempt + 1, Math.random));
     if (cancelRequested) return cancelled();
+    attempt += 1;
     cancellable = false;
     upsertSearchAttributes([{ key: searchAttributes.carrierId, value: carrierId }]);
     let carrierMessageId: string;

@@ -12,6 +12,10 @@ interface ReceivedSubmit {
   dataCoding: number;
   viaPayload: boolean;
   shortMessageText: string;
+  esmClass: number;
+  /** The concatenation UDH as hex (length octet included), when esm_class has UDHI. */
+  udh?: string;
+  sar?: { reference: number; total: number; sequence: number };
   source: { addr: string; ton: number; npi: number };
   destination: { addr: string; ton: number; npi: number };
   registeredDelivery: number;
@@ -82,12 +86,16 @@ class TestSmsc {
     });
     session.on('submit_sm', (pdu: PDU) => {
       const payload = pdu.message_payload as { message: string } | undefined;
-      const shortMessage = pdu.short_message as { message: string };
+      const shortMessage = pdu.short_message as { message: string; udh?: Buffer[] };
+      const udh = shortMessage.udh?.length ? Buffer.concat(shortMessage.udh) : undefined;
       this.submits.push({
         text: payload?.message ?? shortMessage.message,
         dataCoding: pdu.data_coding as number,
         viaPayload: payload !== undefined,
         shortMessageText: shortMessage.message,
+        esmClass: pdu.esm_class as number,
+        udh: udh ? Buffer.concat([Buffer.from([udh.length]), udh]).toString('hex') : undefined,
+        sar: pdu.sar_total_segments !== undefined ? { reference: pdu.sar_msg_ref_num as number, total: pdu.sar_total_segments as number, sequence: pdu.sar_segment_seqnum as number } : undefined,
         source: { addr: pdu.source_addr as string, ton: pdu.source_addr_ton as number, npi: pdu.source_addr_npi as number },
         destination: { addr: pdu.destination_addr as string, ton: pdu.dest_addr_ton as number, npi: pdu.dest_addr_npi as number },
         registeredDelivery: pdu.registered_delivery as number,
@@ -199,14 +207,44 @@ describe('submit', () => {
     expect(smsc.submits[0]).toMatchObject({ text, dataCoding: 8, viaPayload: false });
   });
 
-  it('puts a text longer than one segment in message_payload', async () => {
+  it('sends a text longer than one segment as UDH-concatenated parts and returns every part id', async () => {
     const c = await bound();
-    const gsm = 'x€'.repeat(100); // 300 septets
+    const gsm = 'x€'.repeat(100); // 300 septets: 51 "x€" (153 septets) + 49
+    const accepted = await c.submit(sms(gsm));
+    expect(accepted.partIds).toHaveLength(2);
+    expect(accepted.carrierMessageId).toBe(accepted.partIds![0]);
+    expect(new Set(accepted.partIds).size).toBe(2);
+    const [first, second] = smsc.submits;
+    expect(first).toMatchObject({ dataCoding: 0, esmClass: 0x40, viaPayload: false, text: 'x€'.repeat(51) });
+    expect(second).toMatchObject({ dataCoding: 0, esmClass: 0x40, text: 'x€'.repeat(49) });
+    const reference = first.udh!.slice(6, 8);
+    expect(first.udh).toBe(`050003${reference}0201`);
+    expect(second.udh).toBe(`050003${reference}0202`);
+  });
+
+  it('concatenates with a 16-bit reference, SAR TLVs or message_payload as the carrier is set up', async () => {
     const ucs2 = 'Ж'.repeat(71);
-    await c.submit(sms(gsm));
-    await c.submit(sms(ucs2));
-    expect(smsc.submits[0]).toMatchObject({ text: gsm, dataCoding: 0, viaPayload: true, shortMessageText: '' });
-    expect(smsc.submits[1]).toMatchObject({ text: ucs2, dataCoding: 8, viaPayload: true, shortMessageText: '' });
+    const udh16 = await bound({ concatenation: 'udh16' });
+    await udh16.submit(sms(ucs2));
+    expect(smsc.submits.map((s) => s.udh?.slice(0, 6))).toEqual(['060804', '060804']);
+    expect(smsc.submits.map((s) => s.text.length)).toEqual([66, 5]);
+    await udh16.close();
+    smsc.submits.length = 0;
+
+    const sar = await bound({ concatenation: 'sar' });
+    await sar.submit(sms(ucs2));
+    expect(smsc.submits.map((s) => [s.sar?.total, s.sar?.sequence, s.text.length, s.esmClass])).toEqual([
+      [2, 1, 67, 0],
+      [2, 2, 4, 0],
+    ]);
+    expect(smsc.submits[0].sar!.reference).toBe(smsc.submits[1].sar!.reference);
+    await sar.close();
+    smsc.submits.length = 0;
+
+    const payload = await bound({ concatenation: 'payload' });
+    const accepted = await payload.submit(sms(ucs2));
+    expect(accepted.partIds).toBeUndefined();
+    expect(smsc.submits).toEqual([expect.objectContaining({ text: ucs2, dataCoding: 8, viaPayload: true, shortMessageText: '' })]);
   });
 
   it('classifies throttled, unavailable and rejected answers', async () => {
