@@ -6,6 +6,7 @@ import * as smpp from 'smpp';
 import { Client as PgClient } from 'pg';
 import { encodeSubmitParts } from '@app/domain';
 import { connectEsme, deliverText, Esme } from '../support/esme';
+import { runSmpplibPeer } from '../support/smpplib-peer';
 import { testDatabaseUrl } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 
@@ -297,5 +298,34 @@ describe('deliveries while no receiver is bound', () => {
     expect(mo.destination_addr).toBe(number.slice(1));
     const stored = await pg.query('SELECT account_id FROM inbound_messages WHERE to_number = $1', [number]);
     expect(stored.rows[0].account_id).toBe(accountId);
+  });
+});
+
+describe('an independent SMPP implementation (Python smpplib)', () => {
+  it.each(['udh', 'sar'] as const)('submits single and multipart GSM-7 and UCS-2 messages (%s) and receives their receipts', async (concat) => {
+    const cred = await credential();
+    const messages = [
+      { from: 'Acme', to: '+447400123456', text: 'Hello from smpplib {ok} €5', registeredDelivery: true },
+      { from: 'Acme', to: '+447400123456', text: `${'A long GSM-7 text split by smpplib. '.repeat(5)}[end]`, registeredDelivery: true },
+      { from: 'Acme', to: '+447400123456', text: 'Привет из Python 😀', registeredDelivery: true },
+      { from: 'Acme', to: '+447400123456', text: `${'Длинное сообщение на кириллице. '.repeat(3)}😀 конец`, registeredDelivery: true },
+    ];
+    const result = await runSmpplibPeer({ port: stack.smppGateway.port, systemId: cred.systemId, password: cred.password, messages, concat, expectReceipts: 4, timeoutSeconds: 60 });
+    expect(result).toMatchObject({ bound: true, bindStatus: 0, timedOut: false });
+    expect(result.submits.map((s) => [s.parts, s.dataCoding])).toEqual([
+      [1, 0],
+      [2, 0],
+      [1, 8],
+      [2, 8],
+    ]);
+    const ids = result.submits.map((s) => {
+      for (const r of s.responses) expect(r.status).toBe(E.ESME_ROK);
+      // All parts of one text carry the id of the one message they form.
+      expect(new Set(s.responses.map((r) => r.messageId)).size).toBe(1);
+      return s.responses[0].messageId!;
+    });
+    for (const [i, id] of ids.entries()) expect(await finalMessage(id)).toMatchObject({ status: 'delivered', body: messages[i].text });
+    expect(result.receipts.map((r) => r.receiptedMessageId).sort()).toEqual([...ids].sort());
+    expect(result.receipts.every((r) => r.messageState === 2)).toBe(true);
   });
 });
