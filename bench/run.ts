@@ -1,8 +1,8 @@
 // `npm run bench -- <scenario> [--rate N] [--seconds N]`: starts the stack in production mode
 // on embedded defaults (free ports, a temporary data dir), drives load from this process,
 // and writes bench/results/<scenario>.json and its section of BENCHMARKS.md.
-// Scenarios: ceilings, otp-latency. (api-throughput, smpp-ingress and campaign come with the
-// SMPP gateway and campaigns: add them under bench/scenarios/ with the same shape.)
+// Scenarios: ceilings, otp-latency, smpp-ingress. (api-throughput and campaign are still to
+// come: add them under bench/scenarios/ with the same shape.)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { freePort } from '@app/config';
 import { DEFAULT_SIM_HTTP_CARRIERS, startStack, Stack } from '../apps/launcher/src/stack';
 import { smppLoopback, temporalTrivial } from './scenarios/ceilings';
 import { otpLatency } from './scenarios/otp-latency';
+import { smppIngress } from './scenarios/smpp-ingress';
 import { commit, machine, ResourceSampler, round, writeResults } from './support';
 
 const here = path.resolve(__dirname, '..');
@@ -41,6 +42,7 @@ async function withStack<T>(run: (stack: Stack) => Promise<T>): Promise<T> {
     simHttpCarriers: DEFAULT_SIM_HTTP_CARRIERS,
     workerEnv: { LOG_LEVEL: 'warn' },
     apiEnv: { LOG_LEVEL: 'warn' },
+    smppGatewayEnv: { LOG_LEVEL: 'warn' },
     logDir: path.join(dataDir, 'logs'),
     log: (line) => console.log(`  ${line}`),
   });
@@ -101,7 +103,37 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(result, null, 2));
     return;
   }
-  throw new Error(`unknown scenario "${scenario}": use ceilings or otp-latency`);
+  if (scenario === 'smpp-ingress') {
+    const messages = arg('messages', 3000);
+    let resources: ReturnType<ResourceSampler['stop']> = {};
+    const ingress = await withStack(async (stack) => {
+      const sampler = new ResourceSampler({
+        'smpp-gateway': stack.processes.smppGateway.child?.pid,
+        worker: stack.processes.worker.child?.pid,
+        'carrier-sim': stack.processes.carrierSim?.child?.pid,
+      });
+      sampler.start();
+      try {
+        return await smppIngress(stack, messages);
+      } finally {
+        resources = sampler.stop();
+      }
+    });
+    const ceilings = fs.existsSync(path.join(root, 'bench/results/ceilings.json')) ? JSON.parse(fs.readFileSync(path.join(root, 'bench/results/ceilings.json'), 'utf8')) : undefined;
+    const result = { scenario, ...meta, ...ingress, resources, ceilings: ceilings && { smpp: ceilings.smpp.submitsPerSecond, temporal: ceilings.temporal.workflowsPerSecond } };
+    const ratio = (value: number, ceiling?: number) => (ceiling ? `ratio ${round(value / ceiling, 3)} of ${ceiling}/s` : 'run `ceilings` first');
+    writeResults(root, scenario, result, [
+      ['figure', 'value', 'compared with', 'target'],
+      ['accepted (submit_sm_resp OK) per second', `${ingress.acceptedPerSecond}`, ratio(ingress.acceptedPerSecond, ceilings?.smpp.submitsPerSecond), ''],
+      ['end to end per second (receipt back as deliver_sm)', `${ingress.endToEndPerSecond}`, ratio(ingress.endToEndPerSecond, ceilings?.temporal.workflowsPerSecond), '≥ 1,500'],
+      ['submit → receipt (ms) p50 / p95 / p99', `${ingress.submitToReceiptMs.p50} / ${ingress.submitToReceiptMs.p95} / ${ingress.submitToReceiptMs.p99}`, '', ''],
+      ['load', `${ingress.messages} submits, window ${ingress.window}`, `${ingress.accepted} accepted, ${ingress.throttled} throttled, ${ingress.errors} errors`, `${ingress.receipts} receipts${ingress.timedOut ? ' (timed out)' : ''}`],
+      ...Object.entries(resources).map(([name, r]) => [`${name} RSS max / CPU avg`, `${r.rssMaxMb} MB`, `${r.cpuAvgPercent} % of a core`, '']),
+    ]);
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  throw new Error(`unknown scenario "${scenario}": use ceilings, otp-latency or smpp-ingress`);
 }
 
 main().catch((err) => {

@@ -5,12 +5,14 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
 import { Logger } from '@nestjs/common';
 import { MessageCancel, MessageIntake } from '@app/messaging';
+import { AccountController } from './account/account.controller';
+import { AccountService } from './account/account.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { CarriersController } from './carriers/carriers.controller';
 import { CarriersService } from './carriers/carriers.service';
@@ -22,6 +24,10 @@ import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
+import { NumbersController } from './numbers/numbers.controller';
+import { NumbersService } from './numbers/numbers.service';
+import { SmppCredentialsController } from './smpp-credentials/smpp-credentials.controller';
+import { SmppCredentialsService } from './smpp-credentials/smpp-credentials.service';
 import { API_CONFIG, DATA_SOURCE, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
 
 @Module({})
@@ -40,7 +46,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           },
         }),
       ],
-      controllers: [MessagesController, CarriersController, RoutesController, HealthController],
+      controllers: [MessagesController, CarriersController, RoutesController, SmppCredentialsController, NumbersController, AccountController, HealthController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -51,6 +57,8 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: CarrierRepository, useFactory: (db: DataSource) => new CarrierRepository(db), inject: [DATA_SOURCE] },
         { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
+        { provide: SmppCredentialRepository, useFactory: (db: DataSource) => new SmppCredentialRepository(db), inject: [DATA_SOURCE] },
+        { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
           useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) =>
@@ -68,6 +76,9 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         MessagesService,
         CarriersService,
         RoutesService,
+        SmppCredentialsService,
+        NumbersService,
+        AccountService,
         HealthService,
       ],
     };

@@ -1,0 +1,67 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { AuthenticatedKey } from '@app/db';
+import { CurrentAuth } from '../auth/api-key.guard';
+import { ErrorBody } from '../common/error-body';
+import { CreatedSmppCredentialView, CreateSmppCredentialDto, SmppCredentialView, SmppPasswordView, UpdateSmppCredentialDto } from './dto/smpp-credential.dto';
+import { SmppCredentialsService } from './smpp-credentials.service';
+
+const SYSTEM_ID_PARAM = { name: 'systemId', description: 'The SMPP system_id of one of your credentials', example: 'acme1' };
+
+@ApiTags('smpp credentials')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
+@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@Controller('v1/smpp/credentials')
+export class SmppCredentialsController {
+  constructor(private readonly credentials: SmppCredentialsService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create an SMPP login for this account',
+    description: 'Generates the 8-character password (SMPP 3.4 allows no more) and returns it this once; only a scrypt hash is stored. Omit systemId to get a generated one.',
+  })
+  @ApiResponse({ status: 201, type: CreatedSmppCredentialView })
+  @ApiResponse({ status: 400, description: 'Invalid or unknown field; `field` names it, e.g. allowedIps[1]', type: ErrorBody })
+  @ApiResponse({ status: 409, description: 'system_id_taken: the system_id exists (system_ids are unique across accounts)', type: ErrorBody })
+  create(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: CreateSmppCredentialDto): Promise<CreatedSmppCredentialView> {
+    return this.credentials.create(auth.accountId, dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "This account's SMPP logins (passwords are never returned)" })
+  @ApiResponse({ status: 200, type: [SmppCredentialView] })
+  list(@CurrentAuth() auth: AuthenticatedKey): Promise<SmppCredentialView[]> {
+    return this.credentials.list(auth.accountId);
+  }
+
+  @Patch(':systemId')
+  @ApiOperation({ summary: 'Change the limits of an SMPP login', description: 'The gateway reads these settings when a session binds.' })
+  @ApiParam(SYSTEM_ID_PARAM)
+  @ApiResponse({ status: 200, type: SmppCredentialView })
+  @ApiResponse({ status: 400, type: ErrorBody })
+  @ApiResponse({ status: 404, description: 'No such credential on this account', type: ErrorBody })
+  update(@CurrentAuth() auth: AuthenticatedKey, @Param('systemId') systemId: string, @Body() dto: UpdateSmppCredentialDto): Promise<SmppCredentialView> {
+    return this.credentials.update(auth.accountId, systemId, dto);
+  }
+
+  @Post(':systemId/password')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Replace the password with a new generated one', description: 'The new password is returned this once; the old one no longer binds.' })
+  @ApiParam(SYSTEM_ID_PARAM)
+  @ApiResponse({ status: 200, type: SmppPasswordView })
+  @ApiResponse({ status: 404, description: 'No such credential on this account', type: ErrorBody })
+  rotatePassword(@CurrentAuth() auth: AuthenticatedKey, @Param('systemId') systemId: string): Promise<SmppPasswordView> {
+    return this.credentials.rotatePassword(auth.accountId, systemId);
+  }
+
+  @Delete(':systemId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove an SMPP login' })
+  @ApiParam(SYSTEM_ID_PARAM)
+  @ApiResponse({ status: 204, description: 'Removed' })
+  @ApiResponse({ status: 404, description: 'No such credential on this account', type: ErrorBody })
+  remove(@CurrentAuth() auth: AuthenticatedKey, @Param('systemId') systemId: string): Promise<void> {
+    return this.credentials.remove(auth.accountId, systemId);
+  }
+}

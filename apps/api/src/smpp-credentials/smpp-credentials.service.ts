@@ -1,0 +1,105 @@
+// An account's own SMPP logins. The password is generated here, returned once and stored
+// only as a scrypt hash; system_ids are global because a bind names nothing else.
+import { randomInt } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+import { Injectable } from '@nestjs/common';
+import { ConflictError, NotFoundError, ValidationError } from '@app/contracts';
+import { generateSmppPassword, hashSmppPassword, SmppCredential, SmppCredentialRepository, SmppCredentialWithHash, withoutHash } from '@app/db';
+import { CreatedSmppCredentialView, CreateSmppCredentialDto, SmppCredentialView, SmppPasswordView, UpdateSmppCredentialDto } from './dto/smpp-credential.dto';
+
+const DEFAULTS = { maxBinds: 4, throughputPerSecond: 100, enabled: true };
+const GENERATED_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** A generated id clashing is a 1-in-36^8 event; a few tries make it irrelevant. */
+const GENERATED_ID_TRIES = 5;
+
+function generateSystemId(): string {
+  let id = 'acc';
+  for (let i = 0; i < 8; i += 1) id += GENERATED_ID_ALPHABET[randomInt(GENERATED_ID_ALPHABET.length)];
+  return id;
+}
+
+/**
+ * Each entry must be an IPv4/IPv6 address or CIDR block the gateway's BlockList accepts;
+ * anything else is refused here rather than silently never matching at bind time.
+ */
+export function validAllowedIps(entries: string[]): string[] {
+  return entries.map((raw, i) => {
+    const field = `allowedIps[${i}]`;
+    const fail = (): never => {
+      throw new ValidationError('invalid_field', `${field} must be an IPv4 or IPv6 address or a CIDR block such as 203.0.113.0/24, got ${JSON.stringify(raw)}`, field);
+    };
+    const entry = raw.trim();
+    const [address, prefix, ...rest] = entry.split('/');
+    // Zone ids (fe80::1%eth0) never appear on a remote address, so they would never match.
+    if (rest.length > 0 || address.includes('%')) return fail();
+    const version = isIP(address);
+    if (version === 0) return fail();
+    const family = version === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) return entry;
+    if (!/^\d{1,3}$/.test(prefix)) return fail();
+    try {
+      new BlockList().addSubnet(address, Number(prefix), family);
+    } catch {
+      return fail();
+    }
+    return entry;
+  });
+}
+
+function toView(credential: SmppCredential): SmppCredentialView {
+  const { systemId, maxBinds, allowedIps, throughputPerSecond, enabled, createdAt, updatedAt } = credential;
+  return { systemId, maxBinds, allowedIps, throughputPerSecond, enabled, createdAt: createdAt.toISOString(), updatedAt: updatedAt.toISOString() };
+}
+
+const notFound = (systemId: string) => new NotFoundError('smpp_credential_not_found', `No SMPP credential ${systemId} on this account`);
+
+@Injectable()
+export class SmppCredentialsService {
+  constructor(private readonly credentials: SmppCredentialRepository) {}
+
+  async create(accountId: string, dto: CreateSmppCredentialDto): Promise<CreatedSmppCredentialView> {
+    const settings = {
+      maxBinds: dto.maxBinds ?? DEFAULTS.maxBinds,
+      allowedIps: validAllowedIps(dto.allowedIps ?? []),
+      throughputPerSecond: dto.throughputPerSecond ?? DEFAULTS.throughputPerSecond,
+      enabled: dto.enabled ?? DEFAULTS.enabled,
+    };
+    const password = generateSmppPassword();
+    const passwordHash = await hashSmppPassword(password);
+    let created: SmppCredentialWithHash | null = null;
+    if (dto.systemId !== undefined) {
+      created = await this.credentials.create(accountId, dto.systemId, passwordHash, settings);
+      if (!created) throw new ConflictError('system_id_taken', `The system_id ${dto.systemId} is taken`, 'systemId');
+    } else {
+      for (let i = 0; i < GENERATED_ID_TRIES && !created; i += 1) created = await this.credentials.create(accountId, generateSystemId(), passwordHash, settings);
+      if (!created) throw new ConflictError('system_id_taken', 'Could not generate a free system_id; send one', 'systemId');
+    }
+    return { ...toView(withoutHash(created)), password };
+  }
+
+  async list(accountId: string): Promise<SmppCredentialView[]> {
+    return (await this.credentials.listForAccount(accountId)).map((c) => toView(withoutHash(c)));
+  }
+
+  async update(accountId: string, systemId: string, dto: UpdateSmppCredentialDto): Promise<SmppCredentialView> {
+    const updated = await this.credentials.update(accountId, systemId, {
+      maxBinds: dto.maxBinds,
+      allowedIps: dto.allowedIps === undefined ? undefined : validAllowedIps(dto.allowedIps),
+      throughputPerSecond: dto.throughputPerSecond,
+      enabled: dto.enabled,
+    });
+    if (!updated) throw notFound(systemId);
+    return toView(withoutHash(updated));
+  }
+
+  async rotatePassword(accountId: string, systemId: string): Promise<SmppPasswordView> {
+    const password = generateSmppPassword();
+    const updated = await this.credentials.update(accountId, systemId, { passwordHash: await hashSmppPassword(password) });
+    if (!updated) throw notFound(systemId);
+    return { systemId: updated.systemId, password };
+  }
+
+  async remove(accountId: string, systemId: string): Promise<void> {
+    if (!(await this.credentials.delete(accountId, systemId))) throw notFound(systemId);
+  }
+}
