@@ -88,8 +88,15 @@ describe('sending an SMS through the real stack', () => {
     const accepted = await send({ to: '+447400123456', from: 'Acme', body });
     expect(accepted.body).toMatchObject({ encoding: 'UCS-2', segments: 2 });
     expect((await finalStatus(accepted.body.id)).status).toBe('delivered');
-    const submissions = await stack.sim<{ text: string; dataCoding: number }[]>('GET', '/carriers/alpha/submissions');
-    expect(submissions).toContainEqual(expect.objectContaining({ text: body, dataCoding: 8 }));
+    // Two submit_sm with a concatenation UDH (8-bit reference), whose texts join to the body;
+    // the message was delivered only once both parts' receipts said DELIVRD.
+    const submissions = await stack.sim<{ text: string; dataCoding: number; udh?: string }[]>('GET', '/carriers/alpha/submissions');
+    const parts = submissions.filter((s) => s.dataCoding === 8 && s.udh?.startsWith('050003'));
+    expect(parts.map((p) => p.udh!.slice(10))).toEqual(['01', '02']);
+    expect(parts[0].udh!.slice(0, 10)).toBe(parts[1].udh!.slice(0, 10));
+    expect(parts.map((p) => p.text).join('')).toBe(body);
+    const message = await get(accepted.body.id);
+    expect(message.events.filter((e) => e.type === 'receipt')).toHaveLength(1);
   });
 
   it('fails over to the second carrier when the first rejects every submit', async () => {
