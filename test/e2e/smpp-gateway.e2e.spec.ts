@@ -31,7 +31,8 @@ let pg: PgClient;
 const open: Esme[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // A short bind timeout, so the test of it is quick (every other session binds at once).
+  stack = await startTestStack({ gateway: { SMPP_BIND_TIMEOUT_SECONDS: '2' } });
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
 }, 120_000);
@@ -119,6 +120,16 @@ describe('binding', () => {
     expect((await client.request('submit_sm', submitParams('+447400123456', { short_message: Buffer.from('hi') }))).command_status).toBe(E.ESME_RINVBNDSTS);
     const receiver = await esme(cred, 'bind_receiver');
     expect((await receiver.request('submit_sm', submitParams('+447400123456', { short_message: Buffer.from('hi') }))).command_status).toBe(E.ESME_RINVBNDSTS);
+  });
+
+  it('closes a connection that does not bind within the bind timeout', async () => {
+    const raw = net.connect(stack.smppGateway.port, '127.0.0.1');
+    await new Promise((r) => raw.once('connect', r));
+    const openedAt = Date.now();
+    await new Promise((r) => raw.once('close', r));
+    const openMs = Date.now() - openedAt;
+    expect(openMs).toBeGreaterThanOrEqual(1500);
+    expect(openMs).toBeLessThan(10_000);
   });
 
   it('answers an unknown command with generic_nack and keeps the session; a broken length closes only that connection', async () => {

@@ -31,6 +31,11 @@ export function alphabetOf(dataCoding: number): Alphabet | null {
   return dataCoding & 0x04 ? 'binary' : 'gsm7'; // data coding / message class
 }
 
+/**
+ * Where one part sits in a concatenated message. `referenceBits` says which header carried it
+ * (8: IE 0x00; 16: IE 0x08 or the 16-bit sar_msg_ref_num TLV), so references of different
+ * widths are never mistaken for the same message.
+ */
 export interface ConcatInfo {
   reference: number;
   total: number;
@@ -40,6 +45,11 @@ export interface ConcatInfo {
 
 export type UserDataErrorReason = 'unsupported_data_coding' | 'malformed_udh' | 'invalid_text';
 
+/**
+ * Refusal of user data, with a reason the SMPP gateway maps to a command status:
+ * unsupported_data_coding → ESME_RINVDCS, malformed_udh → ESME_RINVESMCLASS,
+ * invalid_text → ESME_RINVMSGLEN.
+ */
 export class UserDataError extends Error {
   constructor(
     readonly reason: UserDataErrorReason,
@@ -54,11 +64,12 @@ export interface SplitUserData {
   alphabet: Alphabet;
   /** Octets of the text after any UDH. */
   octets: Uint8Array;
-  /** From the UDH (IE 0x00 / 0x08) or the SAR TLVs; null for a single message. */
+  /** From the UDH (IEI 0x00 8-bit reference, IEI 0x08 16-bit reference) or from the SAR TLVs; null for a single message. */
   concat: ConcatInfo | null;
 }
 
 function checkConcat(total: number, sequence: number): void {
+  if (!Number.isInteger(total) || !Number.isInteger(sequence)) throw new UserDataError('malformed_udh', `part ${sequence} of ${total} is not a whole number`);
   if (total < 1) throw new UserDataError('malformed_udh', `concatenation total of ${total} parts`);
   if (sequence < 1 || sequence > total) throw new UserDataError('malformed_udh', `part ${sequence} of ${total} is out of range`);
 }
@@ -88,6 +99,14 @@ function parseUdh(octets: Uint8Array): { concat: ConcatInfo | null; textStart: n
   return { concat, textStart: 1 + udhl };
 }
 
+/**
+ * Separates the text octets of a short_message (or message_payload) from its user data header
+ * and tells which part of a concatenated message it is. A concatenation IE in the UDH wins over
+ * SAR TLVs sent alongside it (the header is what handsets honour). A total of 1 is returned as
+ * is: the caller treats it as a single message. Binary data_codings are refused here, before any
+ * part is stored, because only text is carried onwards: the customer learns it at the first
+ * part rather than after the last.
+ */
 export function splitUserData(input: {
   dataCoding: number;
   /** esm_class bit 0x40 (UDHI) set */
@@ -114,9 +133,11 @@ export function splitUserData(input: {
 }
 
 /**
- * Decodes text octets of one alphabet. gsm7: unpacked septets; ascii: 0x00–0x7F only; latin1:
- * one character per octet; ucs2: UTF-16BE (a lone surrogate is kept as a code unit: the
- * neighbouring part may complete it). binary is not text.
+ * Decodes text octets of one alphabet. gsm7: unpacked septets (fromGsm7Septets); ascii:
+ * 0x00–0x7F only, else invalid_text; latin1: one character per octet; ucs2: UTF-16BE, an odd
+ * length is invalid_text (a lone surrogate is kept as a code unit: the neighbouring part may
+ * complete it). binary is not text: unsupported_data_coding. Hand-written rather than
+ * TextDecoder, which workflow code cannot rely on.
  */
 export function decodeText(alphabet: Alphabet, octets: Uint8Array): string {
   switch (alphabet) {
@@ -148,13 +169,15 @@ export function decodeText(alphabet: Alphabet, octets: Uint8Array): string {
 
 /**
  * Joins the parts of a concatenated message at the octet level, then decodes once, so an
- * escape at the end of a GSM-7 part or a surrogate pair split across UCS-2 parts decodes
- * correctly. Parts may come in any order.
+ * escape (0x1B) at the end of a GSM-7 part or a surrogate pair split across UCS-2 parts decodes
+ * correctly. Parts may come in any order; a sequence number missing, repeated or outside
+ * 1..total is a malformed_udh error.
  */
 export function reassembleText(alphabet: Alphabet, total: number, parts: readonly { sequence: number; octets: Uint8Array }[]): string {
+  if (!Number.isInteger(total) || total < 1) throw new UserDataError('malformed_udh', `concatenation total of ${total} parts`);
   const bySequence = new Map<number, Uint8Array>();
   for (const part of parts) {
-    if (part.sequence < 1 || part.sequence > total) throw new UserDataError('malformed_udh', `part ${part.sequence} of ${total} is out of range`);
+    if (!Number.isInteger(part.sequence) || part.sequence < 1 || part.sequence > total) throw new UserDataError('malformed_udh', `part ${part.sequence} of ${total} is out of range`);
     if (bySequence.has(part.sequence)) throw new UserDataError('malformed_udh', `part ${part.sequence} appears twice`);
     bySequence.set(part.sequence, part.octets);
   }
@@ -212,10 +235,14 @@ function withHeader(header: readonly number[], text: Uint8Array): Uint8Array {
 }
 
 /**
- * The submit_sm parts for a text: GSM-7 (data_coding 0, unpacked septets, escape + code for
- * extension characters) when `analyzeText` says so, else UCS-2 (data_coding 8, UTF-16BE). A
- * text of one segment is one part without UDH whatever the mode. Parts never split an escape
- * sequence or a surrogate pair.
+ * The submit_sm (or deliver_sm) parts for a text: GSM-7 (data_coding 0, unpacked septets,
+ * escape + code for extension characters) when `analyzeText` says so, else UCS-2 (data_coding
+ * 8, UTF-16BE, surrogate pairs as two units). A text of one segment is one part without UDH,
+ * SAR or payload whatever the mode. 'udh8' and 'sar' parts hold 153 septets / 67 units, so their
+ * count is `analyzeText(body).segments` (what the customer is billed); 'udh16' has a 7-octet
+ * header and holds 152 / 66; 'payload' sends the whole text in message_payload for the SMSC to
+ * split. Parts never split an escape sequence or a surrogate pair. `reference` is masked to the
+ * header's width. Throws a RangeError past 255 parts or 65535 payload octets.
  */
 export function encodeSubmitParts(body: string, mode: ConcatMode, reference: number): SubmitPart[] {
   const { encoding, segments } = analyzeText(body);
