@@ -201,6 +201,14 @@ describe('submits and receipts', () => {
       expect(r.source_addr).toBe('447400123456');
       expect(r.destination_addr).toBe('Acme');
     }
+    // Single-part submits took the bulk path (a sendBatch page), concatenated ones their own workflow.
+    const paths = await pg.query('SELECT id, delivery, batch_id FROM messages WHERE id = ANY($1)', [ids]);
+    const pathOf = new Map(paths.rows.map((r) => [r.id, r]));
+    for (const [i, c] of cases.entries()) {
+      const row = pathOf.get(ids[i]);
+      if (c.segments === 1) expect(row).toMatchObject({ delivery: 'batch', batch_id: expect.any(String) });
+      else expect(row).toMatchObject({ delivery: 'workflow', batch_id: null });
+    }
     // Concatenated messages reached the carrier as UDH parts.
     const submissions = await stack.sim<{ destination: string; udh?: string; esmClass: number }[]>('GET', '/carriers/alpha/submissions');
     expect(submissions.filter((s) => s.udh?.startsWith('050003')).length).toBeGreaterThanOrEqual(6);
@@ -264,6 +272,38 @@ describe('submits and receipts', () => {
     const cancelledReceipt = await eventually(async () => client.delivered.find((d) => d.receipted_message_id === scheduled.message_id), 10_000, 'DELETED receipt');
     expect(cancelledReceipt.message_state).toBe(4);
     expect((await client.request('query_sm', { message_id: '00000000-0000-0000-0000-000000000000', source_addr: 'Acme' })).command_status).toBe(E.ESME_RQUERYFAIL);
+  });
+});
+
+describe('the bulk path (sendBatch pages)', () => {
+  it('fails over to the next carrier when the first reports UNDELIV, with the attempts and events of each message', async () => {
+    await stack.sim('PATCH', '/carriers/alpha/behaviour', { undelivRate: 1 });
+    const cred = await credential();
+    const client = await esme(cred);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const r = await client.request('submit_sm', submitParams('+447400123456', { short_message: Buffer.from(`bulk failover ${i}`) }));
+      expect(r.command_status).toBe(E.ESME_ROK);
+      ids.push(r.message_id as string);
+    }
+    for (const id of ids) expect(await finalMessage(id)).toMatchObject({ status: 'delivered', carrierId: 'beta' });
+    const view = await stack.api<{ attempts: number; attemptHistory: { carrierId: string; status: string }[]; events: { type: string }[] }>('GET', `/v1/messages/${ids[0]}`);
+    expect(view.body.attempts).toBe(2);
+    expect(view.body.attemptHistory.map((a) => [a.carrierId, a.status])).toEqual([
+      ['alpha', 'receipt_failed'],
+      ['beta', 'delivered'],
+    ]);
+    expect(view.body.events.map((e) => e.type)).toEqual(['accepted', 'queued', 'submitted', 'receipt', 'submitted', 'receipt', 'delivered']);
+    const receipts = await client.waitForDeliveries(5);
+    expect(receipts.every((r) => r.message_state === 2)).toBe(true);
+  });
+
+  it('refuses cancel_sm for a bulk message a page has already claimed', async () => {
+    const cred = await credential();
+    const client = await esme(cred);
+    const r = await client.request('submit_sm', submitParams('+447400123456', { short_message: Buffer.from('bulk, claimed at once') }));
+    await finalMessage(r.message_id as string);
+    expect((await client.request('cancel_sm', { message_id: r.message_id, source_addr: 'Acme' })).command_status).toBe(E.ESME_RCANCELFAIL);
   });
 });
 

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       messages,
       multipart,
       smartEncodingOf,
+      delivery: config.delivery,
       logger,
     }),
     createDispatcher: (sessions) =>

@@ -5,10 +5,12 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
+import { createBatchActivities } from '../../../activities/batches/batch.activities';
+import { BatchDispatcherService } from './batches/batch-dispatcher.service';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
 import { CarrierWebhookService } from './carriers/carrier-webhook.service';
 import { HealthMonitorService } from './health/health-monitor.service';
@@ -31,6 +33,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
         { provide: ReceiptRepository, useFactory: (db: DataSource) => new ReceiptRepository(db), inject: [DATA_SOURCE] },
         { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db), inject: [DATA_SOURCE] },
+        { provide: BatchRepository, useFactory: (db: DataSource) => new BatchRepository(db), inject: [DATA_SOURCE] },
         { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierRepository, useFactory: (db: DataSource) => new CarrierRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
@@ -42,8 +45,9 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         },
         {
           provide: MESSAGE_ACTIVITIES,
-          useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService, planner: RoutePlanner) =>
-            createMessageActivities({
+          // One worker runs both paths: per-message (sendMessage) and bulk pages (sendBatch).
+          useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService, planner: RoutePlanner, batches: BatchRepository) => ({
+            ...createMessageActivities({
               messages,
               receipts,
               carriers,
@@ -51,12 +55,15 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
               voice: config.voiceProviderUrl ? new VoiceConnector({ baseUrl: config.voiceProviderUrl }) : undefined,
               callbackTimeoutMs: config.callbackTimeoutMs,
             }),
-          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner],
+            ...createBatchActivities({ batches, receipts, carriers, planner }),
+          }),
+          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository],
         },
         CarrierDirectoryService,
         CarrierWebhookService,
         ReceiptRouterService,
         AcceptedReconcilerService,
+        BatchDispatcherService,
         HealthMonitorService,
         TemporalWorkerService,
       ],
@@ -72,6 +79,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly routing: RoutingRepository,
     private readonly receipts: ReceiptRouterService,
     private readonly reconciler: AcceptedReconcilerService,
+    private readonly batchDispatcher: BatchDispatcherService,
     private readonly healthMonitor: HealthMonitorService,
     private readonly worker: TemporalWorkerService,
   ) {}
@@ -88,6 +96,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     await this.worker.start();
     this.receipts.startSweeper();
     this.reconciler.start();
+    await this.batchDispatcher.start();
     this.healthMonitor.start();
   }
 

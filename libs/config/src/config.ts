@@ -77,6 +77,8 @@ export interface WorkerConfig extends CommonConfig {
   webhook: { host: string; port: number; publicUrl: string };
   /** Voice (text-to-speech) provider for the voice fallback; unset = no voice fallback. */
   voiceProviderUrl?: string;
+  /** The bulk path (sendBatch): messages per page, how long a partial page waits, pages at once, carriers per message. */
+  batches: { pageSize: number; pageDelayMs: number; maxRunning: number; maxAttempts: number };
   circuit: {
     windowMs: number;
     evaluateEveryMs: number;
@@ -170,6 +172,12 @@ export function readWorkerConfig(env: Env): WorkerConfig {
       return { host, port, publicUrl: readUrl(env, 'CARRIER_WEBHOOK_URL', ['http:', 'https:'], `http://${host}:${port}`).replace(/\/+$/, '') };
     })(),
     voiceProviderUrl: env.VOICE_PROVIDER_URL?.trim() ? readUrl(env, 'VOICE_PROVIDER_URL', ['http:', 'https:']) : undefined,
+    batches: {
+      pageSize: readInt(env, 'BATCH_PAGE_SIZE', 500, { min: 1, max: 5000 }),
+      pageDelayMs: readInt(env, 'BATCH_PAGE_DELAY_MS', 100, { min: 0, max: 60_000 }),
+      maxRunning: readInt(env, 'BATCH_MAX_RUNNING', 8, { min: 1, max: 1000 }),
+      maxAttempts: 3,
+    },
     circuit: {
       windowMs: readInt(env, 'CIRCUIT_WINDOW_SECONDS', 60, { min: 5, max: 3600 }) * 1000,
       evaluateEveryMs: 2000,
@@ -200,6 +208,11 @@ export interface SmppGatewayConfig extends CommonConfig {
   deliverTimeoutMs: number;
   /** Parts of a multipart submit still missing siblings after this are dropped. */
   multipartTimeoutMs: number;
+  /**
+   * 'batch': submits are sent in pages by sendBatch workflows (bulk throughput); 'workflow': one
+   * sendMessage workflow each. OTP-priority, scheduled and multipart submits always take their own.
+   */
+  delivery: 'batch' | 'workflow';
 }
 
 export function readSmppGatewayConfig(env: Env): SmppGatewayConfig {
@@ -213,6 +226,7 @@ export function readSmppGatewayConfig(env: Env): SmppGatewayConfig {
     deliverWindow: readInt(env, 'SMPP_DELIVER_WINDOW', 10, { min: 1, max: 1000 }),
     deliverTimeoutMs: readInt(env, 'SMPP_DELIVER_TIMEOUT_SECONDS', 10, { min: 1, max: 600 }) * 1000,
     multipartTimeoutMs: readInt(env, 'SMPP_MULTIPART_TIMEOUT_SECONDS', 600, { min: 10, max: 86400 }) * 1000,
+    delivery: readEnum(env, 'SMPP_DELIVERY', ['batch', 'workflow'] as const, 'batch'),
   };
 }
 

@@ -19,3 +19,4 @@ export * from './repositories/smpp-credential.repository';
 export * from './repositories/smpp-delivery.repository';
 export * from './repositories/smpp-multipart.repository';
 export * from './repositories/inbound.repository';
+export * from './repositories/batch.repository';

@@ -32,6 +32,30 @@ export class RoutePlanner {
     );
   }
 
+  /**
+   * A planner for many messages at once (a bulk page): the active rules and the carriers are
+   * read once, quality statistics once per country. The function throws NoRouteError like plan().
+   */
+  async snapshot(): Promise<(request: RouteRequest) => Promise<VersionedPlan>> {
+    const active = await this.routing.active<RoutingRule & { [key: string]: unknown }>();
+    const carriers = await this.carriers.list();
+    const qualityByCountry = new Map<string | undefined, Promise<Map<string, { deliveryRate?: number; receiptLatencyMs?: number; samples: number }>>>();
+    return async (request) => {
+      if (!active) throw new NoRouteError('no routing rules are active');
+      const rule = active.rules;
+      if (request.network === undefined && this.lookup && rule.some((r) => r.networks?.length)) {
+        request = { ...request, network: (await this.lookup.lookup(request.to))?.network };
+      }
+      let quality = new Map<string, { deliveryRate?: number; receiptLatencyMs?: number; samples: number }>();
+      if (rule.some((r) => r.strategy === 'quality')) {
+        if (!qualityByCountry.has(request.country)) qualityByCountry.set(request.country, this.quality(request.country));
+        quality = await qualityByCountry.get(request.country)!;
+      }
+      const facts: CarrierFacts[] = carriers.map((c) => ({ carrierId: c.id, enabled: c.enabled, costs: c.costs, health: { circuit: c.circuitState, ...quality.get(c.id) } }));
+      return { routingVersion: active.version, network: request.network ?? null, ...planRoute(rule, facts, request, this.random) };
+    };
+  }
+
   /** Throws NoRouteError when no rule set is active or no rule matches. */
   async plan(request: RouteRequest): Promise<VersionedPlan> {
     const active = await this.routing.active<RoutingRule & { [key: string]: unknown }>();

@@ -8,7 +8,7 @@ import type { MessageRepository } from '@app/db';
 
 export class MessageCancel {
   constructor(
-    private readonly messages: Pick<MessageRepository, 'findForAccount'>,
+    private readonly messages: Pick<MessageRepository, 'findForAccount' | 'cancelAccepted'>,
     private readonly temporal: Client,
   ) {}
 
@@ -16,6 +16,10 @@ export class MessageCancel {
     const message = /^[0-9a-f-]{36}$/i.test(id) ? await this.messages.findForAccount(accountId, id) : null;
     if (!message) throw new NotFoundError('message_not_found', `No message ${id} in this account`);
     if (FINAL_STATUSES.includes(message.status)) return { cancelled: false, reason: `the message is already ${message.status}` };
+    if (message.delivery === 'batch') {
+      // A bulk message has no workflow: it can be taken back only before a page claims it.
+      return (await this.messages.cancelAccepted(id)) ? { cancelled: true } : { cancelled: false, reason: 'the message is being sent' };
+    }
     try {
       return await this.temporal.workflow.getHandle(messageWorkflowId(id)).executeUpdate(cancelMessageUpdate);
     } catch (err) {

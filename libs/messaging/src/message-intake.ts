@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { ConflictError, MessageEncoding, MessagePriority, MessageStatus, UnavailableError, ValidationError } from '@app/contracts';
-import { MessageEntity, MessageRepository } from '@app/db';
+import { MessageEntity, MessageRepository, NewMessage } from '@app/db';
 import { analyzeText, normalizeE164, normalizeSender, smartEncode } from '@app/domain';
 import { startSendMessage } from '@app/temporal';
 
@@ -28,7 +28,17 @@ export interface IntakeRequest {
   smpp?: { systemId: string; registeredDelivery: number };
   /** Not submitted before this time. */
   sendAt?: Date | null;
+  /**
+   * 'batch': no workflow of its own; stored in a multi-row insert with others arriving at the
+   * same moment and sent in pages by sendBatch (the bulk SMPP path). Not for idempotent or
+   * scheduled messages, which always take their own workflow.
+   */
+  delivery?: 'workflow' | 'batch';
 }
+
+/** How long the first bulk message of a group waits for others before they are written together. */
+const BULK_FLUSH_MS = 2;
+const BULK_MAX_ROWS = 500;
 
 export interface AcceptedMessage {
   id: string;
@@ -42,6 +52,8 @@ export interface IntakeLogger {
 }
 
 export class MessageIntake {
+  private bulk: { rows: NewMessage[]; done: { resolve: () => void; reject: (err: unknown) => void }[] } | null = null;
+
   constructor(
     private readonly messages: MessageRepository,
     private readonly temporal: Client,
@@ -71,6 +83,27 @@ export class MessageIntake {
     }
 
     const id = request.id ?? randomUUID();
+    if (request.delivery === 'batch' && !idempotencyKey && !request.sendAt) {
+      await this.insertBulk({
+        id,
+        accountId: request.accountId,
+        to,
+        from,
+        body,
+        encoding,
+        segments,
+        statusCallbackUrl: request.statusCallbackUrl ?? null,
+        idempotencyKey: null,
+        requestHash,
+        priority,
+        source: request.smpp ? 'smpp' : 'api',
+        smppSystemId: request.smpp?.systemId ?? null,
+        registeredDelivery: request.smpp?.registeredDelivery ?? 0,
+        sendAt: null,
+        delivery: 'batch',
+      });
+      return { id, status: 'accepted', segments, encoding };
+    }
     const inserted = await this.messages.insertAccepted({
       id,
       accountId: request.accountId,
@@ -102,6 +135,36 @@ export class MessageIntake {
       throw new UnavailableError('temporal_unavailable', 'The message could not be queued; nothing was stored. Retry later.');
     }
     return { id, status: 'accepted', segments, encoding };
+  }
+
+  /** Resolves once the row is committed (with the others written in the same transaction). */
+  private insertBulk(row: NewMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.bulk) {
+        const group = { rows: [] as NewMessage[], done: [] as { resolve: () => void; reject: (err: unknown) => void }[] };
+        this.bulk = group;
+        setTimeout(() => this.flushBulk(group), BULK_FLUSH_MS);
+      }
+      const group = this.bulk;
+      group.rows.push(row);
+      group.done.push({ resolve, reject });
+      if (group.rows.length >= BULK_MAX_ROWS) this.flushBulk(group);
+    });
+  }
+
+  private flushBulk(group: NonNullable<MessageIntake['bulk']>): void {
+    if (this.bulk === group) this.bulk = null;
+    if (group.rows.length === 0) return;
+    const { rows, done } = group;
+    group.rows = [];
+    group.done = [];
+    this.messages.insertAcceptedMany(rows).then(
+      () => done.forEach((d) => d.resolve()),
+      (err: unknown) => {
+        this.logger.error(`bulk insert of ${rows.length} messages failed: ${(err as Error).message}`);
+        done.forEach((d) => d.reject(new UnavailableError('database_unavailable', 'The message could not be stored. Retry later.')));
+      },
+    );
   }
 
   private replay(existing: MessageEntity, requestHash: string): AcceptedMessage {

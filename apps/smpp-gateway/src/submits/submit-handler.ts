@@ -33,6 +33,8 @@ export interface SubmitHandlerDeps {
   messages: MessageRepository;
   multipart: SmppMultipartRepository;
   smartEncodingOf: (accountId: string) => Promise<boolean>;
+  /** How plain submits are sent (SMPP_DELIVERY): in bulk pages, or one workflow each. */
+  delivery: 'batch' | 'workflow';
   logger: Logger;
 }
 
@@ -190,6 +192,9 @@ export class SubmitHandler {
       smartEncoding: pending.smartEncoding,
       smpp: { systemId: pending.systemId, registeredDelivery: pending.registeredDelivery },
       sendAt: pending.sendAt ? new Date(pending.sendAt) : null,
+      // OTP priority keeps its own workflow (latency, failover history); the intake also keeps
+      // scheduled and idempotent (multipart) messages on the per-message path.
+      delivery: pending.priority === 'otp' ? 'workflow' : this.deps.delivery,
       ...(id ? { id, idempotencyKey: `smpp-multipart:${id}` } : {}),
     });
   }

@@ -1,13 +1,14 @@
 // Turns carrier delivery receipts into signals to the message workflows. A receipt is stored
 // before the carrier gets its deliver_sm_resp, so it survives any crash; if its submit
 // response has not been recorded yet, it waits in carrier_receipts for the submit activity
-// (or the sweeper below) to claim it. Nothing is acknowledged that is not durable.
+// (or the sweeper below) to claim it. Nothing is acknowledged that is not durable. A bulk
+// message's receipt is applied to its row directly (see BatchRepository.applyReceipt).
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { carrierReceiptSignal, messageWorkflowId } from '@app/contracts';
 import type { InboundReceipt } from '@app/carriers';
-import { ReceiptRepository, StoredReceipt } from '@app/db';
+import { BatchRepository, ReceiptRepository, StoredReceipt } from '@app/db';
 import { LOGGER, TEMPORAL_CLIENT } from '../tokens';
 
 const SWEEP_MS = 10_000;
@@ -18,6 +19,7 @@ export class ReceiptRouterService implements OnApplicationShutdown {
 
   constructor(
     private readonly receipts: ReceiptRepository,
+    private readonly batches: BatchRepository,
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -42,6 +44,12 @@ export class ReceiptRouterService implements OnApplicationShutdown {
   }
 
   private async apply(stored: StoredReceipt, messageId: string): Promise<void> {
+    // A bulk message (sendBatch) has no workflow of its own: its row takes the receipt.
+    if ((await this.batches.deliveryOf(messageId)) === 'batch') {
+      await this.batches.applyReceipt(messageId, stored.receipt);
+      await this.receipts.markApplied(stored.id, messageId);
+      return;
+    }
     try {
       await this.client.workflow.getHandle(messageWorkflowId(messageId)).signal(carrierReceiptSignal, stored.receipt);
     } catch (err) {

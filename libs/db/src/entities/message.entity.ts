@@ -87,6 +87,14 @@ export class MessageEntity {
   @Column({ name: 'send_at', type: 'timestamptz', nullable: true })
   sendAt!: Date | null;
 
+  /** 'workflow': its own sendMessage workflow; 'batch': sent in pages by sendBatch (bulk SMPP). */
+  @Column({ type: 'text', default: 'workflow' })
+  delivery!: 'workflow' | 'batch';
+
+  /** The page (workflow batch-<id>) that claimed a 'batch' message. */
+  @Column({ name: 'batch_id', type: 'uuid', nullable: true })
+  batchId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -6,6 +6,7 @@ import { AttemptStatus, MessageAttemptEntity } from '../entities/message-attempt
 import { MessageEventEntity } from '../entities/message-event.entity';
 import { MessageEntity } from '../entities/message.entity';
 import { returningRows } from './returning';
+import { queueSmppReceipts } from './smpp-receipts';
 
 export type NewMessage = Omit<
   MessageEntity,
@@ -25,11 +26,15 @@ export type NewMessage = Omit<
   | 'smppSystemId'
   | 'registeredDelivery'
   | 'sendAt'
+  | 'delivery'
+  | 'batchId'
 > &
-  Partial<Pick<MessageEntity, 'source' | 'smppSystemId' | 'registeredDelivery' | 'sendAt'>>;
+  Partial<Pick<MessageEntity, 'source' | 'smppSystemId' | 'registeredDelivery' | 'sendAt' | 'delivery'>>;
 
-/** Channel on which gateways learn that SMPP deliveries (receipts, inbound) are waiting; the payload is the account id. */
-export const SMPP_DELIVERIES_CHANNEL = 'smpp_deliveries';
+export { SMPP_DELIVERIES_CHANNEL } from './smpp-receipts';
+
+/** Channel on which the batch dispatchers learn that bulk messages wait to be claimed. */
+export const BATCH_PENDING_CHANNEL = 'message_batches';
 
 export class MessageRepository {
   constructor(private readonly db: DataSource) {}
@@ -39,8 +44,8 @@ export class MessageRepository {
     return this.db.transaction(async (tx) => {
       const inserted: unknown[] = await tx.query(
         `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash, priority,
-           source, smpp_system_id, registered_delivery, send_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15)
+           source, smpp_system_id, registered_delivery, send_at, delivery)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
         [
           message.id,
@@ -58,10 +63,71 @@ export class MessageRepository {
           message.smppSystemId ?? null,
           message.registeredDelivery ?? 0,
           message.sendAt ?? null,
+          message.delivery ?? 'workflow',
         ],
       );
       if (inserted.length === 0) return false;
       await this.addEvent(tx, { messageId: message.id, type: 'accepted', detail: { segments: message.segments, encoding: message.encoding } });
+      return true;
+    });
+  }
+
+  /**
+   * Inserts many accepted messages (no idempotency keys) with their `accepted` events in one
+   * transaction: the bulk SMPP path, where a submit_sm_resp waits for this commit. Wakes the
+   * batch dispatchers.
+   */
+  async insertAcceptedMany(messages: NewMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const col = <K extends keyof NewMessage>(key: K, fallback: NewMessage[K] | null = null) => messages.map((m) => m[key] ?? fallback);
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, request_hash, priority,
+           source, smpp_system_id, registered_delivery, send_at, delivery)
+         SELECT id, account_id, to_number, from_address, body, encoding, segments, 'accepted', cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[],
+                     $11::text[], $12::text[], $13::smallint[], $14::timestamptz[], $15::text[])
+           AS t(id, account_id, to_number, from_address, body, encoding, segments, cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery)`,
+        [
+          col('id'),
+          col('accountId'),
+          col('to'),
+          col('from'),
+          col('body'),
+          col('encoding'),
+          col('segments'),
+          col('statusCallbackUrl'),
+          col('requestHash'),
+          col('priority'),
+          col('source', 'api'),
+          col('smppSystemId'),
+          col('registeredDelivery', 0),
+          col('sendAt'),
+          col('delivery', 'workflow'),
+        ],
+      );
+      await tx.query(
+        `INSERT INTO message_events (message_id, type, detail)
+         SELECT id, 'accepted', jsonb_build_object('segments', segments, 'encoding', encoding) FROM unnest($1::uuid[], $2::int[], $3::text[]) AS t(id, segments, encoding)`,
+        [col('id'), col('segments'), col('encoding')],
+      );
+      await tx.query(`SELECT pg_notify($1, '')`, [BATCH_PENDING_CHANNEL]);
+    });
+  }
+
+  /** Cancels a bulk message no page has claimed yet (its receipt, if asked for, is queued). */
+  async cancelAccepted(id: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const changed = returningRows(
+        await tx.query(
+          `UPDATE messages SET status = 'cancelled', failure_reason = 'cancelled by the customer before it was sent', updated_at = now()
+           WHERE id = $1 AND status = 'accepted' AND delivery = 'batch' RETURNING id`,
+          [id],
+        ),
+      );
+      if (changed.length === 0) return false;
+      await this.addEvent(tx, { messageId: id, type: 'cancelled', detail: { reason: 'cancelled by the customer before it was sent' } });
+      await queueSmppReceipts(tx, [id]);
       return true;
     });
   }
@@ -94,7 +160,7 @@ export class MessageRepository {
   /** Messages still `accepted` after `olderThanMs`: their workflow start may have been lost. */
   async staleAccepted(olderThanMs: number, limit = 100): Promise<{ id: string; accountId: string }[]> {
     const rows: { id: string; account_id: string }[] = await this.db.query(
-      `SELECT id, account_id FROM messages WHERE status = 'accepted' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2`,
+      `SELECT id, account_id FROM messages WHERE status = 'accepted' AND delivery = 'workflow' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2`,
       [olderThanMs / 1000, limit],
     );
     return rows.map((r) => ({ id: r.id, accountId: r.account_id }));
@@ -200,32 +266,8 @@ export class MessageRepository {
       if (changed.length === 0) return;
       const detail = input.reason ? { reason: input.reason, ...input.error } : undefined;
       await this.addEvent(tx, { messageId: input.messageId, type: input.status, carrierId: input.carrierId, attempt: input.attempts, detail });
-      await this.queueSmppReceipt(tx, input.messageId);
+      await queueSmppReceipts(tx, [input.messageId]);
     });
-  }
-
-  /**
-   * An SMPP customer that asked for a receipt (registered_delivery 1: always; 2: on failure)
-   * gets one through the outbox, written in the transaction that makes the status final, so a
-   * final status never exists without its receipt. Gateways are woken with NOTIFY.
-   */
-  private async queueSmppReceipt(tx: EntityManager, messageId: string): Promise<void> {
-    const queued: { account_id: string }[] = returningRows(
-      await tx.query(
-        `INSERT INTO smpp_deliveries (account_id, system_id, kind, message_id, payload)
-         SELECT account_id, smpp_system_id, 'receipt', id,
-                jsonb_build_object('messageId', id, 'to', to_number, 'from', from_address, 'status', status,
-                                   'carrierErrorCode', carrier_error_code, 'segments', segments,
-                                   'submittedAt', created_at, 'doneAt', now())
-         FROM messages
-         WHERE id = $1 AND smpp_system_id IS NOT NULL
-           AND ((registered_delivery & 3) = 1 OR ((registered_delivery & 3) = 2 AND status <> 'delivered'))
-         ON CONFLICT (message_id) WHERE kind = 'receipt' DO NOTHING
-         RETURNING account_id`,
-        [messageId],
-      ),
-    );
-    if (queued.length > 0) await tx.query(`SELECT pg_notify($1, $2)`, [SMPP_DELIVERIES_CHANNEL, queued[0].account_id]);
   }
 
   async recordEvent(event: RecordEventInput): Promise<void> {

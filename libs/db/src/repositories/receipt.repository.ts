@@ -72,6 +72,20 @@ export class ReceiptRepository {
     return rows.map((r) => toStored(r).receipt);
   }
 
+  /** claimEarly for many messages at once (a bulk page): receipts that came first, each with its message. */
+  async claimEarlyMany(carrierId: string, messageOf: Map<string, string>): Promise<{ messageId: string; receipt: CarrierReceipt }[]> {
+    if (messageOf.size === 0) return [];
+    const rows = returningRows<ReceiptRow>(
+      await this.db.query(
+        `UPDATE carrier_receipts r SET message_id = t.message_id, applied_at = now()
+         FROM unnest($2::text[], $3::uuid[]) AS t(cmid, message_id)
+         WHERE r.carrier_id = $1 AND r.carrier_message_id = t.cmid AND r.applied_at IS NULL RETURNING r.*`,
+        [carrierId, [...messageOf.keys()], [...messageOf.values()]],
+      ),
+    );
+    return rows.map((r) => ({ messageId: r.message_id!, receipt: toStored(r).receipt }));
+  }
+
   /** Unapplied receipts whose message is now known (safety net for a crash between store and signal). */
   async unappliedMatched(limit = 500): Promise<StoredReceipt[]> {
     const rows: (ReceiptRow & { matched_message_id: string })[] = await this.db.query(

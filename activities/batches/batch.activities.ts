@@ -1,0 +1,131 @@
+// Activities of the bulk path (sendBatch): claim a page of bulk SMPP messages, submit the
+// page attempt by attempt through the carrier connectors with multi-row writes, and finish
+// it. Receipts are applied to the rows by the worker's receipt router as they come.
+import { Context } from '@temporalio/activity';
+import { CarrierSubmitError } from '@app/carriers';
+import { BatchMessage, BatchRepository, FailedRow, ReceiptRepository, RoutePlanner, SubmittedRow } from '@app/db';
+import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
+import type { CarrierDirectory } from '../messages/message.activities';
+
+export interface BatchActivityDeps {
+  batches: BatchRepository;
+  receipts: ReceiptRepository;
+  carriers: CarrierDirectory;
+  planner: Pick<RoutePlanner, 'snapshot'>;
+}
+
+export interface SubmitBatchResult {
+  submitted: number;
+  failed: number;
+  /** The longest receipt wait of the rules that routed this attempt (0: nothing submitted). */
+  receiptWaitMs: number;
+}
+
+/** Rows written per transaction while a page is being submitted (so a retry resends little). */
+const CHUNK = 100;
+
+export function createBatchActivities(deps: BatchActivityDeps) {
+  const { batches, receipts, carriers } = deps;
+
+  /** Receipts that reached us before the mappings were written: apply them now. */
+  async function applyEarly(rows: SubmittedRow[]): Promise<void> {
+    const byCarrier = new Map<string, Map<string, string>>();
+    for (const row of rows) {
+      const messageOf = byCarrier.get(row.carrierId) ?? new Map<string, string>();
+      for (const id of row.partIds) messageOf.set(id, row.messageId);
+      byCarrier.set(row.carrierId, messageOf);
+    }
+    for (const [carrierId, messageOf] of byCarrier) {
+      for (const { messageId, receipt } of await receipts.claimEarlyMany(carrierId, messageOf)) await batches.applyReceipt(messageId, receipt);
+    }
+  }
+
+  return {
+    async claimBatch({ batchId, limit }: { batchId: string; limit: number }): Promise<number> {
+      return batches.claim(batchId, limit);
+    },
+
+    /**
+     * Attempt `attempt` for every message of the page that needs it: each goes to the first
+     * carrier of its route plan it has not tried; submits run concurrently through the
+     * connectors (their windows and pacing apply); results are written in chunks.
+     */
+    async submitBatch({ batchId, attempt }: { batchId: string; attempt: number }): Promise<SubmitBatchResult> {
+      const due = await batches.dueForAttempt(batchId, attempt);
+      const plan = await deps.planner.snapshot();
+      let receiptWaitMs = 0;
+      let submitted = 0;
+      let failed = 0;
+      const context = Context.current();
+
+      const submitOne = async (m: BatchMessage): Promise<{ ok: SubmittedRow } | { failed: FailedRow }> => {
+        const destination = normalizeE164(m.to);
+        let decision;
+        try {
+          decision = await plan({ to: destination.e164, country: destination.country, priority: m.priority, senderType: normalizeSender(m.from).type, accountId: m.accountId, segments: m.segments });
+        } catch (err) {
+          if (!(err instanceof NoRouteError)) throw err;
+          return { failed: { messageId: m.id, attempt, carrierId: null, reason: err.message, code: ERRORS.noRoute.code, rawCode: 'no carrier in the route plan', final: true } };
+        }
+        const carrierId = m.tried.length < decision.policy.maxAttempts ? decision.candidates.map((c) => c.carrierId).find((id) => !m.tried.includes(id)) : undefined;
+        if (!carrierId) {
+          return { failed: { messageId: m.id, attempt, carrierId: null, reason: 'every carrier of the route plan was tried', code: ERRORS.noRoute.code, rawCode: 'no carrier left', final: true } };
+        }
+        receiptWaitMs = Math.max(receiptWaitMs, decision.policy.receiptWaitMs);
+        const connector = carriers.get(carrierId);
+        try {
+          if (!connector) throw new Error(`carrier ${carrierId} is not configured on this worker`);
+          const accepted = await connector.submit({ messageId: m.id, from: m.from, to: m.to, body: m.body, registeredDelivery: true });
+          return {
+            ok: {
+              messageId: m.id,
+              attempt,
+              carrierId,
+              carrierMessageId: accepted.carrierMessageId,
+              partIds: accepted.partIds ?? [accepted.carrierMessageId],
+              routingVersion: decision.routingVersion,
+              ruleId: decision.ruleId,
+              country: destination.country ?? null,
+            },
+          };
+        } catch (err) {
+          const error = err instanceof CarrierSubmitError ? err.error : classified(ERRORS.carrierUnavailable, (err as Error).message);
+          return {
+            failed: {
+              messageId: m.id,
+              attempt,
+              carrierId,
+              reason: `carrier ${carrierId} did not accept the message: ${error.description} (${error.rawCode})`,
+              code: error.code,
+              rawCode: error.rawCode,
+              final: error.class === 'permanent',
+            },
+          };
+        }
+      };
+
+      for (let i = 0; i < due.length; i += CHUNK) {
+        const outcomes = await Promise.all(due.slice(i, i + CHUNK).map(submitOne));
+        const ok = outcomes.flatMap((o) => ('ok' in o ? [o.ok] : []));
+        const bad = outcomes.flatMap((o) => ('failed' in o ? [o.failed] : []));
+        await batches.recordSubmitted(ok);
+        await batches.recordFailed(bad);
+        await applyEarly(ok);
+        submitted += ok.length;
+        failed += bad.length;
+        context.heartbeat(i);
+      }
+      return { submitted, failed, receiptWaitMs };
+    },
+
+    async awaitingReceipts({ batchId, attempt }: { batchId: string; attempt: number }): Promise<number> {
+      return batches.awaitingReceipts(batchId, attempt);
+    },
+
+    async finishBatch({ batchId, lastAttempt }: { batchId: string; lastAttempt: number }): Promise<{ failed: number }> {
+      return batches.finish(batchId, lastAttempt);
+    },
+  };
+}
+
+export type BatchActivities = ReturnType<typeof createBatchActivities>;

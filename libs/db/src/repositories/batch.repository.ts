@@ -1,0 +1,312 @@
+// The bulk path's database side: a page of 'batch' messages is claimed by one sendBatch
+// workflow, submitted attempt by attempt with multi-row writes, and finished by receipts
+// applied straight to the rows (no workflow per message). Each message keeps its attempts,
+// its event timeline and its status, exactly as a per-message workflow would leave them.
+import type { CarrierReceipt, MessagePriority, MessageStatus } from '@app/contracts';
+import { classifyReceipt, isFinalStat } from '@app/domain';
+import { DataSource, EntityManager } from 'typeorm';
+import { returningRows } from './returning';
+import { queueSmppReceipts } from './smpp-receipts';
+
+export interface BatchMessage {
+  id: string;
+  accountId: string;
+  to: string;
+  from: string;
+  body: string;
+  priority: MessagePriority;
+  segments: number;
+  /** Carriers already tried, in order: the next attempt takes the first other carrier of its plan. */
+  tried: string[];
+}
+
+export interface SubmittedRow {
+  messageId: string;
+  attempt: number;
+  carrierId: string;
+  carrierMessageId: string;
+  partIds: string[];
+  routingVersion: number | null;
+  ruleId: string | null;
+  country: string | null;
+}
+
+export interface FailedRow {
+  messageId: string;
+  attempt: number;
+  carrierId: string | null;
+  reason: string;
+  code: string;
+  rawCode: string;
+  /** Final: the message fails now (permanent error, or no carrier left). */
+  final: boolean;
+}
+
+export type BatchReceiptOutcome = 'delivered' | 'failed' | 'waiting' | 'ignored';
+
+export class BatchRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Bulk messages waiting to be claimed (at most `limit` counted) and the age of the oldest. */
+  async pending(limit: number): Promise<{ count: number; oldestMs: number }> {
+    const rows: { n: string; age: number | null }[] = await this.db.query(
+      `SELECT count(*) AS n, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS age
+       FROM (SELECT created_at FROM messages WHERE delivery = 'batch' AND status = 'accepted' ORDER BY created_at LIMIT $1) p`,
+      [limit],
+    );
+    return { count: Number(rows[0].n), oldestMs: rows[0].age ?? 0 };
+  }
+
+  async claimedCount(batchId: string): Promise<number> {
+    const rows: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM messages WHERE batch_id = $1`, [batchId]);
+    return Number(rows[0].n);
+  }
+
+  /** Claims up to `limit` waiting messages for a page; a retried claim returns the same page. */
+  async claim(batchId: string, limit: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(
+        `WITH claimed AS (
+           UPDATE messages SET status = 'queued', batch_id = $1, updated_at = now()
+           WHERE id IN (SELECT id FROM messages WHERE delivery = 'batch' AND status = 'accepted' AND batch_id IS NULL
+                        ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+           RETURNING id)
+         INSERT INTO message_events (message_id, type, detail) SELECT id, 'queued', jsonb_build_object('batchId', $1::text) FROM claimed`,
+        [batchId, limit],
+      );
+      const rows: { n: string }[] = await tx.query(`SELECT count(*) AS n FROM messages WHERE batch_id = $1`, [batchId]);
+      return Number(rows[0].n);
+    });
+  }
+
+  /**
+   * Messages of the page that need attempt `attempt`: not final, and whose previous attempt
+   * failed or got no receipt (that attempt is recorded as timed out here). Messages already
+   * submitted for this attempt (a retried activity) are left out: never sent twice.
+   */
+  async dueForAttempt(batchId: string, attempt: number): Promise<BatchMessage[]> {
+    return this.db.transaction(async (tx) => {
+      if (attempt > 1) {
+        const timedOut = returningRows<{ message_id: string; carrier_id: string; carrier_message_id: string }>(
+          await tx.query(
+            `UPDATE message_attempts a SET status = 'receipt_timeout', completed_at = now(), error = jsonb_build_object('carrierMessageId', a.carrier_message_id)
+             FROM messages m WHERE m.id = a.message_id AND m.batch_id = $1 AND a.attempt = $2 AND a.status = 'submitted'
+             RETURNING a.message_id, a.carrier_id, a.carrier_message_id`,
+            [batchId, attempt - 1],
+          ),
+        );
+        if (timedOut.length > 0) {
+          await tx.query(
+            `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail)
+             SELECT id, 'receipt_timeout', carrier, $2, jsonb_build_object('carrierMessageId', cmid) FROM unnest($1::uuid[], $3::text[], $4::text[]) AS t(id, carrier, cmid)`,
+            [timedOut.map((t) => t.message_id), attempt - 1, timedOut.map((t) => t.carrier_id), timedOut.map((t) => t.carrier_message_id)],
+          );
+        }
+      }
+      const rows: { id: string; account_id: string; to_number: string; from_address: string; body: string; priority: MessagePriority; segments: number; tried: string[] }[] =
+        await tx.query(
+          `SELECT m.id, m.account_id, m.to_number, m.from_address, m.body, m.priority, m.segments,
+                  COALESCE((SELECT array_agg(a.carrier_id ORDER BY a.attempt) FROM message_attempts a WHERE a.message_id = m.id), '{}') AS tried
+           FROM messages m
+           WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled')
+             AND NOT EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = m.id AND a.attempt >= $2)
+           ORDER BY m.created_at`,
+          [batchId, attempt],
+        );
+      return rows.map((r) => ({ id: r.id, accountId: r.account_id, to: r.to_number, from: r.from_address, body: r.body, priority: r.priority, segments: r.segments, tried: r.tried }));
+    });
+  }
+
+  async recordSubmitted(rows: SubmittedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const col = <K extends keyof SubmittedRow>(key: K) => rows.map((r) => r[key]);
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO message_attempts (message_id, attempt, carrier_id, carrier_message_id, status, submitted_at)
+         SELECT * , 'submitted', now() FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) ON CONFLICT (message_id, attempt) DO NOTHING`,
+        [col('messageId'), col('attempt'), col('carrierId'), col('carrierMessageId')],
+      );
+      const parts = rows.filter((r) => r.partIds.length > 1).flatMap((r) => r.partIds.map((id, i) => ({ r, id, n: i + 1 })));
+      if (parts.length > 0) {
+        await tx.query(
+          `INSERT INTO message_parts (carrier_id, carrier_message_id, message_id, attempt, part_number)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::int[], $5::int[]) ON CONFLICT DO NOTHING`,
+          [parts.map((p) => p.r.carrierId), parts.map((p) => p.id), parts.map((p) => p.r.messageId), parts.map((p) => p.r.attempt), parts.map((p) => p.n)],
+        );
+      }
+      await tx.query(
+        `UPDATE messages m SET status = 'submitted', carrier_id = t.carrier, attempts = t.attempt, routing_version = COALESCE(m.routing_version, t.version),
+           routing_rule_id = COALESCE(m.routing_rule_id, t.rule), country = COALESCE(m.country, t.country), updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[]) AS t(id, carrier, attempt, version, rule, country)
+         WHERE m.id = t.id AND m.status NOT IN ('delivered', 'failed', 'cancelled')`,
+        [col('messageId'), col('carrierId'), col('attempt'), col('routingVersion'), col('ruleId'), col('country')],
+      );
+      await tx.query(
+        `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail)
+         SELECT id, 'submitted', carrier, attempt, jsonb_build_object('carrierMessageId', cmid) FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS t(id, carrier, attempt, cmid)`,
+        [col('messageId'), col('carrierId'), col('attempt'), col('carrierMessageId')],
+      );
+    });
+  }
+
+  async recordFailed(rows: FailedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const withCarrier = rows.filter((r) => r.carrierId !== null);
+    await this.db.transaction(async (tx) => {
+      if (withCarrier.length > 0) {
+        await tx.query(
+          `INSERT INTO message_attempts (message_id, attempt, carrier_id, status, error, completed_at)
+           SELECT id, attempt, carrier, 'submit_failed', jsonb_build_object('reason', reason, 'code', code, 'rawCode', raw), now()
+           FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(id, attempt, carrier, reason, code, raw)
+           ON CONFLICT (message_id, attempt) DO NOTHING`,
+          [withCarrier.map((r) => r.messageId), withCarrier.map((r) => r.attempt), withCarrier.map((r) => r.carrierId), withCarrier.map((r) => r.reason), withCarrier.map((r) => r.code), withCarrier.map((r) => r.rawCode)],
+        );
+        await tx.query(
+          `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail)
+           SELECT id, 'submit_failed', carrier, attempt, jsonb_build_object('reason', reason, 'code', code, 'rawCode', raw)
+           FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(id, attempt, carrier, reason, code, raw)`,
+          [withCarrier.map((r) => r.messageId), withCarrier.map((r) => r.attempt), withCarrier.map((r) => r.carrierId), withCarrier.map((r) => r.reason), withCarrier.map((r) => r.code), withCarrier.map((r) => r.rawCode)],
+        );
+      }
+      await tx.query(
+        `UPDATE messages m SET attempts = GREATEST(m.attempts, t.attempt), updated_at = now() FROM unnest($1::uuid[], $2::int[]) AS t(id, attempt) WHERE m.id = t.id`,
+        [rows.map((r) => r.messageId), rows.map((r) => r.attempt)],
+      );
+      const final = rows.filter((r) => r.final);
+      await this.fail(tx, final.map((r) => ({ id: r.messageId, reason: r.reason, code: r.code, rawCode: r.rawCode })));
+    });
+  }
+
+  /** Messages of the page still waiting for a receipt of their current attempt. */
+  async awaitingReceipts(batchId: string, attempt: number): Promise<number> {
+    const rows: { n: string }[] = await this.db.query(
+      `SELECT count(*) AS n FROM message_attempts a JOIN messages m ON m.id = a.message_id
+       WHERE m.batch_id = $1 AND a.attempt = $2 AND a.status = 'submitted' AND m.status NOT IN ('delivered', 'failed', 'cancelled')`,
+      [batchId, attempt],
+    );
+    return Number(rows[0].n);
+  }
+
+  /** Ends the page: whatever is not final has failed, with the last attempt's reason. */
+  async finish(batchId: string, lastAttempt: number): Promise<{ failed: number }> {
+    return this.db.transaction(async (tx) => {
+      const rows: { id: string; status: string | null; error: { reason?: string; code?: string; rawCode?: string } | null; carrier_id: string | null }[] = await tx.query(
+        `SELECT m.id, a.status, a.error, a.carrier_id FROM messages m
+         LEFT JOIN message_attempts a ON a.message_id = m.id AND a.attempt = m.attempts
+         WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled')`,
+        [batchId],
+      );
+      const failures = rows.map((r) => {
+        if (r.status === 'submitted' || r.status === 'receipt_timeout' || r.status === null) {
+          const carrier = r.carrier_id ?? 'none';
+          return {
+            id: r.id,
+            reason: r.carrier_id ? `no delivery receipt from carrier ${carrier}` : 'no carrier available for this destination',
+            code: r.carrier_id ? 'receipt_timeout' : 'no_route',
+            rawCode: r.carrier_id ? `no receipt after attempt ${lastAttempt}` : 'no carrier in the route plan',
+          };
+        }
+        return { id: r.id, reason: r.error?.reason ?? `attempt failed: ${r.status}`, code: r.error?.code ?? 'delivery_failed', rawCode: r.error?.rawCode ?? String(r.status) };
+      });
+      // A receipt that never came is a timeout of the last attempt, in the timeline too.
+      await tx.query(
+        `UPDATE message_attempts a SET status = 'receipt_timeout', completed_at = now() FROM messages m
+         WHERE m.id = a.message_id AND m.batch_id = $1 AND a.status = 'submitted'`,
+        [batchId],
+      );
+      await this.fail(tx, failures);
+      return { failed: failures.length };
+    });
+  }
+
+  private async fail(tx: EntityManager, rows: { id: string; reason: string; code: string; rawCode: string }[]): Promise<void> {
+    if (rows.length === 0) return;
+    const changed = returningRows<{ id: string }>(
+      await tx.query(
+        `UPDATE messages m SET status = 'failed', failure_reason = t.reason, failure_code = t.code, carrier_error_code = t.raw, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(id, reason, code, raw)
+         WHERE m.id = t.id AND m.status NOT IN ('delivered', 'failed', 'cancelled') RETURNING m.id`,
+        [rows.map((r) => r.id), rows.map((r) => r.reason), rows.map((r) => r.code), rows.map((r) => r.rawCode)],
+      ),
+    );
+    const ids = changed.map((c) => c.id);
+    await tx.query(
+      `INSERT INTO message_events (message_id, type, detail)
+       SELECT m.id, 'failed', jsonb_build_object('reason', m.failure_reason, 'code', m.failure_code, 'rawCode', m.carrier_error_code) FROM messages m WHERE m.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    await queueSmppReceipts(tx, ids);
+  }
+
+  /**
+   * Applies a final receipt to a bulk message: the part's or attempt's state, then the
+   * message's when it is decided (every part delivered; any part failed). A failure the next
+   * carrier may not repeat leaves the message for the page's next attempt; a permanent one
+   * fails it now. Receipts for an attempt that is no longer current are kept as records only.
+   */
+  async applyReceipt(messageId: string, receipt: CarrierReceipt): Promise<BatchReceiptOutcome> {
+    if (!isFinalStat(receipt.state)) return 'ignored';
+    return this.db.transaction(async (tx) => {
+      const [message]: { status: MessageStatus; attempts: number }[] = await tx.query(`SELECT status, attempts FROM messages WHERE id = $1 FOR UPDATE`, [messageId]);
+      if (!message || ['delivered', 'failed', 'cancelled'].includes(message.status)) return 'ignored';
+      const attempts: { attempt: number; carrier_message_id: string; status: string }[] = await tx.query(
+        `SELECT a.attempt, a.carrier_message_id, a.status FROM message_attempts a
+         WHERE a.message_id = $1 AND a.carrier_id = $2 AND (a.carrier_message_id = $3
+           OR EXISTS (SELECT 1 FROM message_parts p WHERE p.message_id = a.message_id AND p.attempt = a.attempt AND p.carrier_id = $2 AND p.carrier_message_id = $3))`,
+        [messageId, receipt.carrierId, receipt.carrierMessageId],
+      );
+      const attempt = attempts[0];
+      if (!attempt || attempt.attempt !== message.attempts || attempt.status !== 'submitted') return 'ignored';
+
+      await tx.query(
+        `UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $4) WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3 AND carrier_message_id = $5`,
+        [messageId, attempt.attempt, receipt.carrierId, receipt.state, receipt.carrierMessageId],
+      );
+      const parts: { receipt_state: string | null }[] = await tx.query(`SELECT receipt_state FROM message_parts WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3`, [
+        messageId,
+        attempt.attempt,
+        receipt.carrierId,
+      ]);
+      // Several parts: decided when any part failed or every part is delivered.
+      if (parts.length > 1 && receipt.state === 'DELIVRD') {
+        const states = parts.map((p) => p.receipt_state);
+        if (states.some((s) => s === null)) return 'waiting';
+      }
+      const detail = { carrierMessageId: receipt.carrierMessageId, receiptState: receipt.state, errorCode: receipt.errorCode };
+      if (receipt.state === 'DELIVRD') {
+        await tx.query(`UPDATE message_attempts SET status = 'delivered', completed_at = now() WHERE message_id = $1 AND attempt = $2`, [messageId, attempt.attempt]);
+        await tx.query(`UPDATE messages SET status = 'delivered', carrier_id = $2, updated_at = now() WHERE id = $1`, [messageId, receipt.carrierId]);
+        await tx.query(
+          `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail) VALUES ($1, 'receipt', $2, $3, $4), ($1, 'delivered', $2, $3, NULL)`,
+          [messageId, receipt.carrierId, attempt.attempt, JSON.stringify(detail)],
+        );
+        await queueSmppReceipts(tx, [messageId]);
+        return 'delivered';
+      }
+      const classified = classifyReceipt(receipt.state, receipt.errorCode);
+      const error = { ...detail, code: classified.code, rawCode: classified.rawCode };
+      await tx.query(`UPDATE message_attempts SET status = 'receipt_failed', error = $3, completed_at = now() WHERE message_id = $1 AND attempt = $2`, [
+        messageId,
+        attempt.attempt,
+        JSON.stringify(error),
+      ]);
+      await tx.query(`INSERT INTO message_events (message_id, type, carrier_id, attempt, detail) VALUES ($1, 'receipt', $2, $3, $4)`, [
+        messageId,
+        receipt.carrierId,
+        attempt.attempt,
+        JSON.stringify(error),
+      ]);
+      if (classified.class === 'permanent') {
+        await this.fail(tx, [{ id: messageId, reason: `carrier ${receipt.carrierId} reported ${receipt.state} (err ${receipt.errorCode}): ${classified.description}`, code: classified.code, rawCode: classified.rawCode }]);
+        return 'failed';
+      }
+      return 'waiting';
+    });
+  }
+
+  /** Batch message id for a carrier's message id (the bulk path's receipt lookup), with whether it is a bulk message. */
+  async deliveryOf(messageId: string): Promise<'workflow' | 'batch' | null> {
+    const rows: { delivery: 'workflow' | 'batch' }[] = await this.db.query(`SELECT delivery FROM messages WHERE id = $1`, [messageId]);
+    return rows[0]?.delivery ?? null;
+  }
+}
