@@ -46,8 +46,8 @@ interface InFlight {
 
 const E = { ROK: 0, RINVCMDID: 0x03, RINVBNDSTS: 0x04, RALYBND: 0x05, RBINDFAIL: 0x0d, RINVPASWD: 0x0e, RINVSYSID: 0x0f, RTHROTTLED: 0x58 };
 const MAX_SUBMISSIONS = 200_000;
-/** deliver_sm sent before the first answer: enough for benchmark rates, small like real SMSCs. */
-const RECEIPT_WINDOW = 10;
+/** deliver_sm sent before the first answer: a window as large SMSCs allow, so receipts keep up with bulk rates. */
+const RECEIPT_WINDOW = 100;
 const RECEIPT_ANSWER_TIMEOUT_MS = 5000;
 /** Pause after the ESME refused a receipt (or did not answer) before trying again. */
 const RECEIPT_RETRY_MS = 1000;

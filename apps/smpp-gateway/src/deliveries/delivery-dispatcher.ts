@@ -15,6 +15,8 @@ import { toSmppAddress } from '../submits/addresses';
 const SWEEP_MS = 2000;
 const LEASE_MS = 30_000;
 const RETRY_MS = 5000;
+/** Rows leased at once, in windows per receiver. */
+const LEASE_BATCH_WINDOWS = 20;
 const RECEIPT_STATES: readonly ReceiptState[] = ['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'REJECTD', 'UNKNOWN'];
 
 export interface DispatcherDeps {
@@ -141,10 +143,12 @@ export class DeliveryDispatcher {
       const receivers = this.deps.receiversOf(accountId);
       if (receivers.length === 0 || this.stopped) return;
       const systemIds = [...new Set(receivers.map((s) => s.systemId!))];
-      const batch = this.deps.deliverWindow * receivers.length;
+      // Several windows' worth per lease: rows stream through the sessions' windows, and the
+      // acknowledged ones are marked delivered together.
+      const batch = LEASE_BATCH_WINDOWS * this.deps.deliverWindow * receivers.length;
       const rows = await this.deps.deliveries.lease(accountId, systemIds, batch, LEASE_MS);
       if (rows.length === 0) return;
-      const sends: Promise<void>[] = [];
+      const sends: Promise<string | undefined>[] = [];
       for (const row of rows) {
         const session = await this.sessionFor(row, accountId);
         if (!session) {
@@ -153,7 +157,8 @@ export class DeliveryDispatcher {
         }
         sends.push(this.send(session, row));
       }
-      await Promise.all(sends);
+      const delivered = (await Promise.all(sends)).filter((id): id is string => id !== undefined);
+      await this.deps.deliveries.markDelivered(delivered);
       if (rows.length < batch) {
         if (!this.pumping.get(accountId)) return;
         this.pumping.set(accountId, false);
@@ -172,15 +177,14 @@ export class DeliveryDispatcher {
     }
   }
 
-  private async send(session: CustomerSession, row: SmppDelivery): Promise<void> {
+  /** The row's id once the ESME acknowledged it; undefined when it goes out again later. */
+  private async send(session: CustomerSession, row: SmppDelivery): Promise<string | undefined> {
     const params = row.kind === 'receipt' ? receiptParams(row.payload) : inboundParams(row.payload);
     const status = await session.deliver(params);
-    if (status === 0) {
-      await this.deps.deliveries.markDelivered(row.id);
-      return;
-    }
+    if (status === 0) return row.id;
     this.deps.logger.info({ deliveryId: row.id, kind: row.kind, status, session: session.id }, 'deliver_sm not acknowledged; will send again');
     await this.deps.deliveries.release(row.id, RETRY_MS);
+    return undefined;
   }
 
   async stop(): Promise<void> {

@@ -8,14 +8,19 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { carrierReceiptSignal, messageWorkflowId } from '@app/contracts';
 import type { InboundReceipt } from '@app/carriers';
-import { BatchRepository, ReceiptRepository, StoredReceipt } from '@app/db';
+import { BatchRepository, ReceiptRepository, receiptKey, StoredReceipt } from '@app/db';
 import { LOGGER, TEMPORAL_CLIENT } from '../tokens';
 
 const SWEEP_MS = 10_000;
+/** A group waits at most this long for more receipts, and holds at most GROUP_MAX. */
+const GROUP_MS = 2;
+const GROUP_MAX = 200;
 
 @Injectable()
 export class ReceiptRouterService implements OnApplicationShutdown {
   private sweeper?: NodeJS.Timeout;
+  private group: { inbound: InboundReceipt; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private groupTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly receipts: ReceiptRepository,
@@ -28,19 +33,54 @@ export class ReceiptRouterService implements OnApplicationShutdown {
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
   }
 
-  /** Awaited by the connector before it acknowledges the deliver_sm. Throws = not acknowledged. */
-  async handle(inbound: InboundReceipt): Promise<void> {
-    const stored = await this.receipts.store(
-      { carrierId: inbound.carrierId, carrierMessageId: inbound.carrierMessageId, state: inbound.state, errorCode: inbound.errorCode },
-      inbound.rawText,
+  /**
+   * Awaited by the connector before it acknowledges the deliver_sm. Throws = not acknowledged.
+   * Receipts arriving together (a carrier's window of deliver_sm) are handled as one group:
+   * one statement stores them, one finds their messages, one transaction applies the bulk
+   * ones, so a receipt costs a share of a commit instead of several round trips.
+   */
+  handle(inbound: InboundReceipt): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.group.push({ inbound, resolve, reject });
+      if (this.group.length >= GROUP_MAX) this.flush();
+      else this.groupTimer ??= setTimeout(() => this.flush(), GROUP_MS);
+    });
+  }
+
+  private flush(): void {
+    clearTimeout(this.groupTimer);
+    this.groupTimer = undefined;
+    const group = this.group;
+    this.group = [];
+    if (group.length === 0) return;
+    this.process(group.map((g) => g.inbound)).then(
+      () => group.forEach((g) => g.resolve()),
+      (err: unknown) => group.forEach((g) => g.reject(err)),
     );
-    if (stored.appliedAt) return; // a carrier re-sent a receipt we already applied
-    const messageId = await this.receipts.messageFor(inbound.carrierId, inbound.carrierMessageId);
-    if (!messageId) {
-      this.logger.info({ carrierId: inbound.carrierId, carrierMessageId: inbound.carrierMessageId }, 'receipt before its submit response: kept until claimed');
-      return;
+  }
+
+  private async process(inbound: InboundReceipt[]): Promise<void> {
+    const stored = await this.receipts.storeMany(
+      inbound.map((r) => ({ receipt: { carrierId: r.carrierId, carrierMessageId: r.carrierMessageId, state: r.state, errorCode: r.errorCode }, rawText: r.rawText })),
+    );
+    // A carrier re-sending a receipt we already applied finds it applied: nothing more to do.
+    const unapplied = stored.filter((s) => !s.appliedAt);
+    const targets = await this.receipts.messagesFor(unapplied.map((s) => s.receipt));
+    const bulk: { stored: StoredReceipt; messageId: string }[] = [];
+    const perMessage: { stored: StoredReceipt; messageId: string }[] = [];
+    for (const s of unapplied) {
+      const target = targets.get(receiptKey(s.receipt.carrierId, s.receipt.carrierMessageId));
+      if (!target) {
+        this.logger.info({ carrierId: s.receipt.carrierId, carrierMessageId: s.receipt.carrierMessageId }, 'receipt before its submit response: kept until claimed');
+        continue;
+      }
+      (target.delivery === 'batch' ? bulk : perMessage).push({ stored: s, messageId: target.messageId });
     }
-    await this.apply(stored, messageId);
+    if (bulk.length > 0) {
+      await this.batches.applyReceipts(bulk.map((b) => ({ messageId: b.messageId, receipt: b.stored.receipt })));
+      await this.receipts.markAppliedMany(bulk.map((b) => ({ id: b.stored.id, messageId: b.messageId })));
+    }
+    await Promise.all(perMessage.map((p) => this.apply(p.stored, p.messageId)));
   }
 
   private async apply(stored: StoredReceipt, messageId: string): Promise<void> {

@@ -246,7 +246,22 @@ export class BatchRepository {
    */
   async applyReceipt(messageId: string, receipt: CarrierReceipt): Promise<BatchReceiptOutcome> {
     if (!isFinalStat(receipt.state)) return 'ignored';
+    return this.db.transaction((tx) => this.applyIn(tx, messageId, receipt));
+  }
+
+  /** applyReceipt for many receipts in one transaction (one commit for a group that arrived together). */
+  async applyReceipts(items: { messageId: string; receipt: CarrierReceipt }[]): Promise<BatchReceiptOutcome[]> {
+    const final = items.filter((i) => isFinalStat(i.receipt.state));
+    if (final.length === 0) return items.map(() => 'ignored');
     return this.db.transaction(async (tx) => {
+      const outcomes: BatchReceiptOutcome[] = [];
+      for (const item of items) outcomes.push(isFinalStat(item.receipt.state) ? await this.applyIn(tx, item.messageId, item.receipt) : 'ignored');
+      return outcomes;
+    });
+  }
+
+  private async applyIn(tx: EntityManager, messageId: string, receipt: CarrierReceipt): Promise<BatchReceiptOutcome> {
+    {
       const [message]: { status: MessageStatus; attempts: number }[] = await tx.query(`SELECT status, attempts FROM messages WHERE id = $1 FOR UPDATE`, [messageId]);
       if (!message || ['delivered', 'failed', 'cancelled'].includes(message.status)) return 'ignored';
       const attempts: { attempt: number; carrier_message_id: string; status: string }[] = await tx.query(
@@ -301,7 +316,7 @@ export class BatchRepository {
         return 'failed';
       }
       return 'waiting';
-    });
+    }
   }
 
   /** Batch message id for a carrier's message id (the bulk path's receipt lookup), with whether it is a bulk message. */

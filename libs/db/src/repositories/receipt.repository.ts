@@ -29,6 +29,8 @@ const toStored = (r: ReceiptRow): StoredReceipt => ({
   appliedAt: r.applied_at,
 });
 
+export const receiptKey = (carrierId: string, carrierMessageId: string): string => `${carrierId}\u0000${carrierMessageId}`;
+
 export class ReceiptRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -44,6 +46,47 @@ export class ReceiptRepository {
       [receipt.carrierId, receipt.carrierMessageId, receipt.state, receipt.errorCode, rawText],
     );
     return toStored(rows[0]);
+  }
+
+  /** store() for many receipts in one statement (the receipt router groups what arrives together). */
+  async storeMany(items: { receipt: Omit<CarrierReceipt, 'receivedAt'>; rawText: string }[]): Promise<StoredReceipt[]> {
+    if (items.length === 0) return [];
+    const col = (f: (i: (typeof items)[number]) => string) => items.map(f);
+    const args = [col((i) => i.receipt.carrierId), col((i) => i.receipt.carrierMessageId), col((i) => i.receipt.state), col((i) => i.receipt.errorCode), col((i) => i.rawText)];
+    await this.db.query(
+      `INSERT INTO carrier_receipts (carrier_id, carrier_message_id, state, error_code, raw_text)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+       ON CONFLICT (carrier_id, carrier_message_id, state) DO NOTHING`,
+      args,
+    );
+    const rows: ReceiptRow[] = await this.db.query(
+      `SELECT r.* FROM carrier_receipts r JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[], $3::text[])) k(carrier_id, cmid, state)
+         ON r.carrier_id = k.carrier_id AND r.carrier_message_id = k.cmid AND r.state = k.state`,
+      args.slice(0, 3),
+    );
+    return rows.map(toStored);
+  }
+
+  /** messageFor() for many carrier ids at once, with whether each message is a bulk one. */
+  async messagesFor(keys: { carrierId: string; carrierMessageId: string }[]): Promise<Map<string, { messageId: string; delivery: 'workflow' | 'batch' }>> {
+    if (keys.length === 0) return new Map();
+    const rows: { carrier_id: string; cmid: string; message_id: string; delivery: 'workflow' | 'batch' }[] = await this.db.query(
+      `SELECT k.carrier_id, k.cmid, x.message_id, m.delivery
+       FROM unnest($1::text[], $2::text[]) AS k(carrier_id, cmid)
+       JOIN LATERAL (SELECT message_id FROM message_attempts a WHERE a.carrier_id = k.carrier_id AND a.carrier_message_id = k.cmid
+                     UNION ALL SELECT message_id FROM message_parts p WHERE p.carrier_id = k.carrier_id AND p.carrier_message_id = k.cmid LIMIT 1) x ON true
+       JOIN messages m ON m.id = x.message_id`,
+      [keys.map((k) => k.carrierId), keys.map((k) => k.carrierMessageId)],
+    );
+    return new Map(rows.map((r) => [receiptKey(r.carrier_id, r.cmid), { messageId: r.message_id, delivery: r.delivery }]));
+  }
+
+  async markAppliedMany(items: { id: string; messageId: string }[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.db.query(
+      `UPDATE carrier_receipts r SET applied_at = now(), message_id = t.mid FROM unnest($1::bigint[], $2::uuid[]) AS t(id, mid) WHERE r.id = t.id`,
+      [items.map((i) => i.id), items.map((i) => i.messageId)],
+    );
   }
 
   /** Our message id for a carrier's message id, once the submit response has been recorded. */

@@ -66,8 +66,9 @@ export class SmppDeliveryRepository {
     return rows.map(toDelivery).sort((a, b) => Number(a.id) - Number(b.id));
   }
 
-  async markDelivered(id: string): Promise<void> {
-    await this.db.query(`UPDATE smpp_deliveries SET delivered_at = now(), lease_until = NULL WHERE id = $1`, [id]);
+  async markDelivered(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE smpp_deliveries SET delivered_at = now(), lease_until = NULL WHERE id = ANY($1::bigint[])`, [ids]);
   }
 
   /** Gives a row back (the ESME refused it or the session closed) so it goes out again, soon. */
