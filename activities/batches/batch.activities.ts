@@ -36,7 +36,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
       byCarrier.set(row.carrierId, messageOf);
     }
     for (const [carrierId, messageOf] of byCarrier) {
-      for (const { messageId, receipt } of await receipts.claimEarlyMany(carrierId, messageOf)) await batches.applyReceipt(messageId, receipt);
+      await batches.applyReceipts(await receipts.claimEarlyMany(carrierId, messageOf));
     }
   }
 

@@ -19,6 +19,8 @@ export interface SimCarrier {
   smppPort: number;
   systemId: string;
   password: string;
+  /** The worker's submit window towards this simulated SMSC (default 50). */
+  window?: number;
 }
 
 export interface StackOptions {
@@ -69,6 +71,9 @@ export const DEFAULT_SIM_CARRIERS: SimCarrier[] = [
   { id: 'alpha', smppPort: 2776, systemId: 'alpha', password: 'alpha-pw' },
   { id: 'beta', smppPort: 2777, systemId: 'beta', password: 'beta-pw' },
 ];
+/** The simulator answers at once: a window of 50 lets bulk pages through without queueing behind round trips. */
+const SIM_WINDOW = 50;
+
 export const DEFAULT_SIM_HTTP_CARRIERS = [{ id: 'gamma', token: 'gamma-token' }];
 
 async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
@@ -160,7 +165,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const carriersEnv: Record<string, string> = options.startCarrierSim
       ? {
           CARRIERS: JSON.stringify([
-            ...options.simCarriers.map((c) => ({ id: c.id, type: 'smpp', host: '127.0.0.1', port: c.smppPort, systemId: c.systemId, password: c.password })),
+            ...options.simCarriers.map((c) => ({ id: c.id, type: 'smpp', host: '127.0.0.1', port: c.smppPort, systemId: c.systemId, password: c.password, window: c.window ?? SIM_WINDOW })),
             ...options.simHttpCarriers.map((c) => ({ id: c.id, type: 'http', url: `${carrierSimUrl}/http/${c.id}`, token: c.token })),
           ]),
           VOICE_PROVIDER_URL: `${carrierSimUrl}/voice`,

@@ -249,14 +249,114 @@ export class BatchRepository {
     return this.db.transaction((tx) => this.applyIn(tx, messageId, receipt));
   }
 
-  /** applyReceipt for many receipts in one transaction (one commit for a group that arrived together). */
+  /**
+   * applyReceipt for many receipts at once, set-based: a handful of statements and one commit
+   * for a whole group, whatever its size (the bulk path's receipt rate depends on it). Same
+   * rules as applyReceipt; a message with several receipts in the group is decided once.
+   */
   async applyReceipts(items: { messageId: string; receipt: CarrierReceipt }[]): Promise<BatchReceiptOutcome[]> {
     const final = items.filter((i) => isFinalStat(i.receipt.state));
     if (final.length === 0) return items.map(() => 'ignored');
     return this.db.transaction(async (tx) => {
-      const outcomes: BatchReceiptOutcome[] = [];
-      for (const item of items) outcomes.push(isFinalStat(item.receipt.state) ? await this.applyIn(tx, item.messageId, item.receipt) : 'ignored');
-      return outcomes;
+      // The current attempt each receipt belongs to (by the attempt's id or one of its parts' ids).
+      const matches: { i: number; message_id: string; attempt: number; carrier_id: string; parts: number }[] = await tx.query(
+        `SELECT k.i, m.id AS message_id, a.attempt, a.carrier_id,
+                (SELECT count(*)::int FROM message_parts p WHERE p.message_id = a.message_id AND p.attempt = a.attempt) AS parts
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS k(message_id, carrier_id, cmid, i)
+         JOIN messages m ON m.id = k.message_id AND m.status NOT IN ('delivered', 'failed', 'cancelled')
+         JOIN message_attempts a ON a.message_id = m.id AND a.attempt = m.attempts AND a.carrier_id = k.carrier_id AND a.status = 'submitted'
+           AND (a.carrier_message_id = k.cmid OR EXISTS (SELECT 1 FROM message_parts p WHERE p.message_id = a.message_id AND p.attempt = a.attempt
+                                                         AND p.carrier_id = k.carrier_id AND p.carrier_message_id = k.cmid))
+         FOR UPDATE OF m`,
+        [final.map((f) => f.messageId), final.map((f) => f.receipt.carrierId), final.map((f) => f.receipt.carrierMessageId)],
+      );
+      const outcomes = new Map<{ messageId: string; receipt: CarrierReceipt }, BatchReceiptOutcome>();
+      const matched = matches.map((m) => ({ ...m, item: final[m.i - 1] }));
+      // Parts: record every part's state, then read the states of each multipart attempt touched.
+      const multipart = matched.filter((m) => m.parts > 1);
+      const partStates = new Map<string, (string | null)[]>();
+      if (multipart.length > 0) {
+        await tx.query(
+          `UPDATE message_parts p SET receipt_state = COALESCE(p.receipt_state, t.state)
+           FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS t(message_id, attempt, cmid, state)
+           WHERE p.message_id = t.message_id AND p.attempt = t.attempt AND p.carrier_message_id = t.cmid`,
+          [multipart.map((m) => m.message_id), multipart.map((m) => m.attempt), multipart.map((m) => m.item.receipt.carrierMessageId), multipart.map((m) => m.item.receipt.state)],
+        );
+        const states: { message_id: string; receipt_state: string | null }[] = await tx.query(
+          `SELECT p.message_id, p.receipt_state FROM message_parts p JOIN unnest($1::uuid[], $2::int[]) AS t(message_id, attempt)
+             ON p.message_id = t.message_id AND p.attempt = t.attempt`,
+          [multipart.map((m) => m.message_id), multipart.map((m) => m.attempt)],
+        );
+        for (const row of states) partStates.set(row.message_id, [...(partStates.get(row.message_id) ?? []), row.receipt_state]);
+      }
+      // One decision per message: a failed part fails it; delivered needs every part delivered.
+      const decided = new Map<string, { m: (typeof matched)[number]; outcome: 'delivered' | 'receipt_failed' }>();
+      for (const m of matched) {
+        if (decided.has(m.message_id)) {
+          outcomes.set(m.item, 'ignored');
+          continue;
+        }
+        if (m.item.receipt.state !== 'DELIVRD') {
+          decided.set(m.message_id, { m, outcome: 'receipt_failed' });
+          continue;
+        }
+        const states = partStates.get(m.message_id);
+        if (states && states.some((st) => st !== 'DELIVRD')) {
+          if (states.some((st) => st !== null && st !== 'DELIVRD')) continue; // a failed part is decided by its own receipt
+          outcomes.set(m.item, 'waiting');
+          continue;
+        }
+        decided.set(m.message_id, { m, outcome: 'delivered' });
+      }
+      const delivered = [...decided.values()].filter((d) => d.outcome === 'delivered').map((d) => d.m);
+      const failedReceipts = [...decided.values()].filter((d) => d.outcome === 'receipt_failed').map((d) => d.m);
+      const detail = (m: (typeof matched)[number]) => ({ carrierMessageId: m.item.receipt.carrierMessageId, receiptState: m.item.receipt.state, errorCode: m.item.receipt.errorCode });
+      if (delivered.length > 0) {
+        const ids = delivered.map((d) => d.message_id);
+        await tx.query(
+          `UPDATE message_attempts a SET status = 'delivered', completed_at = now() FROM unnest($1::uuid[], $2::int[]) AS t(id, attempt) WHERE a.message_id = t.id AND a.attempt = t.attempt`,
+          [ids, delivered.map((d) => d.attempt)],
+        );
+        await tx.query(`UPDATE messages m SET status = 'delivered', carrier_id = t.carrier, updated_at = now() FROM unnest($1::uuid[], $2::text[]) AS t(id, carrier) WHERE m.id = t.id`, [
+          ids,
+          delivered.map((d) => d.carrier_id),
+        ]);
+        await tx.query(
+          `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail)
+           SELECT id, e.type, carrier, attempt, CASE WHEN e.type = 'receipt' THEN detail ELSE NULL END
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) AS t(id, carrier, attempt, detail), (VALUES (1, 'receipt'), (2, 'delivered')) AS e(n, type)
+           ORDER BY id, e.n`,
+          [ids, delivered.map((d) => d.carrier_id), delivered.map((d) => d.attempt), delivered.map((d) => JSON.stringify(detail(d)))],
+        );
+        await queueSmppReceipts(tx, ids);
+        for (const d of delivered) outcomes.set(d.item, 'delivered');
+      }
+      if (failedReceipts.length > 0) {
+        const classified = failedReceipts.map((f) => ({ f, c: classifyReceipt(f.item.receipt.state, f.item.receipt.errorCode) }));
+        const errors = classified.map(({ f, c }) => JSON.stringify({ ...detail(f), code: c.code, rawCode: c.rawCode }));
+        await tx.query(
+          `UPDATE message_attempts a SET status = 'receipt_failed', error = t.error, completed_at = now()
+           FROM unnest($1::uuid[], $2::int[], $3::jsonb[]) AS t(id, attempt, error) WHERE a.message_id = t.id AND a.attempt = t.attempt`,
+          [failedReceipts.map((f) => f.message_id), failedReceipts.map((f) => f.attempt), errors],
+        );
+        await tx.query(
+          `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail) SELECT id, 'receipt', carrier, attempt, error
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) AS t(id, carrier, attempt, error)`,
+          [failedReceipts.map((f) => f.message_id), failedReceipts.map((f) => f.carrier_id), failedReceipts.map((f) => f.attempt), errors],
+        );
+        const permanent = classified.filter(({ c }) => c.class === 'permanent');
+        await this.fail(
+          tx,
+          permanent.map(({ f, c }) => ({
+            id: f.message_id,
+            reason: `carrier ${f.carrier_id} reported ${f.item.receipt.state} (err ${f.item.receipt.errorCode}): ${c.description}`,
+            code: c.code,
+            rawCode: c.rawCode,
+          })),
+        );
+        for (const { f, c } of classified) outcomes.set(f.item, c.class === 'permanent' ? 'failed' : 'waiting');
+      }
+      return items.map((i) => outcomes.get(i) ?? 'ignored');
     });
   }
 
