@@ -22,7 +22,7 @@ export interface SubmitBatchResult {
 }
 
 /** Rows written per transaction while a page is being submitted (so a retry resends little). */
-const CHUNK = 100;
+const CHUNK = 250;
 
 export function createBatchActivities(deps: BatchActivityDeps) {
   const { batches, receipts, carriers } = deps;

@@ -92,6 +92,8 @@ export class DeliveryDispatcher {
   private sweeper?: NodeJS.Timeout;
   private reconnect?: NodeJS.Timeout;
   private stopped = false;
+  /** markDelivered writes of leases whose deliver_sm are still being answered. */
+  private readonly marking = new Set<Promise<void>>();
   /** Accounts being pumped, and whether more work arrived meanwhile. */
   private readonly pumping = new Map<string, boolean>();
 
@@ -157,9 +159,17 @@ export class DeliveryDispatcher {
         }
         sends.push(this.send(session, row));
       }
-      const delivered = (await Promise.all(sends)).filter((id): id is string => id !== undefined);
-      await this.deps.deliveries.markDelivered(delivered);
+      // The next lease does not wait for this one's answers (they are in flight in order);
+      // acknowledged rows are marked delivered as their batch completes.
+      const marking = Promise.all(sends)
+        .then((ids) => this.deps.deliveries.markDelivered(ids.filter((id): id is string => id !== undefined)))
+        // Not marked: the rows go out again when their lease ends (the ESME may see a duplicate).
+        .catch((err: unknown) => this.deps.logger.warn({ err, accountId }, 'could not mark deliveries delivered'));
+      this.marking.add(marking);
+      void marking.finally(() => this.marking.delete(marking));
+      if (this.marking.size > 2) await Promise.race(this.marking);
       if (rows.length < batch) {
+        await Promise.all(this.marking);
         if (!this.pumping.get(accountId)) return;
         this.pumping.set(accountId, false);
       }
@@ -173,7 +183,8 @@ export class DeliveryDispatcher {
       if (eligible.length === 0) return undefined;
       const free = eligible.filter((s) => s.inFlight < this.deps.deliverWindow).sort((a, b) => a.inFlight - b.inFlight);
       if (free.length > 0) return free[0];
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Every window is full: wake as soon as any of them has a slot again.
+      await Promise.race(eligible.map((s) => s.slotFreed(100)));
     }
   }
 

@@ -39,6 +39,8 @@ export class CustomerSession {
   private bindTimer?: NodeJS.Timeout;
   private idleTimer?: NodeJS.Timeout;
   private readonly outstanding = new Set<(status: number) => void>();
+  /** Waiting for a deliver_sm slot to free up (see slotFreed). */
+  private slotWaiters: (() => void)[] = [];
   readonly remoteAddress: string;
 
   constructor(
@@ -209,6 +211,7 @@ export class CustomerSession {
       const settle = (status: number) => {
         if (!this.outstanding.delete(settle)) return;
         clearTimeout(timer);
+        for (const wake of this.slotWaiters.splice(0)) wake();
         resolve(status);
       };
       this.outstanding.add(settle);
@@ -220,6 +223,17 @@ export class CustomerSession {
         this.log.error({ err }, 'deliver_sm could not be encoded');
       }
       if (!sent) settle(-1);
+    });
+  }
+
+  /** Resolves when a deliver_sm of this session is answered (or given up on), or after `maxMs`. */
+  slotFreed(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      this.slotWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
