@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { batchWorkflowId } from '@app/contracts';
+import { batchReceiptsInSignal, batchWorkflowId } from '@app/contracts';
 import { workflowBundlerOptions } from '@app/temporal';
 import type { BatchActivities, SubmitBatchResult } from '../activities/batches/batch.activities';
-import type { SendBatchResult } from './send-batch.workflow';
+import { SAFETY_CHECK_MS, type SendBatchResult } from './send-batch.workflow';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { resolveTestServer } = require('../scripts/temporal-cli.js') as { resolveTestServer: () => string | undefined };
 
@@ -46,6 +46,41 @@ it('ends after one attempt when every receipt is in', async () => {
   });
   expect(result).toEqual({ claimed: 3, attempts: 1, failed: 0 });
   expect(calls).toEqual(['submit 1', 'poll', 'poll', 'poll', 'submit 2', 'finish 1']);
+});
+
+it('wakes at once when the receipt router signals that an attempt may be complete, instead of at its safety check', async () => {
+  const taskQueue = `batch-${randomUUID()}`;
+  const calls: string[] = [];
+  let signalled = false;
+  let firstPoll: () => void = () => undefined;
+  const polled = new Promise<void>((resolve) => (firstPoll = resolve));
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities: {
+      claimBatch: async () => 2,
+      submitBatch: async ({ attempt }: { attempt: number }) => (calls.push(`submit ${attempt}`), attempt === 1 ? submitted(2, 3_600_000) : submitted(0)),
+      awaitingReceipts: async () => (calls.push('poll'), firstPoll(), signalled ? 0 : 2),
+      finishBatch: async () => (calls.push('finish'), { failed: 0 }),
+    },
+  });
+  const batchId = randomUUID();
+  const result = await worker.runUntil(async () => {
+    // Started, not executed: time is not skipped until the result is awaited.
+    const handle = await env.client.workflow.start('sendBatch', { taskQueue, workflowId: batchWorkflowId(batchId), args: [{ batchId, pageSize: 500, maxAttempts: 3 }] });
+    await polled;
+    signalled = true;
+    await handle.signal(batchReceiptsInSignal, { attempt: 1 });
+    const out = (await handle.result()) as SendBatchResult;
+    const { events } = await handle.fetchHistory();
+    return { out, timers: events!.filter((e) => e.timerStartedEventAttributes).map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds)), fired: events!.filter((e) => e.timerFiredEventAttributes).length };
+  });
+  expect(result.out).toEqual({ claimed: 2, attempts: 1, failed: 0 });
+  expect(calls).toEqual(['submit 1', 'poll', 'poll', 'submit 2', 'finish']);
+  // The page waited on its safety-check timer, and the signal, not the timer, ended the wait.
+  expect(result.timers).toEqual([SAFETY_CHECK_MS / 1000]);
+  expect(result.fired).toBe(0);
 });
 
 it('moves to the next attempt after the receipt wait, and fails what is left at the end (time skipped)', async () => {

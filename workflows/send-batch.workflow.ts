@@ -2,9 +2,13 @@
 // message, costs a workflow. Claims up to `pageSize` waiting messages, submits them attempt by
 // attempt (each to the next carrier of its route plan), waits until every receipt of the
 // attempt is in or the rules' receipt wait has passed, and finally fails whatever is not
-// delivered. Receipts are applied to the rows as they come (worker receipt router); each
-// message keeps its attempts, events and status in PostgreSQL. Holds ids and counts only.
-import { proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+// delivered. Receipts are applied to the rows as they come (worker receipt router), which
+// signals the page when an attempt may be complete; the page then counts for itself. A
+// waiting page costs no workflow task but a rare safety check, so hundreds of pages can wait
+// for slow receipts at once. Each message keeps its attempts, events and status in
+// PostgreSQL. Holds ids and counts only.
+import { condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { batchReceiptsInSignal } from '@app/contracts';
 import type { BatchActivities } from '../activities/batches/batch.activities';
 
 export interface SendBatchInput {
@@ -32,10 +36,15 @@ const { submitBatch } = proxyActivities<BatchActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-/** Checks for outstanding receipts often at first (most arrive in seconds), then less often. */
-const pollDelayMs = (elapsedMs: number) => (elapsedMs < 10_000 ? 250 : 2000);
+/** Without a signal, a waiting page counts its outstanding receipts this often (a lost signal costs at most this). */
+export const SAFETY_CHECK_MS = 30_000;
 
 export async function sendBatch(input: SendBatchInput): Promise<SendBatchResult> {
+  // Each signal wakes a waiting page once, to count again (the payload's attempt is for the history's reader).
+  let hints = 0;
+  setHandler(batchReceiptsInSignal, () => {
+    hints += 1;
+  });
   const claimed = await claimBatch({ batchId: input.batchId, limit: input.pageSize });
   if (claimed === 0) return { claimed: 0, attempts: 0, failed: 0 };
   let attempt = 0;
@@ -44,10 +53,13 @@ export async function sendBatch(input: SendBatchInput): Promise<SendBatchResult>
     if (result.submitted === 0 && result.failed === 0) break; // nothing needed another attempt
     attempt = next;
     if (result.submitted === 0) continue;
-    const started = Date.now();
-    while (Date.now() - started < result.receiptWaitMs) {
-      await sleep(pollDelayMs(Date.now() - started));
-      if ((await awaitingReceipts({ batchId: input.batchId, attempt: next })) === 0) break;
+    const deadline = Date.now() + result.receiptWaitMs;
+    let seen = hints;
+    while ((await awaitingReceipts({ batchId: input.batchId, attempt: next })) > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await condition(() => hints > seen, Math.min(left, SAFETY_CHECK_MS));
+      seen = hints;
     }
   }
   const { failed } = await finishBatch({ batchId: input.batchId, lastAttempt: attempt });

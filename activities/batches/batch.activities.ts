@@ -108,8 +108,8 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         const outcomes = await Promise.all(due.slice(i, i + CHUNK).map(submitOne));
         const ok = outcomes.flatMap((o) => ('ok' in o ? [o.ok] : []));
         const bad = outcomes.flatMap((o) => ('failed' in o ? [o.failed] : []));
-        await batches.recordSubmitted(ok);
-        await batches.recordFailed(bad);
+        await batches.recordSubmitted(batchId, ok);
+        await batches.recordFailed(batchId, bad);
         await applyEarly(ok);
         submitted += ok.length;
         failed += bad.length;

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { connect, PDU, Session } from 'smpp';
 import { startCarrierSim } from '../../apps/carrier-sim/src/carrier-sim';
-import { round } from '../support';
+import { round, Scenario } from '../support';
 
 export async function smppLoopback(total = 50_000, window = 100): Promise<{ submitsPerSecond: number; total: number; window: number }> {
   const sim = await startCarrierSim({ carriers: [{ id: 'c', smppPort: 0, systemId: 'c', password: 'p', behaviour: { receiptsEnabled: false } }], controlPort: 0 });
@@ -65,3 +65,19 @@ export async function temporalTrivial(address: string, total = 1000, concurrency
   await native.close();
   return { workflowsPerSecond: round(total / seconds), total, concurrency };
 }
+
+export const ceilingsScenario: Scenario = {
+  name: 'ceilings',
+  async run(context) {
+    const smpp = await smppLoopback();
+    const { value: temporal } = await context.withStack((stack) => temporalTrivial(stack.temporalAddress));
+    return {
+      result: { smpp, temporal },
+      table: [
+        ['ceiling', 'figure', 'settings'],
+        ['SMPP loopback (npm smpp client → carrier-sim, one process)', `${smpp.submitsPerSecond} submit_sm/s`, `${smpp.total} submits, window ${smpp.window}`],
+        ['Temporal dev server, trivial workflow (1 activity + 1 signal)', `${temporal.workflowsPerSecond} workflows/s`, `${temporal.total} workflows, ${temporal.concurrency} concurrent`],
+      ],
+    };
+  },
+};

@@ -32,6 +32,8 @@ export interface StackOptions {
   /** Omit for a headless Temporal server. */
   temporalUiPort?: number;
   temporalInMemory?: boolean;
+  /** More settings for the embedded PostgreSQL server. */
+  postgresFlags?: string[];
   apiPort: number;
   carrierSimControlPort: number;
   startCarrierSim: boolean;
@@ -106,7 +108,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let databaseUrl = options.databaseUrl;
     let displayDatabaseUrl = databaseUrl?.replace(/:[^:@/]+@/, ':****@') ?? '';
     if (!databaseUrl) {
-      const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: options.postgresPort });
+      const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: options.postgresPort, extraFlags: options.postgresFlags });
       cleanups.push(() => pg.stop());
       databaseUrl = pg.url;
       displayDatabaseUrl = pg.displayUrl;

@@ -78,7 +78,15 @@ export interface WorkerConfig extends CommonConfig {
   /** Voice (text-to-speech) provider for the voice fallback; unset = no voice fallback. */
   voiceProviderUrl?: string;
   /** The bulk path (sendBatch): messages per page, how long a partial page waits, pages at once, carriers per message. */
-  batches: { pageSize: number; pageDelayMs: number; maxRunning: number; maxAttempts: number };
+  batches: {
+    pageSize: number;
+    pageDelayMs: number;
+    /** Pages running at once per worker (most of them waiting for receipts). */
+    maxRunning: number;
+    /** Pages' worth of claimed messages not yet handed to a carrier, across workers, before another page starts. */
+    maxSubmitting: number;
+    maxAttempts: number;
+  };
   circuit: {
     windowMs: number;
     evaluateEveryMs: number;
@@ -175,7 +183,8 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     batches: {
       pageSize: readInt(env, 'BATCH_PAGE_SIZE', 500, { min: 1, max: 5000 }),
       pageDelayMs: readInt(env, 'BATCH_PAGE_DELAY_MS', 100, { min: 0, max: 60_000 }),
-      maxRunning: readInt(env, 'BATCH_MAX_RUNNING', 16, { min: 1, max: 1000 }),
+      maxRunning: readInt(env, 'BATCH_MAX_RUNNING', 400, { min: 1, max: 10_000 }),
+      maxSubmitting: readInt(env, 'BATCH_MAX_SUBMITTING', 8, { min: 1, max: 1000 }),
       maxAttempts: 3,
     },
     circuit: {

@@ -19,6 +19,8 @@ export interface EmbeddedPostgresOptions {
   dir: string;
   port: number;
   database?: string;
+  /** More server settings, e.g. ['-c', 'shared_preload_libraries=pg_stat_statements'] (bench/ profiles). */
+  extraFlags?: string[];
   onLog?: (line: string) => void;
 }
 
@@ -70,7 +72,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     password: creds.password,
     persistent: true,
     createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(options.extraFlags ?? [])],
     onLog: (message: string) => {
       logLines.push(message);
       if (logLines.length > 50) logLines.shift();

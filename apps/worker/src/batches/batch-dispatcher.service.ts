@@ -1,6 +1,8 @@
 // Starts sendBatch workflows for bulk messages (delivery 'batch', from SMPP binds): a page
 // starts when a full page is waiting or the oldest waiting message is older than the page
-// delay, with at most a few pages running at once per worker. Woken by NOTIFY from the
+// delay, while few claimed messages still wait for their first submit (pages submitting are
+// what load the carriers' binds; pages waiting for receipts cost next to nothing, so many
+// more of those may run: BATCH_MAX_RUNNING per worker). Woken by NOTIFY from the
 // intake and by a short poll. The page claims its messages itself (an activity), so a page
 // whose workflow never started leaves nothing stranded.
 import { randomUUID } from 'node:crypto';
@@ -44,10 +46,11 @@ export class BatchDispatcherService implements OnApplicationShutdown {
     if (this.checking || this.stopped) return;
     this.checking = true;
     try {
-      const { pageSize, pageDelayMs, maxRunning } = this.config.batches;
+      const { pageSize, pageDelayMs, maxRunning, maxSubmitting } = this.config.batches;
       while (this.running < maxRunning && !this.stopped) {
         const pending = await this.batches.pending(pageSize);
         if (pending.count === 0 || (pending.count < pageSize && pending.oldestMs < pageDelayMs)) break;
+        if (pending.unsubmitted >= maxSubmitting * pageSize) break;
         await this.startPage(Math.min(pending.count, pageSize));
       }
     } catch (err) {

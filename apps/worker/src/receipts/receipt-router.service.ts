@@ -2,13 +2,14 @@
 // before the carrier gets its deliver_sm_resp, so it survives any crash; if its submit
 // response has not been recorded yet, it waits in carrier_receipts for the submit activity
 // (or the sweeper below) to claim it. Nothing is acknowledged that is not durable. A bulk
-// message's receipt is applied to its row directly (see BatchRepository.applyReceipt).
+// message's receipt is applied to its row directly (see BatchRepository.applyReceipt), and its
+// page is signalled once the page's attempt has no receipt outstanding.
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { carrierReceiptSignal, messageWorkflowId } from '@app/contracts';
+import { batchReceiptsInSignal, batchWorkflowId, carrierReceiptSignal, messageWorkflowId } from '@app/contracts';
 import type { InboundReceipt } from '@app/carriers';
-import { BatchRepository, ReceiptRepository, receiptKey, StoredReceipt } from '@app/db';
+import { BatchRepository, PageAttempt, ReceiptRepository, receiptKey, StoredReceipt } from '@app/db';
 import { LOGGER, TEMPORAL_CLIENT } from '../tokens';
 
 const SWEEP_MS = 10_000;
@@ -77,8 +78,9 @@ export class ReceiptRouterService implements OnApplicationShutdown {
       (target.delivery === 'batch' ? bulk : perMessage).push({ stored: s, messageId: target.messageId });
     }
     if (bulk.length > 0) {
-      await this.batches.applyReceipts(bulk.map((b) => ({ messageId: b.messageId, receipt: b.stored.receipt })));
+      const { pages } = await this.batches.applyReceipts(bulk.map((b) => ({ messageId: b.messageId, receipt: b.stored.receipt })));
       await this.receipts.markAppliedMany(bulk.map((b) => ({ id: b.stored.id, messageId: b.messageId })));
+      await this.tellPages(pages);
     }
     await Promise.all(perMessage.map((p) => this.apply(p.stored, p.messageId)));
   }
@@ -86,8 +88,9 @@ export class ReceiptRouterService implements OnApplicationShutdown {
   private async apply(stored: StoredReceipt, messageId: string): Promise<void> {
     // A bulk message (sendBatch) has no workflow of its own: its row takes the receipt.
     if ((await this.batches.deliveryOf(messageId)) === 'batch') {
-      await this.batches.applyReceipt(messageId, stored.receipt);
+      const { pages } = await this.batches.applyReceipts([{ messageId, receipt: stored.receipt }]);
       await this.receipts.markApplied(stored.id, messageId);
+      await this.tellPages(pages);
       return;
     }
     try {
@@ -98,6 +101,30 @@ export class ReceiptRouterService implements OnApplicationShutdown {
       this.logger.info({ messageId, carrierMessageId: stored.receipt.carrierMessageId, state: stored.receipt.state }, 'late receipt for a finished message');
     }
     await this.receipts.markApplied(stored.id, messageId);
+  }
+
+  /**
+   * Signals the pages whose attempt has every receipt in, of those receipts just touched. The
+   * receipts are committed by now, so a failed signal loses nothing: the page's own safety
+   * check finds them (SAFETY_CHECK_MS).
+   */
+  private async tellPages(pages: PageAttempt[]): Promise<void> {
+    try {
+      const complete = await this.batches.attemptsComplete(pages);
+      await Promise.all(
+        complete.map(({ batchId, attempt }) =>
+          this.client.workflow
+            .getHandle(batchWorkflowId(batchId))
+            .signal(batchReceiptsInSignal, { attempt })
+            .catch((err: unknown) => {
+              // A page that already finished needs no news.
+              if (!(err instanceof WorkflowNotFoundError)) this.logger.warn({ err, batchId }, 'could not signal a bulk page; it will check by itself');
+            }),
+        ),
+      );
+    } catch (err) {
+      this.logger.warn({ err }, 'could not find complete bulk pages; they will check by themselves');
+    }
   }
 
   async sweep(): Promise<number> {

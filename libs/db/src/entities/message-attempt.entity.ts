@@ -31,4 +31,8 @@ export class MessageAttemptEntity {
 
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt!: Date | null;
+
+  /** The bulk page (sendBatch) that made this attempt; null on the per-message path. */
+  @Column({ name: 'batch_id', type: 'uuid', nullable: true })
+  batchId!: string | null;
 }

@@ -2,7 +2,7 @@
 // workflow, submitted attempt by attempt with multi-row writes, and finished by receipts
 // applied straight to the rows (no workflow per message). Each message keeps its attempts,
 // its event timeline and its status, exactly as a per-message workflow would leave them.
-import type { CarrierReceipt, MessagePriority, MessageStatus } from '@app/contracts';
+import type { CarrierReceipt, MessagePriority } from '@app/contracts';
 import { classifyReceipt, isFinalStat } from '@app/domain';
 import { DataSource, EntityManager } from 'typeorm';
 import { returningRows } from './returning';
@@ -44,17 +44,39 @@ export interface FailedRow {
 
 export type BatchReceiptOutcome = 'delivered' | 'failed' | 'waiting' | 'ignored';
 
+/** An attempt of a bulk page (sendBatch workflow `batch-<batchId>`). */
+export interface PageAttempt {
+  batchId: string;
+  attempt: number;
+}
+
 export class BatchRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Bulk messages waiting to be claimed (at most `limit` counted) and the age of the oldest. */
-  async pending(limit: number): Promise<{ count: number; oldestMs: number }> {
-    const rows: { n: string; age: number | null }[] = await this.db.query(
-      `SELECT count(*) AS n, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS age
+  /**
+   * Bulk messages waiting to be claimed (at most `limit` counted), the age of the oldest, and
+   * how many claimed messages no carrier has been handed yet (pages still submitting).
+   */
+  async pending(limit: number): Promise<{ count: number; oldestMs: number; unsubmitted: number }> {
+    const rows: { n: string; age: number | null; unsubmitted: string }[] = await this.db.query(
+      `SELECT count(*) AS n, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS age,
+              (SELECT count(*) FROM messages WHERE delivery = 'batch' AND status = 'queued' AND attempts = 0) AS unsubmitted
        FROM (SELECT created_at FROM messages WHERE delivery = 'batch' AND status = 'accepted' ORDER BY created_at LIMIT $1) p`,
       [limit],
     );
-    return { count: Number(rows[0].n), oldestMs: rows[0].age ?? 0 };
+    return { count: Number(rows[0].n), oldestMs: rows[0].age ?? 0, unsubmitted: Number(rows[0].unsubmitted) };
+  }
+
+  /** Of these pages' attempts, the ones with no receipt outstanding any more (the receipt router tells those pages). */
+  async attemptsComplete(pages: PageAttempt[]): Promise<PageAttempt[]> {
+    if (pages.length === 0) return [];
+    const rows: { batch_id: string; attempt: number }[] = await this.db.query(
+      `SELECT t.batch_id, t.attempt FROM unnest($1::uuid[], $2::int[]) AS t(batch_id, attempt)
+       WHERE NOT EXISTS (SELECT 1 FROM message_attempts a JOIN messages m ON m.id = a.message_id
+                         WHERE a.batch_id = t.batch_id AND a.attempt = t.attempt AND a.status = 'submitted' AND m.status NOT IN ('delivered', 'failed', 'cancelled'))`,
+      [pages.map((p) => p.batchId), pages.map((p) => p.attempt)],
+    );
+    return rows.map((r) => ({ batchId: r.batch_id, attempt: r.attempt }));
   }
 
   async claimedCount(batchId: string): Promise<number> {
@@ -90,7 +112,7 @@ export class BatchRepository {
         const timedOut = returningRows<{ message_id: string; carrier_id: string; carrier_message_id: string }>(
           await tx.query(
             `UPDATE message_attempts a SET status = 'receipt_timeout', completed_at = now(), error = jsonb_build_object('carrierMessageId', a.carrier_message_id)
-             FROM messages m WHERE m.id = a.message_id AND m.batch_id = $1 AND a.attempt = $2 AND a.status = 'submitted'
+             WHERE a.batch_id = $1 AND a.attempt = $2 AND a.status = 'submitted'
              RETURNING a.message_id, a.carrier_id, a.carrier_message_id`,
             [batchId, attempt - 1],
           ),
@@ -117,14 +139,15 @@ export class BatchRepository {
     });
   }
 
-  async recordSubmitted(rows: SubmittedRow[]): Promise<void> {
+  /** Attempts the carriers accepted, for page `batchId`. */
+  async recordSubmitted(batchId: string, rows: SubmittedRow[]): Promise<void> {
     if (rows.length === 0) return;
     const col = <K extends keyof SubmittedRow>(key: K) => rows.map((r) => r[key]);
     await this.db.transaction(async (tx) => {
       await tx.query(
-        `INSERT INTO message_attempts (message_id, attempt, carrier_id, carrier_message_id, status, submitted_at)
-         SELECT * , 'submitted', now() FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) ON CONFLICT (message_id, attempt) DO NOTHING`,
-        [col('messageId'), col('attempt'), col('carrierId'), col('carrierMessageId')],
+        `INSERT INTO message_attempts (message_id, attempt, carrier_id, carrier_message_id, status, submitted_at, batch_id)
+         SELECT * , 'submitted', now(), $5::uuid FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) ON CONFLICT (message_id, attempt) DO NOTHING`,
+        [col('messageId'), col('attempt'), col('carrierId'), col('carrierMessageId'), batchId],
       );
       const parts = rows.filter((r) => r.partIds.length > 1).flatMap((r) => r.partIds.map((id, i) => ({ r, id, n: i + 1 })));
       if (parts.length > 0) {
@@ -149,17 +172,18 @@ export class BatchRepository {
     });
   }
 
-  async recordFailed(rows: FailedRow[]): Promise<void> {
+  /** Attempts that failed before a carrier took them, for page `batchId`. */
+  async recordFailed(batchId: string, rows: FailedRow[]): Promise<void> {
     if (rows.length === 0) return;
     const withCarrier = rows.filter((r) => r.carrierId !== null);
     await this.db.transaction(async (tx) => {
       if (withCarrier.length > 0) {
         await tx.query(
-          `INSERT INTO message_attempts (message_id, attempt, carrier_id, status, error, completed_at)
-           SELECT id, attempt, carrier, 'submit_failed', jsonb_build_object('reason', reason, 'code', code, 'rawCode', raw), now()
+          `INSERT INTO message_attempts (message_id, attempt, carrier_id, status, error, completed_at, batch_id)
+           SELECT id, attempt, carrier, 'submit_failed', jsonb_build_object('reason', reason, 'code', code, 'rawCode', raw), now(), $7::uuid
            FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(id, attempt, carrier, reason, code, raw)
            ON CONFLICT (message_id, attempt) DO NOTHING`,
-          [withCarrier.map((r) => r.messageId), withCarrier.map((r) => r.attempt), withCarrier.map((r) => r.carrierId), withCarrier.map((r) => r.reason), withCarrier.map((r) => r.code), withCarrier.map((r) => r.rawCode)],
+          [withCarrier.map((r) => r.messageId), withCarrier.map((r) => r.attempt), withCarrier.map((r) => r.carrierId), withCarrier.map((r) => r.reason), withCarrier.map((r) => r.code), withCarrier.map((r) => r.rawCode), batchId],
         );
         await tx.query(
           `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail)
@@ -181,7 +205,7 @@ export class BatchRepository {
   async awaitingReceipts(batchId: string, attempt: number): Promise<number> {
     const rows: { n: string }[] = await this.db.query(
       `SELECT count(*) AS n FROM message_attempts a JOIN messages m ON m.id = a.message_id
-       WHERE m.batch_id = $1 AND a.attempt = $2 AND a.status = 'submitted' AND m.status NOT IN ('delivered', 'failed', 'cancelled')`,
+       WHERE a.batch_id = $1 AND a.attempt = $2 AND a.status = 'submitted' AND m.status NOT IN ('delivered', 'failed', 'cancelled')`,
       [batchId, attempt],
     );
     return Number(rows[0].n);
@@ -210,8 +234,7 @@ export class BatchRepository {
       });
       // A receipt that never came is a timeout of the last attempt, in the timeline too.
       await tx.query(
-        `UPDATE message_attempts a SET status = 'receipt_timeout', completed_at = now() FROM messages m
-         WHERE m.id = a.message_id AND m.batch_id = $1 AND a.status = 'submitted'`,
+        `UPDATE message_attempts a SET status = 'receipt_timeout', completed_at = now() WHERE a.batch_id = $1 AND a.status = 'submitted'`,
         [batchId],
       );
       await this.fail(tx, failures);
@@ -239,28 +262,21 @@ export class BatchRepository {
   }
 
   /**
-   * Applies a final receipt to a bulk message: the part's or attempt's state, then the
-   * message's when it is decided (every part delivered; any part failed). A failure the next
-   * carrier may not repeat leaves the message for the page's next attempt; a permanent one
-   * fails it now. Receipts for an attempt that is no longer current are kept as records only.
+   * Applies final receipts to bulk messages, set-based: a handful of statements and one commit
+   * for a whole group, whatever its size (the bulk path's receipt rate depends on it). For each
+   * receipt, the part's or attempt's state, then the message's when it is decided (every part
+   * delivered; any part failed). A failure the next carrier may not repeat leaves the message
+   * for the page's next attempt; a permanent one fails it now. Receipts for an attempt that is
+   * no longer current are kept as records only; a message with several receipts in the group
+   * is decided once. Returns each receipt's outcome and the pages (and attempts) it touched.
    */
-  async applyReceipt(messageId: string, receipt: CarrierReceipt): Promise<BatchReceiptOutcome> {
-    if (!isFinalStat(receipt.state)) return 'ignored';
-    return this.db.transaction((tx) => this.applyIn(tx, messageId, receipt));
-  }
-
-  /**
-   * applyReceipt for many receipts at once, set-based: a handful of statements and one commit
-   * for a whole group, whatever its size (the bulk path's receipt rate depends on it). Same
-   * rules as applyReceipt; a message with several receipts in the group is decided once.
-   */
-  async applyReceipts(items: { messageId: string; receipt: CarrierReceipt }[]): Promise<BatchReceiptOutcome[]> {
+  async applyReceipts(items: { messageId: string; receipt: CarrierReceipt }[]): Promise<{ outcomes: BatchReceiptOutcome[]; pages: PageAttempt[] }> {
     const final = items.filter((i) => isFinalStat(i.receipt.state));
-    if (final.length === 0) return items.map(() => 'ignored');
+    if (final.length === 0) return { outcomes: items.map(() => 'ignored'), pages: [] };
     return this.db.transaction(async (tx) => {
       // The current attempt each receipt belongs to (by the attempt's id or one of its parts' ids).
-      const matches: { i: number; message_id: string; attempt: number; carrier_id: string; parts: number }[] = await tx.query(
-        `SELECT k.i, m.id AS message_id, a.attempt, a.carrier_id,
+      const matches: { i: number; message_id: string; batch_id: string; attempt: number; carrier_id: string; parts: number }[] = await tx.query(
+        `SELECT k.i, m.id AS message_id, m.batch_id, a.attempt, a.carrier_id,
                 (SELECT count(*)::int FROM message_parts p WHERE p.message_id = a.message_id AND p.attempt = a.attempt) AS parts
          FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS k(message_id, carrier_id, cmid, i)
          JOIN messages m ON m.id = k.message_id AND m.status NOT IN ('delivered', 'failed', 'cancelled')
@@ -356,67 +372,9 @@ export class BatchRepository {
         );
         for (const { f, c } of classified) outcomes.set(f.item, c.class === 'permanent' ? 'failed' : 'waiting');
       }
-      return items.map((i) => outcomes.get(i) ?? 'ignored');
+      const pages = new Map(matched.filter((m) => m.batch_id).map((m) => [`${m.batch_id}/${m.attempt}`, { batchId: m.batch_id, attempt: m.attempt }]));
+      return { outcomes: items.map((i) => outcomes.get(i) ?? 'ignored'), pages: [...pages.values()] };
     });
-  }
-
-  private async applyIn(tx: EntityManager, messageId: string, receipt: CarrierReceipt): Promise<BatchReceiptOutcome> {
-    {
-      const [message]: { status: MessageStatus; attempts: number }[] = await tx.query(`SELECT status, attempts FROM messages WHERE id = $1 FOR UPDATE`, [messageId]);
-      if (!message || ['delivered', 'failed', 'cancelled'].includes(message.status)) return 'ignored';
-      const attempts: { attempt: number; carrier_message_id: string; status: string }[] = await tx.query(
-        `SELECT a.attempt, a.carrier_message_id, a.status FROM message_attempts a
-         WHERE a.message_id = $1 AND a.carrier_id = $2 AND (a.carrier_message_id = $3
-           OR EXISTS (SELECT 1 FROM message_parts p WHERE p.message_id = a.message_id AND p.attempt = a.attempt AND p.carrier_id = $2 AND p.carrier_message_id = $3))`,
-        [messageId, receipt.carrierId, receipt.carrierMessageId],
-      );
-      const attempt = attempts[0];
-      if (!attempt || attempt.attempt !== message.attempts || attempt.status !== 'submitted') return 'ignored';
-
-      await tx.query(
-        `UPDATE message_parts SET receipt_state = COALESCE(receipt_state, $4) WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3 AND carrier_message_id = $5`,
-        [messageId, attempt.attempt, receipt.carrierId, receipt.state, receipt.carrierMessageId],
-      );
-      const parts: { receipt_state: string | null }[] = await tx.query(`SELECT receipt_state FROM message_parts WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3`, [
-        messageId,
-        attempt.attempt,
-        receipt.carrierId,
-      ]);
-      // Several parts: decided when any part failed or every part is delivered.
-      if (parts.length > 1 && receipt.state === 'DELIVRD') {
-        const states = parts.map((p) => p.receipt_state);
-        if (states.some((s) => s === null)) return 'waiting';
-      }
-      const detail = { carrierMessageId: receipt.carrierMessageId, receiptState: receipt.state, errorCode: receipt.errorCode };
-      if (receipt.state === 'DELIVRD') {
-        await tx.query(`UPDATE message_attempts SET status = 'delivered', completed_at = now() WHERE message_id = $1 AND attempt = $2`, [messageId, attempt.attempt]);
-        await tx.query(`UPDATE messages SET status = 'delivered', carrier_id = $2, updated_at = now() WHERE id = $1`, [messageId, receipt.carrierId]);
-        await tx.query(
-          `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail) VALUES ($1, 'receipt', $2, $3, $4), ($1, 'delivered', $2, $3, NULL)`,
-          [messageId, receipt.carrierId, attempt.attempt, JSON.stringify(detail)],
-        );
-        await queueSmppReceipts(tx, [messageId]);
-        return 'delivered';
-      }
-      const classified = classifyReceipt(receipt.state, receipt.errorCode);
-      const error = { ...detail, code: classified.code, rawCode: classified.rawCode };
-      await tx.query(`UPDATE message_attempts SET status = 'receipt_failed', error = $3, completed_at = now() WHERE message_id = $1 AND attempt = $2`, [
-        messageId,
-        attempt.attempt,
-        JSON.stringify(error),
-      ]);
-      await tx.query(`INSERT INTO message_events (message_id, type, carrier_id, attempt, detail) VALUES ($1, 'receipt', $2, $3, $4)`, [
-        messageId,
-        receipt.carrierId,
-        attempt.attempt,
-        JSON.stringify(error),
-      ]);
-      if (classified.class === 'permanent') {
-        await this.fail(tx, [{ id: messageId, reason: `carrier ${receipt.carrierId} reported ${receipt.state} (err ${receipt.errorCode}): ${classified.description}`, code: classified.code, rawCode: classified.rawCode }]);
-        return 'failed';
-      }
-      return 'waiting';
-    }
   }
 
   /** Batch message id for a carrier's message id (the bulk path's receipt lookup), with whether it is a bulk message. */
