@@ -32,6 +32,9 @@ function arg(name: string, fallback: number): number {
 async function withStack<T>(run: (stack: Stack) => Promise<T>, extra: Partial<StackOptions> = {}): Promise<{ value: T; resources: Resources }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sms-bench-'));
   fs.chmodSync(dataDir, 0o755); // PostgreSQL runs as the postgres user when we are root
+  // --cpu-prof: the worker, API and gateway write V8 CPU profiles on exit (Chrome DevTools, speedscope).
+  const profileDir = path.join(root, 'bench', 'results', 'profiles', process.argv[2] ?? 'run');
+  const profiling = process.argv.includes('--cpu-prof');
   const stack = await startStack({
     dataDir,
     postgresPort: await freePort(),
@@ -50,6 +53,7 @@ async function withStack<T>(run: (stack: Stack) => Promise<T>, extra: Partial<St
     log: (line) => console.log(`  ${line}`),
     postgresFlags: process.argv.includes('--pg-profile') ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : undefined,
     ...extra,
+    nodeArgs: profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined,
     workerEnv: { LOG_LEVEL: 'warn', ...extra.workerEnv },
     apiEnv: { LOG_LEVEL: 'warn', ...extra.apiEnv },
     smppGatewayEnv: { LOG_LEVEL: 'warn', ...extra.smppGatewayEnv },
@@ -76,6 +80,7 @@ async function withStack<T>(run: (stack: Stack) => Promise<T>, extra: Partial<St
     sampler.stop();
     await stack.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
+    if (profiling) console.log(`CPU profiles (--cpu-prof): ${profileDir}`);
   }
 }
 

@@ -156,6 +156,22 @@ describe('sendMessage', () => {
     expect(calls.finalized).toEqual([{ status: 'delivered', reason: undefined }]);
   });
 
+  it('submits an OTP in its own worker (a local activity), not through the carrier task queue', async () => {
+    const submits: Calls['submits'] = [];
+    const { result, submitTimesMs } = await run(
+      { priority: 'otp' },
+      {
+        submitToCarrier: async ({ carrierId, attempt }) => {
+          submits.push({ carrierId, attempt });
+          return { carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, 'DELIVRD')] };
+        },
+      },
+    );
+    expect(result).toEqual({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
+    expect(submits).toEqual([{ carrierId: 'alpha', attempt: 1 }]);
+    expect(submitTimesMs).toEqual([]); // no activity task was scheduled for the submit
+  });
+
   it('fails over to the next carrier when the first rejects the submit', async () => {
     const calls: Calls['submits'] = [];
     const { result, calls: all } = await run(

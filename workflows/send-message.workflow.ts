@@ -46,20 +46,31 @@ const { planRoute, recordAttemptOutcome, finalizeMessage } = proxyLocalActivitie
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: [FailureTypes.messageInvalid] },
 });
 
-// A submit runs on its carrier's own task queue (rate-limited to the carrier's throughput by
-// the server) with the message's priority. One that keeps failing on a carrier moves on to the
-// next after a few tries, rather than retrying forever; a rejection moves on at once.
+// A submit that keeps failing on a carrier moves on to the next after a few tries, rather than
+// retrying forever; a rejection moves on at once.
+const SUBMIT_RETRY = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumAttempts: 3,
+  nonRetryableErrorTypes: [FailureTypes.carrierRejected, FailureTypes.carrierPermanent, FailureTypes.messageInvalid],
+};
+
+// An OTP is submitted by the workflow's own worker as a local activity: no task-queue round trip
+// and no activity task on the server, which is what the OTP latency budget and the dev server's
+// capacity are spent on (BENCHMARKS.md, otp-latency). The carrier's connector still paces it on
+// the wire (maxTps, per worker process); it skips the server-side queue limit and waits behind
+// nothing, as its priority says anyway.
+const { submitToCarrier: submitLocally } = proxyLocalActivities<MessageActivities>({ startToCloseTimeout: '30s', retry: SUBMIT_RETRY });
+
+// Other submits run on their carrier's own task queue, rate-limited to the carrier's throughput
+// by the server across every worker, in the order of the message's priority.
 function submitVia(carrierId: string, priority: keyof typeof PRIORITY_KEYS) {
+  if (priority === 'otp') return submitLocally;
   return proxyActivities<MessageActivities>({
     taskQueue: carrierTaskQueue(workflowInfo().taskQueue, carrierId),
     priority: { priorityKey: PRIORITY_KEYS[priority] },
     startToCloseTimeout: '30s',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumAttempts: 3,
-      nonRetryableErrorTypes: [FailureTypes.carrierRejected, FailureTypes.carrierPermanent, FailureTypes.messageInvalid],
-    },
+    retry: SUBMIT_RETRY,
   }).submitToCarrier;
 }
 
@@ -106,7 +117,15 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   const plan = await planRoute({ messageId: input.messageId });
   let sequence = 0;
   const statusChanged = async (status: MessageStatus, extra: { carrierId?: string; attempts: number; reason?: string }) => {
-    upsertSearchAttributes([{ key: searchAttributes.messageStatus, value: status }]);
+    // Search attributes follow the statuses an operator searches for: submitted (with the
+    // carrier that took it) and the final one. Each upsert is a history event and a visibility
+    // write on the server; 'queued' lasts milliseconds and is left out (BENCHMARKS.md).
+    if (status !== 'queued') {
+      upsertSearchAttributes([
+        { key: searchAttributes.messageStatus, value: status },
+        ...(extra.carrierId ? [{ key: searchAttributes.carrierId, value: extra.carrierId }] : []),
+      ]);
+    }
     if (!plan.statusCallbackUrl) return;
     sequence += 1;
     await startChild(deliverStatusCallback, {
@@ -150,7 +169,6 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
     if (cancelRequested) return cancelled();
     attempt += 1;
     cancellable = false;
-    upsertSearchAttributes([{ key: searchAttributes.carrierId, value: carrierId }]);
     let carrierMessageId: string;
     let partIds: string[];
     let firstPartOnly: boolean;

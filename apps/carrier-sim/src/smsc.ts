@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, PDU, Server, Session } from 'smpp';
 import type { Logger } from 'pino';
+import { coalesceWrites } from '@app/carriers';
 import { encodeSubmitParts, formatReceiptText, ReceiptStat, statToMessageState } from '@app/domain';
 import { CarrierBehaviour, DEFAULT_BEHAVIOUR, drawReceipt } from './behaviour';
 
@@ -134,6 +135,7 @@ export class Smsc {
 
   private onSession(session: Session): void {
     this.sessions.add(session);
+    coalesceWrites(session.socket);
     let bound: 'none' | 'tx' | 'rx' | 'trx' = 'none';
     session.on('error', (err: Error) => {
       // A malformed PDU or a broken peer must not take the simulator down. After a decoding

@@ -14,6 +14,8 @@ export interface ManagedProcessOptions {
   ready: (proc: ManagedProcess) => Promise<void>;
   /** Write output to this file instead of our stdout. */
   logFile?: string;
+  /** Node options before the script, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }
 
 export class ManagedProcess {
@@ -30,7 +32,7 @@ export class ManagedProcess {
   async start(): Promise<void> {
     const { name, script, env, logFile } = this.options;
     if (!fs.existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
-    const child = spawn(process.execPath, ['--enable-source-maps', script], {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...(this.options.nodeArgs ?? []), script], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group: Ctrl-C reaches the launcher, which stops apps in order

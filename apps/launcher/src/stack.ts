@@ -34,6 +34,8 @@ export interface StackOptions {
   temporalInMemory?: boolean;
   /** More settings for the embedded PostgreSQL server. */
   postgresFlags?: string[];
+  /** Node options for the worker, API and SMPP gateway (bench/: --cpu-prof). */
+  nodeArgs?: string[];
   apiPort: number;
   carrierSimControlPort: number;
   startCarrierSim: boolean;
@@ -181,6 +183,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         env: { ...common, ...carriersEnv, CARRIER_WEBHOOK_PORT: String(options.carrierWebhookPort), WORKFLOW_BUNDLE: path.join(distRoot, 'workflow-bundle.js'), ...options.workerEnv },
         ready: (p) => p.waitForLine(isReadyLine('worker ready')).then(() => undefined),
         logFile: logFile('worker'),
+        nodeArgs: options.nodeArgs,
       });
     let worker = workerProcess();
     await worker.start();
@@ -194,6 +197,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       env: { ...common, ...(carrierSimUrl ? { NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup` } : {}), API_PORT: String(options.apiPort), API_HOST: '127.0.0.1', ...options.apiEnv },
       ready: () => waitForHttp(`${apiUrl}/health`),
       logFile: logFile('api'),
+        nodeArgs: options.nodeArgs,
     });
     await api.start();
     cleanups.push(() => api.stop());
@@ -206,6 +210,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         env: { ...common, SMPP_GATEWAY_HOST: '127.0.0.1', SMPP_GATEWAY_PORT: String(options.smppGatewayPort), ...options.smppGatewayEnv },
         ready: (p) => p.waitForLine(isReadyLine('smpp-gateway ready')).then(() => undefined),
         logFile: logFile('smpp-gateway'),
+        nodeArgs: options.nodeArgs,
       });
     let smppGateway = smppGatewayProcess();
     await smppGateway.start();

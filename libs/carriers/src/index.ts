@@ -5,3 +5,4 @@ export * from './smpp/smpp-errors';
 export * from './voice/voice-connector';
 export * from './http/http-connector';
 export * from './lookup/number-lookup';
+export * from './smpp/write-coalescing';

@@ -5,6 +5,7 @@
 // exactly one response, and an exception in a handler becomes ESME_RSYSERR, never a crash.
 import type { Logger } from 'pino';
 import * as smpp from 'smpp';
+import { coalesceWrites } from '@app/carriers';
 import type { SmppGatewayConfig } from '@app/config';
 import type { SmppCredentialWithHash } from '@app/db';
 import { MalformedPduError } from '../protocol/library-adapter';
@@ -48,6 +49,7 @@ export class CustomerSession {
     private readonly host: SessionHost,
   ) {
     this.remoteAddress = session.socket.remoteAddress ?? '';
+    coalesceWrites(session.socket);
     this.bindTimer = setTimeout(() => this.closeWith('no bind within the bind timeout'), host.config.bindTimeoutMs);
     session.on('pdu', (pdu: smpp.PDU) => this.onPdu(pdu));
     session.on('error', (err: Error) => this.onError(err));

@@ -41,6 +41,7 @@ import { randomInt } from 'node:crypto';
 import { encodeSubmitParts, messageStateToStat, parseReceiptText, SubmitPart } from '@app/domain';
 import type { BindState, CarrierConnector, ConnectorStatus, InboundMessage, InboundReceipt, OutboundSms, SubmitAccepted } from '../carrier-connector';
 import type { CarrierSubmitError } from '../carrier-submit-error';
+import { coalesceWrites } from './write-coalescing';
 import {
   commandStatusName,
   ESME_RINVCMDID,
@@ -288,6 +289,7 @@ export class SmppConnector implements CarrierConnector {
   private bind(session: Session): void {
     session.socket.setNoDelay(true);
     session.socket.setKeepAlive(true, this.enquireLinkMs);
+    coalesceWrites(session.socket);
     const sent = session.bind_transceiver(
       {
         system_id: this.options.systemId,
