@@ -36,16 +36,30 @@ async function run(activities: Partial<BatchActivities>, maxAttempts = 3): Promi
 
 const submitted = (n: number, receiptWaitMs = 60_000): SubmitBatchResult => ({ submitted: n, failed: 0, receiptWaitMs });
 
-it('ends after one attempt when every receipt is in', async () => {
+it('ends after one attempt, with no second submit, when every receipt is in and every message final', async () => {
   const calls: string[] = [];
   const result = await run({
     claimBatch: async () => 3,
     submitBatch: async ({ attempt }) => (calls.push(`submit ${attempt}`), attempt === 1 ? submitted(3) : submitted(0)),
     awaitingReceipts: async () => (calls.push('poll'), calls.filter((c) => c === 'poll').length < 3 ? 1 : 0),
+    undecidedMessages: async () => (calls.push('undecided'), 0),
     finishBatch: async ({ lastAttempt }) => (calls.push(`finish ${lastAttempt}`), { failed: 0 }),
   });
   expect(result).toEqual({ claimed: 3, attempts: 1, failed: 0 });
-  expect(calls).toEqual(['submit 1', 'poll', 'poll', 'poll', 'submit 2', 'finish 1']);
+  expect(calls).toEqual(['submit 1', 'poll', 'poll', 'poll', 'undecided', 'finish 1']);
+});
+
+it('makes the next attempt when every receipt is in but some said UNDELIV', async () => {
+  const calls: string[] = [];
+  const result = await run({
+    claimBatch: async () => 3,
+    submitBatch: async ({ attempt }) => (calls.push(`submit ${attempt}`), attempt === 1 ? submitted(3) : attempt === 2 ? submitted(1) : submitted(0)),
+    awaitingReceipts: async () => (calls.push('poll'), 0),
+    undecidedMessages: async () => (calls.push('undecided'), calls.includes('submit 2') ? 0 : 1),
+    finishBatch: async ({ lastAttempt }) => (calls.push(`finish ${lastAttempt}`), { failed: 0 }),
+  });
+  expect(result).toEqual({ claimed: 3, attempts: 2, failed: 0 });
+  expect(calls).toEqual(['submit 1', 'poll', 'undecided', 'submit 2', 'poll', 'undecided', 'finish 2']);
 });
 
 it('wakes at once when the receipt router signals that an attempt may be complete, instead of at its safety check', async () => {
@@ -62,6 +76,7 @@ it('wakes at once when the receipt router signals that an attempt may be complet
       claimBatch: async () => 2,
       submitBatch: async ({ attempt }: { attempt: number }) => (calls.push(`submit ${attempt}`), attempt === 1 ? submitted(2, 3_600_000) : submitted(0)),
       awaitingReceipts: async () => (calls.push('poll'), firstPoll(), signalled ? 0 : 2),
+      undecidedMessages: async () => 0,
       finishBatch: async () => (calls.push('finish'), { failed: 0 }),
     },
   });
@@ -77,7 +92,7 @@ it('wakes at once when the receipt router signals that an attempt may be complet
     return { out, timers: events!.filter((e) => e.timerStartedEventAttributes).map((e) => Number(e.timerStartedEventAttributes!.startToFireTimeout!.seconds)), fired: events!.filter((e) => e.timerFiredEventAttributes).length };
   });
   expect(result.out).toEqual({ claimed: 2, attempts: 1, failed: 0 });
-  expect(calls).toEqual(['submit 1', 'poll', 'poll', 'submit 2', 'finish']);
+  expect(calls).toEqual(['submit 1', 'poll', 'poll', 'finish']);
   // The page waited on its safety-check timer, and the signal, not the timer, ended the wait.
   expect(result.timers).toEqual([SAFETY_CHECK_MS / 1000]);
   expect(result.fired).toBe(0);

@@ -24,7 +24,7 @@ export interface SendBatchResult {
   failed: number;
 }
 
-const { claimBatch, awaitingReceipts, finishBatch } = proxyLocalActivities<BatchActivities>({
+const { claimBatch, awaitingReceipts, undecidedMessages, finishBatch } = proxyLocalActivities<BatchActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
@@ -55,12 +55,14 @@ export async function sendBatch(input: SendBatchInput): Promise<SendBatchResult>
     if (result.submitted === 0) continue;
     const deadline = Date.now() + result.receiptWaitMs;
     let seen = hints;
-    while ((await awaitingReceipts({ batchId: input.batchId, attempt: next })) > 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      await condition(() => hints > seen, Math.min(left, SAFETY_CHECK_MS));
+    let outstanding = await awaitingReceipts({ batchId: input.batchId, attempt: next });
+    while (outstanding > 0 && deadline > Date.now()) {
+      await condition(() => hints > seen, Math.min(deadline - Date.now(), SAFETY_CHECK_MS));
       seen = hints;
+      outstanding = await awaitingReceipts({ batchId: input.batchId, attempt: next });
     }
+    // Every receipt in and every message final (the usual page): no attempt is left to make.
+    if (outstanding === 0 && (await undecidedMessages({ batchId: input.batchId })) === 0) break;
   }
   const { failed } = await finishBatch({ batchId: input.batchId, lastAttempt: attempt });
   return { claimed, attempts: attempt, failed };

@@ -122,6 +122,10 @@ export function createBatchActivities(deps: BatchActivityDeps) {
       return batches.awaitingReceipts(batchId, attempt);
     },
 
+    async undecidedMessages({ batchId }: { batchId: string }): Promise<number> {
+      return batches.undecided(batchId);
+    },
+
     async finishBatch({ batchId, lastAttempt }: { batchId: string; lastAttempt: number }): Promise<{ failed: number }> {
       return batches.finish(batchId, lastAttempt);
     },

@@ -62,9 +62,12 @@ it('reports a page complete only when its attempt has no receipt outstanding', a
   expect(await batches.attemptsComplete(first.pages)).toEqual([]);
   expect(await batches.awaitingReceipts(batchId, 1)).toBe(1);
 
+  expect(await batches.undecided(batchId)).toBe(1);
+
   const second = await batches.applyReceipts([delivered(ids[1])]);
   expect(await batches.attemptsComplete(second.pages)).toEqual([{ batchId, attempt: 1 }]);
   expect(await batches.awaitingReceipts(batchId, 1)).toBe(0);
+  expect(await batches.undecided(batchId)).toBe(0);
 });
 
 it('ignores a receipt that matches no outstanding attempt, and touches no page', async () => {

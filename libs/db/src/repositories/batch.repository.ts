@@ -211,6 +211,12 @@ export class BatchRepository {
     return Number(rows[0].n);
   }
 
+  /** Messages of the page without a final status (0: the page has nothing left to try). */
+  async undecided(batchId: string): Promise<number> {
+    const rows: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM messages WHERE batch_id = $1 AND status NOT IN ('delivered', 'failed', 'cancelled')`, [batchId]);
+    return Number(rows[0].n);
+  }
+
   /** Ends the page: whatever is not final has failed, with the last attempt's reason. */
   async finish(batchId: string, lastAttempt: number): Promise<{ failed: number }> {
     return this.db.transaction(async (tx) => {
