@@ -56,6 +56,7 @@ export class ResourceSampler {
   private readonly samples = new Map<string, { rssMb: number[]; cpuTicks: number[]; at: number[] }>();
   private machineStart?: { busy: number; total: number };
   private timer?: NodeJS.Timeout;
+  private stopped?: Resources;
   private readonly hz = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
   constructor(private readonly pids: Record<string, number | undefined>) {}
@@ -90,7 +91,9 @@ export class ResourceSampler {
     }
   }
 
+  /** Ends the sampling and returns the figures; later calls return the same figures. */
   stop(): Resources {
+    if (this.stopped) return this.stopped;
     if (this.timer) clearInterval(this.timer);
     this.sample();
     const out: Resources = {};
@@ -102,6 +105,7 @@ export class ResourceSampler {
     if (this.machineStart && end.total > this.machineStart.total) {
       out.machine = { rssMaxMb: NaN, cpuAvgPercent: round(((end.busy - this.machineStart.busy) / (end.total - this.machineStart.total)) * 100 * os.cpus().length) };
     }
+    this.stopped = out;
     return out;
   }
 }
@@ -118,7 +122,8 @@ export function resourceRows(resources: Resources, width: number): string[][] {
   );
 }
 
-function processUsage(pid: number): { ticks: number; rssMb: number } | undefined {
+/** CPU ticks (user + system) and RSS of one process, from /proc; undefined once it has ended. */
+export function processUsage(pid: number): { ticks: number; rssMb: number } | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime

@@ -4,11 +4,8 @@
 // PostgreSQL), and the scenario follows the number of attempts awaiting a receipt and the
 // worker's RSS each second until every message waits, or the time is up.
 import { Client as PgClient } from 'pg';
-import fs from 'node:fs';
-import { resourceRows, round, Scenario } from '../support';
+import { processUsage, resourceRows, round, Scenario } from '../support';
 import { smppIngress } from './smpp-ingress';
-
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 export const workerMemoryScenario: Scenario = {
   name: 'worker-memory',
@@ -32,7 +29,7 @@ export const workerMemoryScenario: Scenario = {
           await new Promise((r) => setTimeout(r, 1000));
           const { rows } = await pg.query<{ n: string }>(`SELECT count(*) AS n FROM message_attempts WHERE status = 'submitted'`);
           const awaiting = Number(rows[0].n);
-          const rss = rssMb(workerPid);
+          const rss = processUsage(workerPid)?.rssMb ?? 0;
           workerRssMaxMb = Math.max(workerRssMaxMb, rss);
           if (awaiting >= peak.awaiting) peak = { awaiting, workerRssMb: round(rss), atSeconds: round((Date.now() - started) / 1000) };
           if (awaiting >= messages) break;
