@@ -13,6 +13,7 @@ const repoRoot = fs.existsSync(path.join(here, 'workflows', 'index.ts')) ? here 
 export const WORKFLOW_SAFE_ALIASES: Record<string, string> = {
   '@app/contracts': path.join(repoRoot, 'libs/contracts/src'),
   '@app/domain': path.join(repoRoot, 'libs/domain/src'),
+  '@app/lifecycle': path.join(repoRoot, 'libs/lifecycle/src'),
 };
 
 export function workflowBundlerOptions(): BundleOptions {

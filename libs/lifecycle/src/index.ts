@@ -1,0 +1,1 @@
+// The delivery lifecycle every message shape follows: filled in by the next commits.
