@@ -1,5 +1,6 @@
 // Lint: typescript-eslint's recommended rules everywhere, and the determinism fence around
-// workflows/: no Node built-ins, Nest, TypeORM, database, network or SMPP imports there.
+// workflows/ and the workflow-safe delivery lifecycle (libs/lifecycle): no Node built-ins, Nest,
+// TypeORM, database, network or SMPP imports there; workflows reach libs by their names only.
 import tseslint from 'typescript-eslint';
 
 const NON_DETERMINISTIC = [
@@ -26,6 +27,21 @@ export default tseslint.config(
           patterns: [
             { group: NON_DETERMINISTIC, message: 'Workflow code must be deterministic: do side effects in activities/.' },
             { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import activities with `import type` only.' },
+            { group: ['../libs/*', '../libs/**'], message: 'Import a workflow-safe lib by its name (@app/contracts, @app/lifecycle).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/lifecycle/**/*.ts'],
+    ignores: ['libs/lifecycle/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: [...NON_DETERMINISTIC, '@app/domain', '@app/lifecycle'], message: 'The lifecycle runs in workflows: pure code only (domain files by path, not the index that pulls libphonenumber-js).' },
           ],
         },
       ],

@@ -19,10 +19,10 @@ import {
 import {
   CancelMessageResult,
   CarrierReceipt,
+  MessageError,
   cancelMessageUpdate,
   carrierTaskQueue,
   FailureTypes,
-  MessageError,
   MessageStatus,
   SendMessageInput,
   SendMessageResult,
@@ -31,11 +31,19 @@ import {
   searchAttributes,
   statusCallbackWorkflowId,
 } from '@app/contracts';
+import {
+  AttemptFailure,
+  PartReceipt,
+  backoffDelayMs,
+  decideAttempt,
+  nextCarrier,
+  noCarrierFailure,
+  receiptTimeoutFailure,
+  submitFailure,
+  wantsVoiceFallback,
+  withVoiceOutcome,
+} from '@app/lifecycle';
 import type { MessageActivities } from '../activities/messages/message.activities';
-// The files, not the @app/domain index: that would pull libphonenumber-js into the bundle.
-import { classifyReceipt, errorDefinition, ERRORS } from '../libs/domain/src/error-taxonomy';
-import { isFinalStat } from '../libs/domain/src/receipt-text';
-import { backoffDelayMs } from '../libs/domain/src/routing/plan-route';
 import { deliverStatusCallback } from './deliver-status-callback.workflow';
 
 // Short database steps run as local activities: in the workflow's own worker, without a round
@@ -83,26 +91,15 @@ const { callWithVoice } = proxyActivities<MessageActivities>({
 
 const receiptKey = (carrierId: string, carrierMessageId: string) => `${carrierId}\u0000${carrierMessageId}`;
 
-/**
- * The receipt that decides an attempt, once there is one: the first failed part fails the
- * message at once; otherwise every part must be delivered (or only the first part, for a
- * carrier that sends receipts for first parts only).
- */
-function decidingReceipt(receipts: Map<string, CarrierReceipt>, carrierId: string, partIds: string[], firstPartOnly: boolean): CarrierReceipt | undefined {
-  const parts = partIds.map((id) => receipts.get(receiptKey(carrierId, id)));
-  const failed = parts.find((r) => r !== undefined && r.state !== 'DELIVRD');
-  if (failed) return failed;
-  const needed = firstPartOnly ? parts.slice(0, 1) : parts;
-  return needed.every((r) => r !== undefined) ? needed[0] : undefined;
-}
-
 export async function sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
+  // Final receipts by carrier and part id; the lifecycle ignores intermediate states (ENROUTE…).
   const receipts = new Map<string, CarrierReceipt>();
-  setHandler(carrierReceiptSignal, (receipt) => {
-    // Intermediate states (ENROUTE, ACCEPTD) say nothing final; duplicates keep the first.
+  const keep = (receipt: CarrierReceipt) => {
     const key = receiptKey(receipt.carrierId, receipt.carrierMessageId);
-    if (isFinalStat(receipt.state) && !receipts.has(key)) receipts.set(key, receipt);
-  });
+    const known = receipts.get(key);
+    if (!known || (known.state === 'ENROUTE' || known.state === 'ACCEPTD')) receipts.set(key, receipt);
+  };
+  setHandler(carrierReceiptSignal, keep);
   // A cancel is accepted while no submit is under way: before the first one, or between
   // attempts. Once accepted, no submit starts (the flag is checked before every submit).
   let cancellable = true;
@@ -161,13 +158,14 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   const waitMs = plan.sendAt ? Date.parse(plan.sendAt) - Date.now() : 0;
   if (waitMs > 0) await condition(() => cancelRequested, waitMs);
 
-  let lastReason = 'no carrier available for this destination';
-  let lastError: MessageError = { code: ERRORS.noRoute.code, rawCode: 'no carrier in the route plan' };
-  for (const carrierId of plan.carriers) {
+  let last: AttemptFailure = noCarrierFailure();
+  const tried: string[] = [];
+  for (let carrierId = nextCarrier(plan.carriers, tried, plan.carriers.length); carrierId; carrierId = nextCarrier(plan.carriers, tried, plan.carriers.length)) {
     // Math.random is deterministic in workflows (seeded per run), so the jitter replays exactly.
     if (attempt > 0) await condition(() => cancelRequested, backoffDelayMs({ backoff: plan.backoff }, attempt + 1, Math.random));
     if (cancelRequested) return cancelled();
     attempt += 1;
+    tried.push(carrierId);
     cancellable = false;
     let carrierMessageId: string;
     let partIds: string[];
@@ -177,57 +175,48 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
       carrierMessageId = submitted.carrierMessageId;
       partIds = submitted.partIds ?? [carrierMessageId];
       firstPartOnly = submitted.receiptsForFirstPartOnly ?? false;
-      for (const receipt of submitted.earlyReceipts) {
-        const key = receiptKey(receipt.carrierId, receipt.carrierMessageId);
-        if (!receipts.has(key) && isFinalStat(receipt.state)) receipts.set(key, receipt);
-      }
+      submitted.earlyReceipts.forEach(keep);
     } catch (err) {
       const failure = applicationFailureOf(err);
       const cause = failure?.message ?? (err as Error).message;
-      lastError = (failure?.details?.[0] as MessageError | undefined) ?? { code: ERRORS.carrierUnavailable.code, rawCode: cause };
-      lastReason = `carrier ${carrierId} did not accept the message: ${cause}`;
-      await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'submit_failed', detail: { reason: cause, ...lastError } });
+      const error = (failure?.details?.[0] as MessageError | undefined) ?? { code: 'carrier_unavailable', rawCode: cause };
+      last = submitFailure(carrierId, error, cause);
+      await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'submit_failed', detail: { reason: cause, ...last.error } });
       cancellable = true;
-      // A permanent error (invalid number, barred…) would fail on every carrier: stop here.
-      if (failure?.type === FailureTypes.carrierPermanent) break;
+      if (last.stop) break;
       continue;
     }
     await statusChanged('submitted', { carrierId, attempts: attempt });
 
-    const arrived = await condition(() => decidingReceipt(receipts, carrierId, partIds, firstPartOnly) !== undefined, plan.receiptTimeoutMs);
+    const decide = () => decideAttempt(carrierId!, partIds.map((id): PartReceipt | undefined => receipts.get(receiptKey(carrierId!, id))), firstPartOnly);
+    await condition(() => decide().outcome !== 'waiting', plan.receiptTimeoutMs);
     // Between attempts the message is with no carrier: a cancel can be accepted again.
     cancellable = true;
-    if (!arrived) {
-      lastReason = `no delivery receipt from carrier ${carrierId} within ${Math.round(plan.receiptTimeoutMs / 1000)} s`;
-      lastError = { code: ERRORS.receiptTimeout.code, rawCode: `no receipt within ${plan.receiptTimeoutMs} ms` };
+    const decision = decide();
+    if (decision.outcome === 'waiting') {
+      last = receiptTimeoutFailure(carrierId, plan.receiptTimeoutMs);
       await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'receipt_timeout', detail: { carrierMessageId } });
       continue;
     }
-    const receipt = decidingReceipt(receipts, carrierId, partIds, firstPartOnly)!;
-    if (receipt.state === 'DELIVRD') {
-      await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'delivered', detail: { carrierMessageId, receiptState: receipt.state } });
+    if (decision.outcome === 'delivered') {
+      await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'delivered', detail: { carrierMessageId, receiptState: decision.receipt.state } });
       await finalizeMessage({ messageId: input.messageId, status: 'delivered', carrierId, attempts: attempt });
       await statusChanged('delivered', { carrierId, attempts: attempt });
       return { status: 'delivered', carrierId, attempts: attempt };
     }
-    const classified = classifyReceipt(receipt.state, receipt.errorCode);
-    lastError = { code: classified.code, rawCode: classified.rawCode };
-    lastReason = `carrier ${carrierId} reported ${receipt.state} (err ${receipt.errorCode}): ${classified.description}`;
+    last = decision;
     await recordAttemptOutcome({
       messageId: input.messageId,
       attempt,
       carrierId,
       outcome: 'receipt_failed',
-      detail: { carrierMessageId, receiptState: receipt.state, errorCode: receipt.errorCode, ...lastError },
+      detail: { carrierMessageId, receiptState: decision.receipt.state, errorCode: decision.receipt.errorCode, ...last.error },
     });
-    if (classified.class === 'permanent') break;
+    if (last.stop) break;
   }
 
-  // Every SMS attempt failed: read the message out in a call, unless the number itself is the
-  // problem (a permanent error such as an unknown subscriber would fail the call too).
   if (cancelRequested) return cancelled();
-  const permanent = errorDefinition(lastError.code)?.class === 'permanent';
-  if (plan.voiceFallback && attempt > 0 && !permanent) {
+  if (wantsVoiceFallback(plan.voiceFallback, attempt, last)) {
     try {
       const call = await callWithVoice({ messageId: input.messageId });
       if (call.outcome === 'answered') {
@@ -235,16 +224,16 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
         await statusChanged('delivered', { carrierId: 'voice', attempts: attempt });
         return { status: 'delivered', carrierId: 'voice', attempts: attempt, channel: 'voice' };
       }
-      lastReason = `${lastReason}; voice fallback call ended ${call.outcome}`;
+      last = withVoiceOutcome(last, `call ended ${call.outcome}`);
     } catch (err) {
-      lastReason = `${lastReason}; voice fallback failed: ${applicationFailureOf(err)?.message ?? (err as Error).message}`;
+      last = withVoiceOutcome(last, `failed: ${applicationFailureOf(err)?.message ?? (err as Error).message}`);
     }
   }
 
   log.info('message failed on every carrier', { messageId: input.messageId, attempts: attempt, workflowId: workflowInfo().workflowId });
-  await finalizeMessage({ messageId: input.messageId, status: 'failed', attempts: attempt, reason: lastReason, error: lastError });
-  await statusChanged('failed', { attempts: attempt, reason: lastReason });
-  return { status: 'failed', attempts: attempt, reason: lastReason, error: lastError };
+  await finalizeMessage({ messageId: input.messageId, status: 'failed', attempts: attempt, reason: last.reason, error: last.error });
+  await statusChanged('failed', { attempts: attempt, reason: last.reason });
+  return { status: 'failed', attempts: attempt, reason: last.reason, error: last.error };
 }
 
 /** The ApplicationFailure an activity threw (the workflow sees it wrapped in an ActivityFailure). */

@@ -1,10 +1,13 @@
-// Activities of the bulk path (sendBatch): claim a page of bulk SMPP messages, submit the
-// page attempt by attempt through the carrier connectors with multi-row writes, and finish
-// it. Receipts are applied to the rows by the worker's receipt router as they come.
+// Activities of the page shape (sendBatch): submit a page attempt by attempt through the
+// carrier connectors with multi-row writes, carriers chosen and failures described by the
+// delivery lifecycle, and finish it. Receipts are applied to the rows by the worker's receipt
+// router as they come.
 import { Context } from '@temporalio/activity';
+import type { SubmitBatchResult } from '@app/contracts';
 import { CarrierSubmitError } from '@app/carriers';
 import { BatchMessage, BatchRepository, FailedRow, ReceiptRepository, RoutePlanner, SubmittedRow } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
+import { AttemptFailure, nextCarrier, noCarrierFailure, submitFailure } from '@app/lifecycle';
 import type { CarrierDirectory } from '../messages/message.activities';
 
 export interface BatchActivityDeps {
@@ -14,12 +17,6 @@ export interface BatchActivityDeps {
   planner: Pick<RoutePlanner, 'snapshot'>;
 }
 
-export interface SubmitBatchResult {
-  submitted: number;
-  failed: number;
-  /** The longest receipt wait of the rules that routed this attempt (0: nothing submitted). */
-  receiptWaitMs: number;
-}
 
 /** Rows written per transaction while a page is being submitted (so a retry resends little). */
 const CHUNK = 250;
@@ -41,10 +38,6 @@ export function createBatchActivities(deps: BatchActivityDeps) {
   }
 
   return {
-    async claimBatch({ batchId, limit }: { batchId: string; limit: number }): Promise<number> {
-      return batches.claim(batchId, limit);
-    },
-
     /**
      * Attempt `attempt` for every message of the page that needs it: each goes to the first
      * carrier of its route plan it has not tried; submits run concurrently through the
@@ -54,24 +47,28 @@ export function createBatchActivities(deps: BatchActivityDeps) {
       const due = await batches.dueForAttempt(batchId, attempt);
       const plan = await deps.planner.snapshot();
       let receiptWaitMs = 0;
+      let backoff: SubmitBatchResult['backoff'] = { initialMs: 0, maxMs: 0, multiplier: 1 };
       let submitted = 0;
       let failed = 0;
       const context = Context.current();
 
       const submitOne = async (m: BatchMessage): Promise<{ ok: SubmittedRow } | { failed: FailedRow }> => {
         const destination = normalizeE164(m.to);
+        const failedRow = (carrierId: string | null, failure: AttemptFailure, final: boolean): { failed: FailedRow } => ({
+          failed: { messageId: m.id, attempt, carrierId, reason: failure.reason, code: failure.error.code, rawCode: failure.error.rawCode, final },
+        });
         let decision;
         try {
           decision = await plan({ to: destination.e164, country: destination.country, priority: m.priority, senderType: normalizeSender(m.from).type, accountId: m.accountId, segments: m.segments });
         } catch (err) {
           if (!(err instanceof NoRouteError)) throw err;
-          return { failed: { messageId: m.id, attempt, carrierId: null, reason: err.message, code: ERRORS.noRoute.code, rawCode: 'no carrier in the route plan', final: true } };
+          return failedRow(null, noCarrierFailure(err.message), true);
         }
-        const carrierId = m.tried.length < decision.policy.maxAttempts ? decision.candidates.map((c) => c.carrierId).find((id) => !m.tried.includes(id)) : undefined;
-        if (!carrierId) {
-          return { failed: { messageId: m.id, attempt, carrierId: null, reason: 'every carrier of the route plan was tried', code: ERRORS.noRoute.code, rawCode: 'no carrier left', final: true } };
-        }
+        // The same choice the message workflow makes: the first candidate not tried, within the policy's attempts.
+        const carrierId = nextCarrier(decision.candidates.map((c) => c.carrierId), m.tried, decision.policy.maxAttempts);
+        if (!carrierId) return failedRow(null, noCarrierFailure('every carrier of the route plan was tried'), true);
         receiptWaitMs = Math.max(receiptWaitMs, decision.policy.receiptWaitMs);
+        if (decision.policy.backoff.initialMs > backoff.initialMs) backoff = decision.policy.backoff;
         const connector = carriers.get(carrierId);
         try {
           if (!connector) throw new Error(`carrier ${carrierId} is not configured on this worker`);
@@ -83,6 +80,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
               carrierId,
               carrierMessageId: accepted.carrierMessageId,
               partIds: accepted.partIds ?? [accepted.carrierMessageId],
+              firstPartOnly: connector.receiptsForFirstPartOnly ?? false,
               routingVersion: decision.routingVersion,
               ruleId: decision.ruleId,
               country: destination.country ?? null,
@@ -90,17 +88,8 @@ export function createBatchActivities(deps: BatchActivityDeps) {
           };
         } catch (err) {
           const error = err instanceof CarrierSubmitError ? err.error : classified(ERRORS.carrierUnavailable, (err as Error).message);
-          return {
-            failed: {
-              messageId: m.id,
-              attempt,
-              carrierId,
-              reason: `carrier ${carrierId} did not accept the message: ${error.description} (${error.rawCode})`,
-              code: error.code,
-              rawCode: error.rawCode,
-              final: error.class === 'permanent',
-            },
-          };
+          const failure = submitFailure(carrierId, error, `${error.description} (${error.rawCode})`);
+          return failedRow(carrierId, failure, failure.stop);
         }
       };
 
@@ -115,7 +104,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         failed += bad.length;
         context.heartbeat(i);
       }
-      return { submitted, failed, receiptWaitMs };
+      return { submitted, failed, receiptWaitMs, backoff };
     },
 
     async awaitingReceipts({ batchId, attempt }: { batchId: string; attempt: number }): Promise<number> {
@@ -126,8 +115,8 @@ export function createBatchActivities(deps: BatchActivityDeps) {
       return batches.undecided(batchId);
     },
 
-    async finishBatch({ batchId, lastAttempt }: { batchId: string; lastAttempt: number }): Promise<{ failed: number }> {
-      return batches.finish(batchId, lastAttempt);
+    async finishBatch({ batchId, receiptWaitMs }: { batchId: string; receiptWaitMs: number }): Promise<{ failed: number }> {
+      return batches.finish(batchId, receiptWaitMs);
     },
   };
 }

@@ -103,7 +103,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
         } catch (err) {
           throw toFailure(err, carrierId);
         }
-        await messages.markSubmitted(messageId, attempt, carrierId, carrierMessageId, partIds);
+        await messages.markSubmitted(messageId, attempt, carrierId, carrierMessageId, partIds, connector.receiptsForFirstPartOnly ?? false);
       } else {
         const recorded = await messages.partIds(messageId, attempt);
         partIds = recorded.length > 0 ? recorded : [carrierMessageId];

@@ -67,8 +67,8 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         },
         {
           provide: MessageIntake,
-          useFactory: (messages: MessageRepository, client: Client) => new MessageIntake(messages, client, config.temporal.taskQueue, new Logger(MessageIntake.name)),
-          inject: [MessageRepository, TEMPORAL_CLIENT],
+          useFactory: (messages: MessageRepository) => new MessageIntake(messages, new Logger(MessageIntake.name)),
+          inject: [MessageRepository],
         },
         { provide: MessageCancel, useFactory: (messages: MessageRepository, client: Client) => new MessageCancel(messages, client), inject: [MessageRepository, TEMPORAL_CLIENT] },
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     bindPolicy: new BindPolicy(new SmppCredentialRepository(db)),
     multipart,
     submits: new SubmitHandler({
-      intake: new MessageIntake(messages, temporal, config.temporal.taskQueue, { error: (m) => logger.error(m) }),
+      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }),
       canceller: new MessageCancel(messages, temporal),
       messages,
       multipart,

@@ -5,16 +5,15 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, DispatchRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { createBatchActivities } from '../../../activities/batches/batch.activities';
-import { BatchDispatcherService } from './batches/batch-dispatcher.service';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
 import { CarrierWebhookService } from './carriers/carrier-webhook.service';
+import { DispatcherService } from './dispatch/dispatcher.service';
 import { HealthMonitorService } from './health/health-monitor.service';
-import { AcceptedReconcilerService } from './reconciler/accepted-reconciler.service';
 import { ReceiptRouterService } from './receipts/receipt-router.service';
 import { MESSAGE_ACTIVITIES, TemporalWorkerService } from './temporal/temporal-worker.service';
 import { DATA_SOURCE, LOGGER, TEMPORAL_CLIENT, TEMPORAL_CONNECTION, WORKER_CONFIG } from './tokens';
@@ -34,6 +33,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: ReceiptRepository, useFactory: (db: DataSource) => new ReceiptRepository(db), inject: [DATA_SOURCE] },
         { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db), inject: [DATA_SOURCE] },
         { provide: BatchRepository, useFactory: (db: DataSource) => new BatchRepository(db), inject: [DATA_SOURCE] },
+        { provide: DispatchRepository, useFactory: (db: DataSource) => new DispatchRepository(db), inject: [DATA_SOURCE] },
         { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierRepository, useFactory: (db: DataSource) => new CarrierRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
@@ -62,8 +62,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         CarrierDirectoryService,
         CarrierWebhookService,
         ReceiptRouterService,
-        AcceptedReconcilerService,
-        BatchDispatcherService,
+        DispatcherService,
         HealthMonitorService,
         TemporalWorkerService,
       ],
@@ -78,8 +77,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly webhook: CarrierWebhookService,
     private readonly routing: RoutingRepository,
     private readonly receipts: ReceiptRouterService,
-    private readonly reconciler: AcceptedReconcilerService,
-    private readonly batchDispatcher: BatchDispatcherService,
+    private readonly dispatcher: DispatcherService,
     private readonly healthMonitor: HealthMonitorService,
     private readonly worker: TemporalWorkerService,
   ) {}
@@ -95,8 +93,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     );
     await this.worker.start();
     this.receipts.startSweeper();
-    this.reconciler.start();
-    await this.batchDispatcher.start();
+    await this.dispatcher.start();
     this.healthMonitor.start();
   }
 

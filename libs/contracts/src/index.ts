@@ -1,3 +1,4 @@
 export * from './messages';
 export * from './temporal';
 export * from './errors';
+export * from './pages';

@@ -17,16 +17,9 @@ export const PRIORITY_KEYS = { otp: 1, transactional: 3, marketing: 5 } as const
 
 /** Derived from the message id, so starting the same message twice starts one workflow. */
 export const messageWorkflowId = (messageId: string): string => `msg-${messageId}`;
-/** One page of bulk messages (sendBatch). */
-export const batchWorkflowId = (batchId: string): string => `batch-${batchId}`;
 export const statusCallbackWorkflowId = (messageId: string, status: string): string => `cb-${messageId}-${status}`;
 
 export const carrierReceiptSignal = { type: 'signal', name: 'carrierReceipt' } as SignalDefinition<[CarrierReceipt], 'carrierReceipt'>;
-/**
- * To a bulk page (sendBatch): receipts were applied and attempt `attempt` of the page may have
- * none outstanding. A hint, not a verdict: the page counts its outstanding receipts itself.
- */
-export const batchReceiptsInSignal = { type: 'signal', name: 'batchReceiptsIn' } as SignalDefinition<[{ attempt: number }], 'batchReceiptsIn'>;
 /** Accepted only before the first submit starts: after that the carrier has the message. */
 export const cancelMessageUpdate = { type: 'update', name: 'cancelMessage' } as UpdateDefinition<CancelMessageResult, [], 'cancelMessage'>;
 

@@ -20,3 +20,4 @@ export * from './repositories/smpp-delivery.repository';
 export * from './repositories/smpp-multipart.repository';
 export * from './repositories/inbound.repository';
 export * from './repositories/batch.repository';
+export * from './repositories/dispatch.repository';

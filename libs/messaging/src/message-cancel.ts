@@ -16,14 +16,14 @@ export class MessageCancel {
     const message = /^[0-9a-f-]{36}$/i.test(id) ? await this.messages.findForAccount(accountId, id) : null;
     if (!message) throw new NotFoundError('message_not_found', `No message ${id} in this account`);
     if (FINAL_STATUSES.includes(message.status)) return { cancelled: false, reason: `the message is already ${message.status}` };
-    if (message.delivery === 'batch') {
-      // A bulk message has no workflow: it can be taken back only before a page claims it.
-      return (await this.messages.cancelAccepted(id)) ? { cancelled: true } : { cancelled: false, reason: 'the message is being sent' };
-    }
+    // Nothing started on it yet (no page took it, its workflow not started): taken back in PostgreSQL.
+    if (message.status === 'accepted' && (await this.messages.cancelAccepted(id))) return { cancelled: true };
+    // A paged message can be taken back only before a page takes it.
+    if (message.delivery === 'batch') return { cancelled: false, reason: 'the message is being sent' };
     try {
       return await this.temporal.workflow.getHandle(messageWorkflowId(id)).executeUpdate(cancelMessageUpdate);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { cancelled: false, reason: 'the message has finished' };
+      if (err instanceof WorkflowNotFoundError) return { cancelled: false, reason: 'the message is being queued; try again in a moment' };
       throw err;
     }
   }

@@ -1,47 +1,55 @@
 // MessageIntake rules (shared by the REST API and the SMPP gateway) with its collaborators stubbed.
-import { Client } from '@temporalio/client';
 import { ConflictError, UnavailableError, ValidationError } from '@app/contracts';
 import { MessageEntity, MessageRepository } from '@app/db';
-import { IntakeRequest, MessageIntake } from './message-intake';
+import { deliveryShape, IntakeRequest, MessageIntake } from './message-intake';
 
 const dto = { to: '+1 415 555 2671', from: 'Acme', body: 'Hello €' };
 const request = (overrides: Partial<IntakeRequest> = {}, idempotencyKey?: string): IntakeRequest => ({ accountId: 'acct', ...dto, idempotencyKey, ...overrides });
 
-function setup({ startFails = false, existing }: { startFails?: boolean; existing?: Partial<MessageEntity> } = {}) {
+function setup({ insertFails = false, existing }: { insertFails?: boolean; existing?: Partial<MessageEntity> } = {}) {
   const repo = {
-    insertAccepted: jest.fn().mockResolvedValue(true),
-    deleteAccepted: jest.fn().mockResolvedValue(undefined),
+    insertAccepted: insertFails ? jest.fn().mockRejectedValue(new Error('connection refused')) : jest.fn().mockResolvedValue(true),
+    insertAcceptedMany: jest.fn().mockImplementation(async (rows: { id: string }[]) => new Set(rows.map((r) => r.id))),
     findByIdempotencyKey: jest.fn().mockResolvedValue(existing ?? null),
   };
-  const start = startFails ? jest.fn().mockRejectedValue(new Error('connection refused')) : jest.fn().mockResolvedValue({});
-  const temporal = { workflow: { start } } as unknown as Client;
   const logger = { error: jest.fn() };
-  return { service: new MessageIntake(repo as unknown as MessageRepository, temporal, 'q', logger), repo, start };
+  return { service: new MessageIntake(repo as unknown as MessageRepository, logger), repo, logger };
 }
 
-it('stores the normalised message, then starts its workflow with an id derived from the message id', async () => {
-  const { service, repo, start } = setup();
+it('stores the normalised message with its start intent and answers at commit, without Temporal', async () => {
+  const { service, repo } = setup();
   const accepted = await service.accept(request());
   expect(accepted).toEqual({ id: expect.any(String), status: 'accepted', segments: 1, encoding: 'GSM-7' });
-  expect(repo.insertAccepted).toHaveBeenCalledWith(expect.objectContaining({ id: accepted.id, to: '+14155552671', from: 'Acme', segments: 1 }));
-  expect(start).toHaveBeenCalledWith('sendMessage', expect.objectContaining({ workflowId: `msg-${accepted.id}`, args: [{ messageId: accepted.id, accountId: 'acct' }] }));
-  expect(JSON.stringify(start.mock.calls)).not.toContain('Hello');
+  expect(repo.insertAccepted).toHaveBeenCalledWith(expect.objectContaining({ id: accepted.id, to: '+14155552671', from: 'Acme', segments: 1, delivery: 'workflow' }));
 });
 
-it('removes the row and answers 503 when the workflow cannot be started: nothing half-written', async () => {
-  const { service, repo } = setup({ startFails: true });
+it('answers 503 naming no field when PostgreSQL cannot store the message, and logs no body', async () => {
+  const { service, logger } = setup({ insertFails: true });
   await expect(service.accept(request())).rejects.toBeInstanceOf(UnavailableError);
-  const id = repo.insertAccepted.mock.calls[0][0].id;
-  expect(repo.deleteAccepted).toHaveBeenCalledWith(id);
+  expect(JSON.stringify(logger.error.mock.calls)).not.toContain('Hello');
 });
 
-it('returns the stored message for a repeated Idempotency-Key and starts nothing', async () => {
+it('writes paged messages arriving together in one multi-row insert', async () => {
+  const { service, repo } = setup();
+  const accepted = await Promise.all([1, 2, 3].map((n) => service.accept(request({ body: `page ${n}`, delivery: 'batch' }))));
+  expect(repo.insertAcceptedMany).toHaveBeenCalledTimes(1);
+  expect(repo.insertAcceptedMany.mock.calls[0][0].map((r: { id: string }) => r.id)).toEqual(accepted.map((a) => a.id));
+  expect(repo.insertAccepted).not.toHaveBeenCalled();
+});
+
+it('decides the shape in one place: OTP and status callbacks get their own workflow, the rest ride what the channel asks for', () => {
+  expect(deliveryShape({ priority: 'otp', statusCallbackUrl: null, requested: 'batch' })).toBe('workflow');
+  expect(deliveryShape({ priority: 'marketing', statusCallbackUrl: 'https://example.com/cb', requested: 'batch' })).toBe('workflow');
+  expect(deliveryShape({ priority: 'marketing', statusCallbackUrl: null, requested: 'batch' })).toBe('batch');
+  expect(deliveryShape({ priority: 'transactional', statusCallbackUrl: null, requested: 'workflow' })).toBe('workflow');
+});
+
+it('returns the stored message for a repeated Idempotency-Key and stores nothing', async () => {
   const first = setup();
   await first.service.accept(request({}, 'k1'));
   const hash = first.repo.insertAccepted.mock.calls[0][0].requestHash;
-  const { service, start, repo } = setup({ existing: { id: 'm1', status: 'queued', segments: 1, encoding: 'GSM-7', requestHash: hash } });
+  const { service, repo } = setup({ existing: { id: 'm1', status: 'queued', segments: 1, encoding: 'GSM-7', requestHash: hash } });
   expect(await service.accept(request({}, 'k1'))).toEqual({ id: 'm1', status: 'queued', segments: 1, encoding: 'GSM-7' });
-  expect(start).not.toHaveBeenCalled();
   expect(repo.insertAccepted).not.toHaveBeenCalled();
 });
 

@@ -1,13 +1,12 @@
-// Accepting a message, whoever sends it: the REST API and the SMPP gateway both come here, so
-// validation, smart encoding, segment counting, idempotency and the workflow start are one
-// piece of code. A message row is written before its workflow starts; if the start fails the
-// row is removed again, so there is never one without the other.
+// Accepting a message, whoever sends it: the REST API (single and batch) and the SMPP gateway
+// all come here, so validation, smart encoding, segment counting, idempotency and the choice of
+// shape are one piece of code. Accept at commit: the answer is given once PostgreSQL has the
+// message and its start intent (one transaction); the worker's dispatcher starts its workflow
+// or page from there, so Temporal being slow or down delays sending, never accepting.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { ConflictError, MessageEncoding, MessagePriority, MessageStatus, UnavailableError, ValidationError } from '@app/contracts';
 import { MessageEntity, MessageRepository, NewMessage } from '@app/db';
 import { analyzeText, normalizeE164, normalizeSender, smartEncode } from '@app/domain';
-import { startSendMessage } from '@app/temporal';
 
 export const MAX_BODY_LENGTH = 1600;
 export const MAX_IDEMPOTENCY_KEY = 255;
@@ -29,11 +28,24 @@ export interface IntakeRequest {
   /** Not submitted before this time. */
   sendAt?: Date | null;
   /**
-   * 'batch': no workflow of its own; stored in a multi-row insert with others arriving at the
-   * same moment and sent in pages by sendBatch (the bulk SMPP path). Not for idempotent or
-   * scheduled messages, which always take their own workflow.
+   * The shape the channel asks for: 'batch' (a page: REST batches, bulk SMPP binds) or
+   * 'workflow' (its own). `deliveryShape` has the last word.
    */
-  delivery?: 'workflow' | 'batch';
+  delivery?: Delivery;
+}
+
+export type Delivery = 'workflow' | 'batch';
+
+/**
+ * Which shape carries a message: the one place this is decided (README, "Which shape carries a
+ * message"). A message that needs per-message handling gets its own sendMessage workflow:
+ * OTP (latency, voice fallback) and messages with a status callback; every other message rides
+ * the shape its channel asks for.
+ */
+export function deliveryShape(message: { priority: MessagePriority; statusCallbackUrl: string | null; requested: Delivery }): Delivery {
+  if (message.priority === 'otp') return 'workflow';
+  if (message.statusCallbackUrl) return 'workflow';
+  return message.requested;
 }
 
 /** How long the first bulk message of a group waits for others before they are written together. */
@@ -52,12 +64,10 @@ export interface IntakeLogger {
 }
 
 export class MessageIntake {
-  private bulk: { rows: NewMessage[]; done: { resolve: () => void; reject: (err: unknown) => void }[] } | null = null;
+  private bulk: { rows: NewMessage[]; done: { resolve: (inserted: boolean) => void; reject: (err: unknown) => void }[] } | null = null;
 
   constructor(
     private readonly messages: MessageRepository,
-    private readonly temporal: Client,
-    private readonly taskQueue: string,
     private readonly logger: IntakeLogger,
   ) {}
 
@@ -83,28 +93,8 @@ export class MessageIntake {
     }
 
     const id = request.id ?? randomUUID();
-    if (request.delivery === 'batch' && !idempotencyKey && !request.sendAt) {
-      await this.insertBulk({
-        id,
-        accountId: request.accountId,
-        to,
-        from,
-        body,
-        encoding,
-        segments,
-        statusCallbackUrl: request.statusCallbackUrl ?? null,
-        idempotencyKey: null,
-        requestHash,
-        priority,
-        source: request.smpp ? 'smpp' : 'api',
-        smppSystemId: request.smpp?.systemId ?? null,
-        registeredDelivery: request.smpp?.registeredDelivery ?? 0,
-        sendAt: null,
-        delivery: 'batch',
-      });
-      return { id, status: 'accepted', segments, encoding };
-    }
-    const inserted = await this.messages.insertAccepted({
+    const statusCallbackUrl = request.statusCallbackUrl ?? null;
+    const row: NewMessage = {
       id,
       accountId: request.accountId,
       to,
@@ -112,7 +102,7 @@ export class MessageIntake {
       body,
       encoding,
       segments,
-      statusCallbackUrl: request.statusCallbackUrl ?? null,
+      statusCallbackUrl,
       idempotencyKey: idempotencyKey ?? null,
       requestHash,
       priority,
@@ -120,28 +110,34 @@ export class MessageIntake {
       smppSystemId: request.smpp?.systemId ?? null,
       registeredDelivery: request.smpp?.registeredDelivery ?? 0,
       sendAt: request.sendAt ?? null,
-    });
+      delivery: deliveryShape({ priority, statusCallbackUrl, requested: request.delivery ?? 'workflow' }),
+    };
+    const inserted = row.delivery === 'batch' ? await this.insertBulk(row) : await this.insertOne(row);
     if (!inserted) {
       // Another request with the same Idempotency-Key won the race.
       const existing = await this.messages.findByIdempotencyKey(request.accountId, idempotencyKey!);
       return this.replay(existing!, requestHash);
     }
-
-    try {
-      await startSendMessage(this.temporal, this.taskQueue, { messageId: id, accountId: request.accountId });
-    } catch (err) {
-      this.logger.error(`workflow start failed for message ${id}: ${(err as Error).message}`);
-      await this.messages.deleteAccepted(id);
-      throw new UnavailableError('temporal_unavailable', 'The message could not be queued; nothing was stored. Retry later.');
-    }
     return { id, status: 'accepted', segments, encoding };
   }
 
-  /** Resolves once the row is committed (with the others written in the same transaction). */
-  private insertBulk(row: NewMessage): Promise<void> {
+  private async insertOne(row: NewMessage): Promise<boolean> {
+    try {
+      return await this.messages.insertAccepted(row);
+    } catch (err) {
+      this.logger.error(`insert of message ${row.id} failed: ${(err as Error).message}`);
+      throw new UnavailableError('database_unavailable', 'The message could not be stored. Retry later.');
+    }
+  }
+
+  /**
+   * Resolves once the row is committed (with the others written in the same transaction):
+   * false when its Idempotency-Key was taken already.
+   */
+  private insertBulk(row: NewMessage): Promise<boolean> {
     return new Promise((resolve, reject) => {
       if (!this.bulk) {
-        const group = { rows: [] as NewMessage[], done: [] as { resolve: () => void; reject: (err: unknown) => void }[] };
+        const group = { rows: [] as NewMessage[], done: [] as { resolve: (inserted: boolean) => void; reject: (err: unknown) => void }[] };
         this.bulk = group;
         setTimeout(() => this.flushBulk(group), BULK_FLUSH_MS);
       }
@@ -159,7 +155,7 @@ export class MessageIntake {
     group.rows = [];
     group.done = [];
     this.messages.insertAcceptedMany(rows).then(
-      () => done.forEach((d) => d.resolve()),
+      (inserted) => done.forEach((d, i) => d.resolve(inserted.has(rows[i].id))),
       (err: unknown) => {
         this.logger.error(`bulk insert of ${rows.length} messages failed: ${(err as Error).message}`);
         done.forEach((d) => d.reject(new UnavailableError('database_unavailable', 'The message could not be stored. Retry later.')));

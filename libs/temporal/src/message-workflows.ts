@@ -1,25 +1,43 @@
-// Starting a message's workflow, shared by the API and the worker's reconciler so both use
-// the same id, search attributes and duplicate policy.
+// Starting the delivery engine's workflows (a message's own, and a page), shared by the
+// worker's dispatcher and the tests so every start uses the same id, search attributes and
+// duplicate policy.
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { messageWorkflowId, searchAttributes, SendMessageInput } from '@app/contracts';
+import { batchWorkflowId, messageWorkflowId, searchAttributes, SEND_BATCH_WORKFLOW, SendBatchInput, SendBatchResult, SendMessageInput, SendMessageResult } from '@app/contracts';
 
-export async function startSendMessage(client: Client, taskQueue: string, input: SendMessageInput): Promise<{ started: boolean }> {
+/** Starts, or finds already started: the id is derived from the data, so a second start is refused. */
+async function startOnce(start: () => Promise<unknown>): Promise<{ started: boolean }> {
   try {
-    await client.workflow.start('sendMessage', {
+    await start();
+    return { started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
+    throw err;
+  }
+}
+
+export function startSendMessage(client: Client, taskQueue: string, input: SendMessageInput): Promise<{ started: boolean }> {
+  return startOnce(() =>
+    client.workflow.start<(input: SendMessageInput) => Promise<SendMessageResult>>('sendMessage', {
       taskQueue,
       workflowId: messageWorkflowId(input.messageId),
       args: [input],
-      // The id is derived from the message id: a second start for the same message is refused.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: searchAttributes.messageId, value: input.messageId },
         { key: searchAttributes.accountId, value: input.accountId },
         { key: searchAttributes.messageStatus, value: 'accepted' },
       ],
-    });
-    return { started: true };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
-    throw err;
-  }
+    }),
+  );
+}
+
+export function startSendBatch(client: Client, taskQueue: string, input: SendBatchInput): Promise<{ started: boolean }> {
+  return startOnce(() =>
+    client.workflow.start<(input: SendBatchInput) => Promise<SendBatchResult>>(SEND_BATCH_WORKFLOW, {
+      taskQueue,
+      workflowId: batchWorkflowId(input.batchId),
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    }),
+  );
 }

@@ -1,23 +1,27 @@
-// The bulk path's bookkeeping against a real PostgreSQL: which claimed messages still wait for
-// their first submit (the dispatcher's gate), and when a page's attempt has every receipt in
-// (the receipt router's signal to the page).
+// The page shape's bookkeeping against a real PostgreSQL: pages written from waiting messages,
+// which paged messages still wait for their first submit (the dispatcher's gate), when a page's
+// attempt has every receipt in (the receipt router's signal to the page), and multipart
+// attempts decided by the lifecycle (every part, or the first part only).
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { testDatabaseUrl } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { BatchRepository } from './batch.repository';
+import { DispatchRepository } from './dispatch.repository';
 import { MessageRepository } from './message.repository';
 
 let db: DataSource;
 let messages: MessageRepository;
 let batches: BatchRepository;
+let dispatch: DispatchRepository;
 let accountId: string;
 
 beforeAll(async () => {
   db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
   messages = new MessageRepository(db);
   batches = new BatchRepository(db);
+  dispatch = new DispatchRepository(db);
   accountId = (await new AccountRepository(db).createWithKey(`batches-${randomUUID()}`)).accountId;
 });
 afterAll(async () => {
@@ -37,24 +41,53 @@ async function bulkMessages(n: number): Promise<string[]> {
   return ids;
 }
 
-const submittedRow = (messageId: string, attempt = 1) => ({ messageId, attempt, carrierId: 'alpha', carrierMessageId: `c-${messageId}`, partIds: [`c-${messageId}`], routingVersion: null, ruleId: null, country: 'US' });
-const delivered = (messageId: string) => ({ messageId, receipt: { carrierId: 'alpha', carrierMessageId: `c-${messageId}`, state: 'DELIVRD' as const, errorCode: '000', receivedAt: new Date().toISOString() } });
+const submittedRow = (messageId: string, attempt = 1, partIds = [`c-${messageId}`], firstPartOnly = false) => ({
+  messageId,
+  attempt,
+  carrierId: 'alpha',
+  carrierMessageId: partIds[0],
+  partIds,
+  firstPartOnly,
+  routingVersion: null,
+  ruleId: null,
+  country: 'US',
+});
+const receipt = (messageId: string, carrierMessageId: string, state: 'DELIVRD' | 'UNDELIV') => ({
+  messageId,
+  receipt: { carrierId: 'alpha', carrierMessageId, state, errorCode: state === 'DELIVRD' ? '000' : '032', receivedAt: new Date().toISOString() },
+});
+const delivered = (messageId: string) => receipt(messageId, `c-${messageId}`, 'DELIVRD');
 
-it('counts claimed messages that no carrier has been handed yet, and not those whose submit failed', async () => {
+// Messages written in one transaction share their created_at: the page's first is then the lowest id.
+const firstOf = (ids: string[]) => [...ids].sort()[0];
+
+async function page(n: number): Promise<{ ids: string[]; batchId: string }> {
+  const ids = await bulkMessages(n);
+  const written = await dispatch.createPage(10);
+  expect(written).toEqual({ batchId: firstOf(ids), size: n, tries: 0 });
+  return { ids, batchId: written!.batchId };
+}
+const status = async (id: string) => (await messages.findById(id))!.status;
+
+it('writes a page named by its first message with its start intent, and counts its messages no carrier has been handed yet', async () => {
+  await dispatch.leasePageStarts(1000, 60_000); // earlier tests' intents out of the way
+  expect((await dispatch.pending(10)).count).toBe(0);
   const ids = await bulkMessages(3);
-  expect((await batches.pending(10)).count).toBe(3);
-  const batchId = randomUUID();
-  expect(await batches.claim(batchId, 10)).toBe(3);
-  expect(await batches.pending(10)).toMatchObject({ count: 0, unsubmitted: 3 });
+  expect((await dispatch.pending(10)).count).toBe(3);
+  const written = await dispatch.createPage(10);
+  expect(written).toEqual({ batchId: firstOf(ids), size: 3, tries: 0 });
+  expect(await dispatch.createPage(10)).toBeNull();
+  expect(await dispatch.leasePageStarts(10, 60_000)).toEqual([{ batchId: firstOf(ids), size: 3, tries: 1 }]);
+  expect(await dispatch.leasePageStarts(10, 60_000)).toEqual([]); // leased: another dispatcher skips it
+  expect(await dispatch.pending(10)).toMatchObject({ count: 0, unsubmitted: 3 });
+  const batchId = written!.batchId;
   await batches.recordSubmitted(batchId, [submittedRow(ids[0])]);
   await batches.recordFailed(batchId, [{ messageId: ids[1], attempt: 1, carrierId: 'alpha', reason: 'refused', code: 'carrier_rejected', rawCode: 'ESME_RSYSERR', final: false }]);
-  expect((await batches.pending(10)).unsubmitted).toBe(1);
+  expect((await dispatch.pending(10)).unsubmitted).toBe(1);
 });
 
 it('reports a page complete only when its attempt has no receipt outstanding', async () => {
-  const ids = await bulkMessages(2);
-  const batchId = randomUUID();
-  await batches.claim(batchId, 10);
+  const { ids, batchId } = await page(2);
   await batches.recordSubmitted(batchId, ids.map((id) => submittedRow(id)));
 
   const first = await batches.applyReceipts([delivered(ids[0])]);
@@ -73,4 +106,24 @@ it('reports a page complete only when its attempt has no receipt outstanding', a
 it('ignores a receipt that matches no outstanding attempt, and touches no page', async () => {
   expect(await batches.applyReceipts([delivered(randomUUID())])).toEqual({ outcomes: ['ignored'], pages: [] });
   expect(await batches.attemptsComplete([])).toEqual([]);
+});
+
+it('decides a multipart attempt when every part is delivered, and fails it on the first failed part', async () => {
+  const { ids, batchId } = await page(2);
+  await batches.recordSubmitted(batchId, [submittedRow(ids[0], 1, ['a1', 'a2']), submittedRow(ids[1], 1, ['b1', 'b2'])]);
+  expect((await batches.applyReceipts([receipt(ids[0], 'a1', 'DELIVRD')])).outcomes).toEqual(['waiting']);
+  expect(await status(ids[0])).toBe('submitted');
+  expect((await batches.applyReceipts([receipt(ids[0], 'a2', 'DELIVRD'), receipt(ids[1], 'b2', 'UNDELIV')])).outcomes).toEqual(['delivered', 'waiting']);
+  expect(await status(ids[0])).toBe('delivered');
+  // UNDELIV err 032 may go better through another carrier: the message waits for the next attempt.
+  expect((await messages.attempts(ids[1]))[0]).toMatchObject({ status: 'receipt_failed' });
+  expect(await status(ids[1])).toBe('submitted');
+});
+
+it('decides a multipart attempt by its first part for a carrier that sends receipts for first parts only', async () => {
+  const { ids, batchId } = await page(1);
+  await batches.recordSubmitted(batchId, [submittedRow(ids[0], 1, ['f1', 'f2', 'f3'], true)]);
+  expect((await batches.applyReceipts([receipt(ids[0], 'f1', 'DELIVRD')])).outcomes).toEqual(['delivered']);
+  expect(await status(ids[0])).toBe('delivered');
+  expect(await batches.awaitingReceipts(batchId, 1)).toBe(0);
 });

@@ -2,8 +2,9 @@
 // workflow, submitted attempt by attempt with multi-row writes, and finished by receipts
 // applied straight to the rows (no workflow per message). Each message keeps its attempts,
 // its event timeline and its status, exactly as a per-message workflow would leave them.
-import type { CarrierReceipt, MessagePriority } from '@app/contracts';
-import { classifyReceipt, isFinalStat } from '@app/domain';
+import type { CarrierReceipt, MessagePriority, ReceiptState } from '@app/contracts';
+import { isFinalStat } from '@app/domain';
+import { AttemptFailure, decideAttempt, noCarrierFailure, PartReceipt, receiptTimeoutFailure } from '@app/lifecycle';
 import { DataSource, EntityManager } from 'typeorm';
 import { returningRows } from './returning';
 import { queueSmppReceipts } from './smpp-receipts';
@@ -26,6 +27,8 @@ export interface SubmittedRow {
   carrierId: string;
   carrierMessageId: string;
   partIds: string[];
+  /** The carrier sends a receipt for the first part only (decides a multipart attempt). */
+  firstPartOnly: boolean;
   routingVersion: number | null;
   ruleId: string | null;
   country: string | null;
@@ -53,20 +56,6 @@ export interface PageAttempt {
 export class BatchRepository {
   constructor(private readonly db: DataSource) {}
 
-  /**
-   * Bulk messages waiting to be claimed (at most `limit` counted), the age of the oldest, and
-   * how many claimed messages no carrier has been handed yet (pages still submitting).
-   */
-  async pending(limit: number): Promise<{ count: number; oldestMs: number; unsubmitted: number }> {
-    const rows: { n: string; age: number | null; unsubmitted: string }[] = await this.db.query(
-      `SELECT count(*) AS n, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS age,
-              (SELECT count(*) FROM messages WHERE delivery = 'batch' AND status = 'queued' AND attempts = 0) AS unsubmitted
-       FROM (SELECT created_at FROM messages WHERE delivery = 'batch' AND status = 'accepted' ORDER BY created_at LIMIT $1) p`,
-      [limit],
-    );
-    return { count: Number(rows[0].n), oldestMs: rows[0].age ?? 0, unsubmitted: Number(rows[0].unsubmitted) };
-  }
-
   /** Of these pages' attempts, the ones with no receipt outstanding any more (the receipt router tells those pages). */
   async attemptsComplete(pages: PageAttempt[]): Promise<PageAttempt[]> {
     if (pages.length === 0) return [];
@@ -77,28 +66,6 @@ export class BatchRepository {
       [pages.map((p) => p.batchId), pages.map((p) => p.attempt)],
     );
     return rows.map((r) => ({ batchId: r.batch_id, attempt: r.attempt }));
-  }
-
-  async claimedCount(batchId: string): Promise<number> {
-    const rows: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM messages WHERE batch_id = $1`, [batchId]);
-    return Number(rows[0].n);
-  }
-
-  /** Claims up to `limit` waiting messages for a page; a retried claim returns the same page. */
-  async claim(batchId: string, limit: number): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      await tx.query(
-        `WITH claimed AS (
-           UPDATE messages SET status = 'queued', batch_id = $1, updated_at = now()
-           WHERE id IN (SELECT id FROM messages WHERE delivery = 'batch' AND status = 'accepted' AND batch_id IS NULL
-                        ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-           RETURNING id)
-         INSERT INTO message_events (message_id, type, detail) SELECT id, 'queued', jsonb_build_object('batchId', $1::text) FROM claimed`,
-        [batchId, limit],
-      );
-      const rows: { n: string }[] = await tx.query(`SELECT count(*) AS n FROM messages WHERE batch_id = $1`, [batchId]);
-      return Number(rows[0].n);
-    });
   }
 
   /**
@@ -145,9 +112,9 @@ export class BatchRepository {
     const col = <K extends keyof SubmittedRow>(key: K) => rows.map((r) => r[key]);
     await this.db.transaction(async (tx) => {
       await tx.query(
-        `INSERT INTO message_attempts (message_id, attempt, carrier_id, carrier_message_id, status, submitted_at, batch_id)
-         SELECT * , 'submitted', now(), $5::uuid FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) ON CONFLICT (message_id, attempt) DO NOTHING`,
-        [col('messageId'), col('attempt'), col('carrierId'), col('carrierMessageId'), batchId],
+        `INSERT INTO message_attempts (message_id, attempt, carrier_id, carrier_message_id, receipts_first_part_only, status, submitted_at, batch_id)
+         SELECT * , 'submitted', now(), $6::uuid FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::boolean[]) ON CONFLICT (message_id, attempt) DO NOTHING`,
+        [col('messageId'), col('attempt'), col('carrierId'), col('carrierMessageId'), rows.map((r) => r.firstPartOnly && r.partIds.length > 1), batchId],
       );
       const parts = rows.filter((r) => r.partIds.length > 1).flatMap((r) => r.partIds.map((id, i) => ({ r, id, n: i + 1 })));
       if (parts.length > 0) {
@@ -217,8 +184,11 @@ export class BatchRepository {
     return Number(rows[0].n);
   }
 
-  /** Ends the page: whatever is not final has failed, with the last attempt's reason. */
-  async finish(batchId: string, lastAttempt: number): Promise<{ failed: number }> {
+  /**
+   * Ends the page: whatever is not final has failed, for the reason its last attempt ended
+   * (a receipt that never came within `receiptWaitMs` is that attempt's timeout).
+   */
+  async finish(batchId: string, receiptWaitMs: number): Promise<{ failed: number }> {
     return this.db.transaction(async (tx) => {
       const rows: { id: string; status: string | null; error: { reason?: string; code?: string; rawCode?: string } | null; carrier_id: string | null }[] = await tx.query(
         `SELECT m.id, a.status, a.error, a.carrier_id FROM messages m
@@ -227,16 +197,13 @@ export class BatchRepository {
         [batchId],
       );
       const failures = rows.map((r) => {
-        if (r.status === 'submitted' || r.status === 'receipt_timeout' || r.status === null) {
-          const carrier = r.carrier_id ?? 'none';
-          return {
-            id: r.id,
-            reason: r.carrier_id ? `no delivery receipt from carrier ${carrier}` : 'no carrier available for this destination',
-            code: r.carrier_id ? 'receipt_timeout' : 'no_route',
-            rawCode: r.carrier_id ? `no receipt after attempt ${lastAttempt}` : 'no carrier in the route plan',
-          };
-        }
-        return { id: r.id, reason: r.error?.reason ?? `attempt failed: ${r.status}`, code: r.error?.code ?? 'delivery_failed', rawCode: r.error?.rawCode ?? String(r.status) };
+        const failure =
+          r.carrier_id === null
+            ? noCarrierFailure()
+            : r.status === 'submitted' || r.status === 'receipt_timeout' || !r.error?.code
+              ? receiptTimeoutFailure(r.carrier_id, receiptWaitMs)
+              : { reason: r.error.reason ?? `attempt failed: ${r.status}`, error: { code: r.error.code, rawCode: r.error.rawCode ?? String(r.status) } };
+        return { id: r.id, reason: failure.reason, code: failure.error.code, rawCode: failure.error.rawCode };
       });
       // A receipt that never came is a timeout of the last attempt, in the timeline too.
       await tx.query(
@@ -269,20 +236,20 @@ export class BatchRepository {
 
   /**
    * Applies final receipts to bulk messages, set-based: a handful of statements and one commit
-   * for a whole group, whatever its size (the bulk path's receipt rate depends on it). For each
-   * receipt, the part's or attempt's state, then the message's when it is decided (every part
-   * delivered; any part failed). A failure the next carrier may not repeat leaves the message
-   * for the page's next attempt; a permanent one fails it now. Receipts for an attempt that is
-   * no longer current are kept as records only; a message with several receipts in the group
-   * is decided once. Returns each receipt's outcome and the pages (and attempts) it touched.
+   * for a whole group, whatever its size (the bulk path's receipt rate depends on it). Each
+   * receipt is matched to its message's current attempt (by the attempt's id or one of its
+   * parts'), part states are recorded, and the attempt is decided by the delivery lifecycle
+   * (`decideAttempt`, the same function the message workflow calls): a failure another carrier
+   * may not repeat leaves the message for the page's next attempt, a permanent one fails it now.
+   * Receipts for an attempt that is no longer current are kept as records only. Returns each
+   * receipt's outcome and the pages (and attempts) it touched.
    */
   async applyReceipts(items: { messageId: string; receipt: CarrierReceipt }[]): Promise<{ outcomes: BatchReceiptOutcome[]; pages: PageAttempt[] }> {
     const final = items.filter((i) => isFinalStat(i.receipt.state));
     if (final.length === 0) return { outcomes: items.map(() => 'ignored'), pages: [] };
     return this.db.transaction(async (tx) => {
-      // The current attempt each receipt belongs to (by the attempt's id or one of its parts' ids).
-      const matches: { i: number; message_id: string; batch_id: string; attempt: number; carrier_id: string; parts: number }[] = await tx.query(
-        `SELECT k.i, m.id AS message_id, m.batch_id, a.attempt, a.carrier_id,
+      const matches: { i: number; message_id: string; batch_id: string; attempt: number; carrier_id: string; first_part_only: boolean; parts: number }[] = await tx.query(
+        `SELECT k.i, m.id AS message_id, m.batch_id, a.attempt, a.carrier_id, a.receipts_first_part_only AS first_part_only,
                 (SELECT count(*)::int FROM message_parts p WHERE p.message_id = a.message_id AND p.attempt = a.attempt) AS parts
          FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS k(message_id, carrier_id, cmid, i)
          JOIN messages m ON m.id = k.message_id AND m.status NOT IN ('delivered', 'failed', 'cancelled')
@@ -292,11 +259,10 @@ export class BatchRepository {
          FOR UPDATE OF m`,
         [final.map((f) => f.messageId), final.map((f) => f.receipt.carrierId), final.map((f) => f.receipt.carrierMessageId)],
       );
-      const outcomes = new Map<{ messageId: string; receipt: CarrierReceipt }, BatchReceiptOutcome>();
       const matched = matches.map((m) => ({ ...m, item: final[m.i - 1] }));
-      // Parts: record every part's state, then read the states of each multipart attempt touched.
+      // The parts of each attempt, in order, with the receipts known so far (stored and this group's).
       const multipart = matched.filter((m) => m.parts > 1);
-      const partStates = new Map<string, (string | null)[]>();
+      const partsOf = new Map<string, (PartReceipt | undefined)[]>();
       if (multipart.length > 0) {
         await tx.query(
           `UPDATE message_parts p SET receipt_state = COALESCE(p.receipt_state, t.state)
@@ -304,34 +270,36 @@ export class BatchRepository {
            WHERE p.message_id = t.message_id AND p.attempt = t.attempt AND p.carrier_message_id = t.cmid`,
           [multipart.map((m) => m.message_id), multipart.map((m) => m.attempt), multipart.map((m) => m.item.receipt.carrierMessageId), multipart.map((m) => m.item.receipt.state)],
         );
-        const states: { message_id: string; receipt_state: string | null }[] = await tx.query(
-          `SELECT p.message_id, p.receipt_state FROM message_parts p JOIN unnest($1::uuid[], $2::int[]) AS t(message_id, attempt)
-             ON p.message_id = t.message_id AND p.attempt = t.attempt`,
+        const states: { message_id: string; cmid: string; receipt_state: ReceiptState | null }[] = await tx.query(
+          `SELECT p.message_id, p.carrier_message_id AS cmid, p.receipt_state FROM message_parts p JOIN unnest($1::uuid[], $2::int[]) AS t(message_id, attempt)
+             ON p.message_id = t.message_id AND p.attempt = t.attempt ORDER BY p.message_id, p.part_number`,
           [multipart.map((m) => m.message_id), multipart.map((m) => m.attempt)],
         );
-        for (const row of states) partStates.set(row.message_id, [...(partStates.get(row.message_id) ?? []), row.receipt_state]);
+        const inGroup = new Map(multipart.map((m) => [`${m.message_id}/${m.item.receipt.carrierMessageId}`, m.item.receipt]));
+        for (const row of states) {
+          const part = inGroup.get(`${row.message_id}/${row.cmid}`) ?? (row.receipt_state ? { state: row.receipt_state, errorCode: '000' } : undefined);
+          partsOf.set(row.message_id, [...(partsOf.get(row.message_id) ?? []), part]);
+        }
       }
-      // One decision per message: a failed part fails it; delivered needs every part delivered.
-      const decided = new Map<string, { m: (typeof matched)[number]; outcome: 'delivered' | 'receipt_failed' }>();
+      // One decision per message, by the lifecycle.
+      const outcomes = new Map<{ messageId: string; receipt: CarrierReceipt }, BatchReceiptOutcome>();
+      const delivered: (typeof matched)[number][] = [];
+      const failed: { m: (typeof matched)[number]; failure: AttemptFailure; receipt: PartReceipt }[] = [];
+      const seen = new Set<string>();
       for (const m of matched) {
-        if (decided.has(m.message_id)) {
+        if (seen.has(m.message_id)) {
           outcomes.set(m.item, 'ignored');
           continue;
         }
-        if (m.item.receipt.state !== 'DELIVRD') {
-          decided.set(m.message_id, { m, outcome: 'receipt_failed' });
-          continue;
-        }
-        const states = partStates.get(m.message_id);
-        if (states && states.some((st) => st !== 'DELIVRD')) {
-          if (states.some((st) => st !== null && st !== 'DELIVRD')) continue; // a failed part is decided by its own receipt
+        const decision = decideAttempt(m.carrier_id, partsOf.get(m.message_id) ?? [m.item.receipt], m.first_part_only);
+        if (decision.outcome === 'waiting') {
           outcomes.set(m.item, 'waiting');
           continue;
         }
-        decided.set(m.message_id, { m, outcome: 'delivered' });
+        seen.add(m.message_id);
+        if (decision.outcome === 'delivered') delivered.push(m);
+        else failed.push({ m, failure: decision, receipt: decision.receipt });
       }
-      const delivered = [...decided.values()].filter((d) => d.outcome === 'delivered').map((d) => d.m);
-      const failedReceipts = [...decided.values()].filter((d) => d.outcome === 'receipt_failed').map((d) => d.m);
       const detail = (m: (typeof matched)[number]) => ({ carrierMessageId: m.item.receipt.carrierMessageId, receiptState: m.item.receipt.state, errorCode: m.item.receipt.errorCode });
       if (delivered.length > 0) {
         const ids = delivered.map((d) => d.message_id);
@@ -353,30 +321,23 @@ export class BatchRepository {
         await queueSmppReceipts(tx, ids);
         for (const d of delivered) outcomes.set(d.item, 'delivered');
       }
-      if (failedReceipts.length > 0) {
-        const classified = failedReceipts.map((f) => ({ f, c: classifyReceipt(f.item.receipt.state, f.item.receipt.errorCode) }));
-        const errors = classified.map(({ f, c }) => JSON.stringify({ ...detail(f), code: c.code, rawCode: c.rawCode }));
+      if (failed.length > 0) {
+        const errors = failed.map(({ m, failure, receipt }) =>
+          JSON.stringify({ carrierMessageId: m.item.receipt.carrierMessageId, receiptState: receipt.state, errorCode: receipt.errorCode, reason: failure.reason, ...failure.error }),
+        );
         await tx.query(
           `UPDATE message_attempts a SET status = 'receipt_failed', error = t.error, completed_at = now()
            FROM unnest($1::uuid[], $2::int[], $3::jsonb[]) AS t(id, attempt, error) WHERE a.message_id = t.id AND a.attempt = t.attempt`,
-          [failedReceipts.map((f) => f.message_id), failedReceipts.map((f) => f.attempt), errors],
+          [failed.map((f) => f.m.message_id), failed.map((f) => f.m.attempt), errors],
         );
         await tx.query(
           `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail) SELECT id, 'receipt', carrier, attempt, error
            FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) AS t(id, carrier, attempt, error)`,
-          [failedReceipts.map((f) => f.message_id), failedReceipts.map((f) => f.carrier_id), failedReceipts.map((f) => f.attempt), errors],
+          [failed.map((f) => f.m.message_id), failed.map((f) => f.m.carrier_id), failed.map((f) => f.m.attempt), errors],
         );
-        const permanent = classified.filter(({ c }) => c.class === 'permanent');
-        await this.fail(
-          tx,
-          permanent.map(({ f, c }) => ({
-            id: f.message_id,
-            reason: `carrier ${f.carrier_id} reported ${f.item.receipt.state} (err ${f.item.receipt.errorCode}): ${c.description}`,
-            code: c.code,
-            rawCode: c.rawCode,
-          })),
-        );
-        for (const { f, c } of classified) outcomes.set(f.item, c.class === 'permanent' ? 'failed' : 'waiting');
+        const stopped = failed.filter((f) => f.failure.stop);
+        await this.fail(tx, stopped.map(({ m, failure }) => ({ id: m.message_id, reason: failure.reason, code: failure.error.code, rawCode: failure.error.rawCode })));
+        for (const { m, failure } of failed) outcomes.set(m.item, failure.stop ? 'failed' : 'waiting');
       }
       const pages = new Map(matched.filter((m) => m.batch_id).map((m) => [`${m.batch_id}/${m.attempt}`, { batchId: m.batch_id, attempt: m.attempt }]));
       return { outcomes: items.map((i) => outcomes.get(i) ?? 'ignored'), pages: [...pages.values()] };

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AttemptStatus, MessageAttemptEntity } from '../entities/message-attempt.entity';
 import { MessageEventEntity } from '../entities/message-event.entity';
 import { MessageEntity } from '../entities/message.entity';
+import { DISPATCH_CHANNEL } from './dispatch.repository';
 import { returningRows } from './returning';
 import { queueSmppReceipts } from './smpp-receipts';
 
@@ -33,13 +34,15 @@ export type NewMessage = Omit<
 
 export { SMPP_DELIVERIES_CHANNEL } from './smpp-receipts';
 
-/** Channel on which the batch dispatchers learn that bulk messages wait to be claimed. */
-export const BATCH_PENDING_CHANNEL = 'message_batches';
 
 export class MessageRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Inserts a message with its `accepted` event; returns false if the idempotency key already exists. */
+  /**
+   * Inserts a message with its `accepted` event and, for a message with a workflow of its own,
+   * the intent to start it (accept at commit); returns false if the idempotency key already
+   * exists. Wakes the dispatchers.
+   */
   async insertAccepted(message: NewMessage): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const inserted: unknown[] = await tx.query(
@@ -68,26 +71,32 @@ export class MessageRepository {
       );
       if (inserted.length === 0) return false;
       await this.addEvent(tx, { messageId: message.id, type: 'accepted', detail: { segments: message.segments, encoding: message.encoding } });
+      if ((message.delivery ?? 'workflow') === 'workflow') {
+        await tx.query(`INSERT INTO workflow_starts (message_id, account_id) VALUES ($1, $2)`, [message.id, message.accountId]);
+      }
+      await tx.query(`SELECT pg_notify($1, '')`, [DISPATCH_CHANNEL]);
       return true;
     });
   }
 
   /**
-   * Inserts many accepted messages (no idempotency keys) with their `accepted` events in one
-   * transaction: the bulk SMPP path, where a submit_sm_resp waits for this commit. Wakes the
-   * batch dispatchers.
+   * Inserts many accepted bulk messages (no idempotency keys) with their `accepted` events in
+   * one transaction: the page path, where a submit_sm_resp waits for this commit. Wakes the
+   * dispatchers.
    */
-  async insertAcceptedMany(messages: NewMessage[]): Promise<void> {
-    if (messages.length === 0) return;
+  async insertAcceptedMany(messages: NewMessage[]): Promise<Set<string>> {
+    if (messages.length === 0) return new Set();
     const col = <K extends keyof NewMessage>(key: K, fallback: NewMessage[K] | null = null) => messages.map((m) => m[key] ?? fallback);
-    await this.db.transaction(async (tx) => {
-      await tx.query(
+    return this.db.transaction(async (tx) => {
+      // A row whose Idempotency-Key the account used already is left out (the caller replays the first).
+      const inserted: { id: string }[] = await tx.query(
         `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, request_hash, priority,
-           source, smpp_system_id, registered_delivery, send_at, delivery)
-         SELECT id, account_id, to_number, from_address, body, encoding, segments, 'accepted', cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery
+           source, smpp_system_id, registered_delivery, send_at, delivery, idempotency_key)
+         SELECT id, account_id, to_number, from_address, body, encoding, segments, 'accepted', cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery, ikey
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::text[], $13::smallint[], $14::timestamptz[], $15::text[])
-           AS t(id, account_id, to_number, from_address, body, encoding, segments, cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery)`,
+                     $11::text[], $12::text[], $13::smallint[], $14::timestamptz[], $15::text[], $16::text[])
+           AS t(id, account_id, to_number, from_address, body, encoding, segments, cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery, ikey)
+         ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
         [
           col('id'),
           col('accountId'),
@@ -103,26 +112,34 @@ export class MessageRepository {
           col('smppSystemId'),
           col('registeredDelivery', 0),
           col('sendAt'),
-          col('delivery', 'workflow'),
+          col('delivery', 'batch'),
+          col('idempotencyKey'),
         ],
       );
+      const ids = inserted.map((r) => r.id);
       await tx.query(
         `INSERT INTO message_events (message_id, type, detail)
-         SELECT id, 'accepted', jsonb_build_object('segments', segments, 'encoding', encoding) FROM unnest($1::uuid[], $2::int[], $3::text[]) AS t(id, segments, encoding)`,
-        [col('id'), col('segments'), col('encoding')],
+         SELECT m.id, 'accepted', jsonb_build_object('segments', m.segments, 'encoding', m.encoding) FROM messages m WHERE m.id = ANY($1::uuid[])`,
+        [ids],
       );
-      await tx.query(`SELECT pg_notify($1, '')`, [BATCH_PENDING_CHANNEL]);
+      await tx.query(`SELECT pg_notify($1, '')`, [DISPATCH_CHANNEL]);
+      return new Set(ids);
     });
   }
 
-  /** Cancels a bulk message no page has claimed yet (its receipt, if asked for, is queued). */
+  /**
+   * Cancels a message nothing has started on yet: a paged message no page has taken, or a
+   * message whose workflow start is still an unleased intent (the intent goes with it).
+   * Its receipt, if asked for, is queued.
+   */
   async cancelAccepted(id: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      const intent = returningRows(await tx.query(`DELETE FROM workflow_starts WHERE message_id = $1 AND not_before <= now() RETURNING message_id`, [id]));
       const changed = returningRows(
         await tx.query(
           `UPDATE messages SET status = 'cancelled', failure_reason = 'cancelled by the customer before it was sent', updated_at = now()
-           WHERE id = $1 AND status = 'accepted' AND delivery = 'batch' RETURNING id`,
-          [id],
+           WHERE id = $1 AND status = 'accepted' AND (delivery = 'batch' AND batch_id IS NULL OR $2) RETURNING id`,
+          [id, intent.length > 0],
         ),
       );
       if (changed.length === 0) return false;
@@ -130,11 +147,6 @@ export class MessageRepository {
       await queueSmppReceipts(tx, [id]);
       return true;
     });
-  }
-
-  /** Undoes an accepted message whose workflow could not be started: nothing half-written. */
-  async deleteAccepted(id: string): Promise<void> {
-    await this.db.query(`DELETE FROM messages WHERE id = $1 AND status = 'accepted'`, [id]);
   }
 
   findById(id: string): Promise<MessageEntity | null> {
@@ -155,15 +167,6 @@ export class MessageRepository {
 
   attempts(messageId: string): Promise<MessageAttemptEntity[]> {
     return this.db.getRepository(MessageAttemptEntity).find({ where: { messageId }, order: { attempt: 'ASC' } });
-  }
-
-  /** Messages still `accepted` after `olderThanMs`: their workflow start may have been lost. */
-  async staleAccepted(olderThanMs: number, limit = 100): Promise<{ id: string; accountId: string }[]> {
-    const rows: { id: string; account_id: string }[] = await this.db.query(
-      `SELECT id, account_id FROM messages WHERE status = 'accepted' AND delivery = 'workflow' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT $2`,
-      [olderThanMs / 1000, limit],
-    );
-    return rows.map((r) => ({ id: r.id, accountId: r.account_id }));
   }
 
   /** Queued with its route: the routing version and rule that chose the carriers, and why. */
@@ -209,7 +212,7 @@ export class MessageRepository {
     return rows.map((r) => r.carrier_message_id);
   }
 
-  async markSubmitted(messageId: string, attempt: number, carrierId: string, carrierMessageId: string, partIds: string[] = []): Promise<void> {
+  async markSubmitted(messageId: string, attempt: number, carrierId: string, carrierMessageId: string, partIds: string[] = [], firstPartOnly = false): Promise<void> {
     await this.db.transaction(async (tx) => {
       if (partIds.length > 1) {
         await tx.query(
@@ -219,8 +222,9 @@ export class MessageRepository {
         );
       }
       await tx.query(
-        `UPDATE message_attempts SET carrier_message_id = $4, status = 'submitted', submitted_at = now() WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3`,
-        [messageId, attempt, carrierId, carrierMessageId],
+        `UPDATE message_attempts SET carrier_message_id = $4, status = 'submitted', submitted_at = now(), receipts_first_part_only = $5
+         WHERE message_id = $1 AND attempt = $2 AND carrier_id = $3`,
+        [messageId, attempt, carrierId, carrierMessageId, partIds.length > 1 && firstPartOnly],
       );
       await tx.query(`UPDATE messages SET status = 'submitted', carrier_id = $2, attempts = $3, updated_at = now() WHERE id = $1`, [messageId, carrierId, attempt]);
       await this.addEvent(tx, { messageId, type: 'submitted', carrierId, attempt, detail: partIds.length > 1 ? { carrierMessageId, partIds } : { carrierMessageId } });

@@ -1,0 +1,150 @@
+// Starts the delivery engine's workflows from the start intents committed with the messages
+// (accept at commit): a message's own sendMessage workflow from `workflow_starts`, and pages of
+// bulk messages (REST batches, bulk SMPP binds) as sendBatch workflows from `page_starts`. A page
+// is written (its messages grouped, its intent stored) when a full page waits or the oldest
+// waiting message is older than the page delay, while few paged messages still wait for their
+// first submit (pages submitting are what load the carriers' binds; pages waiting for receipts
+// cost next to nothing, so BATCH_MAX_RUNNING of those may run per worker). Woken by NOTIFY from
+// the intake and by a short poll. Intents are leased, so any number of worker replicas share
+// them; a start that fails (Temporal down or slow) leaves its intent to come due again, and the
+// dispatcher backs off until Temporal answers.
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Client } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import type { Logger } from 'pino';
+import { batchWorkflowId } from '@app/contracts';
+import type { WorkerConfig } from '@app/config';
+import { DISPATCH_CHANNEL, DispatchRepository } from '@app/db';
+import { startSendBatch, startSendMessage } from '@app/temporal';
+import { LOGGER, TEMPORAL_CLIENT, WORKER_CONFIG } from '../tokens';
+
+const POLL_MS = 100;
+/** An intent leased by a dispatcher that died comes due again after this. */
+const LEASE_MS = 10_000;
+/** A start that takes longer than this counts as failed (Temporal unreachable or overloaded). */
+const START_DEADLINE_MS = 5_000;
+const STARTS_PER_LEASE = 100;
+const STARTS_IN_FLIGHT = 32;
+const MAX_BACKOFF_MS = 5_000;
+
+@Injectable()
+export class DispatcherService implements OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private listener?: PgClient;
+  private runningPages = 0;
+  private checking = false;
+  private again = false;
+  private stopped = false;
+  /** While Temporal refuses starts: no new attempt before this time. */
+  private pausedUntil = 0;
+  private failures = 0;
+
+  constructor(
+    private readonly dispatch: DispatchRepository,
+    @Inject(TEMPORAL_CLIENT) private readonly client: Client,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.timer = setInterval(() => void this.check(), POLL_MS);
+    const listener = new PgClient({ connectionString: this.config.databaseUrl, application_name: 'sms-worker-dispatch' });
+    listener.on('notification', () => void this.check());
+    listener.on('error', (err) => this.logger.warn({ err: err.message }, 'dispatch listener lost; polling only'));
+    await listener.connect();
+    await listener.query(`LISTEN ${DISPATCH_CHANNEL}`);
+    this.listener = listener;
+    void this.check();
+  }
+
+  private async check(): Promise<void> {
+    if (this.stopped || Date.now() < this.pausedUntil) return;
+    if (this.checking) {
+      this.again = true;
+      return;
+    }
+    this.checking = true;
+    try {
+      do {
+        this.again = false;
+        await this.startMessageWorkflows();
+        await this.writePages();
+        await this.startPages();
+      } while (this.again && !this.stopped && Date.now() >= this.pausedUntil);
+      this.failures = 0;
+    } catch (err) {
+      this.failures += 1;
+      const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.failures);
+      this.pausedUntil = Date.now() + delay;
+      this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'dispatch failed; accepted messages wait in PostgreSQL');
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /**
+   * Starts with bounded concurrency, each within a deadline; stops at the first slice with a
+   * failure (the caller records what started, then backs off).
+   */
+  private async startAll<T>(items: T[], start: (item: T) => Promise<unknown>): Promise<{ started: T[]; failure?: unknown }> {
+    const started: T[] = [];
+    let failure: unknown;
+    for (let i = 0; i < items.length && failure === undefined; i += STARTS_IN_FLIGHT) {
+      const slice = items.slice(i, i + STARTS_IN_FLIGHT);
+      const results = await Promise.allSettled(slice.map((item) => this.client.withDeadline(Date.now() + START_DEADLINE_MS, () => start(item))));
+      results.forEach((r, j) => (r.status === 'fulfilled' ? started.push(slice[j]) : (failure ??= r.reason)));
+    }
+    return { started, failure };
+  }
+
+  private async startMessageWorkflows(): Promise<void> {
+    const { taskQueue } = this.config.temporal;
+    for (;;) {
+      const intents = await this.dispatch.leaseWorkflowStarts(STARTS_PER_LEASE, LEASE_MS);
+      if (intents.length === 0) return;
+      const { started, failure } = await this.startAll(intents, (i) => startSendMessage(this.client, taskQueue, { messageId: i.messageId, accountId: i.accountId }));
+      await this.dispatch.workflowsStarted(started.map((i) => i.messageId));
+      if (failure !== undefined) throw failure;
+    }
+  }
+
+  private async writePages(): Promise<void> {
+    const { pageSize, pageDelayMs, maxRunning, maxSubmitting } = this.config.batches;
+    while (this.runningPages < maxRunning && !this.stopped) {
+      const pending = await this.dispatch.pending(pageSize);
+      if (pending.count === 0 || (pending.count < pageSize && pending.oldestMs < pageDelayMs)) return;
+      if (pending.unsubmitted >= maxSubmitting * pageSize) return;
+      const page = await this.dispatch.createPage(pageSize);
+      if (!page) return;
+      this.logger.debug({ batchId: page.batchId, size: page.size }, 'page written');
+      await this.startPages();
+    }
+  }
+
+  /** Starts due page intents (written by this process or a replica that died); follows each page to its end. */
+  private async startPages(): Promise<void> {
+    const { taskQueue } = this.config.temporal;
+    const intents = await this.dispatch.leasePageStarts(STARTS_PER_LEASE, LEASE_MS);
+    if (intents.length === 0) return;
+    const { started, failure } = await this.startAll(intents, (p) => startSendBatch(this.client, taskQueue, { batchId: p.batchId, maxAttempts: this.config.batches.maxAttempts }));
+    for (const page of started) {
+      await this.dispatch.pageStarted(page.batchId);
+      this.runningPages += 1;
+      void this.client.workflow
+        .getHandle(batchWorkflowId(page.batchId))
+        .result()
+        .catch((err: unknown) => this.logger.error({ err, batchId: page.batchId }, 'page workflow failed'))
+        .finally(() => {
+          this.runningPages -= 1;
+          void this.check();
+        });
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.listener?.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,37 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * One delivery engine for both shapes of a message:
+ * - an attempt records whether its carrier sends receipts for the first part only, so a page
+ *   decides a multipart attempt as the message's own workflow does;
+ * - accept at commit: a message that gets a workflow of its own is accepted with a row in
+ *   `workflow_starts` in the same transaction, and the worker's dispatcher starts the workflow
+ *   from it (Temporal being slow or down delays the start, never the accept);
+ * - a page is written with its messages in one transaction and started from `page_starts`.
+ */
+export class DeliveryEngine1733400000000 implements MigrationInterface {
+  name = 'DeliveryEngine1733400000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE message_attempts ADD COLUMN receipts_first_part_only boolean NOT NULL DEFAULT false`);
+    await q.query(`CREATE TABLE workflow_starts (
+      message_id uuid PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+      account_id uuid NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      not_before timestamptz NOT NULL DEFAULT now(),
+      tries int NOT NULL DEFAULT 0)`);
+    await q.query(`CREATE INDEX workflow_starts_due ON workflow_starts (not_before)`);
+    await q.query(`CREATE TABLE page_starts (
+      batch_id uuid PRIMARY KEY,
+      size int NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      not_before timestamptz NOT NULL DEFAULT now(),
+      tries int NOT NULL DEFAULT 0)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE page_starts`);
+    await q.query(`DROP TABLE workflow_starts`);
+    await q.query(`ALTER TABLE message_attempts DROP COLUMN receipts_first_part_only`);
+  }
+}

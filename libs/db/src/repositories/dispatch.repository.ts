@@ -1,0 +1,105 @@
+// Start intents: accept at commit. A message that gets a workflow of its own is written with a
+// `workflow_starts` row in the same transaction; bulk messages are grouped into pages, each
+// written with a `page_starts` row. The worker's dispatcher leases due intents (SKIP LOCKED, so
+// any number of worker replicas share them), starts the workflows and drops the intents; an
+// intent whose start failed comes due again later. Temporal being slow or down delays starts,
+// never accepts.
+import { DataSource } from 'typeorm';
+import { returningRows } from './returning';
+
+/** Channel on which the dispatchers learn that intents or bulk messages wait. */
+export const DISPATCH_CHANNEL = 'message_dispatch';
+
+export interface WorkflowStartIntent {
+  messageId: string;
+  accountId: string;
+  tries: number;
+}
+
+export interface PageStartIntent {
+  batchId: string;
+  size: number;
+  tries: number;
+}
+
+export class DispatchRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Leases up to `limit` due workflow starts for `leaseMs` (another dispatcher skips them meanwhile). */
+  async leaseWorkflowStarts(limit: number, leaseMs: number): Promise<WorkflowStartIntent[]> {
+    const rows = returningRows<{ message_id: string; account_id: string; tries: number }>(
+      await this.db.query(
+        `UPDATE workflow_starts w SET not_before = now() + make_interval(secs => $2), tries = w.tries + 1
+         FROM (SELECT message_id FROM workflow_starts WHERE not_before <= now() ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED) due
+         WHERE w.message_id = due.message_id RETURNING w.message_id, w.account_id, w.tries`,
+        [limit, leaseMs / 1000],
+      ),
+    );
+    return rows.map((r) => ({ messageId: r.message_id, accountId: r.account_id, tries: r.tries }));
+  }
+
+  async workflowsStarted(messageIds: string[]): Promise<void> {
+    if (messageIds.length > 0) await this.db.query(`DELETE FROM workflow_starts WHERE message_id = ANY($1::uuid[])`, [messageIds]);
+  }
+
+  /**
+   * Groups waiting bulk messages into one page (up to `pageSize`, oldest first) and writes its
+   * start intent, in one transaction; the page's id is its first message's id. Returns null
+   * when nothing waits. Scheduled messages join a page once their time has come.
+   */
+  async createPage(pageSize: number): Promise<PageStartIntent | null> {
+    return this.db.transaction(async (tx) => {
+      const claimed = returningRows<{ id: string; batch_id: string }>(
+        await tx.query(
+          `UPDATE messages m SET status = 'queued', batch_id = p.first, updated_at = now()
+           FROM (SELECT id, first_value(id) OVER (ORDER BY created_at, id) AS first FROM (
+                   SELECT id, created_at FROM messages WHERE delivery = 'batch' AND status = 'accepted' AND batch_id IS NULL AND (send_at IS NULL OR send_at <= now())
+                   ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) w) p
+           WHERE m.id = p.id RETURNING m.id, m.batch_id`,
+          [pageSize],
+        ),
+      );
+      if (claimed.length === 0) return null;
+      const batchId = claimed[0].batch_id;
+      const ids = claimed.map((c) => c.id);
+      await tx.query(
+        `INSERT INTO message_events (message_id, type, detail) SELECT id, 'queued', jsonb_build_object('batchId', $2::text) FROM unnest($1::uuid[]) AS t(id)`,
+        [ids, batchId],
+      );
+      await tx.query(`INSERT INTO page_starts (batch_id, size) VALUES ($1, $2)`, [batchId, ids.length]);
+      return { batchId, size: ids.length, tries: 0 };
+    });
+  }
+
+  async leasePageStarts(limit: number, leaseMs: number): Promise<PageStartIntent[]> {
+    const rows = returningRows<{ batch_id: string; size: number; tries: number }>(
+      await this.db.query(
+        `UPDATE page_starts s SET not_before = now() + make_interval(secs => $2), tries = s.tries + 1
+         FROM (SELECT batch_id FROM page_starts WHERE not_before <= now() ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED) due
+         WHERE s.batch_id = due.batch_id RETURNING s.batch_id, s.size, s.tries`,
+        [limit, leaseMs / 1000],
+      ),
+    );
+    return rows.map((r) => ({ batchId: r.batch_id, size: r.size, tries: r.tries }));
+  }
+
+  async pageStarted(batchId: string): Promise<void> {
+    await this.db.query(`DELETE FROM page_starts WHERE batch_id = $1`, [batchId]);
+  }
+
+  /**
+   * Bulk messages waiting for a page (at most `limit` counted), the age of the oldest, and how
+   * many paged messages no carrier has been handed yet (pages still submitting), across every
+   * worker replica.
+   */
+  async pending(limit: number): Promise<{ count: number; oldestMs: number; unsubmitted: number }> {
+    const rows: { n: string; age: number | null; unsubmitted: string }[] = await this.db.query(
+      `SELECT count(*) AS n, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS age,
+              (SELECT count(*) FROM messages WHERE delivery = 'batch' AND status = 'queued' AND attempts = 0) AS unsubmitted
+       FROM (SELECT created_at FROM messages WHERE delivery = 'batch' AND status = 'accepted' AND batch_id IS NULL AND (send_at IS NULL OR send_at <= now())
+             ORDER BY created_at LIMIT $1) p`,
+      [limit],
+    );
+    return { count: Number(rows[0].n), oldestMs: rows[0].age ?? 0, unsubmitted: Number(rows[0].unsubmitted) };
+  }
+}
