@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { freePort } from '@app/config';
-import { startStack, Stack } from '../../apps/launcher/src/stack';
+import { SimCarrier, startStack, Stack } from '../../apps/launcher/src/stack';
 import { testDatabaseUrl, testTemporalAddress } from './env';
 
 /** A priority rule over alpha then beta: what each end-to-end suite starts from. */
@@ -21,7 +21,14 @@ export interface TestStack extends Stack {
 }
 
 export async function startTestStack(
-  env: { worker?: Record<string, string>; api?: Record<string, string>; gateway?: Record<string, string>; rule?: Record<string, unknown> } = {},
+  env: {
+    worker?: Record<string, string>;
+    api?: Record<string, string>;
+    gateway?: Record<string, string>;
+    rule?: Record<string, unknown>;
+    /** More simulated SMPP carriers than alpha and beta (the port is picked here). */
+    extraSimCarriers?: Omit<SimCarrier, 'smppPort'>[];
+  } = {},
 ): Promise<TestStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sms-e2e-'));
   const taskQueue = `e2e-${randomUUID()}`;
@@ -30,6 +37,7 @@ export async function startTestStack(
     { id: 'alpha', smppPort: await freePort(), systemId: 'alpha', password: 'alpha-pw' },
     { id: 'beta', smppPort: await freePort(), systemId: 'beta', password: 'beta-pw' },
   ];
+  for (const extra of env.extraSimCarriers ?? []) simCarriers.push({ ...extra, smppPort: await freePort() });
   const stack = await startStack({
     dataDir,
     databaseUrl: testDatabaseUrl(),

@@ -22,6 +22,8 @@ export interface CarrierBehaviour {
    * subscriber); null = a typical one per outcome (UNDELIV 032, REJECTD/EXPIRED 000).
    */
   receiptErrorCode: string | null;
+  /** 'first': a concatenated message gets a receipt for its first part only, as some SMSCs do. */
+  multipartReceipts: 'each' | 'first';
 }
 
 export const DEFAULT_BEHAVIOUR: CarrierBehaviour = {
@@ -36,6 +38,7 @@ export const DEFAULT_BEHAVIOUR: CarrierBehaviour = {
   down: false,
   submitLatencyMs: 0,
   receiptErrorCode: null,
+  multipartReceipts: 'each',
 };
 
 export class BehaviourError extends Error {
@@ -72,6 +75,9 @@ export function parseBehaviour(input: unknown): Partial<CarrierBehaviour> {
     } else if (key === 'receiptErrorCode') {
       if (value !== null && (typeof value !== 'string' || !/^\d{3}$/.test(value))) throw new BehaviourError(key, 'receiptErrorCode must be three digits, e.g. "001", or null');
       out.receiptErrorCode = value;
+    } else if (key === 'multipartReceipts') {
+      if (value !== 'each' && value !== 'first') throw new BehaviourError(key, 'multipartReceipts must be "each" or "first"');
+      out.multipartReceipts = value;
     } else if (key === 'submitErrorStatus') {
       if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > 0xffffffff) throw new BehaviourError(key, 'submitErrorStatus must be a non-zero SMPP command_status');
       out.submitErrorStatus = value;

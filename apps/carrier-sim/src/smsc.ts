@@ -224,7 +224,8 @@ export class Smsc {
       const id = randomBytes(8).toString('hex');
       record.carrierMessageId = id;
       session.send(pdu.response({ message_id: id }));
-      if ((record.registeredDelivery & 0x01) === 1 && b.receiptsEnabled) {
+      const laterPart = partNumber(pdu, udh) > 1 && b.multipartReceipts === 'first';
+      if ((record.registeredDelivery & 0x01) === 1 && b.receiptsEnabled && !laterPart) {
         const { stat, err } = drawReceipt(this.behaviour, this.random);
         record.outcome = stat;
         const submitDate = new Date();
@@ -321,4 +322,14 @@ export class Smsc {
       this.flushReceipts();
     }
   }
+}
+
+/** The part number of a concatenated submit (UDH IE 0x00/0x08 or the SAR TLV); 1 for a single message. */
+function partNumber(pdu: PDU, udh: Buffer[] | undefined): number {
+  if (pdu.sar_segment_seqnum !== undefined) return Number(pdu.sar_segment_seqnum);
+  for (const element of udh ?? []) {
+    if (element[0] === 0x00 && element.length >= 5) return element[4];
+    if (element[0] === 0x08 && element.length >= 6) return element[5];
+  }
+  return 1;
 }

@@ -21,6 +21,8 @@ export interface SimCarrier {
   password: string;
   /** The worker's submit window towards this simulated SMSC (default 50). */
   window?: number;
+  /** The worker's setting for this carrier's multipart receipts (default each part). */
+  multipartReceipts?: 'each' | 'first';
 }
 
 export interface StackOptions {
@@ -169,7 +171,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const carriersEnv: Record<string, string> = options.startCarrierSim
       ? {
           CARRIERS: JSON.stringify([
-            ...options.simCarriers.map((c) => ({ id: c.id, type: 'smpp', host: '127.0.0.1', port: c.smppPort, systemId: c.systemId, password: c.password, window: c.window ?? SIM_WINDOW })),
+            ...options.simCarriers.map((c) => ({ id: c.id, type: 'smpp', host: '127.0.0.1', port: c.smppPort, systemId: c.systemId, password: c.password, window: c.window ?? SIM_WINDOW, ...(c.multipartReceipts ? { multipartReceipts: c.multipartReceipts } : {}) })),
             ...options.simHttpCarriers.map((c) => ({ id: c.id, type: 'http', url: `${carrierSimUrl}/http/${c.id}`, token: c.token })),
           ]),
           VOICE_PROVIDER_URL: `${carrierSimUrl}/voice`,

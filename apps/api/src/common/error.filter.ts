@@ -43,7 +43,8 @@ export class ErrorFilter implements ExceptionFilter {
 
   private toAnswer(exception: unknown): { status: number; body: { error: { code: string; message: string; field?: string } }; headers: Record<string, string> } {
     if (exception instanceof DomainError) {
-      const headers: Record<string, string> = exception instanceof UnauthorizedError ? { 'www-authenticate': 'Bearer' } : {};
+      const headers: Record<string, string> =
+        exception instanceof UnauthorizedError ? { 'www-authenticate': 'Bearer' } : exception instanceof UnavailableError ? { 'retry-after': '5' } : {};
       return { status: statusOf(exception), body: { error: { code: exception.code, message: exception.message, ...(exception.field ? { field: exception.field } : {}) } }, headers };
     }
     // body-parser errors (malformed JSON, too large, bad charset) carry a type; Nest wraps them

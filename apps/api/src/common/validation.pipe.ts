@@ -3,7 +3,7 @@
 import { ValidationError as ClassValidatorError, ValidationPipe } from '@nestjs/common';
 import { ValidationError } from '@app/contracts';
 
-function firstProblem(errors: ClassValidatorError[], parent = ''): { field: string; message: string; unknown: boolean } | undefined {
+export function firstProblem(errors: ClassValidatorError[], parent = ''): { field: string; message: string; unknown: boolean } | undefined {
   for (const err of errors) {
     const field = parent ? `${parent}.${err.property}` : err.property;
     if (err.constraints) {

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@n
 import type { AuthenticatedKey } from '@app/db';
 import { CurrentAuth } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
+import { BatchAcceptedView, SendBatchDto } from './dto/send-batch.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 import { AcceptedMessageView, CancelMessageView, MessageView } from './dto/message.view';
 import { MessagesService } from './messages.service';
@@ -16,15 +17,30 @@ export class MessagesController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send an SMS', description: 'Validates, stores and queues the message; delivery continues in its workflow.' })
+  @ApiOperation({ summary: 'Send an SMS', description: 'Validates and stores the message with its start intent, and answers once PostgreSQL has committed them; delivery continues in its workflow (or page), started by the worker even while Temporal is briefly unavailable.' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeat a request safely: the same key returns the same message' })
   @ApiResponse({ status: 202, type: AcceptedMessageView })
   @ApiResponse({ status: 400, description: 'Invalid field, unknown field or malformed JSON', type: ErrorBody })
   @ApiResponse({ status: 409, description: 'Idempotency-Key reused with a different request', type: ErrorBody })
   @ApiResponse({ status: 415, description: 'Body is not JSON', type: ErrorBody })
-  @ApiResponse({ status: 503, description: 'Could not queue the message; nothing stored', type: ErrorBody })
+  @ApiResponse({ status: 503, description: 'PostgreSQL unreachable: nothing stored (Retry-After)', type: ErrorBody })
   send(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: SendMessageDto, @Headers('idempotency-key') idempotencyKey?: string): Promise<AcceptedMessageView> {
     return this.messages.send(auth, dto, idempotencyKey);
+  }
+
+  @Post('batch')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Send up to 1,000 messages',
+    description:
+      'Each item is validated and answered on its own (an id, or an error naming its field as messages[i].field; nothing is stored for a refused item) and may carry its own idempotencyKey. Accepted items ride pages (sendBatch workflows), except those that need per-message handling (OTP priority, a statusCallbackUrl), which get their own workflow.',
+  })
+  @ApiResponse({ status: 202, type: BatchAcceptedView })
+  @ApiResponse({ status: 400, description: 'messages missing, not an array, empty or over 1,000; unknown top-level field; malformed JSON', type: ErrorBody })
+  @ApiResponse({ status: 413, description: 'Body over 4 MB', type: ErrorBody })
+  @ApiResponse({ status: 503, description: 'PostgreSQL unreachable: nothing stored', type: ErrorBody })
+  sendBatch(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: SendBatchDto): Promise<BatchAcceptedView> {
+    return this.messages.sendBatch(auth, dto);
   }
 
   @Post(':id/cancel')

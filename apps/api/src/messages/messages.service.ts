@@ -1,11 +1,15 @@
 // Sending, reading and cancelling messages for the REST API. Accepting is the shared
 // MessageIntake (the SMPP gateway uses the same), so both paths validate and count alike.
 import { Injectable } from '@nestjs/common';
-import { CancelMessageResult, NotFoundError } from '@app/contracts';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { batchWorkflowId, CancelMessageResult, DomainError, messageWorkflowId, NotFoundError, UnavailableError } from '@app/contracts';
 import type { AuthenticatedKey } from '@app/db';
 import { MessageEntity, MessageRepository } from '@app/db';
 import { errorDefinition } from '@app/domain';
 import { MessageCancel, MessageIntake } from '@app/messaging';
+import { firstProblem } from '../common/validation.pipe';
+import { BatchAcceptedView, BatchItemView, BatchMessageDto, SendBatchDto } from './dto/send-batch.dto';
 import { SendMessageDto } from './dto/send-message.dto';
 import { AcceptedMessageView, MessageView } from './dto/message.view';
 
@@ -19,6 +23,42 @@ export class MessagesService {
 
   send(auth: Pick<AuthenticatedKey, 'accountId' | 'smartEncoding'>, dto: SendMessageDto, idempotencyKey?: string): Promise<AcceptedMessageView> {
     return this.intake.accept({ ...dto, accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey });
+  }
+
+  /**
+   * A batch rides pages: each item is validated and accepted on its own (its own
+   * Idempotency-Key), and the items accepted together are written in one multi-row insert.
+   * One bad item is answered with its error; the others go on. PostgreSQL unreachable answers
+   * the whole request with 503 only when no item could be stored.
+   */
+  async sendBatch(auth: Pick<AuthenticatedKey, 'accountId' | 'smartEncoding'>, dto: SendBatchDto): Promise<BatchAcceptedView> {
+    const results = await Promise.all(
+      dto.messages.map(async (raw, index): Promise<BatchItemView> => {
+        const field = (name?: string) => `messages[${index}]${name ? `.${name}` : ''}`;
+        if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+          return { index, error: { code: 'invalid_field', message: `${field()} must be an object`, field: field() } };
+        }
+        const item = plainToInstance(BatchMessageDto, raw);
+        const problem = firstProblem(await validate(item, { whitelist: true, forbidNonWhitelisted: true }));
+        if (problem) {
+          const code = problem.unknown ? 'unknown_field' : 'invalid_field';
+          return { index, error: { code, message: problem.unknown ? `Unknown field "${problem.field}"` : problem.message, field: field(problem.field) } };
+        }
+        const { idempotencyKey, ...message } = item;
+        try {
+          const accepted = await this.intake.accept({ ...message, accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey, delivery: 'batch' });
+          return { index, ...accepted };
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          return { index, error: { code: err.code, message: err.message, ...(err.field ? { field: field(err.field === 'Idempotency-Key' ? 'idempotencyKey' : err.field) } : {}) } };
+        }
+      }),
+    );
+    const accepted = results.filter((r) => r.id !== undefined).length;
+    if (accepted === 0 && results.some((r) => r.error?.code === 'database_unavailable')) {
+      throw new UnavailableError('database_unavailable', 'The messages could not be stored. Retry later.');
+    }
+    return { accepted, rejected: results.length - accepted, results };
   }
 
   cancel(accountId: string, id: string): Promise<CancelMessageResult> {
@@ -54,6 +94,7 @@ export class MessagesService {
       routingVersion: message.routingVersion,
       routingRuleId: message.routingRuleId,
       attempts: message.attempts,
+      workflowId: message.delivery === 'batch' ? (message.batchId ? batchWorkflowId(message.batchId) : null) : messageWorkflowId(message.id),
       failureReason: message.failureReason,
       error: this.errorView(message),
       createdAt: message.createdAt.toISOString(),

@@ -192,9 +192,8 @@ export class SubmitHandler {
       smartEncoding: pending.smartEncoding,
       smpp: { systemId: pending.systemId, registeredDelivery: pending.registeredDelivery },
       sendAt: pending.sendAt ? new Date(pending.sendAt) : null,
-      // OTP priority keeps its own workflow (latency, failover history); the intake also keeps
-      // scheduled and idempotent (multipart) messages on the per-message path.
-      delivery: pending.priority === 'otp' ? 'workflow' : this.deps.delivery,
+      // The shape this bind asks for (SMPP_DELIVERY); the intake decides (OTP keeps its own workflow).
+      delivery: this.deps.delivery,
       ...(id ? { id, idempotencyKey: `smpp-multipart:${id}` } : {}),
     });
   }

@@ -91,6 +91,14 @@ export class MessageView extends AcceptedMessageView {
   @ApiProperty({ description: 'Number of carrier attempts so far' })
   attempts!: number;
 
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'msg-0b7e3c9a-7d55-4a7e-9a55-3c1f1a2b3c4d',
+    description: 'The Temporal workflow that carries the message (open it in the Temporal Web UI): msg-<id> for its own, batch-<page> for a page; null while a paged message waits for its page',
+  })
+  workflowId!: string | null;
+
   @ApiPropertyOptional({ nullable: true, type: String })
   failureReason!: string | null;
 
