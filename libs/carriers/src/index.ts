@@ -5,4 +5,3 @@ export * from './smpp/smpp-errors';
 export * from './voice/voice-connector';
 export * from './http/http-connector';
 export * from './lookup/number-lookup';
-export * from './smpp/write-coalescing';
