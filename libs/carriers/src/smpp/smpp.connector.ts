@@ -55,7 +55,8 @@ import {
   toSmppAddress,
   userDataParams,
 } from '@app/smpp';
-import { statusNeedsRebind, submitStatusError, unavailable, unsendable } from './smpp-errors';
+import { statusNeedsRebind, submitStatusError, unavailable, unsendable } from './smpp.errors';
+import type { SmppConcatenation } from './smpp.settings';
 
 export interface SmppConnectorOptions {
   carrierId: string;
@@ -65,7 +66,7 @@ export interface SmppConnectorOptions {
   password: string;
   systemType?: string;
   /** How a text longer than one segment goes out (see the header comment). Default udh8. */
-  concatenation?: 'udh8' | 'udh16' | 'sar' | 'payload';
+  concatenation?: SmppConcatenation;
   /** 'first': this carrier sends a receipt for the first part of a concatenated text only. */
   multipartReceipts?: 'each' | 'first';
   /** Most submit_sm awaiting their response at once. Default 10. */
