@@ -4,8 +4,24 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, PDU, Server, Session } from 'smpp';
 import type { Logger } from 'pino';
-import { coalesceWrites } from '@app/carriers';
 import { encodeSubmitParts, formatReceiptText, ReceiptStat, statToMessageState } from '@app/domain';
+import {
+  addressParams,
+  coalesceWrites,
+  ESME_RALYBND,
+  ESME_RBINDFAIL,
+  ESME_RINVBNDSTS,
+  ESME_RINVCMDID,
+  ESME_RINVPASWD,
+  ESME_RINVSYSID,
+  ESME_ROK,
+  ESME_RTHROTTLED,
+  NPI,
+  SmppAddress,
+  toSmppAddress,
+  TON,
+  userDataParamsBySize,
+} from '@app/smpp';
 import { CarrierBehaviour, DEFAULT_BEHAVIOUR, drawReceipt } from './behaviour';
 
 export interface SimCarrierConfig {
@@ -45,7 +61,7 @@ interface InFlight {
   timer?: NodeJS.Timeout;
 }
 
-const E = { ROK: 0, RINVCMDID: 0x03, RINVBNDSTS: 0x04, RALYBND: 0x05, RBINDFAIL: 0x0d, RINVPASWD: 0x0e, RINVSYSID: 0x0f, RTHROTTLED: 0x58 };
+const E = { ROK: ESME_ROK, RINVCMDID: ESME_RINVCMDID, RINVBNDSTS: ESME_RINVBNDSTS, RALYBND: ESME_RALYBND, RBINDFAIL: ESME_RBINDFAIL, RINVPASWD: ESME_RINVPASWD, RINVSYSID: ESME_RINVSYSID, RTHROTTLED: ESME_RTHROTTLED };
 const MAX_SUBMISSIONS = 200_000;
 /** deliver_sm sent before the first answer: a window as large SMSCs allow, so receipts keep up with bulk rates. */
 const RECEIPT_WINDOW = 100;
@@ -242,22 +258,15 @@ export class Smsc {
    */
   sendInbound(message: { from: string; to: string; text: string }): void {
     const [part] = encodeSubmitParts(message.text, 'payload', 0);
-    const octets = Buffer.from(part.shortMessage);
-    const address = (value: string) => (value.startsWith('+') ? { addr: value.slice(1), ton: 1, npi: 1 } : { addr: value, ton: 0, npi: 0 });
-    const source = address(message.from);
-    const destination = address(message.to);
+    // Like a handset's network: E.164 as international, anything else with an unknown TON.
+    const address = (value: string): SmppAddress => (value.startsWith('+') ? toSmppAddress(value) : { addr: value, ton: TON.unknown, npi: NPI.unknown });
     this.pendingReceipts.push({
       seq: (this.receiptSeq += 1),
       pdu: {
-        source_addr: source.addr,
-        source_addr_ton: source.ton,
-        source_addr_npi: source.npi,
-        destination_addr: destination.addr,
-        dest_addr_ton: destination.ton,
-        dest_addr_npi: destination.npi,
+        ...addressParams(address(message.from), address(message.to)),
         esm_class: 0,
         data_coding: part.dataCoding,
-        ...(octets.length <= 254 ? { short_message: octets } : { message_payload: octets }),
+        ...userDataParamsBySize(part.shortMessage),
       },
     });
     this.flushReceipts();

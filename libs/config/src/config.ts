@@ -1,5 +1,6 @@
 // The typed configuration of each process, read and validated once at start-up.
 // Every environment variable the project reads is listed here (and in the README table).
+import { CarrierConfig, CarrierSettingsError, parseCarrierSettings } from '@app/carriers';
 import { DEFAULT_TASK_QUEUE } from '@app/contracts';
 import { ConfigError, Env, readBool, readEnum, readHostPort, readInt, readJson, readPort, readString, readUrl } from './env';
 
@@ -36,37 +37,8 @@ export interface ApiConfig extends CommonConfig {
   port: number;
 }
 
-export interface SmppCarrierConfig {
-  id: string;
-  type: 'smpp';
-  host: string;
-  port: number;
-  systemId: string;
-  password: string;
-  systemType?: string;
-  window: number;
-  /**
-   * How a text longer than one segment is sent: UDH with an 8-bit (default) or 16-bit
-   * reference, SAR TLVs, or whole in message_payload for the carrier to split.
-   */
-  concatenation?: SmppConcatenation;
-  /** 'first': the carrier sends a receipt for the first part of a concatenated message only. */
-  multipartReceipts?: 'each' | 'first';
-}
-
-export const SMPP_CONCATENATIONS = ['udh8', 'udh16', 'sar', 'payload'] as const;
-export type SmppConcatenation = (typeof SMPP_CONCATENATIONS)[number];
-
-/** A carrier with a JSON-over-HTTP API (libs/carriers/src/http). */
-export interface HttpCarrierConfig {
-  id: string;
-  type: 'http';
-  url: string;
-  token: string;
-  window: number;
-}
-
-export type CarrierConfig = SmppCarrierConfig | HttpCarrierConfig;
+/** A carrier's settings: its kind's (libs/carriers/src/<kind>/<kind>.settings.ts), by `type`. */
+export type { CarrierConfig } from '@app/carriers';
 
 export interface WorkerConfig extends CommonConfig {
   /** Carriers in failover order: the first is tried first. */
@@ -121,50 +93,21 @@ export const DEFAULT_CARRIERS: CarrierConfig[] = [
   { id: 'gamma', type: 'http', url: 'http://127.0.0.1:8090/http/gamma', token: 'gamma-token', window: 10 },
 ];
 
+/** CARRIERS: each entry validated by its kind (libs/carriers/src/registry.ts); an error names `[i].field`. */
 export function parseCarriers(value: unknown): CarrierConfig[] {
   if (!Array.isArray(value) || value.length === 0) throw new Error('must be a non-empty JSON array of carriers');
   const seen = new Set<string>();
   return value.map((raw, i) => {
-    const at = (field: string) => (field ? `[${i}].${field}` : `[${i}]`);
-    if (typeof raw !== 'object' || raw === null) throw new Error(`${at('')} must be an object`);
-    const c = raw as Record<string, unknown>;
-    const str = (field: string, required = true): string | undefined => {
-      const v = c[field];
-      if (v === undefined && !required) return undefined;
-      if (typeof v !== 'string' || v.trim() === '') throw new Error(`${at(field)} must be a non-empty string`);
-      return v;
-    };
-    const id = str('id')!;
-    if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(id)) throw new Error(`${at('id')} must be lowercase letters, digits, - or _ (max 32)`);
-    if (seen.has(id)) throw new Error(`${at('id')} "${id}" is listed twice`);
-    seen.add(id);
-    const type = c.type ?? 'smpp';
-    if (type !== 'smpp' && type !== 'http') throw new Error(`${at('type')} must be "smpp" or "http"`);
-    const window = c.window ?? 10;
-    if (typeof window !== 'number' || !Number.isInteger(window) || window < 1 || window > 1000) throw new Error(`${at('window')} must be an integer 1..1000`);
-    if (type === 'http') {
-      const url = str('url')!;
-      if (!/^https?:\/\/\S+$/.test(url)) throw new Error(`${at('url')} must be an http(s) URL`);
-      return { id, type, url, token: str('token')!, window };
+    let carrier: CarrierConfig;
+    try {
+      carrier = parseCarrierSettings(raw);
+    } catch (err) {
+      if (!(err instanceof CarrierSettingsError)) throw err;
+      throw new Error(err.field ? `[${i}].${err.field} ${err.reason}` : `[${i}] ${err.reason}`);
     }
-    const port = c.port;
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${at('port')} must be a port number`);
-    const concatenation = c.concatenation ?? 'udh8';
-    if (!(SMPP_CONCATENATIONS as readonly unknown[]).includes(concatenation)) throw new Error(`${at('concatenation')} must be one of ${SMPP_CONCATENATIONS.join(', ')}`);
-    const multipartReceipts = c.multipartReceipts ?? 'each';
-    if (multipartReceipts !== 'each' && multipartReceipts !== 'first') throw new Error(`${at('multipartReceipts')} must be "each" or "first"`);
-    return {
-      id,
-      type,
-      host: str('host')!,
-      port,
-      systemId: str('systemId')!,
-      password: str('password')!,
-      systemType: str('systemType', false),
-      window,
-      concatenation: concatenation as SmppConcatenation,
-      multipartReceipts,
-    };
+    if (seen.has(carrier.id)) throw new Error(`[${i}].id "${carrier.id}" is listed twice`);
+    seen.add(carrier.id);
+    return carrier;
   });
 }
 

@@ -1,20 +1,19 @@
 // Operator view and settings of carriers.
 import { Inject, Injectable } from '@nestjs/common';
+import { CARRIER_CONNECTION_FIELDS, carrierEndpoint, CarrierConfig, CarrierSettingsError, parseCarrierSettings } from '@app/carriers';
 import { ConflictError, NotFoundError, ValidationError } from '@app/contracts';
-import { ApiConfig, CarrierConfig, parseCarriers } from '@app/config';
+import type { ApiConfig } from '@app/config';
 import { CarrierEntity, CarrierHealthRepository, CarrierRepository, SecretBox } from '@app/db';
 import { API_CONFIG } from '../tokens';
 import { CarrierConnectionDto, CarrierHealthView, CarrierView, CreateCarrierDto, UpdateCarrierDto } from './dto/carrier.dto';
 
-const CONNECTION_FIELDS = ['host', 'port', 'systemId', 'systemType', 'password', 'url', 'token', 'window', 'concatenation', 'multipartReceipts'] as const;
-
-/** Validates a connection with the same rules as the CARRIERS setting, naming the bad field. */
+/** Validates a connection with the same rules as the CARRIERS setting (its kind's), naming the bad field. */
 function validConnection(input: Record<string, unknown>): CarrierConfig {
   try {
-    return parseCarriers([input])[0];
+    return parseCarrierSettings(input);
   } catch (err) {
-    const match = /^\[0\]\.(\w+) (.*)$/.exec((err as Error).message);
-    throw new ValidationError('invalid_field', match ? `${match[1]} ${match[2]}` : (err as Error).message, match?.[1]);
+    if (!(err instanceof CarrierSettingsError)) throw err;
+    throw new ValidationError('invalid_field', err.message, err.field || undefined);
   }
 }
 
@@ -71,7 +70,8 @@ export class CarriersService {
 
   async update(id: string, dto: UpdateCarrierDto): Promise<CarrierView> {
     this.checkCosts(dto.costs);
-    const connection = Object.fromEntries(CONNECTION_FIELDS.filter((f) => dto[f] !== undefined).map((f) => [f, dto[f]])) as CarrierConnectionDto;
+    const fields = dto as unknown as Record<string, unknown>;
+    const connection = Object.fromEntries(CARRIER_CONNECTION_FIELDS.filter((f) => fields[f] !== undefined).map((f) => [f, fields[f]])) as CarrierConnectionDto;
     if (Object.keys(connection).length > 0) {
       const current = await this.carriers.find(id);
       if (!current) throw new NotFoundError('carrier_not_found', `No carrier ${id}`);
@@ -99,7 +99,7 @@ function toView(c: CarrierEntity): CarrierView {
   return {
     id: c.id,
     connectorType: c.connectorType,
-    endpoint: c.connectorType === 'http' ? c.host : `${c.host}:${c.port}`,
+    endpoint: carrierEndpoint(c.connectorType, c),
     systemId: c.systemId,
     priority: c.priority,
     enabled: c.enabled,

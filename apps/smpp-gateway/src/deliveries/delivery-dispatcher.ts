@@ -9,8 +9,8 @@ import type { Logger } from 'pino';
 import type { ReceiptState } from '@app/contracts';
 import { SMPP_DELIVERIES_CHANNEL, SmppDelivery, SmppDeliveryRepository, SmppInboundPayload, SmppReceiptPayload } from '@app/db';
 import { encodeSubmitParts, formatReceiptText, statToMessageState } from '@app/domain';
+import { addressParams, toSmppAddress, userDataParamsBySize } from '@app/smpp';
 import type { CustomerSession } from '../session/customer-session';
-import { toSmppAddress } from '../submits/addresses';
 
 const SWEEP_MS = 2000;
 const LEASE_MS = 30_000;
@@ -51,15 +51,8 @@ export function receiptParams(payload: SmppReceiptPayload): Record<string, unkno
     err,
   });
   // The receipt comes from the handset (source) to the sender (destination).
-  const source = toSmppAddress(payload.to);
-  const destination = toSmppAddress(payload.from);
   return {
-    source_addr_ton: source.ton,
-    source_addr_npi: source.npi,
-    source_addr: source.addr,
-    dest_addr_ton: destination.ton,
-    dest_addr_npi: destination.npi,
-    destination_addr: destination.addr,
+    ...addressParams(toSmppAddress(payload.to), toSmppAddress(payload.from)),
     esm_class: 0x04,
     data_coding: 0,
     short_message: Buffer.from(text, 'ascii'),
@@ -70,20 +63,11 @@ export function receiptParams(payload: SmppReceiptPayload): Record<string, unkno
 
 export function inboundParams(payload: SmppInboundPayload): Record<string, unknown> {
   const [part] = encodeSubmitParts(payload.body, 'payload', 0);
-  const source = toSmppAddress(payload.from);
-  const destination = toSmppAddress(payload.to);
-  const octets = Buffer.from(part.shortMessage);
   return {
-    source_addr_ton: source.ton,
-    source_addr_npi: source.npi,
-    source_addr: source.addr,
-    dest_addr_ton: destination.ton,
-    dest_addr_npi: destination.npi,
-    destination_addr: destination.addr,
+    ...addressParams(toSmppAddress(payload.from), toSmppAddress(payload.to)),
     esm_class: 0,
     data_coding: part.dataCoding,
-    // short_message holds at most 254 octets; longer texts travel in message_payload.
-    ...(octets.length <= 254 ? { short_message: octets } : { short_message: Buffer.alloc(0), message_payload: octets }),
+    ...userDataParamsBySize(part.shortMessage),
   };
 }
 

@@ -5,10 +5,9 @@
 // exactly one response, and an exception in a handler becomes ESME_RSYSERR, never a crash.
 import type { Logger } from 'pino';
 import * as smpp from 'smpp';
-import { coalesceWrites } from '@app/carriers';
 import type { SmppGatewayConfig } from '@app/config';
 import type { SmppCredentialWithHash } from '@app/db';
-import { MalformedPduError } from '../protocol/library-adapter';
+import { coalesceWrites, MalformedPduError } from '@app/smpp';
 import type { BindPolicy } from './bind-policy';
 
 export type BindType = 'transmitter' | 'receiver' | 'transceiver';

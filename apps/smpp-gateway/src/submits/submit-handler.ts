@@ -10,7 +10,7 @@ import { MessagePriority, MessageStatus, NotFoundError, UnavailableError, Valida
 import { MessageRepository, SmppMultipartRepository } from '@app/db';
 import { Alphabet, decodeText, reassembleText, splitUserData, UserDataError } from '@app/domain';
 import { MessageCancel, MessageIntake } from '@app/messaging';
-import { userDataOf } from '../protocol/library-adapter';
+import { userDataOf } from '@app/smpp';
 import type { CustomerSession } from '../session/customer-session';
 import { AddressError, destinationFromSmpp, sourceFromSmpp } from './addresses';
 

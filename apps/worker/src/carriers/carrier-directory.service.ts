@@ -4,8 +4,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { CarrierConnector, HttpConnector, SmppConnector } from '@app/carriers';
-import type { CarrierConfig, WorkerConfig } from '@app/config';
+import { BuiltCarrier, buildCarrier, CarrierConfig, CarrierConnector, ReceiptWebhookRequest } from '@app/carriers';
+import type { WorkerConfig } from '@app/config';
 import { CarrierRepository, InboundRepository, SecretBox } from '@app/db';
 import type { CarrierDirectory } from '../../../../activities/messages/message.activities';
 import { ReceiptRouterService } from '../receipts/receipt-router.service';
@@ -16,7 +16,7 @@ const RECONCILE_MS = 5000;
 
 @Injectable()
 export class CarrierDirectoryService implements CarrierDirectory, OnApplicationShutdown {
-  private readonly connectors = new Map<string, { connector: CarrierConnector; fingerprint: string }>();
+  private readonly connectors = new Map<string, BuiltCarrier & { fingerprint: string }>();
   private readonly lastState = new Map<string, string>();
   private readonly box: SecretBox;
   private poller?: NodeJS.Timeout;
@@ -40,6 +40,11 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
 
   get(id: string): CarrierConnector | undefined {
     return this.connectors.get(id)?.connector;
+  }
+
+  /** The receipt webhook handler of a carrier whose kind has one (HTTP carriers). */
+  receiptWebhook(id: string): ((request: ReceiptWebhookRequest) => Promise<number>) | undefined {
+    return this.connectors.get(id)?.receiptWebhook;
   }
 
   /** Writes CARRIERS to the table, retires config carriers no longer listed, then connects. */
@@ -70,14 +75,15 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
         const current = this.connectors.get(config.id);
         if (current?.fingerprint === fingerprint) continue;
         if (current) await current.connector.close();
-        const connector = this.build(config);
+        const built = this.build(config);
+        const { connector } = built;
         connector.onReceipt((receipt) => this.receipts.handle(receipt));
         connector.onInbound(async (message) => {
           const stored = await this.inbound.store(message);
           if (!stored.accountId) this.logger.info({ carrierId: message.carrierId, inboundId: stored.id }, 'inbound message for a number no account has: stored only');
         });
         connector.start();
-        this.connectors.set(config.id, { connector, fingerprint });
+        this.connectors.set(config.id, { ...built, fingerprint });
         this.lastState.delete(config.id);
         this.logger.info({ carrierId: config.id, type: config.type }, current ? 'carrier connection replaced' : 'carrier connector started');
       }
@@ -88,22 +94,9 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
     }
   }
 
-  private build(carrier: CarrierConfig): CarrierConnector {
-    if (carrier.type === 'http') {
-      return new HttpConnector({ carrierId: carrier.id, url: carrier.url, token: carrier.token, callbackUrl: `${this.config.webhook.publicUrl}/carriers/${carrier.id}/receipts` });
-    }
-    return new SmppConnector({
-      carrierId: carrier.id,
-      host: carrier.host,
-      port: carrier.port,
-      systemId: carrier.systemId,
-      password: carrier.password,
-      systemType: carrier.systemType,
-      window: carrier.window,
-      concatenation: carrier.concatenation,
-      multipartReceipts: carrier.multipartReceipts,
-      logger: this.logger.child({ carrierId: carrier.id }),
-    });
+  /** The carrier's connector, built by its kind (libs/carriers/src/registry.ts). */
+  private build(carrier: CarrierConfig): BuiltCarrier {
+    return buildCarrier(carrier, { receiptWebhookUrl: `${this.config.webhook.publicUrl}/carriers/${carrier.id}/receipts`, logger: this.logger });
   }
 
   private async recordStates(): Promise<void> {

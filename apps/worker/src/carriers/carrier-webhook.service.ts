@@ -1,10 +1,10 @@
 // The endpoint HTTP carriers send delivery receipts to: POST /carriers/:id/receipts. Each is
-// handed to that carrier's HttpConnector, which answers 200 only once the receipt is stored
-// (503 otherwise, so the carrier re-sends it).
+// handed to the receipt webhook of that carrier's kind (http.kind.ts), which answers 200 only
+// once the receipt is stored (503 otherwise, so the carrier re-sends it). Carriers whose kind
+// has no webhook get 404.
 import http from 'node:http';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { HttpConnector } from '@app/carriers';
 import type { WorkerConfig } from '@app/config';
 import { LOGGER, WORKER_CONFIG } from '../tokens';
 import { CarrierDirectoryService } from './carrier-directory.service';
@@ -37,8 +37,9 @@ export class CarrierWebhookService implements OnApplicationShutdown {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
     };
     const match = /^\/carriers\/([^/]+)\/receipts$/.exec(req.url ?? '');
-    const connector = match ? this.carriers.get(decodeURIComponent(match[1])) : undefined;
-    if (req.method !== 'POST' || !(connector instanceof HttpConnector)) return answer(404);
+    const carrierId = match ? decodeURIComponent(match[1]) : undefined;
+    const receiptWebhook = carrierId !== undefined ? this.carriers.receiptWebhook(carrierId) : undefined;
+    if (req.method !== 'POST' || !receiptWebhook) return answer(404);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -52,8 +53,8 @@ export class CarrierWebhookService implements OnApplicationShutdown {
     } catch {
       return answer(400);
     }
-    const status = await connector.handleWebhook(req.headers.authorization, body);
-    if (status >= 400) this.logger.warn({ carrierId: connector.carrierId, status }, 'carrier receipt webhook refused');
+    const status = await receiptWebhook({ authorization: req.headers.authorization, body });
+    if (status >= 400) this.logger.warn({ carrierId, status }, 'carrier receipt webhook refused');
     answer(status);
   }
 

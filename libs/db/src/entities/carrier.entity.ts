@@ -1,3 +1,4 @@
+import type { CarrierKindName } from '@app/carriers';
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type CarrierBindState = 'bound' | 'connecting' | 'down' | 'closed';
@@ -9,8 +10,9 @@ export class CarrierEntity {
   @PrimaryColumn({ type: 'text' })
   id!: string;
 
+  /** The carrier kind (libs/carriers/src/registry.ts). */
   @Column({ name: 'connector_type', type: 'text' })
-  connectorType!: 'smpp' | 'http';
+  connectorType!: CarrierKindName;
 
   @Column({ type: 'text' })
   host!: string;
@@ -27,11 +29,11 @@ export class CarrierEntity {
   @Column({ type: 'boolean', default: true })
   enabled!: boolean;
 
-  /** Connection settings without secrets: host, port, systemId, systemType, url, window. */
+  /** Connection settings without the kind's secret fields (e.g. host, port, systemId, url, window). */
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   settings!: Record<string, unknown>;
 
-  /** Password or token, sealed with SECRETS_KEY (libs/db/src/secrets.ts); never returned by the API. */
+  /** The kind's secret fields (password, token), sealed with SECRETS_KEY (libs/db/src/secrets.ts); never returned by the API. */
   @Column({ type: 'text', nullable: true })
   credentials!: string | null;
 

@@ -1,6 +1,6 @@
 // Carriers: connection settings come from the worker's configuration; what operators manage
 // through the API (enabled, prices per country, throughput limit) lives only here.
-import type { CarrierConfig } from '@app/config';
+import { CarrierConfig, joinSecrets, splitSecrets } from '@app/carriers';
 import { DataSource, EntityManager } from 'typeorm';
 import { CarrierEntity } from '../entities/carrier.entity';
 import { SecretBox } from '../secrets';
@@ -12,25 +12,10 @@ export interface CarrierConnection {
   fingerprint: string;
 }
 
-/** Row columns for a carrier configuration; the secret is sealed, the rest stays readable. */
+/** Row columns for a carrier configuration; its kind's secret fields are sealed, the rest stays readable. */
 function toRow(c: CarrierConfig, box: SecretBox) {
-  const secret = c.type === 'http' ? c.token : c.password;
-  const settings = c.type === 'http' ? { url: c.url, window: c.window } : {
-          host: c.host,
-          port: c.port,
-          systemId: c.systemId,
-          systemType: c.systemType,
-          window: c.window,
-          concatenation: c.concatenation,
-          multipartReceipts: c.multipartReceipts,
-        };
-  return {
-    host: c.type === 'http' ? c.url : c.host,
-    port: c.type === 'http' ? 0 : c.port,
-    systemId: c.type === 'http' ? '' : c.systemId,
-    settings: JSON.stringify(settings),
-    credentials: box.seal(secret),
-  };
+  const { settings, secret, columns } = splitSecrets(c);
+  return { ...columns, settings: JSON.stringify(settings), credentials: box.seal(secret) };
 }
 
 export interface CarrierUpdate {
@@ -93,29 +78,16 @@ export class CarrierRepository {
     ]);
   }
 
-  /** Every carrier's connection, credentials opened (for the worker only). */
+  /**
+   * Every carrier's connection, credentials opened (for the worker only), validated by its kind
+   * with the kind's defaults for settings stored before they existed.
+   */
   async connections(box: SecretBox): Promise<CarrierConnection[]> {
     const rows = await this.db.getRepository(CarrierEntity).find({ order: { priority: 'ASC', id: 'ASC' } });
     return rows
       .filter((r) => r.credentials)
       .map((r) => {
-        const secret = box.open(r.credentials!);
-        const s = r.settings as Record<string, never>;
-        const config: CarrierConfig =
-          r.connectorType === 'http'
-            ? { id: r.id, type: 'http', url: s.url, token: secret, window: r.bindWindow }
-            : {
-                id: r.id,
-                type: 'smpp',
-                host: s.host,
-                port: s.port,
-                systemId: s.systemId,
-                systemType: s.systemType,
-                password: secret,
-                window: r.bindWindow,
-                concatenation: s.concatenation ?? 'udh8',
-                multipartReceipts: s.multipartReceipts ?? 'each',
-              };
+        const config = joinSecrets({ id: r.id, type: r.connectorType, window: r.bindWindow, settings: r.settings, secret: box.open(r.credentials!) });
         return { config, fingerprint: `${JSON.stringify(r.settings)}|${r.credentials}|${r.bindWindow}` };
       });
   }

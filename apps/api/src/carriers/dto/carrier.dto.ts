@@ -1,5 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
+import { CARRIER_KIND_NAMES, CarrierKindName, isCarrierKindName, SMPP_CONCATENATIONS, SMPP_MULTIPART_RECEIPTS, SmppConcatenation } from '@app/carriers';
+
+/** A carrier kind of the registry (libs/carriers/src/registry.ts). */
+function IsCarrierKind(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isCarrierKind',
+      validator: {
+        validate: (value) => isCarrierKindName(value),
+        defaultMessage: (args) => `${args?.property ?? 'type'} must be one of the following values: ${CARRIER_KIND_NAMES.join(', ')}`,
+      },
+    },
+    options,
+  );
+}
 
 /** Connection settings; credentials are write-only (stored sealed, never returned). */
 export class CarrierConnectionDto {
@@ -45,18 +60,18 @@ export class CarrierConnectionDto {
   token?: string;
 
   @ApiPropertyOptional({
-    enum: ['udh8', 'udh16', 'sar', 'payload'],
+    enum: SMPP_CONCATENATIONS,
     default: 'udh8',
     description:
       'SMPP: how a text longer than one segment is sent. udh8/udh16: one submit_sm per part with a concatenation UDH (8- or 16-bit reference); sar: SAR TLVs; payload: the whole text in message_payload for the carrier to split',
   })
   @IsOptional()
-  @IsIn(['udh8', 'udh16', 'sar', 'payload'])
-  concatenation?: 'udh8' | 'udh16' | 'sar' | 'payload';
+  @IsIn(SMPP_CONCATENATIONS)
+  concatenation?: SmppConcatenation;
 
-  @ApiPropertyOptional({ enum: ['each', 'first'], default: 'each', description: 'SMPP: the carrier sends receipts for each part of a concatenated message, or for the first part only' })
+  @ApiPropertyOptional({ enum: SMPP_MULTIPART_RECEIPTS, default: 'each', description: 'SMPP: the carrier sends receipts for each part of a concatenated message, or for the first part only' })
   @IsOptional()
-  @IsIn(['each', 'first'])
+  @IsIn(SMPP_MULTIPART_RECEIPTS)
   multipartReceipts?: 'each' | 'first';
 
   @ApiPropertyOptional({ example: 10, description: 'Outstanding submits per bind' })
@@ -91,16 +106,16 @@ export class CreateCarrierDto extends UpdateCarrierDto {
   @IsString()
   id!: string;
 
-  @ApiProperty({ enum: ['smpp', 'http'] })
-  @IsIn(['smpp', 'http'])
-  type!: 'smpp' | 'http';
+  @ApiProperty({ enum: CARRIER_KIND_NAMES })
+  @IsCarrierKind()
+  type!: CarrierKindName;
 }
 
 export class CarrierView {
   @ApiProperty({ example: 'alpha' })
   id!: string;
 
-  @ApiProperty({ enum: ['smpp', 'http'] })
+  @ApiProperty({ enum: CARRIER_KIND_NAMES })
   connectorType!: string;
 
   @ApiProperty({ example: '127.0.0.1:2776' })

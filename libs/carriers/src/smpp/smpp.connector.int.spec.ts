@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { createServer, PDU, Server, Session } from 'smpp';
 import type { InboundMessage, InboundReceipt, OutboundSms } from '../carrier-connector';
 import { CarrierSubmitError } from '../carrier-submit-error';
-import { SmppConnector, SmppConnectorOptions } from './smpp-connector';
+import { SmppConnector, SmppConnectorOptions } from './smpp.connector';
 
 interface ReceivedSubmit {
   text: string;

@@ -41,20 +41,22 @@ import { randomInt } from 'node:crypto';
 import { encodeSubmitParts, messageStateToStat, parseReceiptText, SubmitPart } from '@app/domain';
 import type { BindState, CarrierConnector, ConnectorStatus, InboundMessage, InboundReceipt, OutboundSms, SubmitAccepted } from '../carrier-connector';
 import type { CarrierSubmitError } from '../carrier-submit-error';
-import { coalesceWrites } from './write-coalescing';
 import {
+  addressParams,
+  coalesceWrites,
   commandStatusName,
+  e164IfInternational,
   ESME_RINVCMDID,
+  ESME_RMSGQFUL,
   ESME_ROK,
+  ESME_RTHROTTLED,
   ESME_RX_P_APPN,
   ESME_RX_T_APPN,
-  ESME_RMSGQFUL,
-  ESME_RTHROTTLED,
-  statusNeedsRebind,
-  submitStatusError,
-  unavailable,
-  unsendable,
-} from './smpp-errors';
+  toSmppAddress,
+  userDataParams,
+} from '@app/smpp';
+import { statusNeedsRebind, submitStatusError, unavailable, unsendable } from './smpp.errors';
+import type { SmppConcatenation } from './smpp.settings';
 
 export interface SmppConnectorOptions {
   carrierId: string;
@@ -64,7 +66,7 @@ export interface SmppConnectorOptions {
   password: string;
   systemType?: string;
   /** How a text longer than one segment goes out (see the header comment). Default udh8. */
-  concatenation?: 'udh8' | 'udh16' | 'sar' | 'payload';
+  concatenation?: SmppConcatenation;
   /** 'first': this carrier sends a receipt for the first part of a concatenated text only. */
   multipartReceipts?: 'each' | 'first';
   /** Most submit_sm awaiting their response at once. Default 10. */
@@ -100,19 +102,6 @@ const MESSAGE_TYPE_MASK = 0x3c;
 const CLOSE_GRACE_MS = 2000;
 /** Requests answered by the connector itself; any other request gets ESME_RINVCMDID. */
 const HANDLED_REQUESTS = new Set(['deliver_sm', 'enquire_link', 'unbind']);
-
-/** SMPP address parameters for an E.164 number, a short code or an alphanumeric sender id. */
-function smppAddress(value: string): { addr: string; ton: number; npi: number } {
-  if (value.startsWith('+')) return { addr: value.slice(1), ton: 1, npi: 1 }; // international, ISDN/E.164
-  if (/^\d+$/.test(value)) return { addr: value, ton: 3, npi: 0 }; // short code: network specific
-  return { addr: value, ton: 5, npi: 0 }; // alphanumeric
-}
-
-/** An international number (TON 1) as E.164; other addresses as they came. */
-function e164IfInternational(addr: unknown, ton: unknown): string {
-  const value = String(addr ?? '');
-  return Number(ton) === 1 && /^\d+$/.test(value) ? `+${value}` : value;
-}
 
 /** The text of a deliver_sm as the smpp library decoded it by data_coding. */
 function deliverText(pdu: PDU): string {
@@ -425,20 +414,13 @@ export class SmppConnector implements CarrierConnector {
     } catch (err) {
       throw unsendable(errorMessage(err));
     }
-    const source = smppAddress(sms.from);
-    const destination = smppAddress(sms.to);
+    const addresses = addressParams(toSmppAddress(sms.from), toSmppAddress(sms.to));
     return parts.map((part) => ({
-      source_addr: source.addr,
-      source_addr_ton: source.ton,
-      source_addr_npi: source.npi,
-      destination_addr: destination.addr,
-      dest_addr_ton: destination.ton,
-      dest_addr_npi: destination.npi,
+      ...addresses,
       registered_delivery: sms.registeredDelivery ? 1 : 0,
       esm_class: part.esmClass,
       data_coding: part.dataCoding,
-      // Octets, not a string: the library would otherwise re-encode with its own global default.
-      ...(part.inPayload ? { short_message: Buffer.alloc(0), message_payload: Buffer.from(part.shortMessage) } : { short_message: Buffer.from(part.shortMessage) }),
+      ...userDataParams(part.shortMessage, part.inPayload),
       ...(part.sar ? { sar_msg_ref_num: part.sar.reference, sar_total_segments: part.sar.total, sar_segment_seqnum: part.sar.sequence } : {}),
     }));
   }

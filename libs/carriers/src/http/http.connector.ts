@@ -1,15 +1,13 @@
 // Generic JSON-over-HTTP carrier connector, beside SMPP:
 //   submit:  POST {url}/messages  { from, to, text, callbackUrl }  (Authorization: Bearer token)
-//            → 2xx { messageId }; other answers are classified (classifyHttpStatus: 429 throttled,
-//            5xx/408 transient, other 4xx rejected).
+//            → 2xx { messageId }; other answers are classified in http.errors.ts.
 //   receipt: the carrier POSTs { messageId, status, errorCode? } to callbackUrl with the same
-//            token; handleWebhook() answers 200 only once the receipt handler resolved (so it
-//            is stored), and 503 otherwise so the carrier re-sends it.
-import { timingSafeEqual } from 'node:crypto';
-import type { ReceiptState } from '@app/contracts';
-import { classified, classifyHttpStatus, ERRORS } from '@app/domain';
+//            token (parsed in http.receipt-webhook.ts); handleWebhook() answers 200 only once
+//            the receipt handler resolved (so it is stored), and 503 otherwise so the carrier
+//            re-sends it.
 import type { CarrierConnector, ConnectorStatus, InboundMessage, InboundReceipt, OutboundSms } from '../carrier-connector';
-import { CarrierSubmitError } from '../carrier-submit-error';
+import { httpStatusError, noMessageId, unavailable } from './http.errors';
+import { bearerMatches, parseHttpReceipt } from './http.receipt-webhook';
 
 export interface HttpConnectorOptions {
   carrierId: string;
@@ -20,16 +18,6 @@ export interface HttpConnectorOptions {
   callbackUrl: string;
   timeoutMs?: number;
 }
-
-const STATES: Record<string, ReceiptState> = {
-  delivered: 'DELIVRD',
-  undelivered: 'UNDELIV',
-  failed: 'UNDELIV',
-  rejected: 'REJECTD',
-  expired: 'EXPIRED',
-  accepted: 'ACCEPTD',
-  enroute: 'ENROUTE',
-};
 
 export class HttpConnector implements CarrierConnector {
   readonly carrierId: string;
@@ -67,7 +55,7 @@ export class HttpConnector implements CarrierConnector {
   }
 
   async submit(sms: OutboundSms): Promise<{ carrierMessageId: string }> {
-    if (this.closed) throw new CarrierSubmitError(classified(ERRORS.carrierUnavailable, 'connector closed'), 'connector closed');
+    if (this.closed) throw unavailable('connector closed');
     if (this.minIntervalMs > 0) {
       const at = Math.max(Date.now(), this.nextSendAt);
       this.nextSendAt = at + this.minIntervalMs;
@@ -84,39 +72,28 @@ export class HttpConnector implements CarrierConnector {
       });
     } catch (err) {
       this.setError(`carrier unreachable: ${(err as Error).message}`);
-      throw new CarrierSubmitError(classified(ERRORS.carrierUnavailable, this.lastError!), this.lastError!);
+      throw unavailable(this.lastError!);
     } finally {
       this.outstanding -= 1;
     }
     this.setError(undefined);
     if (!res.ok) {
       await res.body?.cancel();
-      throw new CarrierSubmitError(classifyHttpStatus(res.status), `carrier answered HTTP ${res.status}`);
+      throw httpStatusError(res.status);
     }
     const body = (await res.json().catch(() => ({}))) as { messageId?: unknown };
-    if (typeof body.messageId !== 'string' || !body.messageId) {
-      throw new CarrierSubmitError(classified(ERRORS.carrierUnavailable, 'no messageId in the answer'), 'carrier answered without a messageId');
-    }
+    if (typeof body.messageId !== 'string' || !body.messageId) throw noMessageId();
     return { carrierMessageId: body.messageId };
   }
 
   /** A receipt webhook from the carrier: returns the HTTP status to answer with. */
   async handleWebhook(authorization: string | undefined, body: unknown): Promise<number> {
-    const given = Buffer.from(/^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '');
-    const expected = Buffer.from(this.options.token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 401;
-    const receipt = body as { messageId?: unknown; status?: unknown; errorCode?: unknown };
-    const state = typeof receipt?.status === 'string' ? STATES[receipt.status.toLowerCase()] : undefined;
-    if (typeof receipt?.messageId !== 'string' || !receipt.messageId || !state) return 400;
+    if (!bearerMatches(authorization, this.options.token)) return 401;
+    const receipt = parseHttpReceipt(this.carrierId, body);
+    if (!receipt) return 400;
     if (!this.receiptHandler) return 503;
     try {
-      await this.receiptHandler({
-        carrierId: this.carrierId,
-        carrierMessageId: receipt.messageId,
-        state,
-        errorCode: typeof receipt.errorCode === 'string' ? receipt.errorCode : '000',
-        rawText: JSON.stringify(body),
-      });
+      await this.receiptHandler(receipt);
       return 200;
     } catch {
       return 503;

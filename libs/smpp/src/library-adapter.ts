@@ -4,8 +4,9 @@
 //    its own tables (data_coding 1 read as GSM, unknown codings left as bytes, UDH split off).
 //    The gateway needs the octets themselves to apply TS 23.038 exactly (libs/domain
 //    smpp-user-data) and to reassemble concatenated parts at the octet level, so the decode
-//    filter of those fields is replaced by one that keeps the Buffer. Only this process (the
-//    gateway) installs it; encoding is unchanged (we always pass Buffers).
+//    filter of those fields is replaced by one that keeps the Buffer. Only the customer gateway
+//    calls installLibraryAdapter() (it changes the library for the whole process); the carrier
+//    connector and the simulator keep the library's decoding. Encoding is unchanged (we always pass Buffers).
 // 2. Malformed PDUs. When a PDU cannot be parsed the library emits a bare Error and stops
 //    reading the socket. Parsing is wrapped so the error carries the PDU's header (command_id
 //    and sequence_number, for the generic_nack) and whether the stream is still framed.

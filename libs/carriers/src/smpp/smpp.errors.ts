@@ -13,28 +13,9 @@
 //                ESME_RX_R_APPN 0x66 (destination_barred, permanent), any other status
 //                (carrier_rejected: another carrier may take it), and a text too long to fit
 //                one PDU (invalid_message)
-import { errors } from 'smpp';
 import { classified, classifySmppStatus, ERRORS } from '@app/domain';
+import { ESME_RINVBNDSTS, hexStatus, knownStatusName } from '@app/smpp';
 import { CarrierSubmitError } from '../carrier-submit-error';
-
-const NAMES = new Map<number, string>(Object.entries(errors).map(([name, code]) => [code, name]));
-
-export const ESME_ROK = 0x00;
-export const ESME_RINVBNDSTS = 0x04;
-export const ESME_RTHROTTLED = 0x58;
-export const ESME_RMSGQFUL = 0x14;
-/** Temporary application error: asks the SMSC to deliver the deliver_sm again later. */
-export const ESME_RX_T_APPN = 0x64;
-/** Permanent application error: the SMSC should not deliver this deliver_sm again. */
-export const ESME_RX_P_APPN = 0x65;
-export const ESME_RINVCMDID = 0x03;
-
-const hex = (status: number) => `0x${status.toString(16).padStart(8, '0')}`;
-
-/** "ESME_RINVDSTADR", or the hex value for a status the smpp library does not name. */
-export function commandStatusName(status: number): string {
-  return NAMES.get(status) ?? hex(status);
-}
 
 /** A status that says our session is not usable: the connector drops the link and rebinds. */
 export function statusNeedsRebind(status: number): boolean {
@@ -43,8 +24,8 @@ export function statusNeedsRebind(status: number): boolean {
 
 /** The error for a submit_sm_resp (or generic_nack) with a non-zero command_status. */
 export function submitStatusError(status: number): CarrierSubmitError {
-  const name = NAMES.get(status);
-  const label = name ? `${name} (${hex(status)})` : hex(status);
+  const name = knownStatusName(status);
+  const label = name ? `${name} (${hexStatus(status)})` : hexStatus(status);
   const error = statusNeedsRebind(status) ? classified(ERRORS.carrierUnavailable, label) : classifySmppStatus(status, name);
   return new CarrierSubmitError(error, `submit_sm answered ${label}`, { commandStatus: status, commandStatusName: name });
 }

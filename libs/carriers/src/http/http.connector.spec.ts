@@ -1,6 +1,6 @@
 // The HTTP connector's receipt webhook: only a carrier with the token is heard, and a receipt
 // is acknowledged (200) only once its handler resolved.
-import { HttpConnector } from './http-connector';
+import { HttpConnector } from './http.connector';
 
 const connector = () => new HttpConnector({ carrierId: 'gamma', url: 'http://127.0.0.1:9/http/gamma', token: 'secret-token', callbackUrl: 'http://127.0.0.1:9/cb' });
 const receipt = { messageId: 'abc', status: 'delivered', errorCode: '000' };
