@@ -21,7 +21,7 @@ export const HISTORIES_DIR = path.join(__dirname, '..', 'replay', 'histories');
 export const MANIFEST_FILE = path.join(HISTORIES_DIR, 'manifest.json');
 
 /** Histories kept per workflow type, and in all: the replay spec stays fast and the diff readable. */
-const MAX_PER_TYPE = 12;
+const MAX_PER_TYPE = 16;
 const MAX_TOTAL = 25;
 
 export interface ManifestEntry {
