@@ -243,8 +243,8 @@ export const kannelScenario: Scenario = {
     const messages = context.arg('messages', 20_000);
     const clients = context.arg('clients', 50);
     const idleTimeoutMs = context.arg('idle-timeout', 60) * 1000;
-    // Our worker's submit window towards the simulator (stack.ts SIM_WINDOW): the same for Kannel.
-    const window = 50;
+    // Default: our worker's submit window towards the simulator (stack.ts SIM_WINDOW), the same for Kannel.
+    const window = context.arg('window', 50);
     const kannel = ensureKannel();
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kannel-bench-'));
