@@ -395,6 +395,8 @@ export const kannelScenario: Scenario = {
         });
       }
       const resources = sampler.stop();
+      const died = started.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
+      if (died) throw new Error(`${died.name} exited during the run (code ${died.child.exitCode}, signal ${died.child.signalCode}):\n${tail(died.log)}`);
 
       // The simulator's own count, once Kannel has answered the receipts in flight (up to 5 s).
       type SimView = { counters: { submits: number; receiptsSent: number; receiptsQueued: number } };
