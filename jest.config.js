@@ -19,7 +19,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs,activities,workflows}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,activities,workflows,bench}/**/*.spec.ts'],
       testPathIgnorePatterns: ['\\.int\\.spec\\.ts$', '/node_modules/', '/dist/'],
     },
     {

@@ -1,8 +1,10 @@
-// `npm run bench -- <scenario> [--name value …]`: starts the stack in production mode on
+// `npm run bench -- <scenario> [<scenario> …] [--name value …]`: starts the stack in production mode on
 // embedded defaults (free ports, a temporary data dir), drives load from this process, samples
 // every process's RSS and CPU (PostgreSQL and Temporal included), and writes
 // bench/results/<scenario>.json and the scenario's section of BENCHMARKS.md.
-// Scenarios live in bench/scenarios/, one file each, registered below.
+// Scenarios live in bench/scenarios/, one file each, registered below. Several scenarios run one
+// after the other, in the order given; a scenario can compare itself with a peer that ran
+// earlier in the same invocation (`npm run bench -- kannel smpp-ingress`: see peerRate()).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,15 +13,16 @@ import { DEFAULT_SIM_HTTP_CARRIERS, startStack, Stack, StackOptions } from '../a
 import { apiThroughputScenario } from './scenarios/api-throughput';
 import { campaignScenario } from './scenarios/campaign';
 import { ceilingsScenario } from './scenarios/ceilings';
+import { kannelScenario } from './scenarios/kannel';
 import { otpLatencyScenario } from './scenarios/otp-latency';
 import { smppIngressScenario } from './scenarios/smpp-ingress';
 import { workerMemoryScenario } from './scenarios/worker-memory';
-import { BenchContext, Ceilings, commit, findPid, machine, Resources, ResourceSampler, Scenario, topStatements, writeResults } from './support';
+import { BenchContext, Ceilings, commit, findPid, machine, recordRate, Resources, ResourceSampler, Scenario, topStatements, writeResults } from './support';
 
 const here = path.resolve(__dirname, '..');
 const root = path.basename(here) === 'dist' ? path.resolve(here, '..') : here;
 
-const SCENARIOS: Scenario[] = [ceilingsScenario, otpLatencyScenario, apiThroughputScenario, smppIngressScenario, workerMemoryScenario, campaignScenario];
+const SCENARIOS: Scenario[] = [ceilingsScenario, otpLatencyScenario, apiThroughputScenario, smppIngressScenario, workerMemoryScenario, campaignScenario, kannelScenario];
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,11 +32,14 @@ function arg(name: string, fallback: number): number {
   return value;
 }
 
+/** The scenario running now (names its CPU profiles' directory). */
+let currentScenario = 'run';
+
 async function withStack<T>(run: (stack: Stack) => Promise<T>, extra: Partial<StackOptions> = {}): Promise<{ value: T; resources: Resources }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sms-bench-'));
   fs.chmodSync(dataDir, 0o755); // PostgreSQL runs as the postgres user when we are root
   // --cpu-prof: the worker, API and gateway write V8 CPU profiles on exit (Chrome DevTools, speedscope).
-  const profileDir = path.join(root, 'bench', 'results', 'profiles', process.argv[2] ?? 'run');
+  const profileDir = path.join(root, 'bench', 'results', 'profiles', currentScenario);
   const profiling = process.argv.includes('--cpu-prof');
   const stack = await startStack({
     dataDir,
@@ -91,16 +97,34 @@ function ceilings(): Ceilings | undefined {
   return { smpp: saved.smpp.submitsPerSecond, temporal: saved.temporal.workflowsPerSecond };
 }
 
+/** The scenario names: the arguments before the first --option. */
+function scenarioNames(): string[] {
+  const names: string[] = [];
+  for (const a of process.argv.slice(2)) {
+    if (a.startsWith('--')) break;
+    names.push(a);
+  }
+  return names;
+}
+
 async function main(): Promise<void> {
-  const name = process.argv[2];
-  const scenario = SCENARIOS.find((s) => s.name === name);
-  if (!scenario) throw new Error(`unknown scenario "${name ?? ''}": use one of ${SCENARIOS.map((s) => s.name).join(', ')}`);
-  const context: BenchContext = { arg, withStack, ceilings: ceilings() };
-  const meta = { scenario: scenario.name, commit: commit(), date: new Date().toISOString(), machine: machine() };
-  const { result, table, notes } = await scenario.run(context);
-  const full = { ...meta, ...result };
-  writeResults(root, scenario.name, full, table, notes);
-  console.log(JSON.stringify(full, null, 2));
+  const names = scenarioNames();
+  const scenarios = names.map((name) => SCENARIOS.find((s) => s.name === name));
+  if (names.length === 0 || scenarios.some((s) => !s)) {
+    throw new Error(`unknown scenario "${names.find((n, i) => !scenarios[i]) ?? ''}": use one or more of ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  }
+  for (const scenario of scenarios as Scenario[]) {
+    // Ceilings are re-read: a `ceilings` run earlier in this invocation has just rewritten them.
+    const context: BenchContext = { arg, withStack, ceilings: ceilings() };
+    const meta = { scenario: scenario.name, commit: commit(), date: new Date().toISOString(), machine: machine() };
+    currentScenario = scenario.name;
+    console.log(`== ${scenario.name}`);
+    const { result, table, notes } = await scenario.run(context);
+    const full = { ...meta, ...result };
+    writeResults(root, scenario.name, full, table, notes);
+    if (typeof result.endToEndPerSecond === 'number' && result.endToEndPerSecond > 0) recordRate(scenario.name, result.endToEndPerSecond);
+    console.log(JSON.stringify(full, null, 2));
+  }
 }
 
 main().catch((err) => {

@@ -39,6 +39,29 @@ export function ratioTo(value: number, ceiling: number | undefined, digits = 2):
   return ceiling ? `ratio ${round(value / ceiling, digits)} of ${ceiling}/s` : 'run `ceilings` first';
 }
 
+/**
+ * End-to-end rates of the scenarios that ran earlier in this same `npm run bench` invocation
+ * (e.g. `npm run bench -- kannel smpp-ingress`). Nothing is read from earlier runs' files: a
+ * peer's figure from another day, commit or machine load is not compared against.
+ */
+const ratesThisRun = new Map<string, number>();
+
+/** Called by the harness after each scenario that reports `endToEndPerSecond`. */
+export function recordRate(scenario: string, endToEndPerSecond: number): void {
+  ratesThisRun.set(scenario, endToEndPerSecond);
+}
+
+/** The peer's end-to-end rate (default: Kannel) if it ran earlier in this invocation. */
+export function peerRate(peer = 'kannel'): number | undefined {
+  return ratesThisRun.get(peer);
+}
+
+/** "ratio 0.45 = ours / Kannel's 2200/s (same invocation)", or undefined when the peer did not run. */
+export function peerRatio(ours: number, peer = 'kannel'): string | undefined {
+  const rate = peerRate(peer);
+  return rate ? `ratio ${round(ours / rate, 2)} = ours / ${peer} ${rate}/s (same run)` : undefined;
+}
+
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);

@@ -4,7 +4,7 @@
 // only after the final status is durable in PostgreSQL (the receipt is written with it).
 import * as smpp from 'smpp';
 import type { Stack } from '../../apps/launcher/src/stack';
-import { percentile, ratioTo, resourceRows, round, Scenario } from '../support';
+import { peerRate, peerRatio, percentile, ratioTo, resourceRows, round, Scenario } from '../support';
 
 export interface SmppIngressResult {
   messages: number;
@@ -128,8 +128,11 @@ export const smppIngressScenario: Scenario = {
     const messages = context.arg('messages', 20_000);
     const { value: ingress, resources } = await context.withStack((stack) => smppIngress(stack, messages));
     const ceilings = context.ceilings;
+    // Kannel through the same simulator, when it ran first in this invocation (`npm run bench -- kannel smpp-ingress`).
+    const peer = peerRatio(ingress.endToEndPerSecond);
+    if (peer) console.log(`  smpp-ingress end to end ${ingress.endToEndPerSecond}/s: ${peer}`);
     return {
-      result: { ...ingress, resources, ceilings },
+      result: { ...ingress, resources, ceilings, kannelPerSecond: peerRate() ?? null },
       table: [
         ['figure', 'value', 'compared with', 'target'],
         ['accepted (submit_sm_resp OK) per second', `${ingress.acceptedPerSecond}`, ratioTo(ingress.acceptedPerSecond, ceilings?.smpp, 3), ''],
@@ -139,6 +142,7 @@ export const smppIngressScenario: Scenario = {
           `${ratioTo(ingress.endToEndPerSecond, ceilings?.smpp, 3)} (SMPP); ${ratioTo(ingress.endToEndPerSecond, ceilings?.temporal)} (Temporal trivial)`,
           '≥ 1,500',
         ],
+        ...(peer ? [['end to end vs Kannel (`kannel` scenario run just before: HTTP sendsms → same simulator → DLR callback)', `${ingress.endToEndPerSecond}`, peer, '']] : []),
         ['submit → receipt (ms) p50 / p95 / p99', `${ingress.submitToReceiptMs.p50} / ${ingress.submitToReceiptMs.p95} / ${ingress.submitToReceiptMs.p99}`, '', ''],
         ['load', `${ingress.messages} submits, window ${ingress.window}`, `${ingress.accepted} accepted, ${ingress.throttled} throttled, ${ingress.errors} errors`, `${ingress.receipts} receipts${ingress.timedOut ? ' (timed out)' : ''}`],
         ...resourceRows(resources, 4),

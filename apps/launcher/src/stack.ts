@@ -96,6 +96,24 @@ async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   }
 }
 
+/**
+ * The carrier simulator as a process, as the stack runs it (default behaviour: receipts on);
+ * also used by bench scenarios that point another system (a peer) at the same simulator.
+ */
+export function carrierSimProcess(options: { controlPort: number; simCarriers: SimCarrier[]; simHttpCarriers: { id: string; token: string }[]; logFile?: string }): ManagedProcess {
+  return new ManagedProcess({
+    name: 'carrier-sim',
+    script: appScript('carrier-sim'),
+    env: {
+      CARRIER_SIM_CONTROL_PORT: String(options.controlPort),
+      CARRIER_SIM_CARRIERS: JSON.stringify(options.simCarriers),
+      CARRIER_SIM_HTTP_CARRIERS: JSON.stringify(options.simHttpCarriers),
+    },
+    ready: () => waitForHttp(`http://127.0.0.1:${options.controlPort}/health`),
+    logFile: options.logFile,
+  });
+}
+
 const isReadyLine = (msg: string) => (line: string) => line.startsWith(msg);
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -150,17 +168,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let carrierSimUrl: string | undefined;
     if (options.startCarrierSim) {
       carrierSimUrl = `http://127.0.0.1:${options.carrierSimControlPort}`;
-      carrierSim = new ManagedProcess({
-        name: 'carrier-sim',
-        script: appScript('carrier-sim'),
-        env: {
-          CARRIER_SIM_CONTROL_PORT: String(options.carrierSimControlPort),
-          CARRIER_SIM_CARRIERS: JSON.stringify(options.simCarriers),
-          CARRIER_SIM_HTTP_CARRIERS: JSON.stringify(options.simHttpCarriers),
-        },
-        ready: () => waitForHttp(`${carrierSimUrl}/health`),
-        logFile: logFile('carrier-sim'),
-      });
+      carrierSim = carrierSimProcess({ controlPort: options.carrierSimControlPort, simCarriers: options.simCarriers, simHttpCarriers: options.simHttpCarriers, logFile: logFile('carrier-sim') });
       await carrierSim.start();
       cleanups.push(() => carrierSim!.stop());
       log(
