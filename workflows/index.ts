@@ -1,4 +1,3 @@
 // Every workflow the worker runs. Deterministic code only: see eslint.config.mjs.
 export { sendMessage } from './send-message.workflow';
-export { deliverStatusCallback } from './deliver-status-callback.workflow';
 export { sendBatch } from './send-batch.workflow';

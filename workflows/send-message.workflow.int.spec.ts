@@ -1,5 +1,5 @@
 // sendMessage against Temporal's time-skipping test server, activities stubbed: failover,
-// receipt timeouts (hours of waiting skipped), early receipts, status callbacks, multipart
+// receipt timeouts (hours of waiting skipped), early receipts, multipart
 // receipts, scheduled sends and cancellation.
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -10,7 +10,6 @@ import {
   FailureTypes,
   RoutePlan,
   SendMessageResult,
-  StatusCallbackInput,
   cancelMessageUpdate,
   carrierReceiptSignal,
   carrierTaskQueue,
@@ -42,7 +41,6 @@ interface Calls {
   submits: { carrierId: string; attempt: number }[];
   outcomes: { carrierId: string; outcome: string }[];
   finalized: { status: string; reason?: string }[];
-  callbacks: StatusCallbackInput[];
   voiceCalls: number;
 }
 
@@ -64,8 +62,6 @@ function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): Messag
       ruleId: 'default',
       priority: 'transactional',
       voiceFallback: false,
-      to: '+14155552671',
-      statusCallbackUrl: null,
       sendAt: null,
       ...plan,
     }),
@@ -79,14 +75,9 @@ function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): Messag
     finalizeMessage: async (f) => {
       calls.finalized.push({ status: f.status, reason: f.reason });
     },
-    recordEvent: async () => undefined,
     callWithVoice: async () => {
       calls.voiceCalls += 1;
       return { outcome: 'answered', callId: 'call-1' };
-    },
-    postStatusCallback: async (input) => {
-      calls.callbacks.push(input);
-      return { httpStatus: 200 };
     },
   };
   return { ...base, ...overrides } as MessageActivities;
@@ -96,9 +87,8 @@ async function run(
   plan: Partial<RoutePlan>,
   overrides: Stubs,
   drive: (messageId: string) => Promise<void> = async () => undefined,
-  expectedCallbacks = 0,
 ): Promise<{ result: SendMessageResult; calls: Calls; submitTimesMs: number[] }> {
-  const calls: Calls = { submits: [], outcomes: [], finalized: [], callbacks: [], voiceCalls: 0 };
+  const calls: Calls = { submits: [], outcomes: [], finalized: [], voiceCalls: 0 };
   const taskQueue = `test-${randomUUID()}`;
   const activities = stubs(plan, overrides, calls);
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
@@ -124,8 +114,6 @@ async function run(
     submitTimesMs = history
       .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitToCarrier')
       .map((e) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6));
-    // Status callbacks run as abandoned child workflows: let them finish before the worker stops.
-    for (let i = 0; i < 200 && calls.callbacks.length < expectedCallbacks; i += 1) await new Promise((r) => setTimeout(r, 25));
     return out;
   });
   for (const w of carrierWorkers) w.shutdown();
@@ -234,15 +222,6 @@ describe('sendMessage', () => {
       await env.client.workflow.getHandle(messageWorkflowId(messageId)).signal(carrierReceiptSignal, receipt('alpha', 'alpha-1', 'DELIVRD'));
     });
     expect(result).toEqual({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
-  });
-
-  it('posts a status callback for each status change when a URL is given', async () => {
-    const { result, calls } = await run({ statusCallbackUrl: 'http://customer.example/cb' }, {}, receiptAfterSubmit('alpha', 1, 'DELIVRD'), 3);
-    expect(result.status).toBe('delivered');
-    const statuses = calls.callbacks.map((c) => c.payload.status).sort();
-    expect(statuses).toEqual(['delivered', 'queued', 'submitted']);
-    expect(calls.callbacks.every((c) => c.url === 'http://customer.example/cb')).toBe(true);
-    expect(calls.callbacks.find((c) => c.payload.status === 'delivered')?.payload).toMatchObject({ carrierId: 'alpha', attempts: 1, sequence: 3 });
   });
 
   it('stops failover on a permanent submit error (invalid number)', async () => {

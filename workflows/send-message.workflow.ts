@@ -6,13 +6,11 @@
 // audit trail. Holds ids only: the body never enters workflow history.
 import {
   ApplicationFailure,
-  ParentClosePolicy,
   condition,
   log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -29,7 +27,6 @@ import {
   carrierReceiptSignal,
   PRIORITY_KEYS,
   searchAttributes,
-  statusCallbackWorkflowId,
 } from '@app/contracts';
 import {
   AttemptFailure,
@@ -44,7 +41,6 @@ import {
   withVoiceOutcome,
 } from '@app/lifecycle';
 import type { MessageActivities } from '../activities/messages/message.activities';
-import { deliverStatusCallback } from './deliver-status-callback.workflow';
 
 // Short database steps run as local activities: in the workflow's own worker, without a round
 // trip through the server's task queues (they still appear in history, as markers). Measured
@@ -112,46 +108,20 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   });
 
   const plan = await planRoute({ messageId: input.messageId });
-  let sequence = 0;
-  const statusChanged = async (status: MessageStatus, extra: { carrierId?: string; attempts: number; reason?: string }) => {
-    // Search attributes follow the statuses an operator searches for: submitted (with the
-    // carrier that took it) and the final one. Each upsert is a history event and a visibility
-    // write on the server; 'queued' lasts milliseconds and is left out (BENCHMARKS.md).
-    if (status !== 'queued') {
-      upsertSearchAttributes([
-        { key: searchAttributes.messageStatus, value: status },
-        ...(extra.carrierId ? [{ key: searchAttributes.carrierId, value: extra.carrierId }] : []),
-      ]);
-    }
-    if (!plan.statusCallbackUrl) return;
-    sequence += 1;
-    await startChild(deliverStatusCallback, {
-      workflowId: statusCallbackWorkflowId(input.messageId, `${sequence}-${status}`),
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [
-        {
-          messageId: input.messageId,
-          url: plan.statusCallbackUrl,
-          payload: {
-            id: input.messageId,
-            status,
-            to: plan.to,
-            carrierId: extra.carrierId ?? null,
-            attempts: extra.attempts,
-            reason: extra.reason ?? null,
-            sequence,
-            occurredAt: new Date().toISOString(),
-          },
-        },
-      ],
-    });
+  // Status callbacks are queued by the activities that record each change (an outbox in
+  // PostgreSQL, the same for both shapes); here a change moves the search attributes an operator
+  // searches by: submitted (with the carrier that took it) and the final status. Each upsert is
+  // a history event and a visibility write on the server.
+  const statusChanged = (status: MessageStatus, extra: { carrierId?: string }) => {
+    upsertSearchAttributes([
+      { key: searchAttributes.messageStatus, value: status },
+      ...(extra.carrierId ? [{ key: searchAttributes.carrierId, value: extra.carrierId }] : []),
+    ]);
   };
-  await statusChanged('queued', { attempts: 0 });
-
   let attempt = 0;
   const cancelled = async (): Promise<SendMessageResult> => {
     await finalizeMessage({ messageId: input.messageId, status: 'cancelled', attempts: attempt, reason: 'cancelled by the customer before it was sent' });
-    await statusChanged('cancelled', { attempts: attempt, reason: 'cancelled' });
+    statusChanged('cancelled', {});
     return { status: 'cancelled', attempts: attempt };
   };
   // Scheduled delivery: wait for the time (or a cancel) first.
@@ -186,7 +156,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
       if (last.stop) break;
       continue;
     }
-    await statusChanged('submitted', { carrierId, attempts: attempt });
+    statusChanged('submitted', { carrierId });
 
     const decide = () => decideAttempt(carrierId!, partIds.map((id): PartReceipt | undefined => receipts.get(receiptKey(carrierId!, id))), firstPartOnly);
     await condition(() => decide().outcome !== 'waiting', plan.receiptTimeoutMs);
@@ -201,7 +171,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
     if (decision.outcome === 'delivered') {
       await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'delivered', detail: { carrierMessageId, receiptState: decision.receipt.state } });
       await finalizeMessage({ messageId: input.messageId, status: 'delivered', carrierId, attempts: attempt });
-      await statusChanged('delivered', { carrierId, attempts: attempt });
+      statusChanged('delivered', { carrierId });
       return { status: 'delivered', carrierId, attempts: attempt };
     }
     last = decision;
@@ -221,7 +191,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
       const call = await callWithVoice({ messageId: input.messageId });
       if (call.outcome === 'answered') {
         await finalizeMessage({ messageId: input.messageId, status: 'delivered', carrierId: 'voice', attempts: attempt, channel: 'voice' });
-        await statusChanged('delivered', { carrierId: 'voice', attempts: attempt });
+        statusChanged('delivered', { carrierId: 'voice' });
         return { status: 'delivered', carrierId: 'voice', attempts: attempt, channel: 'voice' };
       }
       last = withVoiceOutcome(last, `call ended ${call.outcome}`);
@@ -232,7 +202,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
 
   log.info('message failed on every carrier', { messageId: input.messageId, attempts: attempt, workflowId: workflowInfo().workflowId });
   await finalizeMessage({ messageId: input.messageId, status: 'failed', attempts: attempt, reason: last.reason, error: last.error });
-  await statusChanged('failed', { attempts: attempt, reason: last.reason });
+  statusChanged('failed', {});
   return { status: 'failed', attempts: attempt, reason: last.reason, error: last.error };
 }
 

@@ -52,7 +52,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
       let failed = 0;
       const context = Context.current();
 
-      const submitOne = async (m: BatchMessage): Promise<{ ok: SubmittedRow } | { failed: FailedRow }> => {
+      const submitOne = async (m: BatchMessage): Promise<{ ok: SubmittedRow } | { failed: FailedRow } | { release: string }> => {
         const destination = normalizeE164(m.to);
         const failedRow = (carrierId: string | null, failure: AttemptFailure, final: boolean): { failed: FailedRow } => ({
           failed: { messageId: m.id, attempt, carrierId, reason: failure.reason, code: failure.error.code, rawCode: failure.error.rawCode, final },
@@ -64,6 +64,8 @@ export function createBatchActivities(deps: BatchActivityDeps) {
           if (!(err instanceof NoRouteError)) throw err;
           return failedRow(null, noCarrierFailure(err.message), true);
         }
+        // A route that ends in a voice call needs the message's own workflow (one lifecycle, other shape).
+        if (decision.policy.voiceFallback && m.tried.length === 0) return { release: m.id };
         // The same choice the message workflow makes: the first candidate not tried, within the policy's attempts.
         const carrierId = nextCarrier(decision.candidates.map((c) => c.carrierId), m.tried, decision.policy.maxAttempts);
         if (!carrierId) return failedRow(null, noCarrierFailure('every carrier of the route plan was tried'), true);
@@ -97,6 +99,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         const outcomes = await Promise.all(due.slice(i, i + CHUNK).map(submitOne));
         const ok = outcomes.flatMap((o) => ('ok' in o ? [o.ok] : []));
         const bad = outcomes.flatMap((o) => ('failed' in o ? [o.failed] : []));
+        await batches.release(batchId, outcomes.flatMap((o) => ('release' in o ? [o.release] : [])), 'its route ends in a voice call, which needs a workflow of its own');
         await batches.recordSubmitted(batchId, ok);
         await batches.recordFailed(batchId, bad);
         await applyEarly(ok);

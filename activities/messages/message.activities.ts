@@ -1,15 +1,13 @@
-// Activities of the message workflows: every side effect of sending one SMS (database,
-// carrier submit, status callback). Built once per worker from its dependencies.
-import { ApplicationFailure, Context, log } from '@temporalio/activity';
+// Activities of the message workflow: every side effect of sending one SMS (database, carrier
+// submit, voice call). Built once per worker from its dependencies.
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   AttemptOutcome,
   CarrierReceipt,
   FailureTypes,
   FinalizeInput,
   MessageError,
-  RecordEventInput,
   RoutePlan,
-  StatusCallbackInput,
   SubmitResult,
   VoiceCallOutcome,
 } from '@app/contracts';
@@ -31,7 +29,6 @@ export interface MessageActivityDeps {
   /** The voice (text-to-speech) provider of the voice fallback; none = no fallback. */
   voice?: Pick<VoiceConnector, 'place' | 'status'>;
   voicePollMs?: number;
-  callbackTimeoutMs: number;
 }
 
 export function createMessageActivities(deps: MessageActivityDeps) {
@@ -51,7 +48,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
     async planRoute({ messageId }: { messageId: string }): Promise<RoutePlan> {
       const message = await loadMessage(messageId);
       const destination = normalizeE164(message.to);
-      const base = { to: message.to, statusCallbackUrl: message.statusCallbackUrl, priority: message.priority, sendAt: message.sendAt?.toISOString() ?? null };
+      const base = { priority: message.priority, sendAt: message.sendAt?.toISOString() ?? null };
       try {
         const plan = await deps.planner.plan({
           to: destination.e164,
@@ -155,33 +152,6 @@ export function createMessageActivities(deps: MessageActivityDeps) {
 
     async finalizeMessage(input: FinalizeInput): Promise<void> {
       await messages.finalize(input);
-    },
-
-    async recordEvent(event: RecordEventInput): Promise<void> {
-      await messages.recordEvent(event);
-    },
-
-    /** POSTs a status change to the customer. 4xx other than 408/429 is final; anything else is retried. */
-    async postStatusCallback(input: StatusCallbackInput): Promise<{ httpStatus: number }> {
-      let response: Response;
-      try {
-        response = await fetch(input.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'sms-aggregator-callbacks/0.1' },
-          body: JSON.stringify(input.payload),
-          signal: AbortSignal.timeout(deps.callbackTimeoutMs),
-          redirect: 'manual',
-        });
-      } catch (err) {
-        throw ApplicationFailure.retryable(`status callback to ${new URL(input.url).host} failed: ${(err as Error).message}`, 'CallbackUnreachable');
-      }
-      await response.body?.cancel();
-      if (response.ok) return { httpStatus: response.status };
-      const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-      const message = `status callback answered HTTP ${response.status}`;
-      log.warn(message, { messageId: input.messageId });
-      if (retryable) throw ApplicationFailure.retryable(message, 'CallbackFailed');
-      throw ApplicationFailure.nonRetryable(message, 'CallbackRejected');
     },
   };
 }

@@ -4,6 +4,8 @@
 // on a rejected submit, an UNDELIV receipt or silence; a permanent error stops; multipart
 // messages are delivered when every part is, or by the first part on a carrier that reports
 // first parts only (without a duplicate through the next carrier).
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
@@ -20,6 +22,7 @@ interface MessageView {
   attempts: number;
   workflowId: string | null;
   segments: number;
+  channel: string;
   error: { code: string; class: string } | null;
   attemptHistory: { carrierId: string; status: string }[];
 }
@@ -53,7 +56,7 @@ afterEach(async () => {
 
 const uniqueNumber = () => `+1415${randomInt(2_000_000, 9_999_999)}`;
 
-type Send = (message: { to: string; from: string; body: string }) => Promise<string>;
+type Send = (message: { to: string; from: string; body: string; statusCallbackUrl?: string }) => Promise<string>;
 const shapes: [string, Send, RegExp][] = [
   [
     'its own workflow',
@@ -133,6 +136,41 @@ describe.each(shapes)('one lifecycle, carried by %s', (_shape, send, workflowIdP
     expect(await submissionsTo('beta', to)).toEqual([]);
   });
 
+  it('posts a status callback for each status change, numbered, and records each on the timeline', async () => {
+    const received: { id: string; status: string; sequence: number; carrierId: string | null; attempts: number }[] = [];
+    const server = http.createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        received.push(JSON.parse(data));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await stack.sim('PATCH', '/carriers/alpha/behaviour', { undelivRate: 1 });
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`;
+      const id = await send({ to: uniqueNumber(), from: 'Acme', body: 'contract: callbacks', statusCallbackUrl: url });
+      await finalStatus(id);
+      await eventually(async () => (received.length >= 4 ? true : undefined), 20_000, 'four callbacks');
+      const ordered = [...received].sort((a, b) => a.sequence - b.sequence);
+      expect(ordered.map((r) => [r.status, r.carrierId, r.sequence])).toEqual([
+        ['queued', null, 1],
+        ['submitted', 'alpha', 2],
+        ['submitted', 'beta', 3],
+        ['delivered', 'beta', 4],
+      ]);
+      expect(received.every((r) => r.id === id)).toBe(true);
+      await eventually(
+        async () => ((await stack.api<{ events: { type: string }[] }>('GET', `/v1/messages/${id}`)).body.events.filter((e) => e.type === 'callback_delivered').length === 4 ? true : undefined),
+        10_000,
+        'callback events',
+      );
+    } finally {
+      server.close();
+    }
+  });
+
   it('delivers a multipart message once every part is delivered', async () => {
     const to = uniqueNumber();
     const message = await finalStatus(await send({ to, from: 'Acme', body: 'contract multipart '.repeat(12) }));
@@ -150,5 +188,25 @@ describe.each(shapes)('one lifecycle, carried by %s', (_shape, send, workflowIdP
     await new Promise((r) => setTimeout(r, RECEIPT_WAIT_MS + 1000));
     expect(await submissionsTo('beta', to)).toEqual([]);
     expect(await submissionsTo('kappa', to)).toHaveLength(2);
+  });
+});
+
+describe('a message that needs per-message handling', () => {
+  afterEach(async () => {
+    await stack.sim('POST', '/voice/reset');
+  });
+
+  it('leaves its page for its own workflow when its route ends in a voice call, and is read out when no SMS carrier delivers it', async () => {
+    await stack.api('PUT', '/v1/routes', { rules: [{ id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }, { carrierId: 'beta' }], policy: { ...POLICY, voiceFallback: true } }], comment: 'voice' });
+    for (const id of ['alpha', 'beta']) await stack.sim('PATCH', `/carriers/${id}/behaviour`, { undelivRate: 1 });
+    const [, send] = shapes[1];
+    const to = uniqueNumber();
+    const message = await finalStatus(await send({ to, from: 'Acme', body: 'read me out' }));
+    expect(message).toMatchObject({ status: 'delivered', carrierId: 'voice', attempts: 2, channel: 'voice' });
+    expect(message.workflowId).toBe(`msg-${message.id}`);
+    const events = (await stack.api<{ events: { type: string }[] }>('GET', `/v1/messages/${message.id}`)).body.events.map((e) => e.type);
+    expect(events.slice(0, 3)).toEqual(['accepted', 'queued', 'left_page']);
+    const calls = await stack.sim<{ to: string }[]>('GET', '/voice/calls');
+    expect(calls.filter((c) => c.to === to)).toHaveLength(1);
   });
 });

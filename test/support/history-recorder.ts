@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowExecutionInfo } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import type { SendBatchResult } from '@app/contracts';
 import { historyFromJson, historyToJson } from './history-json';
 
 type History = temporal.api.history.v1.IHistory;
@@ -160,7 +161,6 @@ export function labelOf(wf: Pick<FetchedHistory, 'type' | 'status'>, history: Hi
     if (result.channel === 'voice' || activityNames.has('callWithVoice')) features.unshift('voice');
     if (attempts > 1) features.unshift('failover');
     if (status === 'failed' && error?.code) features.unshift(error.code.replace(/_/g, '-'));
-    if (events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)) features.push('callback');
     const texts = [...activityResults(history), ...markerResults(history)];
     if (texts.some((r) => Array.isArray((r as { partIds?: unknown[] })?.partIds) && (r as { partIds: unknown[] }).partIds.length > 1)) features.push('multipart');
     if (!activityNames.has('submitToCarrier') && markerTypes(history).has('submitToCarrier')) features.push('otp');
@@ -169,14 +169,8 @@ export function labelOf(wf: Pick<FetchedHistory, 'type' | 'status'>, history: Hi
     return [status, ...features].join('-');
   }
   if (wf.type === 'sendBatch' && result) {
-    const { claimed, attempts, failed } = result as { claimed: number; attempts: number; failed: number };
-    if (!claimed) return 'nothing-claimed';
+    const { attempts, failed } = result as unknown as SendBatchResult;
     return [`attempts-${attempts}`, ...(failed ? ['with-failures'] : []), ...features].join('-');
-  }
-  if (wf.type === 'deliverStatusCallback') {
-    const recorded = scheduled.filter((a) => a.activityType?.name === 'recordEvent').map((a) => decode(a.input?.payloads?.[0]) as { type?: string });
-    const outcome = recorded.map((r) => r?.type?.replace(/^callback_/, '')).find(Boolean) ?? 'unknown';
-    return [outcome, ...features].join('-');
   }
   return [wf.status.toLowerCase(), ...features].join('-');
 }

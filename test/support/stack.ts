@@ -26,6 +26,8 @@ export async function startTestStack(
     api?: Record<string, string>;
     gateway?: Record<string, string>;
     rule?: Record<string, unknown>;
+    /** A Temporal server of the test's own (fault injection) instead of the run's shared one. */
+    temporalAddress?: string;
     /** More simulated SMPP carriers than alpha and beta (the port is picked here). */
     extraSimCarriers?: Omit<SimCarrier, 'smppPort'>[];
   } = {},
@@ -41,7 +43,7 @@ export async function startTestStack(
   const stack = await startStack({
     dataDir,
     databaseUrl: testDatabaseUrl(),
-    temporalAddress: testTemporalAddress(),
+    temporalAddress: env.temporalAddress ?? testTemporalAddress(),
     postgresPort: 0,
     temporalPort: 0,
     apiPort: await freePort(),

@@ -5,12 +5,13 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, DispatchRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, DispatchRepository, StatusCallbackRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { createBatchActivities } from '../../../activities/batches/batch.activities';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
+import { StatusCallbackSenderService } from './callbacks/status-callback-sender.service';
 import { CarrierWebhookService } from './carriers/carrier-webhook.service';
 import { DispatcherService } from './dispatch/dispatcher.service';
 import { HealthMonitorService } from './health/health-monitor.service';
@@ -34,6 +35,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db), inject: [DATA_SOURCE] },
         { provide: BatchRepository, useFactory: (db: DataSource) => new BatchRepository(db), inject: [DATA_SOURCE] },
         { provide: DispatchRepository, useFactory: (db: DataSource) => new DispatchRepository(db), inject: [DATA_SOURCE] },
+        { provide: StatusCallbackRepository, useFactory: (db: DataSource) => new StatusCallbackRepository(db), inject: [DATA_SOURCE] },
         { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierRepository, useFactory: (db: DataSource) => new CarrierRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
@@ -53,7 +55,6 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
               carriers,
               planner,
               voice: config.voiceProviderUrl ? new VoiceConnector({ baseUrl: config.voiceProviderUrl }) : undefined,
-              callbackTimeoutMs: config.callbackTimeoutMs,
             }),
             ...createBatchActivities({ batches, receipts, carriers, planner }),
           }),
@@ -63,6 +64,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         CarrierWebhookService,
         ReceiptRouterService,
         DispatcherService,
+        StatusCallbackSenderService,
         HealthMonitorService,
         TemporalWorkerService,
       ],
@@ -78,6 +80,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly routing: RoutingRepository,
     private readonly receipts: ReceiptRouterService,
     private readonly dispatcher: DispatcherService,
+    private readonly callbackSender: StatusCallbackSenderService,
     private readonly healthMonitor: HealthMonitorService,
     private readonly worker: TemporalWorkerService,
   ) {}
@@ -94,6 +97,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     await this.worker.start();
     this.receipts.startSweeper();
     await this.dispatcher.start();
+    await this.callbackSender.start();
     this.healthMonitor.start();
   }
 

@@ -53,6 +53,8 @@ export interface CarrierReceipt {
 export type MessageEventType =
   | 'accepted'
   | 'queued'
+  /** A paged message that needs per-message handling moved to its own workflow. */
+  | 'left_page'
   | 'submit_attempt'
   | 'submitted'
   | 'submit_failed'
@@ -94,8 +96,6 @@ export interface RoutePlan {
   /** The routing table version and rule that chose the carriers (null: no route). */
   routingVersion: number | null;
   ruleId: string | null;
-  to: string;
-  statusCallbackUrl: string | null;
   /** ISO time before which nothing is submitted (scheduled delivery); null: now. */
   sendAt: string | null;
 }
@@ -119,7 +119,7 @@ export interface FinalizeInput {
   channel?: 'sms' | 'voice';
 }
 
-/** Body POSTed to a customer's statusCallbackUrl on each status change. */
+/** Body POSTed to a customer's statusCallbackUrl on each status change (queued by libs/db status-callbacks). */
 export interface StatusCallbackPayload {
   id: string;
   status: MessageStatus;
@@ -132,11 +132,6 @@ export interface StatusCallbackPayload {
   occurredAt: string;
 }
 
-export interface StatusCallbackInput {
-  messageId: string;
-  url: string;
-  payload: StatusCallbackPayload;
-}
 
 /** Answer to a cancel request (SMPP cancel_sm, POST /v1/messages/:id/cancel). */
 export type CancelMessageResult = { cancelled: true } | { cancelled: false; reason: string };

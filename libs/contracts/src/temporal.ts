@@ -17,7 +17,6 @@ export const PRIORITY_KEYS = { otp: 1, transactional: 3, marketing: 5 } as const
 
 /** Derived from the message id, so starting the same message twice starts one workflow. */
 export const messageWorkflowId = (messageId: string): string => `msg-${messageId}`;
-export const statusCallbackWorkflowId = (messageId: string, status: string): string => `cb-${messageId}-${status}`;
 
 export const carrierReceiptSignal = { type: 'signal', name: 'carrierReceipt' } as SignalDefinition<[CarrierReceipt], 'carrierReceipt'>;
 /** Accepted only before the first submit starts: after that the carrier has the message. */

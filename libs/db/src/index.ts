@@ -21,3 +21,4 @@ export * from './repositories/smpp-multipart.repository';
 export * from './repositories/inbound.repository';
 export * from './repositories/batch.repository';
 export * from './repositories/dispatch.repository';
+export * from './repositories/status-callbacks';

@@ -37,11 +37,10 @@ it('writes paged messages arriving together in one multi-row insert', async () =
   expect(repo.insertAccepted).not.toHaveBeenCalled();
 });
 
-it('decides the shape in one place: OTP and status callbacks get their own workflow, the rest ride what the channel asks for', () => {
-  expect(deliveryShape({ priority: 'otp', statusCallbackUrl: null, requested: 'batch' })).toBe('workflow');
-  expect(deliveryShape({ priority: 'marketing', statusCallbackUrl: 'https://example.com/cb', requested: 'batch' })).toBe('workflow');
-  expect(deliveryShape({ priority: 'marketing', statusCallbackUrl: null, requested: 'batch' })).toBe('batch');
-  expect(deliveryShape({ priority: 'transactional', statusCallbackUrl: null, requested: 'workflow' })).toBe('workflow');
+it('decides the shape in one place: OTP gets its own workflow, the rest ride what the channel asks for', () => {
+  expect(deliveryShape({ priority: 'otp', requested: 'batch' })).toBe('workflow');
+  expect(deliveryShape({ priority: 'marketing', requested: 'batch' })).toBe('batch');
+  expect(deliveryShape({ priority: 'transactional', requested: 'workflow' })).toBe('workflow');
 });
 
 it('returns the stored message for a repeated Idempotency-Key and stores nothing', async () => {

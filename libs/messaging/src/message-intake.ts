@@ -38,14 +38,12 @@ export type Delivery = 'workflow' | 'batch';
 
 /**
  * Which shape carries a message: the one place this is decided (README, "Which shape carries a
- * message"). A message that needs per-message handling gets its own sendMessage workflow:
- * OTP (latency, voice fallback) and messages with a status callback; every other message rides
- * the shape its channel asks for.
+ * message"). OTP gets its own sendMessage workflow (the shortest path to the carrier, voice
+ * fallback); every other message rides the shape its channel asks for. (A paged message whose
+ * route ends in a voice call leaves its page before any carrier has it: activities/batches.)
  */
-export function deliveryShape(message: { priority: MessagePriority; statusCallbackUrl: string | null; requested: Delivery }): Delivery {
-  if (message.priority === 'otp') return 'workflow';
-  if (message.statusCallbackUrl) return 'workflow';
-  return message.requested;
+export function deliveryShape(message: { priority: MessagePriority; requested: Delivery }): Delivery {
+  return message.priority === 'otp' ? 'workflow' : message.requested;
 }
 
 /** How long the first bulk message of a group waits for others before they are written together. */
@@ -110,7 +108,7 @@ export class MessageIntake {
       smppSystemId: request.smpp?.systemId ?? null,
       registeredDelivery: request.smpp?.registeredDelivery ?? 0,
       sendAt: request.sendAt ?? null,
-      delivery: deliveryShape({ priority, statusCallbackUrl, requested: request.delivery ?? 'workflow' }),
+      delivery: deliveryShape({ priority, requested: request.delivery ?? 'workflow' }),
     };
     const inserted = row.delivery === 'batch' ? await this.insertBulk(row) : await this.insertOne(row);
     if (!inserted) {

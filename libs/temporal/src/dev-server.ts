@@ -26,6 +26,8 @@ export interface DevServerHandle {
   logFile: string;
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash (fault-injection tests). */
+  kill(): Promise<void>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -93,10 +95,11 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     logFile,
     pid: child.pid!,
     stop: () => stopChild(child),
+    kill: () => stopChild(child, 0, 'SIGKILL'),
   };
 }
 
-export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+export async function stopChild(child: ChildProcess, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -104,6 +107,6 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }

@@ -7,7 +7,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - accept at commit: a message that gets a workflow of its own is accepted with a row in
  *   `workflow_starts` in the same transaction, and the worker's dispatcher starts the workflow
  *   from it (Temporal being slow or down delays the start, never the accept);
- * - a page is written with its messages in one transaction and started from `page_starts`.
+ * - a page is written with its messages in one transaction and started from `page_starts`;
+ * - status callbacks: each status change of a message with a `status_callback_url` writes a row
+ *   to the `status_callbacks` outbox in the transaction that made the change (both shapes), and
+ *   the worker POSTs them (`callback_sequence` numbers them per message).
  */
 export class DeliveryEngine1733400000000 implements MigrationInterface {
   name = 'DeliveryEngine1733400000000';
@@ -27,9 +30,25 @@ export class DeliveryEngine1733400000000 implements MigrationInterface {
       created_at timestamptz NOT NULL DEFAULT now(),
       not_before timestamptz NOT NULL DEFAULT now(),
       tries int NOT NULL DEFAULT 0)`);
+    await q.query(`ALTER TABLE messages ADD COLUMN callback_sequence int NOT NULL DEFAULT 0`);
+    await q.query(`CREATE TABLE status_callbacks (
+      id bigserial PRIMARY KEY,
+      message_id uuid NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+      account_id uuid NOT NULL,
+      url text NOT NULL,
+      status text NOT NULL,
+      payload jsonb NOT NULL,
+      tries int NOT NULL DEFAULT 0,
+      next_at timestamptz NOT NULL DEFAULT now(),
+      created_at timestamptz NOT NULL DEFAULT now(),
+      done_at timestamptz,
+      last_error text)`);
+    await q.query(`CREATE INDEX status_callbacks_due ON status_callbacks (next_at) WHERE done_at IS NULL`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE status_callbacks`);
+    await q.query(`ALTER TABLE messages DROP COLUMN callback_sequence`);
     await q.query(`DROP TABLE page_starts`);
     await q.query(`DROP TABLE workflow_starts`);
     await q.query(`ALTER TABLE message_attempts DROP COLUMN receipts_first_part_only`);

@@ -6,8 +6,10 @@ import type { CarrierReceipt, MessagePriority, ReceiptState } from '@app/contrac
 import { isFinalStat } from '@app/domain';
 import { AttemptFailure, decideAttempt, noCarrierFailure, PartReceipt, receiptTimeoutFailure } from '@app/lifecycle';
 import { DataSource, EntityManager } from 'typeorm';
+import { DISPATCH_CHANNEL } from './dispatch.repository';
 import { returningRows } from './returning';
 import { queueSmppReceipts } from './smpp-receipts';
+import { queueStatusCallbacks } from './status-callbacks';
 
 export interface BatchMessage {
   id: string;
@@ -106,6 +108,33 @@ export class BatchRepository {
     });
   }
 
+  /**
+   * Messages that need per-message handling (their route wants a voice fallback) leave the page
+   * before any carrier has them: back to `accepted` on the workflow shape, with the intent to
+   * start their own sendMessage workflow, in one transaction. Returns how many left.
+   */
+  async release(batchId: string, messageIds: string[], reason: string): Promise<number> {
+    if (messageIds.length === 0) return 0;
+    return this.db.transaction(async (tx) => {
+      const left = returningRows<{ id: string; account_id: string }>(
+        await tx.query(
+          `UPDATE messages SET delivery = 'workflow', batch_id = NULL, status = 'accepted', updated_at = now()
+           WHERE id = ANY($1::uuid[]) AND batch_id = $2 AND attempts = 0 AND status = 'queued' RETURNING id, account_id`,
+          [messageIds, batchId],
+        ),
+      );
+      if (left.length === 0) return 0;
+      const ids = left.map((l) => l.id);
+      await tx.query(`INSERT INTO workflow_starts (message_id, account_id) SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`, [ids, left.map((l) => l.account_id)]);
+      await tx.query(
+        `INSERT INTO message_events (message_id, type, detail) SELECT id, 'left_page', jsonb_build_object('batchId', $2::text, 'reason', $3::text) FROM unnest($1::uuid[]) AS t(id)`,
+        [ids, batchId, reason],
+      );
+      await tx.query(`SELECT pg_notify($1, '')`, [DISPATCH_CHANNEL]);
+      return left.length;
+    });
+  }
+
   /** Attempts the carriers accepted, for page `batchId`. */
   async recordSubmitted(batchId: string, rows: SubmittedRow[]): Promise<void> {
     if (rows.length === 0) return;
@@ -124,12 +153,19 @@ export class BatchRepository {
           [parts.map((p) => p.r.carrierId), parts.map((p) => p.id), parts.map((p) => p.r.messageId), parts.map((p) => p.r.attempt), parts.map((p) => p.n)],
         );
       }
-      await tx.query(
-        `UPDATE messages m SET status = 'submitted', carrier_id = t.carrier, attempts = t.attempt, routing_version = COALESCE(m.routing_version, t.version),
-           routing_rule_id = COALESCE(m.routing_rule_id, t.rule), country = COALESCE(m.country, t.country), updated_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[]) AS t(id, carrier, attempt, version, rule, country)
-         WHERE m.id = t.id AND m.status NOT IN ('delivered', 'failed', 'cancelled')`,
-        [col('messageId'), col('carrierId'), col('attempt'), col('routingVersion'), col('ruleId'), col('country')],
+      const submitted = returningRows<{ id: string }>(
+        await tx.query(
+          `UPDATE messages m SET status = 'submitted', carrier_id = t.carrier, attempts = t.attempt, routing_version = COALESCE(m.routing_version, t.version),
+             routing_rule_id = COALESCE(m.routing_rule_id, t.rule), country = COALESCE(m.country, t.country), updated_at = now()
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[]) AS t(id, carrier, attempt, version, rule, country)
+           WHERE m.id = t.id AND m.status NOT IN ('delivered', 'failed', 'cancelled') RETURNING m.id`,
+          [col('messageId'), col('carrierId'), col('attempt'), col('routingVersion'), col('ruleId'), col('country')],
+        ),
+      );
+      await queueStatusCallbacks(
+        tx,
+        submitted.map((r) => r.id),
+        'submitted',
       );
       await tx.query(
         `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail)
@@ -232,6 +268,7 @@ export class BatchRepository {
       [ids],
     );
     await queueSmppReceipts(tx, ids);
+    await queueStatusCallbacks(tx, ids, 'failed');
   }
 
   /**
@@ -319,6 +356,7 @@ export class BatchRepository {
           [ids, delivered.map((d) => d.carrier_id), delivered.map((d) => d.attempt), delivered.map((d) => JSON.stringify(detail(d)))],
         );
         await queueSmppReceipts(tx, ids);
+        await queueStatusCallbacks(tx, ids, 'delivered');
         for (const d of delivered) outcomes.set(d.item, 'delivered');
       }
       if (failed.length > 0) {

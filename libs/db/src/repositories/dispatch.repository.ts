@@ -6,6 +6,7 @@
 // never accepts.
 import { DataSource } from 'typeorm';
 import { returningRows } from './returning';
+import { queueStatusCallbacks } from './status-callbacks';
 
 /** Channel on which the dispatchers learn that intents or bulk messages wait. */
 export const DISPATCH_CHANNEL = 'message_dispatch';
@@ -66,6 +67,7 @@ export class DispatchRepository {
         `INSERT INTO message_events (message_id, type, detail) SELECT id, 'queued', jsonb_build_object('batchId', $2::text) FROM unnest($1::uuid[]) AS t(id)`,
         [ids, batchId],
       );
+      await queueStatusCallbacks(tx, ids, 'queued');
       await tx.query(`INSERT INTO page_starts (batch_id, size) VALUES ($1, $2)`, [batchId, ids.length]);
       return { batchId, size: ids.length, tries: 0 };
     });

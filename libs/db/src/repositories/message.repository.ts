@@ -8,6 +8,7 @@ import { MessageEntity } from '../entities/message.entity';
 import { DISPATCH_CHANNEL } from './dispatch.repository';
 import { returningRows } from './returning';
 import { queueSmppReceipts } from './smpp-receipts';
+import { queueStatusCallbacks } from './status-callbacks';
 
 export type NewMessage = Omit<
   MessageEntity,
@@ -145,6 +146,7 @@ export class MessageRepository {
       if (changed.length === 0) return false;
       await this.addEvent(tx, { messageId: id, type: 'cancelled', detail: { reason: 'cancelled by the customer before it was sent' } });
       await queueSmppReceipts(tx, [id]);
+      await queueStatusCallbacks(tx, [id], 'cancelled');
       return true;
     });
   }
@@ -178,7 +180,9 @@ export class MessageRepository {
           [messageId, route.routingVersion, route.ruleId, route.country ?? null],
         ),
       );
-      if (updated.length > 0) await this.addEvent(tx, { messageId, type: 'queued', detail: route.detail });
+      if (updated.length === 0) return;
+      await this.addEvent(tx, { messageId, type: 'queued', detail: route.detail });
+      await queueStatusCallbacks(tx, [messageId], 'queued');
     });
   }
 
@@ -228,6 +232,7 @@ export class MessageRepository {
       );
       await tx.query(`UPDATE messages SET status = 'submitted', carrier_id = $2, attempts = $3, updated_at = now() WHERE id = $1`, [messageId, carrierId, attempt]);
       await this.addEvent(tx, { messageId, type: 'submitted', carrierId, attempt, detail: partIds.length > 1 ? { carrierMessageId, partIds } : { carrierMessageId } });
+      await queueStatusCallbacks(tx, [messageId], 'submitted');
     });
   }
 
@@ -271,6 +276,7 @@ export class MessageRepository {
       const detail = input.reason ? { reason: input.reason, ...input.error } : undefined;
       await this.addEvent(tx, { messageId: input.messageId, type: input.status, carrierId: input.carrierId, attempt: input.attempts, detail });
       await queueSmppReceipts(tx, [input.messageId]);
+      await queueStatusCallbacks(tx, [input.messageId], input.status);
     });
   }
 

@@ -1,0 +1,131 @@
+// POSTs status callbacks from the outbox (libs/db status-callbacks) to customers' endpoints,
+// for messages of both shapes. Apart from sending, so a slow or failing customer endpoint never
+// takes a slot from carrier submits or receipts; each account has a few sends in flight at most
+// (CALLBACK_PER_ACCOUNT), so one slow endpoint delays only its own callbacks. 2xx is done;
+// a network error, 5xx, 408 or 429 is retried with exponential backoff for up to a day; any other
+// 4xx is final. Each outcome lands on the message's timeline (callback_delivered / _failed).
+// Rows are leased (SKIP LOCKED), so worker replicas share the outbox.
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Client as PgClient } from 'pg';
+import type { Logger } from 'pino';
+import type { WorkerConfig } from '@app/config';
+import { DueCallback, STATUS_CALLBACKS_CHANNEL, StatusCallbackRepository } from '@app/db';
+import { LOGGER, WORKER_CONFIG } from '../tokens';
+
+const POLL_MS = 500;
+const LEASE_MS = 60_000;
+const IN_FLIGHT = 64;
+const CALLBACK_PER_ACCOUNT = 4;
+const GIVE_UP_AFTER_MS = 24 * 3600_000;
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+/** 2 s, 4 s, 8 s … up to 10 min. */
+export const callbackBackoffMs = (tries: number) => Math.min(MAX_BACKOFF_MS, 2000 * 2 ** Math.max(0, tries - 1));
+
+@Injectable()
+export class StatusCallbackSenderService implements OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private listener?: PgClient;
+  private readonly inFlight = new Map<string, number>();
+  private total = 0;
+  private pumping = false;
+  private stopped = false;
+
+  constructor(
+    private readonly callbacks: StatusCallbackRepository,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.timer = setInterval(() => void this.pump(), POLL_MS);
+    const listener = new PgClient({ connectionString: this.config.databaseUrl, application_name: 'sms-worker-callbacks' });
+    listener.on('notification', () => void this.pump());
+    listener.on('error', (err) => this.logger.warn({ err: err.message }, 'callback listener lost; polling only'));
+    await listener.connect();
+    await listener.query(`LISTEN ${STATUS_CALLBACKS_CHANNEL}`);
+    this.listener = listener;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    try {
+      while (this.total < IN_FLIGHT && !this.stopped) {
+        const busy = [...this.inFlight].filter(([, n]) => n >= CALLBACK_PER_ACCOUNT).map(([account]) => account);
+        const due = await this.callbacks.lease(IN_FLIGHT - this.total, LEASE_MS, busy);
+        if (due.length === 0) break;
+        let started = 0;
+        for (const callback of due) {
+          if ((this.inFlight.get(callback.accountId) ?? 0) >= CALLBACK_PER_ACCOUNT) {
+            // Over this account's share: back in the queue at once for the next round.
+            await this.callbacks.retryLater(callback, 0, 'waiting for a free send slot of this account');
+            continue;
+          }
+          started += 1;
+          this.track(callback.accountId, +1);
+          void this.send(callback).finally(() => {
+            this.track(callback.accountId, -1);
+            void this.pump();
+          });
+        }
+        if (started === 0) break;
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'status callbacks: lease failed; will retry');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private track(accountId: string, delta: number): void {
+    const n = (this.inFlight.get(accountId) ?? 0) + delta;
+    if (n > 0) this.inFlight.set(accountId, n);
+    else this.inFlight.delete(accountId);
+    this.total += delta;
+  }
+
+  private async send(callback: DueCallback): Promise<void> {
+    let outcome: { ok: true; httpStatus: number } | { ok: false; retry: boolean; reason: string };
+    try {
+      const response = await fetch(callback.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'sms-aggregator-callbacks/0.1' },
+        body: JSON.stringify(callback.payload),
+        signal: AbortSignal.timeout(this.config.callbackTimeoutMs),
+        redirect: 'manual',
+      });
+      await response.body?.cancel();
+      const retry = response.status >= 500 || response.status === 408 || response.status === 429;
+      outcome = response.ok ? { ok: true, httpStatus: response.status } : { ok: false, retry, reason: `status callback answered HTTP ${response.status}` };
+    } catch (err) {
+      outcome = { ok: false, retry: true, reason: `status callback to ${hostOf(callback.url)} failed: ${(err as Error).message}` };
+    }
+    try {
+      if (outcome.ok) return await this.callbacks.delivered(callback, outcome.httpStatus);
+      const expired = Date.now() - callback.createdAt.getTime() > GIVE_UP_AFTER_MS;
+      if (!outcome.retry || expired) {
+        this.logger.warn({ messageId: callback.messageId, status: callback.status, tries: callback.tries, reason: outcome.reason }, 'status callback given up');
+        return await this.callbacks.failed(callback, expired ? `${outcome.reason}; retried for 24 h` : outcome.reason);
+      }
+      await this.callbacks.retryLater(callback, callbackBackoffMs(callback.tries), outcome.reason);
+    } catch (err) {
+      // The lease expires and the callback is sent again: at least once, never lost.
+      this.logger.warn({ err: (err as Error).message, messageId: callback.messageId }, 'status callback outcome not recorded; it will be sent again');
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.listener?.end().catch(() => undefined);
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the callback URL';
+  }
+}
