@@ -15,6 +15,8 @@ import { campaignScenario } from './scenarios/campaign';
 import { ceilingsScenario } from './scenarios/ceilings';
 import { kannelScenario } from './scenarios/kannel';
 import { otpLatencyScenario } from './scenarios/otp-latency';
+import { restAcceptScenario } from './scenarios/rest-accept';
+import { restBatchScenario } from './scenarios/rest-batch';
 import { smppIngressScenario } from './scenarios/smpp-ingress';
 import { workerMemoryScenario } from './scenarios/worker-memory';
 import { BenchContext, Ceilings, commit, findPid, machine, recordRate, Resources, ResourceSampler, Scenario, topStatements, writeResults } from './support';
@@ -22,7 +24,7 @@ import { BenchContext, Ceilings, commit, findPid, machine, recordRate, Resources
 const here = path.resolve(__dirname, '..');
 const root = path.basename(here) === 'dist' ? path.resolve(here, '..') : here;
 
-const SCENARIOS: Scenario[] = [ceilingsScenario, otpLatencyScenario, apiThroughputScenario, smppIngressScenario, workerMemoryScenario, campaignScenario, kannelScenario];
+const SCENARIOS: Scenario[] = [ceilingsScenario, otpLatencyScenario, apiThroughputScenario, smppIngressScenario, workerMemoryScenario, campaignScenario, kannelScenario, restBatchScenario, restAcceptScenario];
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import type { SubmitBatchResult } from '@app/contracts';
 import { CarrierSubmitError } from '@app/carriers';
-import { BatchMessage, BatchRepository, FailedRow, ReceiptRepository, RoutePlanner, SubmittedRow } from '@app/db';
+import { BatchMessage, BatchRepository, CarrierPacer, FailedRow, ReceiptRepository, RoutePlanner, SubmittedRow } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
 import { AttemptFailure, nextCarrier, noCarrierFailure, submitFailure } from '@app/lifecycle';
 import type { CarrierDirectory } from '../messages/message.activities';
@@ -15,11 +15,14 @@ export interface BatchActivityDeps {
   receipts: ReceiptRepository;
   carriers: CarrierDirectory;
   planner: Pick<RoutePlanner, 'snapshot'>;
+  pacer: Pick<CarrierPacer, 'reserve'>;
 }
 
 
 /** Rows written per transaction while a page is being submitted (so a retry resends little). */
 const CHUNK = 250;
+/** A submit waiting for its slot on a limited carrier heartbeats this often. */
+const PACING_STEP_MS = 10_000;
 
 export function createBatchActivities(deps: BatchActivityDeps) {
   const { batches, receipts, carriers } = deps;
@@ -72,6 +75,11 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         receiptWaitMs = Math.max(receiptWaitMs, decision.policy.receiptWaitMs);
         if (decision.policy.backoff.initialMs > backoff.initialMs) backoff = decision.policy.backoff;
         const connector = carriers.get(carrierId);
+        // A limited carrier's slot, shared with every replica (heartbeats while a slow carrier's queue drains).
+        for (let waitMs = await deps.pacer.reserve(carrierId); waitMs > 0; waitMs -= PACING_STEP_MS) {
+          await context.sleep(Math.min(waitMs, PACING_STEP_MS));
+          context.heartbeat();
+        }
         try {
           if (!connector) throw new Error(`carrier ${carrierId} is not configured on this worker`);
           const accepted = await connector.submit({ messageId: m.id, from: m.from, to: m.to, body: m.body, registeredDelivery: true });

@@ -13,7 +13,7 @@ import {
 } from '@app/contracts';
 import type { CarrierConnector, VoiceConnector } from '@app/carriers';
 import { CarrierSubmitError, FINAL_VOICE_STATUSES } from '@app/carriers';
-import { MessageRepository, ReceiptRepository, RoutePlanner } from '@app/db';
+import { CarrierPacer, MessageRepository, ReceiptRepository, RoutePlanner } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
 
 /** The carriers this worker is connected to. */
@@ -26,6 +26,8 @@ export interface MessageActivityDeps {
   receipts: ReceiptRepository;
   carriers: CarrierDirectory;
   planner: Pick<RoutePlanner, 'plan'>;
+  /** A carrier's maxTps across every worker replica. */
+  pacer: Pick<CarrierPacer, 'reserve'>;
   /** The voice (text-to-speech) provider of the voice fallback; none = no fallback. */
   voice?: Pick<VoiceConnector, 'place' | 'status'>;
   voicePollMs?: number;
@@ -93,6 +95,8 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       let carrierMessageId = await messages.startAttempt(messageId, attempt, carrierId);
       let partIds: string[];
       if (carrierMessageId === null) {
+        const waitMs = await deps.pacer.reserve(carrierId);
+        if (waitMs > 0) await Context.current().sleep(waitMs);
         try {
           const accepted = await connector.submit({ messageId, from: message.from, to: message.to, body: message.body, registeredDelivery: true });
           carrierMessageId = accepted.carrierMessageId;

@@ -28,6 +28,8 @@ export async function startTestStack(
     rule?: Record<string, unknown>;
     /** A Temporal server of the test's own (fault injection) instead of the run's shared one. */
     temporalAddress?: string;
+    /** Two workers, two APIs and two SMPP gateways against the one PostgreSQL and Temporal (ports picked here). */
+    twoOfEach?: boolean;
     /** More simulated SMPP carriers than alpha and beta (the port is picked here). */
     extraSimCarriers?: Omit<SimCarrier, 'smppPort'>[];
   } = {},
@@ -53,6 +55,7 @@ export async function startTestStack(
     simHttpCarriers: [{ id: 'gamma', token: 'gamma-token' }],
     carrierWebhookPort: await freePort(),
     smppGatewayPort: await freePort(),
+    extraReplicas: env.twoOfEach ? { workerWebhookPorts: [await freePort()], apiPorts: [await freePort()], smppGatewayPorts: [await freePort()] } : undefined,
     workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', ...env.worker },
     apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, ...env.api },
     smppGatewayEnv: { TEMPORAL_TASK_QUEUE: taskQueue, ...env.gateway },

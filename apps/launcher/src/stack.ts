@@ -48,6 +48,11 @@ export interface StackOptions {
   carrierWebhookPort: number;
   /** Where customers' ESMEs bind (the SMPP gateway). */
   smppGatewayPort: number;
+  /**
+   * More replicas of the worker, the API and the SMPP gateway against the same PostgreSQL and
+   * Temporal (scale-out tests): one per port given (a worker's is its carrier-webhook port).
+   */
+  extraReplicas?: { workerWebhookPorts: number[]; apiPorts: number[]; smppGatewayPorts: number[] };
   /** Extra environment for the worker / API (e.g. LOG_LEVEL). */
   workerEnv?: Record<string, string>;
   apiEnv?: Record<string, string>;
@@ -66,6 +71,9 @@ export interface Stack {
   carrierSimUrl?: string;
   smppGateway: { host: string; port: number };
   processes: { carrierSim?: ManagedProcess; worker: ManagedProcess; api: ManagedProcess; smppGateway: ManagedProcess };
+  /** Every API and SMPP gateway replica, the first ones included (one each unless `replicas` was given). */
+  apiUrls: string[];
+  smppGateways: { host: string; port: number }[];
   /** Demo account's API key (created at first start, kept in <dataDir>/demo-api-key). */
   demoApiKey: string;
   startWorker(): Promise<ManagedProcess>;
@@ -186,13 +194,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup`,
         }
       : {};
-    const workerProcess = () =>
+    const workerProcess = (webhookPort = options.carrierWebhookPort, name = 'worker') =>
       new ManagedProcess({
-        name: 'worker',
+        name,
         script: appScript('worker'),
-        env: { ...common, ...carriersEnv, CARRIER_WEBHOOK_PORT: String(options.carrierWebhookPort), WORKFLOW_BUNDLE: path.join(distRoot, 'workflow-bundle.js'), ...options.workerEnv },
+        env: { ...common, ...carriersEnv, CARRIER_WEBHOOK_PORT: String(webhookPort), WORKFLOW_BUNDLE: path.join(distRoot, 'workflow-bundle.js'), ...options.workerEnv },
         ready: (p) => p.waitForLine(isReadyLine('worker ready')).then(() => undefined),
-        logFile: logFile('worker'),
+        logFile: logFile(name),
         nodeArgs: options.nodeArgs,
       });
     let worker = workerProcess();
@@ -201,31 +209,45 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     log('Worker                  running');
 
     const apiUrl = `http://127.0.0.1:${options.apiPort}`;
-    const api = new ManagedProcess({
-      name: 'api',
-      script: appScript('api'),
-      env: { ...common, ...(carrierSimUrl ? { NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup` } : {}), API_PORT: String(options.apiPort), API_HOST: '127.0.0.1', ...options.apiEnv },
-      ready: () => waitForHttp(`${apiUrl}/health`),
-      logFile: logFile('api'),
+    const apiProcess = (port: number, name: string) =>
+      new ManagedProcess({
+        name,
+        script: appScript('api'),
+        env: { ...common, ...(carrierSimUrl ? { NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup` } : {}), API_PORT: String(port), API_HOST: '127.0.0.1', ...options.apiEnv },
+        ready: () => waitForHttp(`http://127.0.0.1:${port}/health`),
+        logFile: logFile(name),
         nodeArgs: options.nodeArgs,
-    });
+      });
+    const api = apiProcess(options.apiPort, 'api');
     await api.start();
     cleanups.push(() => api.stop());
     log(`API                     ${apiUrl}   OpenAPI docs ${apiUrl}/docs`);
 
-    const smppGatewayProcess = () =>
+    const smppGatewayProcess = (port = options.smppGatewayPort, name = 'smpp-gateway') =>
       new ManagedProcess({
-        name: 'smpp-gateway',
+        name,
         script: appScript('smpp-gateway'),
-        env: { ...common, SMPP_GATEWAY_HOST: '127.0.0.1', SMPP_GATEWAY_PORT: String(options.smppGatewayPort), ...options.smppGatewayEnv },
+        env: { ...common, SMPP_GATEWAY_HOST: '127.0.0.1', SMPP_GATEWAY_PORT: String(port), ...options.smppGatewayEnv },
         ready: (p) => p.waitForLine(isReadyLine('smpp-gateway ready')).then(() => undefined),
-        logFile: logFile('smpp-gateway'),
+        logFile: logFile(name),
         nodeArgs: options.nodeArgs,
       });
     let smppGateway = smppGatewayProcess();
     await smppGateway.start();
     cleanups.push(() => smppGateway.stop());
     log(`SMPP gateway            127.0.0.1:${options.smppGatewayPort}   (credentials: POST ${apiUrl}/v1/smpp/credentials)`);
+
+    const extra = options.extraReplicas ?? { workerWebhookPorts: [], apiPorts: [], smppGatewayPorts: [] };
+    const replicas = [
+      ...extra.workerWebhookPorts.map((port, i) => workerProcess(port, `worker-${i + 2}`)),
+      ...extra.apiPorts.map((port, i) => apiProcess(port, `api-${i + 2}`)),
+      ...extra.smppGatewayPorts.map((port, i) => smppGatewayProcess(port, `smpp-gateway-${i + 2}`)),
+    ];
+    for (const replica of replicas) {
+      await replica.start();
+      cleanups.push(() => replica.stop());
+    }
+    if (replicas.length > 0) log(`Replicas                ${replicas.map((r) => r.name).join(', ')}`);
 
     const stack: Stack = {
       apiUrl,
@@ -235,6 +257,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       temporalUiUrl,
       carrierSimUrl,
       smppGateway: { host: '127.0.0.1', port: options.smppGatewayPort },
+      apiUrls: [apiUrl, ...extra.apiPorts.map((port) => `http://127.0.0.1:${port}`)],
+      smppGateways: [options.smppGatewayPort, ...extra.smppGatewayPorts].map((port) => ({ host: '127.0.0.1', port })),
       processes: { carrierSim, worker, api, smppGateway },
       demoApiKey,
       async startWorker() {

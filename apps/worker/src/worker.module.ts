@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, DispatchRepository, StatusCallbackRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, DispatchRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
@@ -35,6 +35,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db), inject: [DATA_SOURCE] },
         { provide: BatchRepository, useFactory: (db: DataSource) => new BatchRepository(db), inject: [DATA_SOURCE] },
         { provide: DispatchRepository, useFactory: (db: DataSource) => new DispatchRepository(db), inject: [DATA_SOURCE] },
+        { provide: CarrierPacer, useFactory: (db: DataSource) => new CarrierPacer(db), inject: [DATA_SOURCE] },
         { provide: StatusCallbackRepository, useFactory: (db: DataSource) => new StatusCallbackRepository(db), inject: [DATA_SOURCE] },
         { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierRepository, useFactory: (db: DataSource) => new CarrierRepository(db), inject: [DATA_SOURCE] },
@@ -48,17 +49,18 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         {
           provide: MESSAGE_ACTIVITIES,
           // One worker runs both paths: per-message (sendMessage) and bulk pages (sendBatch).
-          useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService, planner: RoutePlanner, batches: BatchRepository) => ({
+          useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService, planner: RoutePlanner, batches: BatchRepository, pacer: CarrierPacer) => ({
             ...createMessageActivities({
               messages,
               receipts,
               carriers,
               planner,
+              pacer,
               voice: config.voiceProviderUrl ? new VoiceConnector({ baseUrl: config.voiceProviderUrl }) : undefined,
             }),
-            ...createBatchActivities({ batches, receipts, carriers, planner }),
+            ...createBatchActivities({ batches, receipts, carriers, planner, pacer }),
           }),
-          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository],
+          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer],
         },
         CarrierDirectoryService,
         CarrierWebhookService,

@@ -22,3 +22,4 @@ export * from './repositories/inbound.repository';
 export * from './repositories/batch.repository';
 export * from './repositories/dispatch.repository';
 export * from './repositories/status-callbacks';
+export * from './repositories/carrier-pacer';

@@ -67,7 +67,8 @@ export class DispatcherService implements OnApplicationShutdown {
     try {
       do {
         this.again = false;
-        await this.startMessageWorkflows();
+        // One lease of workflow starts per round, then pages: a stream of singles never starves pages.
+        if ((await this.startMessageWorkflows()) === STARTS_PER_LEASE) this.again = true;
         await this.writePages();
         await this.startPages();
       } while (this.again && !this.stopped && Date.now() >= this.pausedUntil);
@@ -97,15 +98,15 @@ export class DispatcherService implements OnApplicationShutdown {
     return { started, failure };
   }
 
-  private async startMessageWorkflows(): Promise<void> {
+  /** Starts up to one lease of due message workflows; returns how many intents it leased. */
+  private async startMessageWorkflows(): Promise<number> {
     const { taskQueue } = this.config.temporal;
-    for (;;) {
-      const intents = await this.dispatch.leaseWorkflowStarts(STARTS_PER_LEASE, LEASE_MS);
-      if (intents.length === 0) return;
-      const { started, failure } = await this.startAll(intents, (i) => startSendMessage(this.client, taskQueue, { messageId: i.messageId, accountId: i.accountId }));
-      await this.dispatch.workflowsStarted(started.map((i) => i.messageId));
-      if (failure !== undefined) throw failure;
-    }
+    const intents = await this.dispatch.leaseWorkflowStarts(STARTS_PER_LEASE, LEASE_MS);
+    if (intents.length === 0) return 0;
+    const { started, failure } = await this.startAll(intents, (i) => startSendMessage(this.client, taskQueue, { messageId: i.messageId, accountId: i.accountId }));
+    await this.dispatch.workflowsStarted(started.map((i) => i.messageId));
+    if (failure !== undefined) throw failure;
+    return intents.length;
   }
 
   private async writePages(): Promise<void> {

@@ -10,7 +10,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - a page is written with its messages in one transaction and started from `page_starts`;
  * - status callbacks: each status change of a message with a `status_callback_url` writes a row
  *   to the `status_callbacks` outbox in the transaction that made the change (both shapes), and
- *   the worker POSTs them (`callback_sequence` numbers them per message).
+ *   the worker POSTs them (`callback_sequence` numbers them per message);
+ * - a carrier's maxTps holds across worker replicas: each submit to a limited carrier reserves
+ *   its slot in `carrier_pacing` (the next free moment on that carrier).
  */
 export class DeliveryEngine1733400000000 implements MigrationInterface {
   name = 'DeliveryEngine1733400000000';
@@ -31,6 +33,8 @@ export class DeliveryEngine1733400000000 implements MigrationInterface {
       not_before timestamptz NOT NULL DEFAULT now(),
       tries int NOT NULL DEFAULT 0)`);
     await q.query(`ALTER TABLE messages ADD COLUMN callback_sequence int NOT NULL DEFAULT 0`);
+    // Most bulk traffic has no callback URL: each status change looks its page up in this small index, not in the table.
+    await q.query(`CREATE INDEX messages_with_callback ON messages (id) WHERE status_callback_url IS NOT NULL`);
     await q.query(`CREATE TABLE status_callbacks (
       id bigserial PRIMARY KEY,
       message_id uuid NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
@@ -44,9 +48,11 @@ export class DeliveryEngine1733400000000 implements MigrationInterface {
       done_at timestamptz,
       last_error text)`);
     await q.query(`CREATE INDEX status_callbacks_due ON status_callbacks (next_at) WHERE done_at IS NULL`);
+    await q.query(`CREATE TABLE carrier_pacing (carrier_id text PRIMARY KEY, next_at timestamptz NOT NULL)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE carrier_pacing`);
     await q.query(`DROP TABLE status_callbacks`);
     await q.query(`ALTER TABLE messages DROP COLUMN callback_sequence`);
     await q.query(`DROP TABLE page_starts`);
