@@ -31,7 +31,7 @@ async function run(activities: Partial<BatchActivities>, maxAttempts = 3): Promi
   const taskQueue = `batch-${randomUUID()}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
   const batchId = randomUUID();
-  return worker.runUntil(env.client.workflow.execute('sendBatch', { taskQueue, workflowId: batchWorkflowId(batchId), args: [{ batchId, maxAttempts }] }));
+  return worker.runUntil(env.client.workflow.execute('sendBatch', { taskQueue, workflowId: batchWorkflowId(batchId), args: [{ batchId, accountIds: [], maxAttempts }] }));
 }
 
 const NO_BACKOFF = { initialMs: 0, maxMs: 0, multiplier: 1 };
@@ -81,7 +81,7 @@ it('wakes at once when the receipt router signals that an attempt may be complet
   const batchId = randomUUID();
   const result = await worker.runUntil(async () => {
     // Started, not executed: time is not skipped until the result is awaited.
-    const handle = await env.client.workflow.start('sendBatch', { taskQueue, workflowId: batchWorkflowId(batchId), args: [{ batchId, maxAttempts: 3 }] });
+    const handle = await env.client.workflow.start('sendBatch', { taskQueue, workflowId: batchWorkflowId(batchId), args: [{ batchId, accountIds: [], maxAttempts: 3 }] });
     await polled;
     signalled = true;
     await handle.signal(batchReceiptsInSignal, { attempt: 1 });

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@app/config';
+import { stopChild } from '@app/temporal';
 import { carrierSimProcess, DEFAULT_SIM_HTTP_CARRIERS, SimCarrier } from '../../apps/launcher/src/stack';
 import type { ManagedProcess } from '../../apps/launcher/src/managed-process';
 import { percentile, ratioTo, resourceRows, ResourceSampler, round, Scenario } from '../support';
@@ -158,17 +159,6 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 export interface KannelRun {
   kannelVersion: string;
@@ -460,7 +450,7 @@ export const kannelScenario: Scenario = {
     } finally {
       sampler?.stop();
       for (const s of [...started].reverse()) {
-        await stopProcess(s.child);
+        await stopChild(s.child);
         console.log(`  kannel: ${s.name} stopped (code ${s.child.exitCode}, signal ${s.child.signalCode})`);
       }
       process.off('exit', killAll);

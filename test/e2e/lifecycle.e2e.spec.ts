@@ -4,11 +4,10 @@
 // on a rejected submit, an UNDELIV receipt or silence; a permanent error stops; multipart
 // messages are delivered when every part is, or by the first part on a carrier that reports
 // first parts only (without a duplicate through the next carrier).
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
+import { startCallbackReceiver } from '../support/callback-receiver';
 import { testDatabaseUrl } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 
@@ -56,7 +55,7 @@ afterEach(async () => {
 
 const uniqueNumber = () => `+1415${randomInt(2_000_000, 9_999_999)}`;
 
-type Send = (message: { to: string; from: string; body: string; statusCallbackUrl?: string }) => Promise<string>;
+type Send = (message: { to: string; from: string; body: string; statusCallbackUrl?: string; sendAt?: string }) => Promise<string>;
 const shapes: [string, Send, RegExp][] = [
   [
     'its own workflow',
@@ -82,7 +81,7 @@ const shapes: [string, Send, RegExp][] = [
 const finalStatus = (id: string, timeoutMs = 40_000) =>
   eventually(async () => {
     const m = (await stack.api<MessageView>('GET', `/v1/messages/${id}`)).body;
-    return ['delivered', 'failed'].includes(m.status) ? m : undefined;
+    return ['delivered', 'failed', 'cancelled'].includes(m.status) ? m : undefined;
   }, timeoutMs, `message ${id} to reach a final status`);
 
 const submissionsTo = async (carrier: string, to: string) =>
@@ -137,20 +136,11 @@ describe.each(shapes)('one lifecycle, carried by %s', (_shape, send, workflowIdP
   });
 
   it('posts a status callback for each status change, numbered, and records each on the timeline', async () => {
-    const received: { id: string; status: string; sequence: number; carrierId: string | null; attempts: number }[] = [];
-    const server = http.createServer((req, res) => {
-      let data = '';
-      req.on('data', (c) => (data += c));
-      req.on('end', () => {
-        received.push(JSON.parse(data));
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const receiver = await startCallbackReceiver<{ id: string; status: string; sequence: number; carrierId: string | null; attempts: number }>();
+    const { received } = receiver;
     try {
       await stack.sim('PATCH', '/carriers/alpha/behaviour', { undelivRate: 1 });
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`;
-      const id = await send({ to: uniqueNumber(), from: 'Acme', body: 'contract: callbacks', statusCallbackUrl: url });
+      const id = await send({ to: uniqueNumber(), from: 'Acme', body: 'contract: callbacks', statusCallbackUrl: receiver.url });
       await finalStatus(id);
       await eventually(async () => (received.length >= 4 ? true : undefined), 20_000, 'four callbacks');
       const ordered = [...received].sort((a, b) => a.sequence - b.sequence);
@@ -167,8 +157,31 @@ describe.each(shapes)('one lifecycle, carried by %s', (_shape, send, workflowIdP
         'callback events',
       );
     } finally {
-      server.close();
+      await receiver.close();
     }
+  });
+
+  it('sends a scheduled message no earlier than its time', async () => {
+    const to = uniqueNumber();
+    const sendAt = new Date(Date.now() + 5000);
+    const id = await send({ to, from: 'Acme', body: 'contract: scheduled', sendAt: sendAt.toISOString() });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await submissionsTo('alpha', to)).toEqual([]);
+    expect(await finalStatus(id)).toMatchObject({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
+    const [submission] = (await stack.sim<{ destination: string; receivedAt: number }[]>('GET', '/carriers/alpha/submissions')).filter((s) => `+${s.destination}` === to);
+    expect(submission.receivedAt).toBeGreaterThanOrEqual(sendAt.getTime());
+  });
+
+  it('cancels a scheduled message before its time: it never reaches a carrier', async () => {
+    const to = uniqueNumber();
+    const id = await send({ to, from: 'Acme', body: 'contract: cancelled', sendAt: new Date(Date.now() + 4000).toISOString() });
+    const cancel = await stack.api<{ cancelled: boolean }>('POST', `/v1/messages/${id}/cancel`);
+    expect(cancel.body).toEqual({ cancelled: true });
+    expect(await finalStatus(id)).toMatchObject({ status: 'cancelled', attempts: 0 });
+    await new Promise((r) => setTimeout(r, 5000));
+    expect([...(await submissionsTo('alpha', to)), ...(await submissionsTo('beta', to))]).toEqual([]);
+    const again = await stack.api<{ cancelled: boolean; reason: string }>('POST', `/v1/messages/${id}/cancel`);
+    expect(again.body).toEqual({ cancelled: false, reason: 'the message is already cancelled' });
   });
 
   it('delivers a multipart message once every part is delivered', async () => {

@@ -1,10 +1,9 @@
 // The first durable SMS, end to end through the real stack: REST API → PostgreSQL →
 // Temporal workflow → worker → SMPP over TCP → carrier-sim → delivery receipt → status.
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { messageWorkflowId } from '@app/contracts';
+import { startCallbackReceiver } from '../support/callback-receiver';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 import { testDatabaseUrl } from '../support/env';
 
@@ -185,27 +184,17 @@ describe('sending an SMS through the real stack', () => {
   });
 
   it('posts a status callback for each status change', async () => {
-    const received: { status: string; sequence: number }[] = [];
-    const server = http.createServer((req, res) => {
-      let data = '';
-      req.on('data', (c) => (data += c));
-      req.on('end', () => {
-        received.push(JSON.parse(data));
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const receiver = await startCallbackReceiver<{ id: string; status: string; sequence: number }>();
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/status`;
-      const accepted = await send({ to: '+14155552671', from: 'Acme', body: 'call me back', statusCallbackUrl: url });
+      const accepted = await send({ to: '+14155552671', from: 'Acme', body: 'call me back', statusCallbackUrl: receiver.url });
       await finalStatus(accepted.body.id);
-      await eventually(async () => (received.length >= 3 ? true : undefined), 20_000, 'three callbacks');
-      expect(received.map((r) => r.status).sort()).toEqual(['delivered', 'queued', 'submitted']);
-      expect(received.every((r) => (r as unknown as { id: string }).id === accepted.body.id)).toBe(true);
+      await eventually(async () => (receiver.received.length >= 3 ? true : undefined), 20_000, 'three callbacks');
+      expect(receiver.received.map((r) => r.status).sort()).toEqual(['delivered', 'queued', 'submitted']);
+      expect(receiver.received.every((r) => r.id === accepted.body.id)).toBe(true);
       // Each delivered callback is also recorded on the message's timeline.
       await eventually(async () => ((await get(accepted.body.id)).events.filter((e) => e.type === 'callback_delivered').length === 3 ? true : undefined), 10_000, 'callback events');
     } finally {
-      server.close();
+      await receiver.close();
     }
   });
 

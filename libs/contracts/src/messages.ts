@@ -13,6 +13,11 @@ export interface SendMessageInput {
   accountId: string;
 }
 
+/** How a message's workflow is started: its input, and the task priority its priority gives. */
+export interface SendMessageStart extends SendMessageInput {
+  priority: MessagePriority;
+}
+
 export interface SendMessageResult {
   status: 'delivered' | 'failed' | 'cancelled';
   carrierId?: string;

@@ -10,6 +10,8 @@ export const batchWorkflowId = (batchId: string): string => `batch-${batchId}`;
 export interface SendBatchInput {
   /** The page: messages.batch_id of its messages (the first message's id). */
   batchId: string;
+  /** The accounts whose messages the page carries (search attribute PageAccountIds). */
+  accountIds: string[];
   /** Carriers tried at most per message (the route policy may allow fewer). */
   maxAttempts: number;
 }

@@ -22,15 +22,18 @@ export const carrierReceiptSignal = { type: 'signal', name: 'carrierReceipt' } a
 /** Accepted only before the first submit starts: after that the carrier has the message. */
 export const cancelMessageUpdate = { type: 'update', name: 'cancelMessage' } as UpdateDefinition<CancelMessageResult, [], 'cancelMessage'>;
 
-/** Custom search attributes the message workflows set; the dev server registers them at launch. */
+/** Custom search attributes the workflows set; the dev server registers them at launch. */
 const keyword = (name: string) => ({ name, type: 'KEYWORD' }) as SearchAttributeKey<'KEYWORD'>;
+const keywordList = (name: string) => ({ name, type: 'KEYWORD_LIST' }) as SearchAttributeKey<'KEYWORD_LIST'>;
 export const searchAttributes = {
   messageId: keyword('MessageId'),
   accountId: keyword('AccountId'),
   messageStatus: keyword('MessageStatus'),
   carrierId: keyword('CarrierId'),
+  /** The accounts whose messages a page carries (`PageAccountIds = '<account id>'` finds an account's pages). */
+  pageAccountIds: keywordList('PageAccountIds'),
 } as const;
 /** Name → type as the Temporal CLI's `--search-attribute` flag spells it. */
-export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword'> = Object.fromEntries(
-  Object.values(searchAttributes).map((key) => [key.name, 'Keyword' as const]),
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> = Object.fromEntries(
+  Object.values(searchAttributes).map((key) => [key.name, key.type === 'KEYWORD_LIST' ? ('KeywordList' as const) : ('Keyword' as const)]),
 );

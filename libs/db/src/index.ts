@@ -23,3 +23,4 @@ export * from './repositories/batch.repository';
 export * from './repositories/dispatch.repository';
 export * from './repositories/status-callbacks';
 export * from './repositories/carrier-pacer';
+export * from './notifications';

@@ -32,7 +32,12 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     // Temporal's time-skipping test server cannot list attributes but can add them.
   }
   const missing = Object.fromEntries(
-    wanted.filter((name) => !existing[name]).map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    wanted
+      .filter((name) => !existing[name])
+      .map((name) => [
+        name,
+        SEARCH_ATTRIBUTE_TYPES[name] === 'KeywordList' ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
   );
   if (Object.keys(missing).length > 0) {
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });

@@ -2,7 +2,18 @@
 // worker's dispatcher and the tests so every start uses the same id, search attributes and
 // duplicate policy.
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { batchWorkflowId, messageWorkflowId, searchAttributes, SEND_BATCH_WORKFLOW, SendBatchInput, SendBatchResult, SendMessageInput, SendMessageResult } from '@app/contracts';
+import {
+  batchWorkflowId,
+  messageWorkflowId,
+  PRIORITY_KEYS,
+  searchAttributes,
+  SEND_BATCH_WORKFLOW,
+  SendBatchInput,
+  SendBatchResult,
+  SendMessageInput,
+  SendMessageResult,
+  SendMessageStart,
+} from '@app/contracts';
 
 /** Starts, or finds already started: the id is derived from the data, so a second start is refused. */
 async function startOnce(start: () => Promise<unknown>): Promise<{ started: boolean }> {
@@ -15,13 +26,15 @@ async function startOnce(start: () => Promise<unknown>): Promise<{ started: bool
   }
 }
 
-export function startSendMessage(client: Client, taskQueue: string, input: SendMessageInput): Promise<{ started: boolean }> {
+/** Its workflow tasks carry the message's priority too: an OTP's workflow runs ahead of a backlog. */
+export function startSendMessage(client: Client, taskQueue: string, { priority, ...input }: SendMessageStart): Promise<{ started: boolean }> {
   return startOnce(() =>
     client.workflow.start<(input: SendMessageInput) => Promise<SendMessageResult>>('sendMessage', {
       taskQueue,
       workflowId: messageWorkflowId(input.messageId),
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      priority: { priorityKey: PRIORITY_KEYS[priority] },
       typedSearchAttributes: [
         { key: searchAttributes.messageId, value: input.messageId },
         { key: searchAttributes.accountId, value: input.accountId },
@@ -38,6 +51,7 @@ export function startSendBatch(client: Client, taskQueue: string, input: SendBat
       workflowId: batchWorkflowId(input.batchId),
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [{ key: searchAttributes.pageAccountIds, value: input.accountIds }],
     }),
   );
 }

@@ -3,15 +3,23 @@
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { batchWorkflowId, CancelMessageResult, DomainError, messageWorkflowId, NotFoundError, UnavailableError } from '@app/contracts';
+import { batchWorkflowId, CancelMessageResult, DomainError, messageWorkflowId, NotFoundError, UnavailableError, ValidationError } from '@app/contracts';
 import type { AuthenticatedKey } from '@app/db';
 import { MessageEntity, MessageRepository } from '@app/db';
 import { errorDefinition } from '@app/domain';
 import { MessageCancel, MessageIntake } from '@app/messaging';
 import { firstProblem } from '../common/validation.pipe';
 import { BatchAcceptedView, BatchItemView, BatchMessageDto, SendBatchDto } from './dto/send-batch.dto';
-import { SendMessageDto } from './dto/send-message.dto';
+import { MAX_SCHEDULE_DAYS, SendMessageDto } from './dto/send-message.dto';
 import { AcceptedMessageView, MessageView } from './dto/message.view';
+
+/** A scheduled time, refused beyond the horizon; a past one sends now. */
+function scheduledAt(sendAt: string | undefined): Date | null {
+  if (sendAt === undefined) return null;
+  const at = new Date(sendAt);
+  if (at.getTime() > Date.now() + MAX_SCHEDULE_DAYS * 86_400_000) throw new ValidationError('invalid_field', `sendAt must be at most ${MAX_SCHEDULE_DAYS} days ahead`, 'sendAt');
+  return at.getTime() > Date.now() ? at : null;
+}
 
 @Injectable()
 export class MessagesService {
@@ -22,7 +30,8 @@ export class MessagesService {
   ) {}
 
   send(auth: Pick<AuthenticatedKey, 'accountId' | 'smartEncoding'>, dto: SendMessageDto, idempotencyKey?: string): Promise<AcceptedMessageView> {
-    return this.intake.accept({ ...dto, accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey });
+    const { sendAt, ...message } = dto;
+    return this.intake.accept({ ...message, sendAt: scheduledAt(sendAt), accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey });
   }
 
   /**
@@ -44,9 +53,9 @@ export class MessagesService {
           const code = problem.unknown ? 'unknown_field' : 'invalid_field';
           return { index, error: { code, message: problem.unknown ? `Unknown field "${problem.field}"` : problem.message, field: field(problem.field) } };
         }
-        const { idempotencyKey, ...message } = item;
+        const { idempotencyKey, sendAt, ...message } = item;
         try {
-          const accepted = await this.intake.accept({ ...message, accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey, delivery: 'batch' });
+          const accepted = await this.intake.accept({ ...message, sendAt: scheduledAt(sendAt), accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey, delivery: 'batch' });
           return { index, ...accepted };
         } catch (err) {
           if (!(err instanceof DomainError)) throw err;

@@ -4,10 +4,9 @@
 // Per account the rows go out in id order, at most `deliverWindow` awaiting answers per
 // session; a row is marked delivered only after the ESME answered ESME_ROK, so a session
 // that drops or a gateway that restarts loses nothing: the row goes out again.
-import { Client as PgClient } from 'pg';
 import type { Logger } from 'pino';
 import type { ReceiptState } from '@app/contracts';
-import { SMPP_DELIVERIES_CHANNEL, SmppDelivery, SmppDeliveryRepository, SmppInboundPayload, SmppReceiptPayload } from '@app/db';
+import { listenForNotifications, NotificationListener, SMPP_DELIVERIES_CHANNEL, SmppDelivery, SmppDeliveryRepository, SmppInboundPayload, SmppReceiptPayload } from '@app/db';
 import { encodeSubmitParts, formatReceiptText, statToMessageState } from '@app/domain';
 import { addressParams, toSmppAddress, userDataParamsBySize } from '@app/smpp';
 import type { CustomerSession } from '../session/customer-session';
@@ -72,9 +71,8 @@ export function inboundParams(payload: SmppInboundPayload): Record<string, unkno
 }
 
 export class DeliveryDispatcher {
-  private listener?: PgClient;
+  private listener?: NotificationListener;
   private sweeper?: NodeJS.Timeout;
-  private reconnect?: NodeJS.Timeout;
   private stopped = false;
   /** markDelivered writes of leases whose deliver_sm are still being answered. */
   private readonly marking = new Set<Promise<void>>();
@@ -89,17 +87,13 @@ export class DeliveryDispatcher {
   }
 
   private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const client = new PgClient({ connectionString: this.deps.databaseUrl, application_name: 'sms-smpp-gateway-listen' });
-    client.on('notification', (n) => n.payload && this.kick(n.payload));
-    client.on('error', (err) => {
-      this.deps.logger.warn({ err: err.message }, 'deliveries listener lost; reconnecting');
-      void client.end().catch(() => undefined);
-      if (!this.stopped) this.reconnect = setTimeout(() => void this.listen().catch(() => undefined), 1000);
+    this.listener = await listenForNotifications({
+      databaseUrl: this.deps.databaseUrl,
+      channel: SMPP_DELIVERIES_CHANNEL,
+      applicationName: 'sms-smpp-gateway-listen',
+      onNotify: (accountId) => accountId && this.kick(accountId),
+      onLost: (err) => this.deps.logger.warn({ err: err.message }, 'deliveries listener lost; reconnecting'),
     });
-    await client.connect();
-    await client.query(`LISTEN ${SMPP_DELIVERIES_CHANNEL}`);
-    this.listener = client;
   }
 
   private sweep(): void {
@@ -185,7 +179,6 @@ export class DeliveryDispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.sweeper);
-    clearTimeout(this.reconnect);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.close();
   }
 }

@@ -6,10 +6,9 @@
 // 4xx is final. Each outcome lands on the message's timeline (callback_delivered / _failed).
 // Rows are leased (SKIP LOCKED), so worker replicas share the outbox.
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Client as PgClient } from 'pg';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@app/config';
-import { DueCallback, STATUS_CALLBACKS_CHANNEL, StatusCallbackRepository } from '@app/db';
+import { DueCallback, listenForNotifications, NotificationListener, STATUS_CALLBACKS_CHANNEL, StatusCallbackRepository } from '@app/db';
 import { LOGGER, WORKER_CONFIG } from '../tokens';
 
 const POLL_MS = 500;
@@ -25,7 +24,7 @@ export const callbackBackoffMs = (tries: number) => Math.min(MAX_BACKOFF_MS, 200
 @Injectable()
 export class StatusCallbackSenderService implements OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
-  private listener?: PgClient;
+  private listener?: NotificationListener;
   private readonly inFlight = new Map<string, number>();
   private total = 0;
   private pumping = false;
@@ -39,12 +38,13 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
 
   async start(): Promise<void> {
     this.timer = setInterval(() => void this.pump(), POLL_MS);
-    const listener = new PgClient({ connectionString: this.config.databaseUrl, application_name: 'sms-worker-callbacks' });
-    listener.on('notification', () => void this.pump());
-    listener.on('error', (err) => this.logger.warn({ err: err.message }, 'callback listener lost; polling only'));
-    await listener.connect();
-    await listener.query(`LISTEN ${STATUS_CALLBACKS_CHANNEL}`);
-    this.listener = listener;
+    this.listener = await listenForNotifications({
+      databaseUrl: this.config.databaseUrl,
+      channel: STATUS_CALLBACKS_CHANNEL,
+      applicationName: 'sms-worker-callbacks',
+      onNotify: () => void this.pump(),
+      onLost: (err) => this.logger.warn({ err: err.message }, 'callback listener lost; reconnecting (polling meanwhile)'),
+    });
   }
 
   private async pump(): Promise<void> {
@@ -118,7 +118,7 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.close();
   }
 }
 

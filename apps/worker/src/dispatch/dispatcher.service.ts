@@ -10,11 +10,10 @@
 // dispatcher backs off until Temporal answers.
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from '@temporalio/client';
-import { Client as PgClient } from 'pg';
 import type { Logger } from 'pino';
 import { batchWorkflowId } from '@app/contracts';
 import type { WorkerConfig } from '@app/config';
-import { DISPATCH_CHANNEL, DispatchRepository } from '@app/db';
+import { DISPATCH_CHANNEL, listenForNotifications, NotificationListener, DispatchRepository } from '@app/db';
 import { startSendBatch, startSendMessage } from '@app/temporal';
 import { LOGGER, TEMPORAL_CLIENT, WORKER_CONFIG } from '../tokens';
 
@@ -30,7 +29,7 @@ const MAX_BACKOFF_MS = 5_000;
 @Injectable()
 export class DispatcherService implements OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
-  private listener?: PgClient;
+  private listener?: NotificationListener;
   private runningPages = 0;
   private checking = false;
   private again = false;
@@ -48,12 +47,13 @@ export class DispatcherService implements OnApplicationShutdown {
 
   async start(): Promise<void> {
     this.timer = setInterval(() => void this.check(), POLL_MS);
-    const listener = new PgClient({ connectionString: this.config.databaseUrl, application_name: 'sms-worker-dispatch' });
-    listener.on('notification', () => void this.check());
-    listener.on('error', (err) => this.logger.warn({ err: err.message }, 'dispatch listener lost; polling only'));
-    await listener.connect();
-    await listener.query(`LISTEN ${DISPATCH_CHANNEL}`);
-    this.listener = listener;
+    this.listener = await listenForNotifications({
+      databaseUrl: this.config.databaseUrl,
+      channel: DISPATCH_CHANNEL,
+      applicationName: 'sms-worker-dispatch',
+      onNotify: () => void this.check(),
+      onLost: (err) => this.logger.warn({ err: err.message }, 'dispatch listener lost; reconnecting (polling meanwhile)'),
+    });
     void this.check();
   }
 
@@ -103,7 +103,7 @@ export class DispatcherService implements OnApplicationShutdown {
     const { taskQueue } = this.config.temporal;
     const intents = await this.dispatch.leaseWorkflowStarts(STARTS_PER_LEASE, LEASE_MS);
     if (intents.length === 0) return 0;
-    const { started, failure } = await this.startAll(intents, (i) => startSendMessage(this.client, taskQueue, { messageId: i.messageId, accountId: i.accountId }));
+    const { started, failure } = await this.startAll(intents, (i) => startSendMessage(this.client, taskQueue, { messageId: i.messageId, accountId: i.accountId, priority: i.priority }));
     await this.dispatch.workflowsStarted(started.map((i) => i.messageId));
     if (failure !== undefined) throw failure;
     return intents.length;
@@ -127,7 +127,7 @@ export class DispatcherService implements OnApplicationShutdown {
     const { taskQueue } = this.config.temporal;
     const intents = await this.dispatch.leasePageStarts(STARTS_PER_LEASE, LEASE_MS);
     if (intents.length === 0) return;
-    const { started, failure } = await this.startAll(intents, (p) => startSendBatch(this.client, taskQueue, { batchId: p.batchId, maxAttempts: this.config.batches.maxAttempts }));
+    const { started, failure } = await this.startAll(intents, (p) => startSendBatch(this.client, taskQueue, { batchId: p.batchId, accountIds: p.accountIds, maxAttempts: this.config.batches.maxAttempts }));
     for (const page of started) {
       await this.dispatch.pageStarted(page.batchId);
       this.runningPages += 1;
@@ -146,6 +146,6 @@ export class DispatcherService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.close();
   }
 }

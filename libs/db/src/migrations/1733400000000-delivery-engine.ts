@@ -22,13 +22,17 @@ export class DeliveryEngine1733400000000 implements MigrationInterface {
     await q.query(`CREATE TABLE workflow_starts (
       message_id uuid PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
       account_id uuid NOT NULL,
+      priority text NOT NULL,
+      rank smallint NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(),
       not_before timestamptz NOT NULL DEFAULT now(),
       tries int NOT NULL DEFAULT 0)`);
-    await q.query(`CREATE INDEX workflow_starts_due ON workflow_starts (not_before)`);
+    // OTP starts first, whatever backlog of other messages waits (rank: 1 OTP, 3 transactional, 5 marketing).
+    await q.query(`CREATE INDEX workflow_starts_due ON workflow_starts (rank, not_before)`);
     await q.query(`CREATE TABLE page_starts (
       batch_id uuid PRIMARY KEY,
       size int NOT NULL,
+      account_ids uuid[] NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(),
       not_before timestamptz NOT NULL DEFAULT now(),
       tries int NOT NULL DEFAULT 0)`);

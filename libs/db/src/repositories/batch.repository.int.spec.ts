@@ -64,7 +64,7 @@ const firstOf = (ids: string[]) => [...ids].sort()[0];
 async function page(n: number): Promise<{ ids: string[]; batchId: string }> {
   const ids = await bulkMessages(n);
   const written = await dispatch.createPage(10);
-  expect(written).toEqual({ batchId: firstOf(ids), size: n, tries: 0 });
+  expect(written).toEqual({ batchId: firstOf(ids), size: n, accountIds: [accountId], tries: 0 });
   return { ids, batchId: written!.batchId };
 }
 const status = async (id: string) => (await messages.findById(id))!.status;
@@ -75,9 +75,9 @@ it('writes a page named by its first message with its start intent, and counts i
   const ids = await bulkMessages(3);
   expect((await dispatch.pending(10)).count).toBe(3);
   const written = await dispatch.createPage(10);
-  expect(written).toEqual({ batchId: firstOf(ids), size: 3, tries: 0 });
+  expect(written).toEqual({ batchId: firstOf(ids), size: 3, accountIds: [accountId], tries: 0 });
   expect(await dispatch.createPage(10)).toBeNull();
-  expect(await dispatch.leasePageStarts(10, 60_000)).toEqual([{ batchId: firstOf(ids), size: 3, tries: 1 }]);
+  expect(await dispatch.leasePageStarts(10, 60_000)).toEqual([{ batchId: firstOf(ids), size: 3, accountIds: [accountId], tries: 1 }]);
   expect(await dispatch.leasePageStarts(10, 60_000)).toEqual([]); // leased: another dispatcher skips it
   expect(await dispatch.pending(10)).toMatchObject({ count: 0, unsubmitted: 3 });
   const batchId = written!.batchId;
@@ -126,4 +126,34 @@ it('decides a multipart attempt by its first part for a carrier that sends recei
   expect((await batches.applyReceipts([receipt(ids[0], 'f1', 'DELIVRD')])).outcomes).toEqual(['delivered']);
   expect(await status(ids[0])).toBe('delivered');
   expect(await batches.awaitingReceipts(batchId, 1)).toBe(0);
+});
+
+it('leases workflow starts OTP first, whatever backlog of other messages waits, and each once', async () => {
+  await dispatch.leaseWorkflowStarts(10_000, 60_000); // earlier tests' intents out of the way
+  const message = (priority: 'otp' | 'transactional' | 'marketing') => ({
+    id: randomUUID(),
+    accountId,
+    to: '+14155552671',
+    from: 'Acme',
+    body: 'x',
+    encoding: 'GSM-7' as const,
+    segments: 1,
+    statusCallbackUrl: null,
+    idempotencyKey: null,
+    requestHash: 'h',
+    priority,
+    delivery: 'workflow' as const,
+  });
+  const backlog = [message('marketing'), message('transactional'), message('transactional')];
+  for (const m of backlog) expect(await messages.insertAccepted(m)).toBe(true);
+  const otp = message('otp');
+  await messages.insertAccepted(otp);
+  const first = await dispatch.leaseWorkflowStarts(2, 60_000);
+  expect(first.map((i) => [i.messageId, i.priority])).toEqual([
+    [otp.id, 'otp'],
+    [backlog[1].id, 'transactional'],
+  ]);
+  const rest = await dispatch.leaseWorkflowStarts(10, 60_000);
+  expect(rest.map((i) => i.priority)).toEqual(['transactional', 'marketing']);
+  expect(await dispatch.leaseWorkflowStarts(10, 60_000)).toEqual([]);
 });

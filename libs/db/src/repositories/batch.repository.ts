@@ -2,7 +2,7 @@
 // workflow, submitted attempt by attempt with multi-row writes, and finished by receipts
 // applied straight to the rows (no workflow per message). Each message keeps its attempts,
 // its event timeline and its status, exactly as a per-message workflow would leave them.
-import type { CarrierReceipt, MessagePriority, ReceiptState } from '@app/contracts';
+import { PRIORITY_KEYS, type CarrierReceipt, type MessagePriority, type ReceiptState } from '@app/contracts';
 import { isFinalStat } from '@app/domain';
 import { AttemptFailure, decideAttempt, noCarrierFailure, PartReceipt, receiptTimeoutFailure } from '@app/lifecycle';
 import { DataSource, EntityManager } from 'typeorm';
@@ -116,16 +116,21 @@ export class BatchRepository {
   async release(batchId: string, messageIds: string[], reason: string): Promise<number> {
     if (messageIds.length === 0) return 0;
     return this.db.transaction(async (tx) => {
-      const left = returningRows<{ id: string; account_id: string }>(
+      const left = returningRows<{ id: string; account_id: string; priority: MessagePriority }>(
         await tx.query(
           `UPDATE messages SET delivery = 'workflow', batch_id = NULL, status = 'accepted', updated_at = now()
-           WHERE id = ANY($1::uuid[]) AND batch_id = $2 AND attempts = 0 AND status = 'queued' RETURNING id, account_id`,
+           WHERE id = ANY($1::uuid[]) AND batch_id = $2 AND attempts = 0 AND status = 'queued' RETURNING id, account_id, priority`,
           [messageIds, batchId],
         ),
       );
       if (left.length === 0) return 0;
       const ids = left.map((l) => l.id);
-      await tx.query(`INSERT INTO workflow_starts (message_id, account_id) SELECT * FROM unnest($1::uuid[], $2::uuid[]) ON CONFLICT DO NOTHING`, [ids, left.map((l) => l.account_id)]);
+      await tx.query(`INSERT INTO workflow_starts (message_id, account_id, priority, rank) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[]) ON CONFLICT DO NOTHING`, [
+        ids,
+        left.map((l) => l.account_id),
+        left.map((l) => l.priority),
+        left.map((l) => PRIORITY_KEYS[l.priority]),
+      ]);
       await tx.query(
         `INSERT INTO message_events (message_id, type, detail) SELECT id, 'left_page', jsonb_build_object('batchId', $2::text, 'reason', $3::text) FROM unnest($1::uuid[]) AS t(id)`,
         [ids, batchId, reason],

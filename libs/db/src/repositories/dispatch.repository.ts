@@ -4,6 +4,7 @@
 // any number of worker replicas share them), starts the workflows and drops the intents; an
 // intent whose start failed comes due again later. Temporal being slow or down delays starts,
 // never accepts.
+import { PRIORITY_KEYS, type MessagePriority } from '@app/contracts';
 import { DataSource } from 'typeorm';
 import { returningRows } from './returning';
 import { queueStatusCallbacks } from './status-callbacks';
@@ -14,29 +15,37 @@ export const DISPATCH_CHANNEL = 'message_dispatch';
 export interface WorkflowStartIntent {
   messageId: string;
   accountId: string;
+  priority: MessagePriority;
   tries: number;
 }
 
 export interface PageStartIntent {
   batchId: string;
   size: number;
+  /** The accounts whose messages the page carries. */
+  accountIds: string[];
   tries: number;
 }
 
 export class DispatchRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Leases up to `limit` due workflow starts for `leaseMs` (another dispatcher skips them meanwhile). */
+  /**
+   * Leases up to `limit` due workflow starts for `leaseMs` (another dispatcher skips them
+   * meanwhile), OTP first, then by age: an OTP never waits behind a backlog of other messages.
+   */
   async leaseWorkflowStarts(limit: number, leaseMs: number): Promise<WorkflowStartIntent[]> {
-    const rows = returningRows<{ message_id: string; account_id: string; tries: number }>(
+    const rows = returningRows<{ message_id: string; account_id: string; priority: MessagePriority; tries: number }>(
       await this.db.query(
         `UPDATE workflow_starts w SET not_before = now() + make_interval(secs => $2), tries = w.tries + 1
-         FROM (SELECT message_id FROM workflow_starts WHERE not_before <= now() ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED) due
-         WHERE w.message_id = due.message_id RETURNING w.message_id, w.account_id, w.tries`,
+         FROM (SELECT message_id FROM workflow_starts WHERE not_before <= now() ORDER BY rank, not_before LIMIT $1 FOR UPDATE SKIP LOCKED) due
+         WHERE w.message_id = due.message_id RETURNING w.message_id, w.account_id, w.priority, w.tries, w.rank`,
         [limit, leaseMs / 1000],
       ),
     );
-    return rows.map((r) => ({ messageId: r.message_id, accountId: r.account_id, tries: r.tries }));
+    return rows
+      .sort((a, b) => PRIORITY_KEYS[a.priority] - PRIORITY_KEYS[b.priority])
+      .map((r) => ({ messageId: r.message_id, accountId: r.account_id, priority: r.priority, tries: r.tries }));
   }
 
   async workflowsStarted(messageIds: string[]): Promise<void> {
@@ -50,13 +59,13 @@ export class DispatchRepository {
    */
   async createPage(pageSize: number): Promise<PageStartIntent | null> {
     return this.db.transaction(async (tx) => {
-      const claimed = returningRows<{ id: string; batch_id: string }>(
+      const claimed = returningRows<{ id: string; batch_id: string; account_id: string }>(
         await tx.query(
           `UPDATE messages m SET status = 'queued', batch_id = p.first, updated_at = now()
            FROM (SELECT id, first_value(id) OVER (ORDER BY created_at, id) AS first FROM (
                    SELECT id, created_at FROM messages WHERE delivery = 'batch' AND status = 'accepted' AND batch_id IS NULL AND (send_at IS NULL OR send_at <= now())
                    ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) w) p
-           WHERE m.id = p.id RETURNING m.id, m.batch_id`,
+           WHERE m.id = p.id RETURNING m.id, m.batch_id, m.account_id`,
           [pageSize],
         ),
       );
@@ -68,21 +77,22 @@ export class DispatchRepository {
         [ids, batchId],
       );
       await queueStatusCallbacks(tx, ids, 'queued');
-      await tx.query(`INSERT INTO page_starts (batch_id, size) VALUES ($1, $2)`, [batchId, ids.length]);
-      return { batchId, size: ids.length, tries: 0 };
+      const accountIds = [...new Set(claimed.map((c) => c.account_id))].sort();
+      await tx.query(`INSERT INTO page_starts (batch_id, size, account_ids) VALUES ($1, $2, $3)`, [batchId, ids.length, accountIds]);
+      return { batchId, size: ids.length, accountIds, tries: 0 };
     });
   }
 
   async leasePageStarts(limit: number, leaseMs: number): Promise<PageStartIntent[]> {
-    const rows = returningRows<{ batch_id: string; size: number; tries: number }>(
+    const rows = returningRows<{ batch_id: string; size: number; account_ids: string[]; tries: number }>(
       await this.db.query(
         `UPDATE page_starts s SET not_before = now() + make_interval(secs => $2), tries = s.tries + 1
          FROM (SELECT batch_id FROM page_starts WHERE not_before <= now() ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED) due
-         WHERE s.batch_id = due.batch_id RETURNING s.batch_id, s.size, s.tries`,
+         WHERE s.batch_id = due.batch_id RETURNING s.batch_id, s.size, s.account_ids, s.tries`,
         [limit, leaseMs / 1000],
       ),
     );
-    return rows.map((r) => ({ batchId: r.batch_id, size: r.size, tries: r.tries }));
+    return rows.map((r) => ({ batchId: r.batch_id, size: r.size, accountIds: r.account_ids, tries: r.tries }));
   }
 
   async pageStarted(batchId: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Queries on messages, their attempts and their event timeline. Each state change of a
 // message writes its row and its event in one transaction.
-import type { FinalizeInput, MessageEventType, RecordEventInput } from '@app/contracts';
+import { PRIORITY_KEYS, type FinalizeInput, type MessageEventType, type RecordEventInput } from '@app/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { AttemptStatus, MessageAttemptEntity } from '../entities/message-attempt.entity';
 import { MessageEventEntity } from '../entities/message-event.entity';
@@ -45,39 +45,39 @@ export class MessageRepository {
    * exists. Wakes the dispatchers.
    */
   async insertAccepted(message: NewMessage): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const inserted: unknown[] = await tx.query(
-        `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash, priority,
+    // One statement (one round trip, its own transaction): the accept latency is this commit.
+    const inserted: unknown[] = await this.db.query(
+      `WITH m AS (
+         INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash, priority,
            source, smpp_system_id, registered_delivery, send_at, delivery)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
-        [
-          message.id,
-          message.accountId,
-          message.to,
-          message.from,
-          message.body,
-          message.encoding,
-          message.segments,
-          message.statusCallbackUrl,
-          message.idempotencyKey,
-          message.requestHash,
-          message.priority,
-          message.source ?? 'api',
-          message.smppSystemId ?? null,
-          message.registeredDelivery ?? 0,
-          message.sendAt ?? null,
-          message.delivery ?? 'workflow',
-        ],
-      );
-      if (inserted.length === 0) return false;
-      await this.addEvent(tx, { messageId: message.id, type: 'accepted', detail: { segments: message.segments, encoding: message.encoding } });
-      if ((message.delivery ?? 'workflow') === 'workflow') {
-        await tx.query(`INSERT INTO workflow_starts (message_id, account_id) VALUES ($1, $2)`, [message.id, message.accountId]);
-      }
-      await tx.query(`SELECT pg_notify($1, '')`, [DISPATCH_CHANNEL]);
-      return true;
-    });
+         ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, account_id, delivery),
+       e AS (INSERT INTO message_events (message_id, type, detail) SELECT id, 'accepted', $17::jsonb FROM m),
+       w AS (INSERT INTO workflow_starts (message_id, account_id, priority, rank) SELECT id, account_id, $11, $19 FROM m WHERE delivery = 'workflow')
+       SELECT id, pg_notify($18, '') FROM m`,
+      [
+        message.id,
+        message.accountId,
+        message.to,
+        message.from,
+        message.body,
+        message.encoding,
+        message.segments,
+        message.statusCallbackUrl,
+        message.idempotencyKey,
+        message.requestHash,
+        message.priority,
+        message.source ?? 'api',
+        message.smppSystemId ?? null,
+        message.registeredDelivery ?? 0,
+        message.sendAt ?? null,
+        message.delivery ?? 'workflow',
+        JSON.stringify({ segments: message.segments, encoding: message.encoding }),
+        DISPATCH_CHANNEL,
+        PRIORITY_KEYS[message.priority],
+      ],
+    );
+    return inserted.length > 0;
   }
 
   /**

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
 import type { MessagePriority } from '@app/contracts';
 import { MAX_BODY_LENGTH } from '@app/messaging';
 
 export const PRIORITIES: MessagePriority[] = ['otp', 'transactional', 'marketing'];
+export const MAX_SCHEDULE_DAYS = 35;
 
 export class SendMessageDto {
   @ApiProperty({ example: '+14155552671', description: 'Destination in E.164: + and the country code' })
@@ -38,4 +39,13 @@ export class SendMessageDto {
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'statusCallbackUrl must be an http(s) URL' })
   @MaxLength(2048)
   statusCallbackUrl?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-12-24T08:00:00Z',
+    format: 'date-time',
+    description: `Scheduled delivery: nothing is sent before this time (at most ${MAX_SCHEDULE_DAYS} days ahead; a past time sends now). Cancellable until then.`,
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'sendAt must be an ISO 8601 date-time, e.g. 2026-12-24T08:00:00Z' })
+  sendAt?: string;
 }
