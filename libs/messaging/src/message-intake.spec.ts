@@ -84,3 +84,23 @@ it('refuses an empty body and one over the maximum, naming the field', async () 
   await expect(service.accept(request({ body: '' }))).rejects.toMatchObject({ field: 'body' });
   await expect(service.accept(request({ body: 'x'.repeat(1601) }))).rejects.toMatchObject({ field: 'body' });
 });
+
+it('refuses a NUL in the body or the Idempotency-Key, naming the field, and stores nothing', async () => {
+  const { service, repo } = setup();
+  await expect(service.accept(request({ body: 'a\u0000b' }))).rejects.toMatchObject({ field: 'body', code: 'invalid_body' });
+  await expect(service.accept(request({}, 'k\u0000'))).rejects.toMatchObject({ field: 'Idempotency-Key' });
+  expect(repo.insertAccepted).not.toHaveBeenCalled();
+});
+
+it('stores the others when one row of a multi-row insert fails, each on its own', async () => {
+  const { service, repo } = setup();
+  repo.insertAcceptedMany.mockImplementation(async (rows: { id: string; body: string }[]) => {
+    if (rows.some((r) => r.body === 'poison')) throw new Error('invalid byte sequence');
+    return new Set(rows.map((r) => r.id));
+  });
+  const results = await Promise.allSettled(['fine 1', 'poison', 'fine 2'].map((body) => service.accept(request({ body, delivery: 'batch' }))));
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
+  // The group once, then each row alone.
+  expect(repo.insertAcceptedMany.mock.calls.map((c: unknown[][]) => c[0].length)).toEqual([3, 1, 1, 1]);
+});

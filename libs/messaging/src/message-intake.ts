@@ -71,12 +71,15 @@ export class MessageIntake {
 
   async accept(request: IntakeRequest): Promise<AcceptedMessage> {
     const { idempotencyKey } = request;
-    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
-      throw new ValidationError('invalid_idempotency_key', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`, 'Idempotency-Key');
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY || idempotencyKey.includes('\u0000'))) {
+      throw new ValidationError('invalid_idempotency_key', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters, without NUL`, 'Idempotency-Key');
     }
     const to = normalizeE164(request.to, 'to').e164;
     const from = normalizeSender(request.from, 'from').value;
     if (request.body.length === 0) throw new ValidationError('invalid_body', 'body must not be empty', 'body');
+    // No handset shows a NUL, and PostgreSQL text cannot hold one: refused here, alone, rather
+    // than failing the multi-row insert it would share with other customers' messages.
+    if (request.body.includes('\u0000')) throw new ValidationError('invalid_body', 'body must not contain NUL (U+0000) characters', 'body');
     const body = request.smartEncoding ? smartEncode(request.body) : request.body;
     if (body.length > MAX_BODY_LENGTH) throw new ValidationError('invalid_body', `body must be at most ${MAX_BODY_LENGTH} characters`, 'body');
     const { encoding, segments } = analyzeText(body);
@@ -155,8 +158,17 @@ export class MessageIntake {
     this.messages.insertAcceptedMany(rows).then(
       (inserted) => done.forEach((d, i) => d.resolve(inserted.has(rows[i].id))),
       (err: unknown) => {
-        this.logger.error(`bulk insert of ${rows.length} messages failed: ${(err as Error).message}`);
-        done.forEach((d) => d.reject(new UnavailableError('database_unavailable', 'The message could not be stored. Retry later.')));
+        this.logger.error(`bulk insert of ${rows.length} messages failed (${(err as Error).message}); inserting them one by one`);
+        // One row's fault must not refuse the others (they may be other customers'): each on its own.
+        rows.forEach((row, i) =>
+          this.messages.insertAcceptedMany([row]).then(
+            (inserted) => done[i].resolve(inserted.has(row.id)),
+            (rowErr: unknown) => {
+              this.logger.error(`insert of message ${row.id} failed: ${(rowErr as Error).message}`);
+              done[i].reject(new UnavailableError('database_unavailable', 'The message could not be stored. Retry later.'));
+            },
+          ),
+        );
       },
     );
   }
