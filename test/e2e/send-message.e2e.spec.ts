@@ -225,6 +225,11 @@ describe('sending an SMS through the real stack', () => {
       ['an unknown priority', { ...valid, priority: 'urgent' }, 400, 'invalid_field', 'priority'],
       ['a bad sender', { ...valid, from: 'Acme Corporation Ltd' }, 400, 'invalid_sender', 'from'],
       ['a non-http callback', { ...valid, statusCallbackUrl: 'ftp://x.example/cb' }, 400, 'invalid_field', 'statusCallbackUrl'],
+      ['a callback to the cloud metadata address', { ...valid, statusCallbackUrl: 'http://169.254.169.254/latest/meta-data' }, 400, 'invalid_field', 'statusCallbackUrl'],
+      ['a callback to a private address', { ...valid, statusCallbackUrl: 'http://10.0.0.5/' }, 400, 'invalid_field', 'statusCallbackUrl'],
+      ['a callback to a private address in hex', { ...valid, statusCallbackUrl: 'http://0x0a000005/' }, 400, 'invalid_field', 'statusCallbackUrl'],
+      ['a callback to IPv6 loopback', { ...valid, statusCallbackUrl: 'http://[::1]:8080/' }, 400, 'invalid_field', 'statusCallbackUrl'],
+      ['a NUL in the body', { ...valid, body: 'a\u0000b' }, 400, 'invalid_body', 'body'],
       ['a number as body', { ...valid, body: 42 }, 400, 'invalid_field', 'body'],
     ])('%s', async (_, body, status, code, field) => {
       const before = await countMessages();
@@ -232,6 +237,25 @@ describe('sending an SMS through the real stack', () => {
       expect(res.status).toBe(status);
       expect(res.body).toEqual({ error: { code, message: expect.any(String), field } });
       expect(await countMessages()).toBe(before);
+    });
+
+    it('a callback host name that resolves to 127.0.0.1, which the operator allowed only by address: refused at submit, nothing called', async () => {
+      const receiver = await startCallbackReceiver();
+      try {
+        const port = new URL(receiver.url).port;
+        const before = await countMessages();
+        const single = await send({ ...valid, statusCallbackUrl: `http://localhost:${port}/status` });
+        expect(single.status).toBe(400);
+        expect(single.body).toEqual({ error: { code: 'invalid_field', message: expect.stringContaining('loopback'), field: 'statusCallbackUrl' } });
+        const batch = await stack.api<{ accepted: number; results: { error?: { field: string } }[] }>('POST', '/v1/messages/batch', {
+          messages: [{ ...valid, statusCallbackUrl: `http://localhost:${port}/status` }],
+        });
+        expect(batch.body).toMatchObject({ accepted: 0, results: [{ error: { code: 'invalid_field', field: 'messages[0].statusCallbackUrl' } }] });
+        expect(await countMessages()).toBe(before);
+        expect(receiver.received).toEqual([]);
+      } finally {
+        await receiver.close();
+      }
     });
 
     it('malformed JSON', async () => {

@@ -56,8 +56,9 @@ export async function startTestStack(
     carrierWebhookPort: await freePort(),
     smppGatewayPort: await freePort(),
     extraReplicas: env.twoOfEach ? { workerWebhookPorts: [await freePort()], apiPorts: [await freePort()], smppGatewayPorts: [await freePort()] } : undefined,
-    workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', ...env.worker },
-    apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, ...env.api },
+    // Callback receivers of the tests listen on 127.0.0.1, allowed by name; `localhost` stays refused (egress tests).
+    workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', EGRESS_ALLOW_HOSTS: '127.0.0.1', ...env.worker },
+    apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, EGRESS_ALLOW_HOSTS: '127.0.0.1', ...env.api },
     smppGatewayEnv: { TEMPORAL_TASK_QUEUE: taskQueue, ...env.gateway },
     logDir,
     log: () => undefined,

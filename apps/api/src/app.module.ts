@@ -10,6 +10,7 @@ import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
 import { Logger } from '@nestjs/common';
+import { EgressPolicy } from '@app/egress';
 import { MessageCancel, MessageIntake } from '@app/messaging';
 import { AccountController } from './account/account.controller';
 import { AccountService } from './account/account.service';
@@ -71,6 +72,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           inject: [MessageRepository],
         },
         { provide: MessageCancel, useFactory: (messages: MessageRepository, client: Client) => new MessageCancel(messages, client), inject: [MessageRepository, TEMPORAL_CLIENT] },
+        { provide: EgressPolicy, useValue: new EgressPolicy(config.egressAllowHosts) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         MessagesService,

@@ -4,6 +4,8 @@ import 'reflect-metadata';
 import { configOrExit, readLauncherConfig } from '@app/config';
 import { DEFAULT_SIM_CARRIERS, DEFAULT_SIM_HTTP_CARRIERS, startStack, Stack } from './stack';
 
+const LOCAL_DEMO_EGRESS = '127.0.0.1,localhost';
+
 async function main(): Promise<void> {
   const config = configOrExit(readLauncherConfig);
   console.log('Starting the SMS aggregator...');
@@ -35,6 +37,9 @@ async function main(): Promise<void> {
     simHttpCarriers: DEFAULT_SIM_HTTP_CARRIERS,
     carrierWebhookPort: config.carrierWebhookPort,
     smppGatewayPort: config.smppGatewayPort,
+    // The local demo may post status callbacks to this machine; production allows no internal host unless told.
+    apiEnv: { EGRESS_ALLOW_HOSTS: process.env.EGRESS_ALLOW_HOSTS ?? LOCAL_DEMO_EGRESS },
+    workerEnv: { EGRESS_ALLOW_HOSTS: process.env.EGRESS_ALLOW_HOSTS ?? LOCAL_DEMO_EGRESS },
   });
   running.stack = stack;
   if (stopping) return;

@@ -15,6 +15,8 @@ export interface CommonConfig {
   numberLookup: { url?: string; prefixes?: Record<string, string> };
   /** Key sealing carrier credentials at rest (32 bytes, base64). */
   secretsKey: string;
+  /** Internal hosts a tenant's URL (status callbacks) may reach anyway; none by default. */
+  egressAllowHosts: string[];
 }
 
 export function readSecretsKey(env: Env): string {
@@ -76,11 +78,23 @@ export function readCommonConfig(env: Env): CommonConfig {
     },
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     secretsKey: readSecretsKey(env),
+    egressAllowHosts: readHostList(env, 'EGRESS_ALLOW_HOSTS'),
     numberLookup: {
       url: env.NUMBER_LOOKUP_URL?.trim() ? readUrl(env, 'NUMBER_LOOKUP_URL', ['http:', 'https:']) : undefined,
       prefixes: readJson(env, 'NETWORK_PREFIXES', {}, parseNetworkPrefixes),
     },
   };
+}
+
+/** A comma-separated list of host names or IP addresses (no scheme, no port). */
+function readHostList(env: Env, name: string): string[] {
+  const hosts = (env[name] ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = hosts.find((h) => !/^[a-z0-9.:-]+$/.test(h));
+  if (bad) throw new ConfigError(name, `"${bad}" is not a host name or IP address (comma-separated, no scheme or port)`);
+  return hosts;
 }
 
 export function readApiConfig(env: Env): ApiConfig {

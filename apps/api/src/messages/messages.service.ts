@@ -7,6 +7,7 @@ import { batchWorkflowId, CancelMessageResult, DomainError, messageWorkflowId, N
 import type { AuthenticatedKey } from '@app/db';
 import { MessageEntity, MessageRepository } from '@app/db';
 import { errorDefinition } from '@app/domain';
+import { EgressPolicy } from '@app/egress';
 import { MessageCancel, MessageIntake } from '@app/messaging';
 import { firstProblem } from '../common/validation.pipe';
 import { BatchAcceptedView, BatchItemView, BatchMessageDto, SendBatchDto } from './dto/send-batch.dto';
@@ -27,11 +28,20 @@ export class MessagesService {
     private readonly messages: MessageRepository,
     private readonly intake: MessageIntake,
     private readonly canceller: MessageCancel,
+    private readonly egress: EgressPolicy,
   ) {}
 
-  send(auth: Pick<AuthenticatedKey, 'accountId' | 'smartEncoding'>, dto: SendMessageDto, idempotencyKey?: string): Promise<AcceptedMessageView> {
+  async send(auth: Pick<AuthenticatedKey, 'accountId' | 'smartEncoding'>, dto: SendMessageDto, idempotencyKey?: string): Promise<AcceptedMessageView> {
     const { sendAt, ...message } = dto;
+    await this.checkCallbackUrl(message.statusCallbackUrl);
     return this.intake.accept({ ...message, sendAt: scheduledAt(sendAt), accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey });
+  }
+
+  /** A callback URL must lead to a public address (or an operator-allowed host), checked at submit and again at each call. */
+  private async checkCallbackUrl(url: string | undefined): Promise<void> {
+    if (url === undefined) return;
+    const checked = await this.egress.check(url);
+    if (!checked.ok) throw new ValidationError('invalid_field', `statusCallbackUrl ${checked.reason}`, 'statusCallbackUrl');
   }
 
   /**
@@ -55,6 +65,7 @@ export class MessagesService {
         }
         const { idempotencyKey, sendAt, ...message } = item;
         try {
+          await this.checkCallbackUrl(message.statusCallbackUrl);
           const accepted = await this.intake.accept({ ...message, sendAt: scheduledAt(sendAt), accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey, delivery: 'batch' });
           return { index, ...accepted };
         } catch (err) {

@@ -26,6 +26,7 @@ beforeAll(async () => {
     logLevel: 'silent',
     numberLookup: {},
     secretsKey: randomBytes(32).toString('base64'),
+    egressAllowHosts: [],
     host: '127.0.0.1',
     port: 0,
   });

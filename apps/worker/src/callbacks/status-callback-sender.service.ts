@@ -1,5 +1,6 @@
 // POSTs status callbacks from the outbox (libs/db status-callbacks) to customers' endpoints,
-// for messages of both shapes. Apart from sending, so a slow or failing customer endpoint never
+// for messages of both shapes, through the egress client (public addresses only, pinned, no
+// redirects; the outcome a customer sees is coarse). Apart from sending, so a slow or failing customer endpoint never
 // takes a slot from carrier submits or receipts; each account has a few sends in flight at most
 // (CALLBACK_PER_ACCOUNT), so one slow endpoint delays only its own callbacks. 2xx is done;
 // a network error, 5xx, 408 or 429 is retried with exponential backoff for up to a day; any other
@@ -8,6 +9,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@app/config';
+import { EgressClient, EgressPolicy } from '@app/egress';
 import { DueCallback, listenForNotifications, NotificationListener, STATUS_CALLBACKS_CHANNEL, StatusCallbackRepository } from '@app/db';
 import { LOGGER, WORKER_CONFIG } from '../tokens';
 
@@ -29,12 +31,15 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
   private total = 0;
   private pumping = false;
   private stopped = false;
+  private readonly egress: EgressClient;
 
   constructor(
     private readonly callbacks: StatusCallbackRepository,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.egress = new EgressClient(new EgressPolicy(config.egressAllowHosts), 'sms-aggregator-callbacks/0.1');
+  }
 
   async start(): Promise<void> {
     this.timer = setInterval(() => void this.pump(), POLL_MS);
@@ -86,29 +91,18 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
   }
 
   private async send(callback: DueCallback): Promise<void> {
-    let outcome: { ok: true; httpStatus: number } | { ok: false; retry: boolean; reason: string };
+    const outcome = await this.egress.postJson(callback.url, callback.payload, this.config.callbackTimeoutMs);
     try {
-      const response = await fetch(callback.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'sms-aggregator-callbacks/0.1' },
-        body: JSON.stringify(callback.payload),
-        signal: AbortSignal.timeout(this.config.callbackTimeoutMs),
-        redirect: 'manual',
-      });
-      await response.body?.cancel();
-      const retry = response.status >= 500 || response.status === 408 || response.status === 429;
-      outcome = response.ok ? { ok: true, httpStatus: response.status } : { ok: false, retry, reason: `status callback answered HTTP ${response.status}` };
-    } catch (err) {
-      outcome = { ok: false, retry: true, reason: `status callback to ${hostOf(callback.url)} failed: ${(err as Error).message}` };
-    }
-    try {
-      if (outcome.ok) return await this.callbacks.delivered(callback, outcome.httpStatus);
+      if (outcome.kind === 'delivered') return await this.callbacks.delivered(callback, outcome.status);
+      // What the customer is told about its endpoint: a status class, never more of what answered.
+      const reason =
+        outcome.kind === 'rejected' ? `status callback answered HTTP ${outcome.statusClass}` : outcome.kind === 'unreachable' ? 'status callback endpoint unreachable' : `status callback URL refused: ${outcome.reason}`;
       const expired = Date.now() - callback.createdAt.getTime() > GIVE_UP_AFTER_MS;
       if (!outcome.retry || expired) {
-        this.logger.warn({ messageId: callback.messageId, status: callback.status, tries: callback.tries, reason: outcome.reason }, 'status callback given up');
-        return await this.callbacks.failed(callback, expired ? `${outcome.reason}; retried for 24 h` : outcome.reason);
+        this.logger.warn({ messageId: callback.messageId, status: callback.status, tries: callback.tries, reason }, 'status callback given up');
+        return await this.callbacks.failed(callback, expired ? `${reason}; retried for 24 h` : reason);
       }
-      await this.callbacks.retryLater(callback, callbackBackoffMs(callback.tries), outcome.reason);
+      await this.callbacks.retryLater(callback, callbackBackoffMs(callback.tries), reason);
     } catch (err) {
       // The lease expires and the callback is sent again: at least once, never lost.
       this.logger.warn({ err: (err as Error).message, messageId: callback.messageId }, 'status callback outcome not recorded; it will be sent again');
@@ -119,13 +113,5 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
     this.stopped = true;
     clearInterval(this.timer);
     await this.listener?.close();
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'the callback URL';
   }
 }
