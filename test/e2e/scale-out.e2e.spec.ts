@@ -8,7 +8,8 @@ import { connectEsme, Esme } from '../support/esme';
 import { testDatabaseUrl } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 
-const POLICY = { receiptWaitMs: 20_000, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 } };
+// A receipt wait far above any receipt delay here: a slow machine must not fail over (a second carrier would count as a duplicate).
+const POLICY = { receiptWaitMs: 120_000, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 } };
 
 let stack: TestStack;
 let pg: PgClient;
@@ -26,7 +27,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const numbers = (n: number) => Array.from({ length: n }, () => `+1415${randomInt(2_000_000, 9_999_999)}`);
+// Destinations unique within the suite (the simulator's submissions are counted per destination).
+let nextNumber = randomInt(2_000_000, 8_000_000);
+const numbers = (n: number) => Array.from({ length: n }, () => `+1415${nextNumber++}`);
 
 async function post<T>(apiUrl: string, route: string, body: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${apiUrl}${route}`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoApiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -46,7 +49,14 @@ async function deliveredOnce(ids: string[], destinations: string[]): Promise<voi
   for (const carrier of ['alpha', 'beta']) {
     for (const s of await stack.sim<{ destination: string }[]>('GET', `/carriers/${carrier}/submissions`)) received.set(`+${s.destination}`, (received.get(`+${s.destination}`) ?? 0) + 1);
   }
-  expect(destinations.filter((d) => received.get(d) !== 1)).toEqual([]);
+  const wrong = destinations.filter((d) => received.get(d) !== 1);
+  // On a failure, show what each offending message went through.
+  const { rows } = await pg.query(
+    `SELECT m.to_number, m.status, array_agg(a.carrier_id || ':' || a.status ORDER BY a.attempt) AS tries
+     FROM messages m LEFT JOIN message_attempts a ON a.message_id = m.id WHERE m.to_number = ANY($1::text[]) GROUP BY m.id`,
+    [wrong],
+  );
+  expect({ wrong: wrong.map((d) => [d, received.get(d) ?? 0]), rows }).toEqual({ wrong: [], rows: [] });
 }
 
 it('runs two of each process', () => {

@@ -35,16 +35,17 @@ export class DispatchRepository {
    * meanwhile), OTP first, then by age: an OTP never waits behind a backlog of other messages.
    */
   async leaseWorkflowStarts(limit: number, leaseMs: number): Promise<WorkflowStartIntent[]> {
-    const rows = returningRows<{ message_id: string; account_id: string; priority: MessagePriority; tries: number }>(
+    const rows = returningRows<{ message_id: string; account_id: string; priority: MessagePriority; tries: number; created_at: Date }>(
       await this.db.query(
-        `UPDATE workflow_starts w SET not_before = now() + make_interval(secs => $2), tries = w.tries + 1
-         FROM (SELECT message_id FROM workflow_starts WHERE not_before <= now() ORDER BY rank, not_before LIMIT $1 FOR UPDATE SKIP LOCKED) due
-         WHERE w.message_id = due.message_id RETURNING w.message_id, w.account_id, w.priority, w.tries, w.rank`,
+        // MATERIALIZED: the due rows are picked once (a subquery in the join could be rescanned and lease more than the limit).
+        `WITH due AS MATERIALIZED (SELECT message_id FROM workflow_starts WHERE not_before <= now() ORDER BY rank, not_before LIMIT $1 FOR UPDATE SKIP LOCKED)
+         UPDATE workflow_starts w SET not_before = now() + make_interval(secs => $2), tries = w.tries + 1
+         FROM due WHERE w.message_id = due.message_id RETURNING w.message_id, w.account_id, w.priority, w.tries, w.rank, w.created_at`,
         [limit, leaseMs / 1000],
       ),
     );
     return rows
-      .sort((a, b) => PRIORITY_KEYS[a.priority] - PRIORITY_KEYS[b.priority])
+      .sort((a, b) => PRIORITY_KEYS[a.priority] - PRIORITY_KEYS[b.priority] || a.created_at.getTime() - b.created_at.getTime())
       .map((r) => ({ messageId: r.message_id, accountId: r.account_id, priority: r.priority, tries: r.tries }));
   }
 
@@ -61,10 +62,12 @@ export class DispatchRepository {
     return this.db.transaction(async (tx) => {
       const claimed = returningRows<{ id: string; batch_id: string; account_id: string }>(
         await tx.query(
-          `UPDATE messages m SET status = 'queued', batch_id = p.first, updated_at = now()
-           FROM (SELECT id, first_value(id) OVER (ORDER BY created_at, id) AS first FROM (
-                   SELECT id, created_at FROM messages WHERE delivery = 'batch' AND status = 'accepted' AND batch_id IS NULL AND (send_at IS NULL OR send_at <= now())
-                   ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) w) p
+          `WITH w AS MATERIALIZED (
+             SELECT id, created_at FROM messages WHERE delivery = 'batch' AND status = 'accepted' AND batch_id IS NULL AND (send_at IS NULL OR send_at <= now())
+             ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED),
+           p AS (SELECT id, first_value(id) OVER (ORDER BY created_at, id) AS first FROM w)
+           UPDATE messages m SET status = 'queued', batch_id = p.first, updated_at = now()
+           FROM p
            WHERE m.id = p.id RETURNING m.id, m.batch_id, m.account_id`,
           [pageSize],
         ),
@@ -86,9 +89,9 @@ export class DispatchRepository {
   async leasePageStarts(limit: number, leaseMs: number): Promise<PageStartIntent[]> {
     const rows = returningRows<{ batch_id: string; size: number; account_ids: string[]; tries: number }>(
       await this.db.query(
-        `UPDATE page_starts s SET not_before = now() + make_interval(secs => $2), tries = s.tries + 1
-         FROM (SELECT batch_id FROM page_starts WHERE not_before <= now() ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED) due
-         WHERE s.batch_id = due.batch_id RETURNING s.batch_id, s.size, s.account_ids, s.tries`,
+        `WITH due AS MATERIALIZED (SELECT batch_id FROM page_starts WHERE not_before <= now() ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED)
+         UPDATE page_starts s SET not_before = now() + make_interval(secs => $2), tries = s.tries + 1
+         FROM due WHERE s.batch_id = due.batch_id RETURNING s.batch_id, s.size, s.account_ids, s.tries`,
         [limit, leaseMs / 1000],
       ),
     );

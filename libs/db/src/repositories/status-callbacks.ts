@@ -50,10 +50,11 @@ export class StatusCallbackRepository {
   async lease(limit: number, leaseMs: number, busyAccounts: string[]): Promise<DueCallback[]> {
     const rows = returningRows<{ id: string; message_id: string; account_id: string; url: string; status: MessageStatus; payload: StatusCallbackPayload; tries: number; created_at: Date }>(
       await this.db.query(
-        `UPDATE status_callbacks c SET next_at = now() + make_interval(secs => $2), tries = c.tries + 1
-         FROM (SELECT id FROM status_callbacks WHERE done_at IS NULL AND next_at <= now() AND account_id <> ALL($3::uuid[])
-               ORDER BY next_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) due
-         WHERE c.id = due.id
+        `WITH due AS MATERIALIZED (
+           SELECT id FROM status_callbacks WHERE done_at IS NULL AND next_at <= now() AND account_id <> ALL($3::uuid[])
+           ORDER BY next_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         UPDATE status_callbacks c SET next_at = now() + make_interval(secs => $2), tries = c.tries + 1
+         FROM due WHERE c.id = due.id
          RETURNING c.id, c.message_id, c.account_id, c.url, c.status, c.payload, c.tries, c.created_at`,
         [limit, leaseMs / 1000, busyAccounts],
       ),
