@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomInt } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { freePort } from '@app/config';
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { connectEsme } from '../support/esme';
+import { destinationNumbers, expectDeliveredOnce } from '../support/delivery-checks';
 import { testDatabaseUrl } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 
@@ -44,34 +44,8 @@ afterEach(async () => {
   for (const id of ['alpha', 'beta']) await stack.sim('POST', `/carriers/${id}/reset`);
 });
 
-// Destinations unique within the suite (the simulator's submissions are counted per destination).
-let nextNumber = randomInt(2_000_000, 8_000_000);
-const numbers = (n: number) => Array.from({ length: n }, () => `+1415${nextNumber++}`);
-
-/** Every message delivered, and the carriers received each destination exactly once. */
-async function deliveredOnce(ids: string[], destinations: string[], timeoutMs = 90_000): Promise<void> {
-  await eventually(
-    async () => {
-      const { rows } = await pg.query(`SELECT status, count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) GROUP BY status`, [ids]);
-      const delivered = rows.find((r) => r.status === 'delivered')?.n ?? 0;
-      return delivered === ids.length ? true : undefined;
-    },
-    timeoutMs,
-    `${ids.length} messages delivered`,
-  );
-  const received = new Map<string, number>();
-  for (const carrier of ['alpha', 'beta']) {
-    for (const s of await stack.sim<{ destination: string }[]>('GET', `/carriers/${carrier}/submissions`)) received.set(`+${s.destination}`, (received.get(`+${s.destination}`) ?? 0) + 1);
-  }
-  const wrong = destinations.filter((d) => received.get(d) !== 1);
-  // On a failure, show what each offending message went through.
-  const { rows } = await pg.query(
-    `SELECT m.to_number, m.status, array_agg(a.carrier_id || ':' || a.status ORDER BY a.attempt) AS tries
-     FROM messages m LEFT JOIN message_attempts a ON a.message_id = m.id WHERE m.to_number = ANY($1::text[]) GROUP BY m.id`,
-    [wrong],
-  );
-  expect({ wrong: wrong.map((d) => [d, received.get(d) ?? 0]), rows }).toEqual({ wrong: [], rows: [] });
-}
+const numbers = destinationNumbers();
+const deliveredOnce = (ids: string[], destinations: string[]) => expectDeliveredOnce(stack, pg, ids, destinations);
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = Date.now();

@@ -2,9 +2,9 @@
 // PostgreSQL. Single messages and batches through either API, SMPP bulk through either gateway
 // with receipts back as deliver_sm, each message delivered once; start intents and pages are
 // shared by the workers' dispatchers (leases), and a carrier's maxTps holds across both workers.
-import { randomInt } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { connectEsme, Esme } from '../support/esme';
+import { destinationNumbers, expectDeliveredOnce } from '../support/delivery-checks';
 import { testDatabaseUrl } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 
@@ -27,36 +27,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-// Destinations unique within the suite (the simulator's submissions are counted per destination).
-let nextNumber = randomInt(2_000_000, 8_000_000);
-const numbers = (n: number) => Array.from({ length: n }, () => `+1415${nextNumber++}`);
+const numbers = destinationNumbers();
+const deliveredOnce = (ids: string[], destinations: string[]) => expectDeliveredOnce(stack, pg, ids, destinations);
 
 async function post<T>(apiUrl: string, route: string, body: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${apiUrl}${route}`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoApiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as T };
-}
-
-async function deliveredOnce(ids: string[], destinations: string[]): Promise<void> {
-  await eventually(
-    async () => {
-      const { rows } = await pg.query(`SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND status = 'delivered'`, [ids]);
-      return rows[0].n === ids.length ? true : undefined;
-    },
-    90_000,
-    `${ids.length} messages delivered`,
-  );
-  const received = new Map<string, number>();
-  for (const carrier of ['alpha', 'beta']) {
-    for (const s of await stack.sim<{ destination: string }[]>('GET', `/carriers/${carrier}/submissions`)) received.set(`+${s.destination}`, (received.get(`+${s.destination}`) ?? 0) + 1);
-  }
-  const wrong = destinations.filter((d) => received.get(d) !== 1);
-  // On a failure, show what each offending message went through.
-  const { rows } = await pg.query(
-    `SELECT m.to_number, m.status, array_agg(a.carrier_id || ':' || a.status ORDER BY a.attempt) AS tries
-     FROM messages m LEFT JOIN message_attempts a ON a.message_id = m.id WHERE m.to_number = ANY($1::text[]) GROUP BY m.id`,
-    [wrong],
-  );
-  expect({ wrong: wrong.map((d) => [d, received.get(d) ?? 0]), rows }).toEqual({ wrong: [], rows: [] });
 }
 
 it('runs two of each process', () => {
