@@ -21,7 +21,7 @@ const GIVE_UP_AFTER_MS = 24 * 3600_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
 
 /** 2 s, 4 s, 8 s … up to 10 min. */
-export const callbackBackoffMs = (tries: number) => Math.min(MAX_BACKOFF_MS, 2000 * 2 ** Math.max(0, tries - 1));
+const callbackBackoffMs = (tries: number) => Math.min(MAX_BACKOFF_MS, 2000 * 2 ** Math.max(0, tries - 1));
 
 @Injectable()
 export class StatusCallbackSenderService implements OnApplicationShutdown {
