@@ -137,8 +137,9 @@ export function createControlServer(carriers: Map<string, SimCarrier>, voice: Vo
         return { status: 200, body: view(smsc) };
       }
       case 'POST inbound': {
-        // A handset sends a message to one of our numbers through this carrier.
-        let input: { from?: unknown; to?: unknown; text?: unknown };
+        // A handset sends a message to one of our numbers through this carrier: SMPP carriers
+        // send deliver_sm (several parts for a long text), HTTP carriers POST it to the worker.
+        let input: { from?: unknown; to?: unknown; text?: unknown; moId?: unknown; concatenation?: unknown; parts?: unknown; url?: unknown };
         try {
           input = (await readJson(req)) as typeof input;
         } catch {
@@ -147,9 +148,25 @@ export function createControlServer(carriers: Map<string, SimCarrier>, voice: Vo
         for (const field of ['from', 'to', 'text'] as const) {
           if (typeof input?.[field] !== 'string' || input[field] === '') return error(400, 'invalid_field', `${field} must be a non-empty string`, field);
         }
-        if (!(smsc instanceof Smsc)) return error(400, 'not_smpp', `carrier ${smsc.config.id} is not an SMPP carrier`);
-        smsc.sendInbound({ from: input.from as string, to: input.to as string, text: input.text as string });
-        return { status: 202, body: {} };
+        if (input.moId !== undefined && (typeof input.moId !== 'string' || input.moId === '')) return error(400, 'invalid_field', 'moId must be a non-empty string', 'moId');
+        const mo = { from: input.from as string, to: input.to as string, text: input.text as string, moId: input.moId as string | undefined };
+        if (smsc instanceof HttpCarrier) {
+          if (input.url !== undefined && typeof input.url !== 'string') return error(400, 'invalid_field', 'url must be a string', 'url');
+          const sent = smsc.sendInbound(mo, (input.url as string | undefined) ?? smsc.config.inboundUrl);
+          return 'error' in sent ? error(400, 'no_inbound_url', sent.error, 'url') : { status: 202, body: sent };
+        }
+        if (input.concatenation !== undefined && !['udh8', 'sar', 'payload'].includes(input.concatenation as string)) {
+          return error(400, 'invalid_field', 'concatenation must be udh8, sar or payload', 'concatenation');
+        }
+        if (input.parts !== undefined && (!Array.isArray(input.parts) || !input.parts.every((p) => Number.isInteger(p) && p >= 1))) {
+          return error(400, 'invalid_field', 'parts must be an array of part numbers', 'parts');
+        }
+        try {
+          const sent = smsc.sendInbound({ ...mo, concatenation: input.concatenation as 'udh8' | 'sar' | 'payload' | undefined, parts: input.parts as number[] | undefined });
+          return { status: 202, body: sent };
+        } catch (err) {
+          return error(400, 'invalid_field', (err as Error).message, 'text');
+        }
       }
       case 'POST reset':
         smsc.reset();

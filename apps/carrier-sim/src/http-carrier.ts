@@ -1,7 +1,8 @@
 // A simulated carrier with a JSON-over-HTTP API, beside the SMPP ones: POST /http/:id/messages
 // (Bearer token) answers 202 { messageId }, and the delivery receipt is POSTed to the
 // request's callbackUrl after `receiptDelayMs`, re-sent every second until it is acknowledged
-// with a 2xx (store-and-forward, like the SMSCs).
+// with a 2xx (store-and-forward, like the SMSCs). Inbound messages (MO) are POSTed the same way,
+// { moId, from, to, text } with the token, to `inboundUrl` (the worker's inbound webhook).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CarrierBehaviour, DEFAULT_BEHAVIOUR, drawReceipt } from './behaviour';
@@ -10,6 +11,8 @@ import type { Submission } from './smsc';
 export interface HttpCarrierConfig {
   id: string;
   token: string;
+  /** Where MOs go (the worker's `<CARRIER_WEBHOOK_URL>/carriers/<id>/inbound`). */
+  inboundUrl?: string;
   behaviour?: Partial<CarrierBehaviour>;
 }
 
@@ -76,6 +79,14 @@ export class HttpCarrier {
     this.counters.submitErrors += 1;
     record.outcome = `HTTP ${status}`;
     return { status, body: { error: { code: status === 429 ? 'throttled' : 'unavailable', message: 'simulated failure' } } };
+  }
+
+  /** A handset's MO through this carrier: POSTed until acknowledged, like receipts; a given `moId` is kept (a carrier re-sending its MO). */
+  sendInbound(message: { from: string; to: string; text: string; moId?: string }, url = this.config.inboundUrl): { moId: string } | { error: string } {
+    if (!url) return { error: `carrier ${this.config.id} has no inboundUrl` };
+    const moId = message.moId ?? `mo-${randomBytes(8).toString('hex')}`;
+    void this.sendReceipt(url, { moId, from: message.from, to: message.to, text: message.text });
+    return { moId };
   }
 
   private async sendReceipt(url: string, receipt: Record<string, unknown>, tries = 0): Promise<void> {

@@ -18,7 +18,8 @@ function parseHttpCarriers(value: unknown): HttpCarrierConfig[] {
   if (!Array.isArray(value)) throw new Error('must be a JSON array');
   return value.map((c: Record<string, unknown>, i) => {
     for (const field of ['id', 'token']) if (typeof c?.[field] !== 'string' || !c[field]) throw new Error(`[${i}].${field} must be a non-empty string`);
-    return { id: c.id as string, token: c.token as string };
+    if (c.inboundUrl !== undefined && typeof c.inboundUrl !== 'string') throw new Error(`[${i}].inboundUrl must be a URL`);
+    return { id: c.id as string, token: c.token as string, inboundUrl: c.inboundUrl as string | undefined };
   });
 }
 

@@ -20,6 +20,7 @@ import {
   SmppAddress,
   toSmppAddress,
   TON,
+  userDataParams,
   userDataParamsBySize,
 } from '@app/smpp';
 import { CarrierBehaviour, DEFAULT_BEHAVIOUR, drawReceipt } from './behaviour';
@@ -84,6 +85,7 @@ export class Smsc {
   private readonly pendingReceipts: QueuedReceipt[] = [];
   private readonly inFlight = new Map<QueuedReceipt, InFlight>();
   private receiptSeq = 0;
+  private inboundReference = 1;
   private retryTimer?: NodeJS.Timeout;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -254,22 +256,31 @@ export class Smsc {
 
   /**
    * A mobile-originated message from a handset to one of our numbers, delivered like receipts
-   * (in order, kept while no receiver is bound). GSM-7 when it fits, else UCS-2.
+   * (in order, kept while no receiver is bound). GSM-7 when it fits, else UCS-2. A text longer
+   * than one SMS arrives as concatenated parts (`udh8` by default, as handsets send them; `sar`
+   * TLVs, or whole in `message_payload`). `moId`, when given, rides in `receipted_message_id`
+   * (some SMSCs identify MOs so); `parts` limits which part numbers are sent (a carrier re-sending one part).
    */
-  sendInbound(message: { from: string; to: string; text: string }): void {
-    const [part] = encodeSubmitParts(message.text, 'payload', 0);
+  sendInbound(message: { from: string; to: string; text: string; moId?: string; concatenation?: 'udh8' | 'sar' | 'payload'; parts?: number[] }): { parts: number } {
+    const parts = encodeSubmitParts(message.text, message.concatenation ?? 'udh8', this.inboundReference++ & 0xffff);
     // Like a handset's network: E.164 as international, anything else with an unknown TON.
     const address = (value: string): SmppAddress => (value.startsWith('+') ? toSmppAddress(value) : { addr: value, ton: TON.unknown, npi: NPI.unknown });
-    this.pendingReceipts.push({
-      seq: (this.receiptSeq += 1),
-      pdu: {
-        ...addressParams(address(message.from), address(message.to)),
-        esm_class: 0,
-        data_coding: part.dataCoding,
-        ...userDataParamsBySize(part.shortMessage),
-      },
+    parts.forEach((part, i) => {
+      if (message.parts && !message.parts.includes(i + 1)) return;
+      this.pendingReceipts.push({
+        seq: (this.receiptSeq += 1),
+        pdu: {
+          ...addressParams(address(message.from), address(message.to)),
+          esm_class: part.esmClass,
+          data_coding: part.dataCoding,
+          ...(part.inPayload ? userDataParams(part.shortMessage, true) : userDataParamsBySize(part.shortMessage)),
+          ...(part.sar ? { sar_msg_ref_num: part.sar.reference, sar_total_segments: part.sar.total, sar_segment_seqnum: part.sar.sequence } : {}),
+          ...(message.moId ? { receipted_message_id: message.moId } : {}),
+        },
+      });
     });
     this.flushReceipts();
+    return { parts: parts.length };
   }
 
   private queueReceipt(id: string, record: Submission, stat: ReceiptStat, err: string, submitDate: Date): void {

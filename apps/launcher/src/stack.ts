@@ -176,7 +176,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let carrierSimUrl: string | undefined;
     if (options.startCarrierSim) {
       carrierSimUrl = `http://127.0.0.1:${options.carrierSimControlPort}`;
-      carrierSim = carrierSimProcess({ controlPort: options.carrierSimControlPort, simCarriers: options.simCarriers, simHttpCarriers: options.simHttpCarriers, logFile: logFile('carrier-sim') });
+      // HTTP carriers send MOs to the worker's inbound webhook.
+      const simHttpCarriers = options.simHttpCarriers.map((c) => ({ ...c, inboundUrl: `http://127.0.0.1:${options.carrierWebhookPort}/carriers/${c.id}/inbound` }));
+      carrierSim = carrierSimProcess({ controlPort: options.carrierSimControlPort, simCarriers: options.simCarriers, simHttpCarriers, logFile: logFile('carrier-sim') });
       await carrierSim.start();
       cleanups.push(() => carrierSim!.stop());
       log(

@@ -5,14 +5,16 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, DispatchRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { createBatchActivities } from '../../../activities/batches/batch.activities';
+import { createConversationActivities } from '../../../activities/conversations/conversation.activities';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
 import { StatusCallbackSenderService } from './callbacks/status-callback-sender.service';
 import { CarrierWebhookService } from './carriers/carrier-webhook.service';
+import { ConversationDispatcherService } from './conversations/conversation-dispatcher.service';
 import { DispatcherService } from './dispatch/dispatcher.service';
 import { HealthMonitorService } from './health/health-monitor.service';
 import { ReceiptRouterService } from './receipts/receipt-router.service';
@@ -32,7 +34,9 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
         { provide: ReceiptRepository, useFactory: (db: DataSource) => new ReceiptRepository(db), inject: [DATA_SOURCE] },
-        { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db), inject: [DATA_SOURCE] },
+        { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db, config.conversations.dedupWindowSeconds), inject: [DATA_SOURCE] },
+        { provide: ConversationRepository, useFactory: (db: DataSource) => new ConversationRepository(db), inject: [DATA_SOURCE] },
+        { provide: WebhookSecretRepository, useFactory: (db: DataSource) => new WebhookSecretRepository(db, new SecretBox(config.secretsKey)), inject: [DATA_SOURCE] },
         { provide: BatchRepository, useFactory: (db: DataSource) => new BatchRepository(db), inject: [DATA_SOURCE] },
         { provide: DispatchRepository, useFactory: (db: DataSource) => new DispatchRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierPacer, useFactory: (db: DataSource) => new CarrierPacer(db), inject: [DATA_SOURCE] },
@@ -48,8 +52,16 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         },
         {
           provide: MESSAGE_ACTIVITIES,
-          // One worker runs both paths: per-message (sendMessage) and bulk pages (sendBatch).
-          useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService, planner: RoutePlanner, batches: BatchRepository, pacer: CarrierPacer) => ({
+          // One worker runs both paths, per-message (sendMessage) and bulk pages (sendBatch), and conversations.
+          useFactory: (
+            messages: MessageRepository,
+            receipts: ReceiptRepository,
+            carriers: CarrierDirectoryService,
+            planner: RoutePlanner,
+            batches: BatchRepository,
+            pacer: CarrierPacer,
+            conversations: ConversationRepository,
+          ) => ({
             ...createMessageActivities({
               messages,
               receipts,
@@ -59,13 +71,15 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
               voice: config.voiceProviderUrl ? new VoiceConnector({ baseUrl: config.voiceProviderUrl }) : undefined,
             }),
             ...createBatchActivities({ batches, receipts, carriers, planner, pacer }),
+            ...createConversationActivities({ conversations }),
           }),
-          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer],
+          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository],
         },
         CarrierDirectoryService,
         CarrierWebhookService,
         ReceiptRouterService,
         DispatcherService,
+        ConversationDispatcherService,
         StatusCallbackSenderService,
         HealthMonitorService,
         TemporalWorkerService,
@@ -82,6 +96,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly routing: RoutingRepository,
     private readonly receipts: ReceiptRouterService,
     private readonly dispatcher: DispatcherService,
+    private readonly conversationDispatcher: ConversationDispatcherService,
     private readonly callbackSender: StatusCallbackSenderService,
     private readonly healthMonitor: HealthMonitorService,
     private readonly worker: TemporalWorkerService,
@@ -99,6 +114,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     await this.worker.start();
     this.receipts.startSweeper();
     await this.dispatcher.start();
+    await this.conversationDispatcher.start();
     await this.callbackSender.start();
     this.healthMonitor.start();
   }

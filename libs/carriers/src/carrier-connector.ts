@@ -23,12 +23,16 @@ export interface InboundReceipt {
   rawText: string;
 }
 
-/** A mobile-originated message (used by two-way messaging). */
+/** A mobile-originated message (two-way messaging), or one part of a concatenated one. */
 export interface InboundMessage {
   carrierId: string;
   from: string;
   to: string;
   body: string;
+  /** The carrier's id for this MO when it gives one (HTTP `moId`, SMPP `receipted_message_id`): retries carry the same. */
+  carrierMoId?: string;
+  /** A part of a concatenated MO (UDH IE 0x00/0x08 or SAR TLVs): the text of this part only. */
+  part?: { reference: number; total: number; sequence: number };
 }
 
 /**

@@ -57,4 +57,6 @@ export interface CarrierKind<S extends CarrierSettingsBase = CarrierSettingsBase
   createConnector(settings: S, context: ConnectorContext): C;
   /** A receipt POSTed by the carrier to the worker's webhook: the HTTP status to answer with. */
   handleReceiptWebhook?(connector: C, request: ReceiptWebhookRequest): Promise<number>;
+  /** An inbound message (MO) POSTed by the carrier to the worker's webhook: the HTTP status to answer with. */
+  handleInboundWebhook?(connector: C, request: ReceiptWebhookRequest): Promise<number>;
 }

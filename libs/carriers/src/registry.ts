@@ -80,6 +80,8 @@ export interface BuiltCarrier {
   connector: CarrierConnector;
   /** Present for kinds whose carriers POST receipts to the worker's webhook. */
   receiptWebhook?: (request: ReceiptWebhookRequest) => Promise<number>;
+  /** Present for kinds whose carriers POST inbound messages (MO) to the worker's webhook. */
+  inboundWebhook?: (request: ReceiptWebhookRequest) => Promise<number>;
 }
 
 /** One immutable connector for one carrier, with its receipt webhook handler if its kind has one. */
@@ -87,5 +89,10 @@ export function buildCarrier(config: CarrierConfig, context: ConnectorContext): 
   const kind = carrierKind(config.type);
   const connector = kind.createConnector(config, context);
   const handle = kind.handleReceiptWebhook;
-  return { connector, receiptWebhook: handle && ((request) => handle.call(kind, connector, request)) };
+  const handleInbound = kind.handleInboundWebhook;
+  return {
+    connector,
+    receiptWebhook: handle && ((request) => handle.call(kind, connector, request)),
+    inboundWebhook: handleInbound && ((request) => handleInbound.call(kind, connector, request)),
+  };
 }

@@ -51,6 +51,8 @@ export interface WorkerConfig extends CommonConfig {
   webhook: { host: string; port: number; publicUrl: string };
   /** Voice (text-to-speech) provider for the voice fallback; unset = no voice fallback. */
   voiceProviderUrl?: string;
+  /** Two-way messaging: when an idle conversation workflow ends, when a long one continues as new, how long an MO without a carrier id is remembered by its content. */
+  conversations: { idleTimeoutMs: number; maxEventsPerRun: number; dedupWindowSeconds: number };
   /** The bulk path (sendBatch): messages per page, how long a partial page waits, pages at once, carriers per message. */
   batches: {
     pageSize: number;
@@ -137,6 +139,11 @@ export function readWorkerConfig(env: Env): WorkerConfig {
       return { host, port, publicUrl: readUrl(env, 'CARRIER_WEBHOOK_URL', ['http:', 'https:'], `http://${host}:${port}`).replace(/\/+$/, '') };
     })(),
     voiceProviderUrl: env.VOICE_PROVIDER_URL?.trim() ? readUrl(env, 'VOICE_PROVIDER_URL', ['http:', 'https:']) : undefined,
+    conversations: {
+      idleTimeoutMs: readInt(env, 'CONVERSATION_IDLE_SECONDS', 86_400, { min: 1, max: 30 * 86_400 }) * 1000,
+      maxEventsPerRun: readInt(env, 'CONVERSATION_MAX_EVENTS', 500, { min: 1, max: 10_000 }),
+      dedupWindowSeconds: readInt(env, 'INBOUND_DEDUP_WINDOW_SECONDS', 60, { min: 0, max: 86_400 }),
+    },
     batches: {
       pageSize: readInt(env, 'BATCH_PAGE_SIZE', 500, { min: 1, max: 5000 }),
       pageDelayMs: readInt(env, 'BATCH_PAGE_DELAY_MS', 100, { min: 0, max: 60_000 }),

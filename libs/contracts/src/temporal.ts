@@ -32,6 +32,8 @@ export const searchAttributes = {
   carrierId: keyword('CarrierId'),
   /** The accounts whose messages a page carries (`PageAccountIds = '<account id>'` finds an account's pages). */
   pageAccountIds: keywordList('PageAccountIds'),
+  /** A conversation workflow's conversations row id (it also carries AccountId; never a number). */
+  conversationId: keyword('ConversationId'),
 } as const;
 /** Name → type as the Temporal CLI's `--search-attribute` flag spells it. */
 export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> = Object.fromEntries(

@@ -21,10 +21,15 @@ export class EgressClient {
   ) {}
 
   async postJson(url: string, body: unknown, timeoutMs: number): Promise<EgressOutcome> {
+    return this.postRawJson(url, JSON.stringify(body), timeoutMs);
+  }
+
+  /** Posts JSON text exactly as given (what a signature was computed over), with extra headers. */
+  async postRawJson(url: string, rawJson: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<EgressOutcome> {
     const checked = await this.policy.check(url);
     if (!checked.ok) return { kind: 'refused', reason: checked.reason, retry: false };
     const parsed = new URL(url);
-    const payload = Buffer.from(JSON.stringify(body));
+    const payload = Buffer.from(rawJson);
     const pinned: LookupFunction = (_hostname, options, callback) => {
       if (typeof options === 'object' && options?.all) (callback as (err: null, addresses: { address: string; family: number }[]) => void)(null, [{ address: checked.address, family: checked.family }]);
       else callback(null, checked.address, checked.family);
@@ -42,7 +47,7 @@ export class EgressClient {
           servername: checked.host,
           agent: false,
           timeout: timeoutMs,
-          headers: { 'content-type': 'application/json', 'content-length': payload.length, 'user-agent': this.userAgent },
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': payload.length, 'user-agent': this.userAgent },
         },
         (res) => {
           res.resume();

@@ -1,16 +1,19 @@
-// POSTs status callbacks from the outbox (libs/db status-callbacks) to customers' endpoints,
-// for messages of both shapes, through the egress client (public addresses only, pinned, no
+// POSTs the webhook outbox (libs/db status-callbacks): status callbacks, for messages of both
+// shapes, and inbound messages (two-way messaging), to customers' endpoints, through the egress client (public addresses only, pinned, no
 // redirects; the outcome a customer sees is coarse). Apart from sending, so a slow or failing customer endpoint never
 // takes a slot from carrier submits or receipts; each account has a few sends in flight at most
 // (CALLBACK_PER_ACCOUNT), so one slow endpoint delays only its own callbacks. 2xx is done;
 // a network error, 5xx, 408 or 429 is retried with exponential backoff for up to a day; any other
 // 4xx is final. Each outcome lands on the message's timeline (callback_delivered / _failed).
-// Rows are leased (SKIP LOCKED), so worker replicas share the outbox.
+// Rows are leased (SKIP LOCKED), so worker replicas share the outbox. Every webhook is signed
+// (X-Signature over the timestamp and the raw body, with each active secret of the account) and
+// carries its event id (X-Event-Id and `eventId`, the same on every retry); retries wait an
+// exponential backoff with jitter, so endpoints that failed together are not retried together.
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@app/config';
-import { EgressClient, EgressPolicy } from '@app/egress';
-import { DueCallback, listenForNotifications, NotificationListener, STATUS_CALLBACKS_CHANNEL, StatusCallbackRepository } from '@app/db';
+import { EgressClient, EgressPolicy, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signWebhook } from '@app/egress';
+import { DueCallback, listenForNotifications, NotificationListener, STATUS_CALLBACKS_CHANNEL, StatusCallbackRepository, WebhookSecretRepository } from '@app/db';
 import { LOGGER, WORKER_CONFIG } from '../tokens';
 
 const POLL_MS = 500;
@@ -20,8 +23,9 @@ const CALLBACK_PER_ACCOUNT = 4;
 const GIVE_UP_AFTER_MS = 24 * 3600_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
 
-/** 2 s, 4 s, 8 s … up to 10 min. */
-const callbackBackoffMs = (tries: number) => Math.min(MAX_BACKOFF_MS, 2000 * 2 ** Math.max(0, tries - 1));
+/** 2 s, 4 s, 8 s … up to 10 min, each drawn between half and all of it (jitter). */
+const callbackBackoffMs = (tries: number, random = Math.random) => Math.min(MAX_BACKOFF_MS, 2000 * 2 ** Math.max(0, tries - 1)) * (0.5 + random() / 2);
+const EVENT_TYPES = { status: 'message.status', inbound: 'message.inbound' } as const;
 
 @Injectable()
 export class StatusCallbackSenderService implements OnApplicationShutdown {
@@ -35,6 +39,7 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
 
   constructor(
     private readonly callbacks: StatusCallbackRepository,
+    private readonly secrets: WebhookSecretRepository,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -91,8 +96,15 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
   }
 
   private async send(callback: DueCallback): Promise<void> {
-    const outcome = await this.egress.postJson(callback.url, callback.payload, this.config.callbackTimeoutMs);
     try {
+      const type = EVENT_TYPES[callback.kind];
+      const raw = JSON.stringify({ type, eventId: callback.eventId, ...callback.payload });
+      const signature = signWebhook(await this.secrets.signingSecrets(callback.accountId), Math.floor(Date.now() / 1000), raw);
+      const outcome = await this.egress.postRawJson(callback.url, raw, this.config.callbackTimeoutMs, {
+        [SIGNATURE_HEADER]: signature,
+        [EVENT_ID_HEADER]: callback.eventId,
+        [EVENT_TYPE_HEADER]: type,
+      });
       if (outcome.kind === 'delivered') return await this.callbacks.delivered(callback, outcome.status);
       // What the customer is told about its endpoint: a status class, never more of what answered.
       const reason =
@@ -105,7 +117,7 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
       await this.callbacks.retryLater(callback, callbackBackoffMs(callback.tries), reason);
     } catch (err) {
       // The lease expires and the callback is sent again: at least once, never lost.
-      this.logger.warn({ err: (err as Error).message, messageId: callback.messageId }, 'status callback outcome not recorded; it will be sent again');
+      this.logger.warn({ err: (err as Error).message, messageId: callback.messageId, eventId: callback.eventId }, 'webhook outcome not recorded; it will be sent again');
     }
   }
 

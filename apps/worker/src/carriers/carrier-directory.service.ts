@@ -47,6 +47,11 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
     return this.connectors.get(id)?.receiptWebhook;
   }
 
+  /** The inbound (MO) webhook handler of a carrier whose kind has one (HTTP carriers). */
+  inboundWebhook(id: string): ((request: ReceiptWebhookRequest) => Promise<number>) | undefined {
+    return this.connectors.get(id)?.inboundWebhook;
+  }
+
   /** Writes CARRIERS to the table, retires config carriers no longer listed, then connects. */
   async start(): Promise<void> {
     await this.carriers.upsertFromConfig(this.config.carriers, this.box);
@@ -80,7 +85,8 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
         connector.onReceipt((receipt) => this.receipts.handle(receipt));
         connector.onInbound(async (message) => {
           const stored = await this.inbound.store(message);
-          if (!stored.accountId) this.logger.info({ carrierId: message.carrierId, inboundId: stored.id }, 'inbound message for a number no account has: stored only');
+          if (stored.outcome === 'duplicate') this.logger.info({ carrierId: message.carrierId, inboundId: stored.id }, 'inbound message delivered again by the carrier: stored once');
+          else if (stored.outcome === 'stored' && !stored.accountId) this.logger.info({ carrierId: message.carrierId, inboundId: stored.id }, 'inbound message for a number no account has: stored only');
         });
         connector.start();
         this.connectors.set(config.id, { ...built, fingerprint });

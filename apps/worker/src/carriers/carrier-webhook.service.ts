@@ -1,7 +1,7 @@
-// The endpoint HTTP carriers send delivery receipts to: POST /carriers/:id/receipts. Each is
-// handed to the receipt webhook of that carrier's kind (http.kind.ts), which answers 200 only
-// once the receipt is stored (503 otherwise, so the carrier re-sends it). Carriers whose kind
-// has no webhook get 404.
+// The endpoints HTTP carriers call: POST /carriers/:id/receipts (delivery receipts) and POST
+// /carriers/:id/inbound (inbound messages, MO). Each is handed to the webhook handler of that
+// carrier's kind (http.kind.ts), which answers 200 only once the receipt or MO is stored (503
+// otherwise, so the carrier re-sends it). Carriers whose kind has no such webhook get 404.
 import http from 'node:http';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -29,17 +29,23 @@ export class CarrierWebhookService implements OnApplicationShutdown {
       server.listen(this.config.webhook.port, this.config.webhook.host, () => resolve());
     });
     this.server = server;
-    this.logger.info({ url: this.config.webhook.publicUrl }, 'carrier receipt webhook listening');
+    this.logger.info({ url: this.config.webhook.publicUrl }, 'carrier webhooks (receipts, inbound) listening');
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const answer = (status: number): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
     };
-    const match = /^\/carriers\/([^/]+)\/receipts$/.exec(req.url ?? '');
-    const carrierId = match ? decodeURIComponent(match[1]) : undefined;
-    const receiptWebhook = carrierId !== undefined ? this.carriers.receiptWebhook(carrierId) : undefined;
-    if (req.method !== 'POST' || !receiptWebhook) return answer(404);
+    const match = /^\/carriers\/([^/]+)\/(receipts|inbound)$/.exec(req.url ?? '');
+    let carrierId: string | undefined;
+    try {
+      carrierId = match ? decodeURIComponent(match[1]) : undefined;
+    } catch {
+      return answer(404);
+    }
+    const kind = match?.[2];
+    const webhook = carrierId === undefined ? undefined : kind === 'receipts' ? this.carriers.receiptWebhook(carrierId) : this.carriers.inboundWebhook(carrierId);
+    if (req.method !== 'POST' || !webhook) return answer(404);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -53,8 +59,8 @@ export class CarrierWebhookService implements OnApplicationShutdown {
     } catch {
       return answer(400);
     }
-    const status = await receiptWebhook({ authorization: req.headers.authorization, body });
-    if (status >= 400) this.logger.warn({ carrierId, status }, 'carrier receipt webhook refused');
+    const status = await webhook({ authorization: req.headers.authorization, body });
+    if (status >= 400) this.logger.warn({ carrierId, status, kind }, 'carrier webhook refused');
     answer(status);
   }
 

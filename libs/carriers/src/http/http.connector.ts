@@ -5,9 +5,12 @@
 //            token (parsed in http.receipt-webhook.ts); handleWebhook() answers 200 only once
 //            the receipt handler resolved (so it is stored), and 503 otherwise so the carrier
 //            re-sends it.
+//   inbound: the carrier POSTs { moId, from, to, text } to the worker's inbound webhook;
+//            handleInboundWebhook() answers 200 once the MO is stored (a retry with the same
+//            moId is stored once), 503 otherwise.
 import type { CarrierConnector, ConnectorStatus, InboundMessage, InboundReceipt, OutboundSms } from '../carrier-connector';
 import { httpStatusError, noMessageId, unavailable } from './http.errors';
-import { bearerMatches, parseHttpReceipt } from './http.receipt-webhook';
+import { bearerMatches, parseHttpInbound, parseHttpReceipt } from './http.receipt-webhook';
 
 export interface HttpConnectorOptions {
   carrierId: string;
@@ -22,6 +25,7 @@ export interface HttpConnectorOptions {
 export class HttpConnector implements CarrierConnector {
   readonly carrierId: string;
   private receiptHandler?: (receipt: InboundReceipt) => Promise<void>;
+  private inboundHandler?: (message: InboundMessage) => Promise<void>;
   private lastError?: string;
   private since = new Date().toISOString();
   private outstanding = 0;
@@ -41,8 +45,8 @@ export class HttpConnector implements CarrierConnector {
     this.receiptHandler = handler;
   }
 
-  onInbound(_handler: (message: InboundMessage) => Promise<void>): void {
-    // Inbound messages over HTTP arrive with two-way messaging; nothing is acknowledged here yet.
+  onInbound(handler: (message: InboundMessage) => Promise<void>): void {
+    this.inboundHandler = handler;
   }
 
   /** An HTTP carrier has no bind: it counts as bound unless its last request failed to connect. */
@@ -94,6 +98,20 @@ export class HttpConnector implements CarrierConnector {
     if (!this.receiptHandler) return 503;
     try {
       await this.receiptHandler(receipt);
+      return 200;
+    } catch {
+      return 503;
+    }
+  }
+
+  /** An inbound message (MO) webhook from the carrier: returns the HTTP status to answer with. */
+  async handleInboundWebhook(authorization: string | undefined, body: unknown): Promise<number> {
+    if (!bearerMatches(authorization, this.options.token)) return 401;
+    const message = parseHttpInbound(this.carrierId, body);
+    if (!message) return 400;
+    if (!this.inboundHandler) return 503;
+    try {
+      await this.inboundHandler(message);
       return 200;
     } catch {
       return 503;

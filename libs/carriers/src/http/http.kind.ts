@@ -12,4 +12,5 @@ export const httpKind: CarrierKind<HttpCarrierSettings, HttpConnector> = {
   endpoint: ({ host }) => host,
   createConnector: (s, context) => new HttpConnector({ carrierId: s.id, url: s.url, token: s.token, callbackUrl: context.receiptWebhookUrl }),
   handleReceiptWebhook: (connector, request) => connector.handleWebhook(request.authorization, request.body),
+  handleInboundWebhook: (connector, request) => connector.handleInboundWebhook(request.authorization, request.body),
 };

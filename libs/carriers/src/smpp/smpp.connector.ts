@@ -113,6 +113,22 @@ function deliverText(pdu: PDU): string {
   return Buffer.isBuffer(value) ? value.toString('latin1') : '';
 }
 
+/**
+ * The concatenation of an MO part: the UDH (IE 0x00 8-bit or 0x08 16-bit reference, as the
+ * library splits it off the text) or the SAR TLVs; undefined for a single message.
+ */
+function concatOf(pdu: PDU): { reference: number; total: number; sequence: number } | undefined {
+  const field = (pdu.message_payload ?? pdu.short_message) as { udh?: Buffer[] } | undefined;
+  for (const element of Array.isArray(field?.udh) ? field.udh : []) {
+    if (element[0] === 0x00 && element.length >= 5) return { reference: element[2], total: element[3], sequence: element[4] };
+    if (element[0] === 0x08 && element.length >= 6) return { reference: (element[2] << 8) | element[3], total: element[4], sequence: element[5] };
+  }
+  if (pdu.sar_msg_ref_num !== undefined && pdu.sar_total_segments !== undefined && pdu.sar_segment_seqnum !== undefined) {
+    return { reference: Number(pdu.sar_msg_ref_num), total: Number(pdu.sar_total_segments), sequence: Number(pdu.sar_segment_seqnum) };
+  }
+  return undefined;
+}
+
 /** network_error_code TLV (type octet, 16-bit code) as the 3-digit err a receipt text carries. */
 function networkErrorCode(pdu: PDU): string | undefined {
   const value = pdu.network_error_code;
@@ -605,11 +621,15 @@ export class SmppConnector implements CarrierConnector {
           this.log.warn({ carrierId: this.carrierId }, 'no inbound message handler: message left with the carrier (ESME_RX_T_APPN)');
           return answer(ESME_RX_T_APPN);
         }
+        const part = concatOf(pdu);
+        const moId = typeof pdu.receipted_message_id === 'string' ? pdu.receipted_message_id.trim() : '';
         await this.inboundHandler({
           carrierId: this.carrierId,
           from: e164IfInternational(pdu.source_addr, pdu.source_addr_ton),
           to: e164IfInternational(pdu.destination_addr, pdu.dest_addr_ton),
           body: text,
+          ...(moId ? { carrierMoId: moId } : {}),
+          ...(part && part.total > 1 && part.sequence >= 1 && part.sequence <= part.total ? { part } : {}),
         });
       }
       answer(ESME_ROK);

@@ -1,4 +1,6 @@
-// Status callbacks as an outbox, the same for both shapes of a message: a status change of a
+// The webhook outbox: status callbacks (kind 'status') and inbound messages (kind 'inbound',
+// queued by ConversationRepository.forwardInbound), each with an event id for de-duplication.
+// Status callbacks, the same for both shapes of a message: a status change of a
 // message with a statusCallbackUrl queues its callback inside the transaction that made the
 // change, so a change never exists without its callback (and a rolled-back one never sends
 // one). The worker POSTs them (apps/worker/src/callbacks), retried for up to a day; the payload
@@ -31,11 +33,16 @@ export async function queueStatusCallbacks(tx: EntityManager, messageIds: string
 
 export interface DueCallback {
   id: string;
-  messageId: string;
+  kind: 'status' | 'inbound';
+  /** Sent as X-Event-Id and `eventId`: the same on every retry of this webhook. */
+  eventId: string;
+  /** The outbound message of a status callback; null for an inbound webhook. */
+  messageId: string | null;
   accountId: string;
   url: string;
-  status: MessageStatus;
-  payload: StatusCallbackPayload;
+  /** The message status, or 'inbound'. */
+  status: MessageStatus | 'inbound';
+  payload: StatusCallbackPayload | Record<string, unknown>;
   tries: number;
   createdAt: Date;
 }
@@ -48,19 +55,30 @@ export class StatusCallbackRepository {
    * endpoints have all the sends they may have at once: one slow customer waits alone).
    */
   async lease(limit: number, leaseMs: number, busyAccounts: string[]): Promise<DueCallback[]> {
-    const rows = returningRows<{ id: string; message_id: string; account_id: string; url: string; status: MessageStatus; payload: StatusCallbackPayload; tries: number; created_at: Date }>(
+    const rows = returningRows<{
+      id: string;
+      kind: 'status' | 'inbound';
+      event_id: string;
+      message_id: string | null;
+      account_id: string;
+      url: string;
+      status: MessageStatus | 'inbound';
+      payload: StatusCallbackPayload;
+      tries: number;
+      created_at: Date;
+    }>(
       await this.db.query(
         `WITH due AS MATERIALIZED (
            SELECT id FROM status_callbacks WHERE done_at IS NULL AND next_at <= now() AND account_id <> ALL($3::uuid[])
            ORDER BY next_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
          UPDATE status_callbacks c SET next_at = now() + make_interval(secs => $2), tries = c.tries + 1
          FROM due WHERE c.id = due.id
-         RETURNING c.id, c.message_id, c.account_id, c.url, c.status, c.payload, c.tries, c.created_at`,
+         RETURNING c.id, c.kind, c.event_id, c.message_id, c.account_id, c.url, c.status, c.payload, c.tries, c.created_at`,
         [limit, leaseMs / 1000, busyAccounts],
       ),
     );
     return rows
-      .map((r) => ({ id: String(r.id), messageId: r.message_id, accountId: r.account_id, url: r.url, status: r.status, payload: r.payload, tries: r.tries, createdAt: r.created_at }))
+      .map((r) => ({ id: String(r.id), kind: r.kind, eventId: r.event_id, messageId: r.message_id, accountId: r.account_id, url: r.url, status: r.status, payload: r.payload, tries: r.tries, createdAt: r.created_at }))
       .sort((a, b) => Number(a.id) - Number(b.id));
   }
 
@@ -81,7 +99,7 @@ export class StatusCallbackRepository {
   private async finish(callback: DueCallback, type: 'callback_delivered' | 'callback_failed', detail: Record<string, unknown>, error: string | null): Promise<void> {
     await this.db.transaction(async (tx) => {
       const done = returningRows(await tx.query(`UPDATE status_callbacks SET done_at = now(), last_error = $2 WHERE id = $1 AND done_at IS NULL RETURNING id`, [callback.id, error]));
-      if (done.length > 0) await tx.query(`INSERT INTO message_events (message_id, type, detail) VALUES ($1, $2, $3)`, [callback.messageId, type, detail]);
+      if (done.length > 0 && callback.messageId) await tx.query(`INSERT INTO message_events (message_id, type, detail) VALUES ($1, $2, $3)`, [callback.messageId, type, detail]);
     });
   }
 }
