@@ -221,13 +221,13 @@ export class ConversationRepository {
       sides.push(`SELECT id, 'outbound' AS direction, from_address AS from_number, to_number, body, status, conversation_id, created_at, created_at::text AS ts
         FROM messages WHERE account_id = $1 AND ($2::text IS NULL OR to_number = $2) AND ($3::text IS NULL OR from_address = $3)
           AND ($4::text IS NULL OR status = $4) AND ($5::timestamptz IS NULL OR created_at >= $5) AND ${keyset('created_at')}
-        ORDER BY created_at DESC, id DESC LIMIT $8`);
+        ORDER BY 8 DESC, id DESC LIMIT $8`);
     }
     if (filter.direction !== 'outbound' && (filter.status === undefined || filter.status === INBOUND_STATUS)) {
-      sides.push(`SELECT id, 'inbound', from_number, to_number, body, '${INBOUND_STATUS}', conversation_id, received_at, received_at::text
+      sides.push(`SELECT id, 'inbound' AS direction, from_number, to_number, body, '${INBOUND_STATUS}' AS status, conversation_id, received_at AS created_at, received_at::text AS ts
         FROM inbound_messages WHERE account_id = $1 AND ($2::text IS NULL OR to_number = $2) AND ($3::text IS NULL OR from_number = $3)
           AND ($4::text IS NULL OR $4 = '${INBOUND_STATUS}') AND ($5::timestamptz IS NULL OR received_at >= $5) AND ${keyset('received_at')}
-        ORDER BY received_at DESC, id DESC LIMIT $8`);
+        ORDER BY 8 DESC, id DESC LIMIT $8`);
     }
     if (sides.length === 0) return { items: [], nextCursor: null };
     const rows: MessageRowSql[] = await this.db.query(`SELECT * FROM (${sides.map((s) => `(${s})`).join(' UNION ALL ')}) m ORDER BY created_at DESC, id DESC LIMIT $8`, params);

@@ -1,0 +1,55 @@
+// Body and views of the account's webhook settings: the inbound webhook URL and the signing secrets.
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, MaxLength, Max, Min, ValidateIf } from 'class-validator';
+
+export const SIGNING_DESCRIPTION =
+  'Every webhook (status callbacks and inbound messages) is signed: `X-Signature: t=<unix seconds>,v1=<hex>` where v1 is HMAC-SHA256 with your secret ' +
+  'over `<t>.<raw body>`; during a rotation there is one v1 per active secret. `X-Event-Id` (and `eventId` in the body) is the same on every retry of an event: de-duplicate by it.';
+export const DEFAULT_OVERLAP_SECONDS = 86_400;
+
+export class UpdateWebhooksDto {
+  @ApiProperty({ nullable: true, type: String, example: 'https://example.com/sms/inbound', description: 'Where inbound messages (MO) to your numbers are POSTed; null stops them. Must lead to a public address.' })
+  @ValidateIf((_, value) => value !== null)
+  @IsString({ message: 'inboundUrl must be a URL or null' })
+  @MaxLength(2048)
+  inboundUrl!: string | null;
+}
+
+export class RotateSecretDto {
+  @ApiPropertyOptional({ minimum: 0, maximum: 604_800, default: DEFAULT_OVERLAP_SECONDS, description: 'How long the previous secret keeps signing beside the new one' })
+  @IsOptional()
+  @IsInt({ message: 'overlapSeconds must be an integer from 0 to 604800' })
+  @Min(0, { message: 'overlapSeconds must be an integer from 0 to 604800' })
+  @Max(604_800, { message: 'overlapSeconds must be an integer from 0 to 604800' })
+  overlapSeconds?: number;
+}
+
+export class WebhookSecretInfo {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Set on the previous secret during a rotation: it stops signing then' })
+  expiresAt!: string | null;
+}
+
+export class WebhooksView {
+  @ApiProperty({ nullable: true, type: String })
+  inboundUrl!: string | null;
+
+  @ApiPropertyOptional({ description: 'The signing secret, shown once: only in the answer that created it' })
+  secret?: string;
+
+  @ApiProperty({ type: [WebhookSecretInfo], description: 'Secrets that sign now (newest first)' })
+  secrets!: WebhookSecretInfo[];
+}
+
+export class RotatedSecretView {
+  @ApiProperty({ example: 'whsec_…', description: 'The new secret, shown once' })
+  secret!: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Until when the previous secret also signs' })
+  previousExpiresAt!: string | null;
+}
