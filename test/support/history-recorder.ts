@@ -172,6 +172,11 @@ export function labelOf(wf: Pick<FetchedHistory, 'type' | 'status'>, history: Hi
     const { attempts, failed } = result as unknown as SendBatchResult;
     return [`attempts-${attempts}`, ...(failed ? ['with-failures'] : []), ...features].join('-');
   }
+  if (wf.type === 'conversation') {
+    const signals = new Set(events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName ?? ''] : [])));
+    if (signals.has('inboundMessage')) features.push(activityNames.has('forwardInbound') ? 'forwarded' : 'inbound');
+    if (signals.has('replySent')) features.push('reply');
+  }
   return [wf.status.toLowerCase(), ...features].join('-');
 }
 
