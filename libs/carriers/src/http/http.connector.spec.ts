@@ -44,3 +44,26 @@ it('reports an unreachable carrier as an unavailable submit', async () => {
   });
   expect(c.status()).toMatchObject({ state: 'connecting', lastError: expect.stringContaining('unreachable') });
 });
+
+describe('inbound (MO) webhook', () => {
+  const mo = { moId: 'mo-1', from: '+447400123456', to: '+14155550100', text: 'Hi there' };
+
+  it('hands the MO with the carrier MO id to the handler and answers 200 once it resolved', async () => {
+    const c = connector();
+    const seen: unknown[] = [];
+    c.onInbound(async (m) => void seen.push(m));
+    expect(await c.handleInboundWebhook('Bearer secret-token', mo)).toBe(200);
+    expect(seen).toEqual([{ carrierId: 'gamma', carrierMoId: 'mo-1', from: '+447400123456', to: '+14155550100', body: 'Hi there' }]);
+  });
+
+  it('refuses a wrong token (401), a malformed MO (400), and answers 503 when it could not be stored', async () => {
+    const c = connector();
+    c.onInbound(async () => {
+      throw new Error('database down');
+    });
+    expect(await c.handleInboundWebhook('Bearer nope', mo)).toBe(401);
+    expect(await c.handleInboundWebhook('Bearer secret-token', { ...mo, moId: undefined })).toBe(400);
+    expect(await c.handleInboundWebhook('Bearer secret-token', { ...mo, text: 'a\u0000b' })).toBe(400);
+    expect(await c.handleInboundWebhook('Bearer secret-token', mo)).toBe(503);
+  });
+});

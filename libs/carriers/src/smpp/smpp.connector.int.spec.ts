@@ -499,4 +499,24 @@ describe('deliver_sm', () => {
     expect(ucs2.command_status).toBe(0);
     expect(received[1].body).toBe('Да 👍');
   });
+
+  it('tells the inbound handler which part of a concatenated MO it got (UDH 8/16-bit, SAR) and the carrier MO id', async () => {
+    const c = await bound();
+    const received: InboundMessage[] = [];
+    c.onInbound(async (m) => void received.push(m));
+    const udh8 = Buffer.concat([Buffer.from([0x05, 0x00, 0x03, 0x2a, 0x02, 0x01]), Buffer.from('Hello ')]);
+    const udh16 = Buffer.concat([Buffer.from([0x06, 0x08, 0x04, 0x01, 0x02, 0x03, 0x03]), Buffer.from('end')]);
+    for (const params of [
+      { esm_class: 0x40, short_message: udh8 },
+      { esm_class: 0x40, short_message: udh16, receipted_message_id: 'mo-77' },
+      { esm_class: 0, short_message: 'sar part', sar_msg_ref_num: 9, sar_total_segments: 2, sar_segment_seqnum: 2 },
+    ]) {
+      expect((await smsc.deliver({ source_addr: '1', destination_addr: '2', ...params })).command_status).toBe(0);
+    }
+    expect(received).toEqual([
+      { carrierId: 'alpha', from: '1', to: '2', body: 'Hello ', part: { reference: 0x2a, total: 2, sequence: 1 } },
+      { carrierId: 'alpha', from: '1', to: '2', body: 'end', carrierMoId: 'mo-77', part: { reference: 0x0102, total: 3, sequence: 3 } },
+      { carrierId: 'alpha', from: '1', to: '2', body: 'sar part', part: { reference: 9, total: 2, sequence: 2 } },
+    ]);
+  });
 });
