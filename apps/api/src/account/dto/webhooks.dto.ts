@@ -1,6 +1,6 @@
 // Body and views of the account's webhook settings: the inbound webhook URL and the signing secrets.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, MaxLength, Max, Min, ValidateIf } from 'class-validator';
+import { IsInt, IsString, MaxLength, Max, Min, ValidateIf } from 'class-validator';
 
 export const SIGNING_DESCRIPTION =
   'Every webhook (status callbacks and inbound messages) is signed: `X-Signature: t=<unix seconds>,v1=<hex>` where v1 is HMAC-SHA256 with your secret ' +
@@ -17,7 +17,8 @@ export class UpdateWebhooksDto {
 
 export class RotateSecretDto {
   @ApiPropertyOptional({ minimum: 0, maximum: 604_800, default: DEFAULT_OVERLAP_SECONDS, description: 'How long the previous secret keeps signing beside the new one' })
-  @IsOptional()
+  // Absent means the default; null is refused like any other non-integer.
+  @ValidateIf((_, value) => value !== undefined)
   @IsInt({ message: 'overlapSeconds must be an integer from 0 to 604800' })
   @Min(0, { message: 'overlapSeconds must be an integer from 0 to 604800' })
   @Max(604_800, { message: 'overlapSeconds must be an integer from 0 to 604800' })
