@@ -15,6 +15,21 @@ function cursorOf(query: PageQuery): { ts: string; id: string } | null {
   return cursor;
 }
 
+/**
+ * A cursor or time PostgreSQL cannot read (a cursor edited by hand, a year 0) is the client's
+ * mistake: PostgreSQL's data exceptions (SQLSTATE class 22) become a 400 naming the field.
+ */
+async function readable<T>(query: PageQuery & { since?: string }, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    const code = (err as { driverError?: { code?: unknown } }).driverError?.code;
+    if (typeof code !== 'string' || !code.startsWith('22')) throw err;
+    const field = query.cursor !== undefined ? 'cursor' : 'since';
+    throw new ValidationError('invalid_field', field === 'cursor' ? 'cursor must be the nextCursor of a previous page' : 'since is not a time PostgreSQL can read', field);
+  }
+}
+
 const conversationView = (c: ConversationRow): ConversationView => ({
   id: c.id,
   ourNumber: c.ourNumber,
@@ -32,7 +47,7 @@ export class ConversationsService {
   constructor(private readonly conversations: ConversationRepository) {}
 
   async list(accountId: string, query: PageQuery): Promise<ConversationListView> {
-    const page = await this.conversations.listConversations(accountId, query.limit ?? DEFAULT_PAGE, cursorOf(query));
+    const page = await readable(query, () => this.conversations.listConversations(accountId, query.limit ?? DEFAULT_PAGE, cursorOf(query)));
     return { items: page.items.map(conversationView), nextCursor: page.nextCursor };
   }
 
@@ -43,11 +58,10 @@ export class ConversationsService {
   }
 
   async messages(accountId: string, query: MessageListQuery): Promise<MessageListView> {
-    const page = await this.conversations.listMessages(
-      accountId,
-      { direction: query.direction, to: query.to, from: query.from, status: query.status, since: query.since === undefined ? undefined : new Date(query.since) },
-      query.limit ?? DEFAULT_PAGE,
-      cursorOf(query),
+    const since = query.since === undefined ? undefined : new Date(query.since);
+    if (since && !(since.getUTCFullYear() >= 1 && since.getUTCFullYear() <= 9999)) throw new ValidationError('invalid_field', 'since must be a time between the years 1 and 9999', 'since');
+    const page = await readable(query, () =>
+      this.conversations.listMessages(accountId, { direction: query.direction, to: query.to, from: query.from, status: query.status, since }, query.limit ?? DEFAULT_PAGE, cursorOf(query)),
     );
     return { items: page.items.map(messageView), nextCursor: page.nextCursor };
   }

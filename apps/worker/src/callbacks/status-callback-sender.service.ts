@@ -26,6 +26,8 @@ const MAX_BACKOFF_MS = 10 * 60_000;
 /** 2 s, 4 s, 8 s … up to 10 min, each drawn between half and all of it (jitter). */
 const callbackBackoffMs = (tries: number, random = Math.random) => Math.min(MAX_BACKOFF_MS, 2000 * 2 ** Math.max(0, tries - 1)) * (0.5 + random() / 2);
 const EVENT_TYPES = { status: 'message.status', inbound: 'message.inbound' } as const;
+/** An account's signing secrets are read at most this often per worker: a rotation signs within seconds. */
+const SECRETS_TTL_MS = 5000;
 
 @Injectable()
 export class StatusCallbackSenderService implements OnApplicationShutdown {
@@ -36,6 +38,7 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
   private pumping = false;
   private stopped = false;
   private readonly egress: EgressClient;
+  private readonly secretCache = new Map<string, { secrets: Promise<string[]>; until: number }>();
 
   constructor(
     private readonly callbacks: StatusCallbackRepository,
@@ -99,7 +102,7 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
     try {
       const type = EVENT_TYPES[callback.kind];
       const raw = JSON.stringify({ type, eventId: callback.eventId, ...callback.payload });
-      const signature = signWebhook(await this.secrets.signingSecrets(callback.accountId), Math.floor(Date.now() / 1000), raw);
+      const signature = signWebhook(await this.signingSecrets(callback.accountId), Math.floor(Date.now() / 1000), raw);
       const outcome = await this.egress.postRawJson(callback.url, raw, this.config.callbackTimeoutMs, {
         [SIGNATURE_HEADER]: signature,
         [EVENT_ID_HEADER]: callback.eventId,
@@ -119,6 +122,16 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
       // The lease expires and the callback is sent again: at least once, never lost.
       this.logger.warn({ err: (err as Error).message, messageId: callback.messageId, eventId: callback.eventId }, 'webhook outcome not recorded; it will be sent again');
     }
+  }
+
+  private signingSecrets(accountId: string): Promise<string[]> {
+    const cached = this.secretCache.get(accountId);
+    if (cached && cached.until > Date.now()) return cached.secrets;
+    const secrets = this.secrets.signingSecrets(accountId);
+    this.secretCache.set(accountId, { secrets, until: Date.now() + SECRETS_TTL_MS });
+    secrets.catch(() => this.secretCache.delete(accountId));
+    if (this.secretCache.size > 10_000) this.secretCache.clear();
+    return secrets;
   }
 
   async onApplicationShutdown(): Promise<void> {
