@@ -27,7 +27,8 @@
 // message workflow waits for the parts' receipts (or the first part's, `multipartReceipts`).
 //
 // deliver_sm: esm_class & 0x3C == 0x04 is a delivery receipt, anything else a mobile-originated
-// message. Its handler is awaited, then the deliver_sm is acknowledged with ESME_ROK. If no
+// message (a part of a concatenated one is handed on with its UDH/SAR reference, joined by the
+// inbound store; `receipted_message_id`, when a carrier sets it on an MO, is its MO id). Its handler is awaited, then the deliver_sm is acknowledged with ESME_ROK. If no
 // handler is registered, the handler throws or the connector is closing, the answer is
 // ESME_RX_T_APPN (temporary) so the carrier delivers it again: nothing is acknowledged unhandled.
 // A receipt without a message id or state (no receipted_message_id/message_state TLV and a text
