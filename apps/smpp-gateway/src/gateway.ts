@@ -1,19 +1,28 @@
-// The SMPP gateway: an SMPP 3.4 server (npm `smpp`) for customers' ESMEs. Keeps the bound
-// sessions per system_id (for max_binds and for sending deliver_sm), answers requests through
-// the SubmitHandler, sends the deliveries outbox through the DeliveryDispatcher, and finishes
-// multipart submits left complete or stale by a restart.
+// The SMPP gateway: an SMPP 3.4 server (npm `smpp`) for customers' ESMEs. Caps connections
+// in total and per source address, records bound sessions in PostgreSQL (max_binds per
+// credential and per account across replicas, kept alive by a heartbeat) and here per
+// system_id (for sending deliver_sm), answers requests through the SubmitHandler, sends the
+// deliveries outbox through the DeliveryDispatcher, applies credential changes to open
+// sessions (CredentialWatcher), and finishes multipart submits left complete or stale by a restart.
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import * as smpp from 'smpp';
 import type { SmppGatewayConfig } from '@app/config';
-import { SmppMultipartRepository } from '@app/db';
+import { SmppCredentialRepository, SmppGatewayStateRepository, SmppMultipartRepository } from '@app/db';
 import { installLibraryAdapter } from '@app/smpp';
 import { DeliveryDispatcher } from './deliveries/delivery-dispatcher';
+import type { AccountLimitsCache } from './session/account-limits';
 import type { BindPolicy } from './session/bind-policy';
+import { ConnectionLimits, sourceAddress } from './session/connection-limits';
+import { CredentialWatcher } from './session/credential-watcher';
 import { CustomerSession, SessionHost } from './session/customer-session';
 import type { PendingSubmit, SubmitHandler } from './submits/submit-handler';
 
 const MULTIPART_SWEEP_MS = 10_000;
+/** Bound sessions are refreshed in PostgreSQL this often, and count as gone (a replica died) after SESSION_STALE_MS. */
+const SESSION_HEARTBEAT_MS = 10_000;
+const SESSION_STALE_MS = 30_000;
 
 export interface GatewayDeps {
   config: SmppGatewayConfig;
@@ -21,6 +30,9 @@ export interface GatewayDeps {
   bindPolicy: BindPolicy;
   submits: SubmitHandler;
   multipart: SmppMultipartRepository;
+  credentials: SmppCredentialRepository;
+  state: SmppGatewayStateRepository;
+  accountLimits: AccountLimitsCache;
   /** Built by the gateway with its session registry. */
   createDispatcher(sessions: { receiversOf(accountId: string): CustomerSession[]; accountsWithReceivers(): string[] }): DeliveryDispatcher;
 }
@@ -33,7 +45,12 @@ export class SmppGateway implements SessionHost {
   private readonly sessions = new Set<CustomerSession>();
   private readonly bound = new Map<string, Set<CustomerSession>>();
   private readonly dispatcher: DeliveryDispatcher;
+  private readonly watcher: CredentialWatcher;
+  private readonly connections: ConnectionLimits;
+  /** This replica, in smpp_sessions. */
+  private readonly gatewayId = randomUUID();
   private multipartSweeper?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(private readonly deps: GatewayDeps) {
     installLibraryAdapter();
@@ -41,10 +58,30 @@ export class SmppGateway implements SessionHost {
     this.logger = deps.logger;
     this.bindPolicy = deps.bindPolicy;
     this.dispatcher = deps.createDispatcher({ receiversOf: (a) => this.receiversOf(a), accountsWithReceivers: () => this.accountsWithReceivers() });
+    this.connections = new ConnectionLimits(deps.config);
+    this.watcher = new CredentialWatcher({
+      databaseUrl: deps.config.databaseUrl,
+      credentials: deps.credentials,
+      state: deps.state,
+      accountLimits: deps.accountLimits,
+      boundSessions: () => [...this.bound.values()].flatMap((set) => [...set]),
+      staleAfterMs: SESSION_STALE_MS,
+      logger: deps.logger,
+    });
     this.server = smpp.createServer({}, (session) => {
+      const address = sourceAddress(session.socket.remoteAddress);
+      const admitted = this.connections.admit(address);
+      if (!admitted.ok) {
+        this.logger.info({ remote: address, reason: admitted.reason }, 'connection refused');
+        session.socket.destroy();
+        return;
+      }
       const customer = new CustomerSession(session, this);
       this.sessions.add(customer);
-      session.on('close', () => this.sessions.delete(customer));
+      session.on('close', () => {
+        this.sessions.delete(customer);
+        this.connections.release(address);
+      });
     });
     this.server.on('error', (err) => this.logger.error({ err }, 'SMPP server error'));
   }
@@ -58,25 +95,36 @@ export class SmppGateway implements SessionHost {
       });
     });
     await this.dispatcher.start();
+    await this.watcher.start();
+    this.heartbeat = setInterval(() => {
+      this.deps.state.heartbeat(this.gatewayId, SESSION_STALE_MS, this.config.bindFailures.lockoutMs).catch((err: unknown) => this.logger.warn({ err }, 'session heartbeat failed'));
+    }, SESSION_HEARTBEAT_MS);
     this.multipartSweeper = setInterval(() => void this.sweepMultipart(), MULTIPART_SWEEP_MS);
     void this.sweepMultipart();
     return this.server.address() as AddressInfo;
   }
 
-  register(session: CustomerSession): boolean {
-    const systemId = session.systemId!;
-    const set = this.bound.get(systemId) ?? new Set<CustomerSession>();
-    if (set.size >= session.credential!.maxBinds) return false;
+  async register(session: CustomerSession): Promise<string | null> {
+    const credential = session.credential!;
+    const limits = await this.deps.accountLimits.get(credential.accountId);
+    const result = await this.deps.state.registerSession(
+      { id: session.rowId, gatewayId: this.gatewayId, systemId: credential.systemId, accountId: credential.accountId, remoteAddress: session.remoteAddress },
+      { credentialMaxBinds: credential.maxBinds, accountMaxBinds: limits.maxBinds },
+      SESSION_STALE_MS,
+    );
+    if (!result.ok) return result.limit === 'credential' ? `already ${result.max} binds (max_binds)` : `the account already has ${result.max} binds (its ceiling)`;
+    const set = this.bound.get(credential.systemId) ?? new Set<CustomerSession>();
     set.add(session);
-    this.bound.set(systemId, set);
-    if (session.canReceive || session.bindType !== 'transmitter') setImmediate(() => this.dispatcher.kick(session.accountId!));
-    return true;
+    this.bound.set(credential.systemId, set);
+    if (session.bindType !== 'transmitter') setImmediate(() => this.dispatcher.kick(credential.accountId));
+    return null;
   }
 
   unregister(session: CustomerSession): void {
     const set = this.bound.get(session.systemId!);
     set?.delete(session);
     if (set?.size === 0) this.bound.delete(session.systemId!);
+    this.deps.state.removeSession(session.rowId).catch((err: unknown) => this.logger.warn({ err }, 'session row could not be removed (it expires)'));
   }
 
   handleRequest(pdu: smpp.PDU, session: CustomerSession): Promise<Record<string, unknown>> {
@@ -114,8 +162,11 @@ export class SmppGateway implements SessionHost {
 
   async close(): Promise<void> {
     clearInterval(this.multipartSweeper);
+    clearInterval(this.heartbeat);
+    await this.watcher.stop();
     await this.dispatcher.stop();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await Promise.all([...this.sessions].map((s) => s.shutdown()));
+    await this.deps.state.removeGateway(this.gatewayId).catch(() => undefined);
   }
 }
