@@ -338,3 +338,19 @@ describe('the smpp scope', () => {
     expect((await call('POST', '/v1/smpp/credentials', {}, messagesOnly)).status).toBe(403);
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the ceilings endpoints and the interop fields', async () => {
+    const doc = (await (await fetch(`${baseUrl}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, { properties: Record<string, { nullable?: boolean; enum?: string[] }> }> };
+    };
+    expect(Object.keys(doc.paths['/v1/smpp/limits'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/v1/smpp/accounts/{accountId}/limits']).sort()).toEqual(['get', 'put']);
+    expect(doc.paths['/v1/smpp/accounts/{accountId}/limits'].put.responses).toHaveProperty('404');
+    const view = doc.components.schemas.SmppCredentialView.properties;
+    expect(view.defaultCountry.nullable).toBe(true);
+    expect(view.defaultAlphabet.enum).toEqual(['gsm', 'ascii', 'latin1']);
+    expect(doc.components.schemas.UpdateSmppCredentialDto.properties).toHaveProperty('defaultAlphabet');
+  });
+});

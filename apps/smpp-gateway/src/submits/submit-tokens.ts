@@ -63,9 +63,4 @@ export class SubmitTokens {
     bucket.expiresAt = expiresAt;
     if (granted === 0) bucket.spentUntil = expiresAt;
   }
-
-  /** Forgets a credential's leased tokens (it was removed). */
-  forget(systemId: string): void {
-    this.buckets.delete(systemId);
-  }
 }
