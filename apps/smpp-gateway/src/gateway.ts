@@ -4,7 +4,8 @@
 // system_id (for sending deliver_sm), answers requests through the SubmitHandler, sends the
 // deliveries outbox through the DeliveryDispatcher, applies credential changes to open
 // sessions (CredentialWatcher), and finishes multipart submits left complete or stale by a restart.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import * as smpp from 'smpp';
@@ -37,6 +38,12 @@ export interface GatewayDeps {
   createDispatcher(sessions: { receiversOf(accountId: string): CustomerSession[]; accountsWithReceivers(): string[] }): DeliveryDispatcher;
 }
 
+/** A UUID-shaped id derived from what identifies a replica. */
+function replicaId(identity: string): string {
+  const hex = createHash('sha256').update(identity).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 export class SmppGateway implements SessionHost {
   readonly config: SmppGatewayConfig;
   readonly logger: Logger;
@@ -47,8 +54,11 @@ export class SmppGateway implements SessionHost {
   private readonly dispatcher: DeliveryDispatcher;
   private readonly watcher: CredentialWatcher;
   private readonly connections: ConnectionLimits;
-  /** This replica, in smpp_sessions. */
-  private readonly gatewayId = randomUUID();
+  /**
+   * This replica in smpp_sessions: the same for a restart on the same host and port, so a
+   * gateway that was killed frees its binds when it comes back rather than after SESSION_STALE_MS.
+   */
+  private readonly gatewayId: string;
   private multipartSweeper?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
 
@@ -58,6 +68,8 @@ export class SmppGateway implements SessionHost {
     this.logger = deps.logger;
     this.bindPolicy = deps.bindPolicy;
     this.dispatcher = deps.createDispatcher({ receiversOf: (a) => this.receiversOf(a), accountsWithReceivers: () => this.accountsWithReceivers() });
+    // Port 0 (any free port) names no stable endpoint: a fresh id then.
+    this.gatewayId = deps.config.port === 0 ? randomUUID() : replicaId(`${hostname()}|${deps.config.host}|${deps.config.port}`);
     this.connections = new ConnectionLimits(deps.config);
     this.watcher = new CredentialWatcher({
       databaseUrl: deps.config.databaseUrl,
@@ -87,6 +99,7 @@ export class SmppGateway implements SessionHost {
   }
 
   async listen(): Promise<AddressInfo> {
+    await this.deps.state.removeGateway(this.gatewayId);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.config.port, this.config.host, () => {
