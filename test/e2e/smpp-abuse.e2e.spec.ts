@@ -6,7 +6,9 @@
 // Distinct source addresses: 127.0.0.x bound as the client socket's local address.
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import * as smpp from 'smpp';
 import { Client as PgClient } from 'pg';
@@ -193,6 +195,81 @@ describe('interop with common ESME defaults', () => {
     const gsm = await esme(await credential());
     const gsmResp = await submit(gsm, { data_coding: 0, short_message: Buffer.from('@ {ok}', 'ascii') });
     expect((await stack.api<{ body: string }>('GET', `/v1/messages/${gsmResp.message_id}`)).body.body).not.toBe('@ {ok}');
+  });
+});
+
+/** Kannel (Debian package `kannel`), the open-source ESME of the issue's interop row. */
+const bearerbox = ['/usr/sbin/bearerbox', '/usr/bin/bearerbox'].find((p) => fs.existsSync(p));
+const smsbox = bearerbox && path.join(path.dirname(bearerbox), 'smsbox');
+
+// Skipped only where Kannel is not installed (`apt-get install kannel`): the tests above cover the same rules with the npm client.
+(bearerbox ? describe : describe.skip)('Kannel with its default TON settings', () => {
+  const children: ChildProcess[] = [];
+  let dir: string | undefined;
+  afterAll(async () => {
+    for (const child of children) {
+      if (child.exitCode !== null) continue;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends a national number (TON 2) that the credential default country resolves', async () => {
+    const cred = await credential({ defaultCountry: 'GB' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kannel-'));
+    const ports = { admin: await freePort(), smsbox: await freePort(), sendsms: await freePort() };
+    const conf = path.join(dir, 'kannel.conf');
+    // No dest-addr-ton / source-addr-ton: Kannel's defaults, which send numbers without '+' as TON 2.
+    const lines = [
+      'group = core',
+      `admin-port = ${ports.admin}`,
+      'admin-password = test',
+      'admin-allow-ip = 127.0.0.1',
+      `smsbox-port = ${ports.smsbox}`,
+      'box-allow-ip = 127.0.0.1',
+      'group = smsc',
+      'smsc = smpp',
+      'smsc-id = gateway',
+      'host = 127.0.0.1',
+      `port = ${stack.smppGateway.port}`,
+      'receive-port = 0',
+      'transceiver-mode = true',
+      `smsc-username = "${cred.systemId}"`,
+      `smsc-password = "${cred.password}"`,
+      'system-type = ""',
+      'group = smsbox',
+      'bearerbox-host = 127.0.0.1',
+      `bearerbox-port = ${ports.smsbox}`,
+      `sendsms-port = ${ports.sendsms}`,
+      'group = sendsms-user',
+      'username = test',
+      'password = test-pw',
+      'group = sms-service',
+      'keyword = default',
+      'text = "No service"',
+      'catch-all = true',
+    ];
+    // Kannel groups are separated by blank lines.
+    fs.writeFileSync(conf, `${lines.join('\n').replace(/\ngroup = /g, '\n\ngroup = ')}\n`);
+    for (const bin of [bearerbox!, smsbox!]) {
+      children.push(spawn(bin, ['-v', '4', conf], { stdio: 'ignore', cwd: dir }));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await eventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${ports.sendsms}/cgi-bin/sendsms?username=test&password=test-pw&from=Acme&to=07400123456&text=${encodeURIComponent('@ {ok}')}`);
+        return res.status === 202 ? true : undefined;
+      },
+      20_000,
+      'Kannel accepting sendsms',
+    );
+    const row = await eventually(
+      async () => (await pg.query('SELECT to_number, body FROM messages WHERE smpp_system_id = $1', [cred.systemId])).rows[0] as { to_number: string; body: string } | undefined,
+      20_000,
+      'the message from Kannel stored',
+    );
+    expect(row).toEqual({ to_number: '+447400123456', body: '@ {ok}' });
   });
 });
 
