@@ -24,6 +24,7 @@ const MULTIPART_SWEEP_MS = 10_000;
 /** Bound sessions are refreshed in PostgreSQL this often, and count as gone (a replica died) after SESSION_STALE_MS. */
 const SESSION_HEARTBEAT_MS = 10_000;
 const SESSION_STALE_MS = 30_000;
+const REFUSAL_LOG_MS = 60_000;
 
 export interface GatewayDeps {
   config: SmppGatewayConfig;
@@ -61,6 +62,8 @@ export class SmppGateway implements SessionHost {
   private readonly gatewayId: string;
   private multipartSweeper?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
+  /** Refused connections per address since its last log line: a flood logs once a minute, not once a connection. */
+  private readonly refusals = new Map<string, { count: number; loggedAt: number }>();
 
   constructor(private readonly deps: GatewayDeps) {
     installLibraryAdapter();
@@ -84,7 +87,7 @@ export class SmppGateway implements SessionHost {
       const address = sourceAddress(session.socket.remoteAddress);
       const admitted = this.connections.admit(address);
       if (!admitted.ok) {
-        this.logger.info({ remote: address, reason: admitted.reason }, 'connection refused');
+        this.logRefusal(address, admitted.reason);
         session.socket.destroy();
         return;
       }
@@ -115,6 +118,16 @@ export class SmppGateway implements SessionHost {
     this.multipartSweeper = setInterval(() => void this.sweepMultipart(), MULTIPART_SWEEP_MS);
     void this.sweepMultipart();
     return this.server.address() as AddressInfo;
+  }
+
+  private logRefusal(address: string, reason: string): void {
+    const entry = this.refusals.get(address) ?? { count: 0, loggedAt: 0 };
+    entry.count += 1;
+    this.refusals.set(address, entry);
+    if (Date.now() - entry.loggedAt < REFUSAL_LOG_MS) return;
+    this.logger.warn({ remote: address, reason, refused: entry.count }, 'connections refused');
+    this.refusals.set(address, { count: 0, loggedAt: Date.now() });
+    if (this.refusals.size > 10_000) this.refusals.clear();
   }
 
   async register(session: CustomerSession): Promise<string | null> {
