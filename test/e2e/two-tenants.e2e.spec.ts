@@ -1,8 +1,9 @@
 // Two tenants on one stack: B's bad or slow traffic (NUL text, a slow status-callback receiver,
-// a callback URL the worker may not call) must leave C's sends, receipts and callbacks within
+// a callback URL the worker may not call, a bind storm) must leave C's sends, receipts and callbacks within
 // their normal latency. C's figures are measured once on a quiet stack, then again while B
 // misbehaves, and compared.
 import http from 'node:http';
+import net from 'node:net';
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
@@ -47,7 +48,7 @@ beforeAll(async () => {
   const db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
   const accounts = new AccountRepository(db);
   const make = async (name: string): Promise<Tenant> => {
-    const { accountId, apiKey } = await accounts.createWithKey(`${name}-${randomUUID()}`);
+    const { accountId, apiKey } = await accounts.createWithKey(`${name}-${randomUUID()}`, 'default', ['messages', 'smpp']);
     return { accountId, key: apiKey };
   };
   b = await make('tenant-b');
@@ -144,6 +145,36 @@ async function measureTenantC(rounds: number): Promise<Figures> {
   return figures;
 }
 
+/** B's bind storm: idle TCP connections from one address, wrong passwords from another. */
+async function bindStorm(cred: Credential): Promise<() => Promise<number>> {
+  const sockets: net.Socket[] = [];
+  for (let i = 0; i < 150; i++) {
+    const socket = net.connect({ host: '127.0.0.1', port: stack.smppGateway.port, localAddress: '127.0.0.2' });
+    socket.on('error', () => undefined);
+    sockets.push(socket);
+  }
+  let stopped = false;
+  let bound = 0;
+  // 32 connections guessing at once, each guessing again until stopped.
+  const guesses = Promise.all(
+    Array.from({ length: 32 }, async (_, n) => {
+      for (let i = 0; !stopped; i++) {
+        const guess = await connectEsme({ port: stack.smppGateway.port, systemId: cred.systemId, password: `guess-${n}-${i}`, localAddress: '127.0.0.3' }).catch(() => undefined);
+        if (guess?.bindStatus === ESME_ROK) bound += 1;
+        await guess?.close().catch(() => undefined);
+        if (!guess) await new Promise((r) => setTimeout(r, 200));
+      }
+    }),
+  );
+  /** Stops the storm; resolves to the number of guesses that bound (none should). */
+  return async () => {
+    stopped = true;
+    for (const socket of sockets) socket.destroy();
+    await Promise.race([guesses, new Promise((r) => setTimeout(r, 20_000))]);
+    return bound;
+  };
+}
+
 /** A status-callback receiver that holds every request without answering until closed. */
 async function startSlowReceiver(): Promise<{ url: string; hits: () => number; firstHitAt: () => number; close(): Promise<void> }> {
   let hits = 0;
@@ -206,14 +237,16 @@ describe('two tenants on one stack', () => {
     }
   });
 
-  it('B\u2019s slow callback receiver and bad traffic leave C\u2019s sends, receipts, callbacks and binds within their normal latency', async () => {
+  it('B\u2019s slow callback receiver, bind storm and bad traffic leave C\u2019s sends, receipts, callbacks and binds within their normal latency', async () => {
     const rounds = 8;
     const quiet = await measureTenantC(rounds);
 
     // B: a callback receiver that never answers (each call waits for the 20 s timeout), a
     // stream of B's sends pointing at it, and NUL submits over SMPP throughout.
     const slow = await startSlowReceiver();
-    const bEsme = (await bind(await credentialOf(b))).esme;
+    const bCred = await credentialOf(b);
+    const bEsme = (await bind(bCred)).esme;
+    const stopStorm = await bindStorm(bCred);
     let stop = false;
     const bTraffic = (async () => {
       const nul = Buffer.from([0x00, 0x00]);
@@ -242,6 +275,7 @@ describe('two tenants on one stack', () => {
       const heldFor = performance.now() - slow.firstHitAt();
       expect(slow.hits()).toBeLessThanOrEqual(4 * (Math.floor(heldFor / 20_000) + 1));
     } finally {
+      expect(await stopStorm()).toBe(0);
       stop = true;
       await bTraffic;
       await slow.close();

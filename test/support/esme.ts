@@ -18,8 +18,10 @@ export async function connectEsme(options: {
   bind?: 'bind_transceiver' | 'bind_transmitter' | 'bind_receiver' | null;
   /** Answer deliver_sm with this status (default ESME_ROK). */
   deliverStatus?: number;
+  /** Source address of the connection (127.0.0.x on Linux loopback: distinct client addresses). */
+  localAddress?: string;
 }): Promise<Esme> {
-  const session = smpp.connect({ host: '127.0.0.1', port: options.port });
+  const session = smpp.connect({ host: '127.0.0.1', port: options.port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
   session.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     session.socket.once('connect', () => resolve());
@@ -27,19 +29,31 @@ export async function connectEsme(options: {
   });
   const delivered: smpp.PDU[] = [];
   const waiters: (() => void)[] = [];
+  // The gateway unbinds (idle, or the credential changed): answer, as an ESME does.
+  session.on('unbind', (pdu: smpp.PDU) => session.send(pdu.response()));
   session.on('deliver_sm', (pdu: smpp.PDU) => {
     delivered.push(pdu);
     session.send(pdu.response({ command_status: options.deliverStatus ?? 0 }));
     for (const w of waiters.splice(0)) w();
   });
+  // A request fails at once when the gateway closes the connection (e.g. over a connection cap).
+  const pending = new Set<(err: Error) => void>();
+  session.socket.once('close', () => {
+    for (const fail of [...pending]) fail(new Error('connection closed'));
+  });
   const request = (command: string, params: Record<string, unknown> = {}) =>
     new Promise<smpp.PDU>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${command}: no response`)), 15_000);
-      const sent = session.send(new smpp.PDU(command, params), (resp: smpp.PDU) => {
+      const settle = (err?: Error, resp?: smpp.PDU) => {
         clearTimeout(timer);
-        resolve(resp);
-      });
-      if (!sent) reject(new Error(`${command}: socket not writable`));
+        pending.delete(fail);
+        if (err) reject(err);
+        else resolve(resp!);
+      };
+      const fail = (err: Error) => settle(err);
+      const timer = setTimeout(() => settle(new Error(`${command}: no response`)), 15_000);
+      pending.add(fail);
+      const sent = session.send(new smpp.PDU(command, params), (resp: smpp.PDU) => settle(undefined, resp));
+      if (!sent) settle(new Error(`${command}: socket not writable`));
     });
   let bindStatus = 0;
   if (options.bind !== null) {

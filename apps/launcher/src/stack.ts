@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, openDatabase, SecretBox, startEmbeddedPostgres } from '@app/db';
+import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, openDatabase, SecretBox, SmppCredentialRepository, startEmbeddedPostgres } from '@app/db';
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { ManagedProcess } from './managed-process';
 
@@ -164,7 +164,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const db: DataSource = await openDatabase(databaseUrl, { poolSize: 1, applicationName: 'sms-launcher' });
     let demoApiKey: string;
     try {
-      demoApiKey = await ensureDemoKey(new AccountRepository(db), dataDir);
+      demoApiKey = await ensureDemoKey(new AccountRepository(db), new SmppCredentialRepository(db), dataDir);
     } finally {
       await db.destroy();
     }
@@ -292,16 +292,24 @@ function localSecretsKey(dataDir: string): string {
 }
 
 /** The demo account's key is printed at every start, so it is kept in the (local, git-ignored) data dir. */
-async function ensureDemoKey(accounts: AccountRepository, dataDir: string): Promise<string> {
+async function ensureDemoKey(accounts: AccountRepository, smpp: SmppCredentialRepository, dataDir: string): Promise<string> {
   const keyFile = path.join(dataDir, 'demo-api-key');
   const existing = await accounts.findByName('demo');
+  let key: string | undefined;
   if (existing && fs.existsSync(keyFile)) {
-    const key = fs.readFileSync(keyFile, 'utf8').trim();
-    if (await accounts.authenticate(key)) return key;
+    const stored = fs.readFileSync(keyFile, 'utf8').trim();
+    if (await accounts.authenticate(stored)) key = stored;
   }
-  // The local demo key may also manage carriers and routes (a production operator key is separate).
-  const scopes: ApiKeyScope[] = ['messages', 'operator'];
-  const key = existing ? await accounts.addKey(existing.id, 'demo', scopes) : (await accounts.createWithKey('demo', 'demo', scopes)).apiKey;
-  fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+  if (!key) {
+    // The local demo key may also manage carriers and routes (a production operator key is separate).
+    const scopes: ApiKeyScope[] = ['messages', 'smpp', 'operator'];
+    key = existing ? await accounts.addKey(existing.id, 'demo', scopes) : (await accounts.createWithKey('demo', 'demo', scopes)).apiKey;
+    fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+  }
+  // SMPP ceilings the local demo and the benchmarks need (an operator sets them per account; see README).
+  const demo = await accounts.findByName('demo');
+  if (demo) await smpp.setAccountLimits(demo.id, DEMO_SMPP_LIMITS);
   return key;
 }
+
+const DEMO_SMPP_LIMITS = { maxThroughputPerSecond: 10_000, maxBinds: 32 };

@@ -1,19 +1,30 @@
-// The SMPP gateway: an SMPP 3.4 server (npm `smpp`) for customers' ESMEs. Keeps the bound
-// sessions per system_id (for max_binds and for sending deliver_sm), answers requests through
-// the SubmitHandler, sends the deliveries outbox through the DeliveryDispatcher, and finishes
-// multipart submits left complete or stale by a restart.
+// The SMPP gateway: an SMPP 3.4 server (npm `smpp`) for customers' ESMEs. Caps connections
+// in total and per source address, records bound sessions in PostgreSQL (max_binds per
+// credential and per account across replicas, kept alive by a heartbeat) and here per
+// system_id (for sending deliver_sm), answers requests through the SubmitHandler, sends the
+// deliveries outbox through the DeliveryDispatcher, applies credential changes to open
+// sessions (CredentialWatcher), and finishes multipart submits left complete or stale by a restart.
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import * as smpp from 'smpp';
 import type { SmppGatewayConfig } from '@app/config';
-import { SmppMultipartRepository } from '@app/db';
+import { SmppCredentialRepository, SmppGatewayStateRepository, SmppMultipartRepository } from '@app/db';
 import { installLibraryAdapter } from '@app/smpp';
 import { DeliveryDispatcher } from './deliveries/delivery-dispatcher';
+import type { AccountLimitsCache } from './session/account-limits';
 import type { BindPolicy } from './session/bind-policy';
+import { ConnectionLimits, sourceAddress } from './session/connection-limits';
+import { CredentialWatcher } from './session/credential-watcher';
 import { CustomerSession, SessionHost } from './session/customer-session';
 import type { PendingSubmit, SubmitHandler } from './submits/submit-handler';
 
 const MULTIPART_SWEEP_MS = 10_000;
+/** Bound sessions are refreshed in PostgreSQL this often, and count as gone (a replica died) after SESSION_STALE_MS. */
+const SESSION_HEARTBEAT_MS = 10_000;
+const SESSION_STALE_MS = 30_000;
+const REFUSAL_LOG_MS = 60_000;
 
 export interface GatewayDeps {
   config: SmppGatewayConfig;
@@ -21,8 +32,17 @@ export interface GatewayDeps {
   bindPolicy: BindPolicy;
   submits: SubmitHandler;
   multipart: SmppMultipartRepository;
+  credentials: SmppCredentialRepository;
+  state: SmppGatewayStateRepository;
+  accountLimits: AccountLimitsCache;
   /** Built by the gateway with its session registry. */
   createDispatcher(sessions: { receiversOf(accountId: string): CustomerSession[]; accountsWithReceivers(): string[] }): DeliveryDispatcher;
+}
+
+/** A UUID-shaped id derived from what identifies a replica. */
+function replicaId(identity: string): string {
+  const hex = createHash('sha256').update(identity).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 export class SmppGateway implements SessionHost {
@@ -33,7 +53,17 @@ export class SmppGateway implements SessionHost {
   private readonly sessions = new Set<CustomerSession>();
   private readonly bound = new Map<string, Set<CustomerSession>>();
   private readonly dispatcher: DeliveryDispatcher;
+  private readonly watcher: CredentialWatcher;
+  private readonly connections: ConnectionLimits;
+  /**
+   * This replica in smpp_sessions: the same for a restart on the same host and port, so a
+   * gateway that was killed frees its binds when it comes back rather than after SESSION_STALE_MS.
+   */
+  private readonly gatewayId: string;
   private multipartSweeper?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
+  /** Refused connections per address since its last log line: a flood logs once a minute, not once a connection. */
+  private readonly refusals = new Map<string, { count: number; loggedAt: number }>();
 
   constructor(private readonly deps: GatewayDeps) {
     installLibraryAdapter();
@@ -41,15 +71,38 @@ export class SmppGateway implements SessionHost {
     this.logger = deps.logger;
     this.bindPolicy = deps.bindPolicy;
     this.dispatcher = deps.createDispatcher({ receiversOf: (a) => this.receiversOf(a), accountsWithReceivers: () => this.accountsWithReceivers() });
+    // Port 0 (any free port) names no stable endpoint: a fresh id then.
+    this.gatewayId = deps.config.port === 0 ? randomUUID() : replicaId(`${hostname()}|${deps.config.host}|${deps.config.port}`);
+    this.connections = new ConnectionLimits(deps.config);
+    this.watcher = new CredentialWatcher({
+      databaseUrl: deps.config.databaseUrl,
+      credentials: deps.credentials,
+      state: deps.state,
+      accountLimits: deps.accountLimits,
+      boundSessions: () => [...this.bound.values()].flatMap((set) => [...set]),
+      staleAfterMs: SESSION_STALE_MS,
+      logger: deps.logger,
+    });
     this.server = smpp.createServer({}, (session) => {
+      const address = sourceAddress(session.socket.remoteAddress);
+      const admitted = this.connections.admit(address);
+      if (!admitted.ok) {
+        this.logRefusal(address, admitted.reason);
+        session.socket.destroy();
+        return;
+      }
       const customer = new CustomerSession(session, this);
       this.sessions.add(customer);
-      session.on('close', () => this.sessions.delete(customer));
+      session.on('close', () => {
+        this.sessions.delete(customer);
+        this.connections.release(address);
+      });
     });
     this.server.on('error', (err) => this.logger.error({ err }, 'SMPP server error'));
   }
 
   async listen(): Promise<AddressInfo> {
+    await this.deps.state.removeGateway(this.gatewayId);
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.config.port, this.config.host, () => {
@@ -58,25 +111,46 @@ export class SmppGateway implements SessionHost {
       });
     });
     await this.dispatcher.start();
+    await this.watcher.start();
+    this.heartbeat = setInterval(() => {
+      this.deps.state.heartbeat(this.gatewayId, SESSION_STALE_MS, this.config.bindFailures.lockoutMs).catch((err: unknown) => this.logger.warn({ err }, 'session heartbeat failed'));
+    }, SESSION_HEARTBEAT_MS);
     this.multipartSweeper = setInterval(() => void this.sweepMultipart(), MULTIPART_SWEEP_MS);
     void this.sweepMultipart();
     return this.server.address() as AddressInfo;
   }
 
-  register(session: CustomerSession): boolean {
-    const systemId = session.systemId!;
-    const set = this.bound.get(systemId) ?? new Set<CustomerSession>();
-    if (set.size >= session.credential!.maxBinds) return false;
+  private logRefusal(address: string, reason: string): void {
+    const entry = this.refusals.get(address) ?? { count: 0, loggedAt: 0 };
+    entry.count += 1;
+    this.refusals.set(address, entry);
+    if (Date.now() - entry.loggedAt < REFUSAL_LOG_MS) return;
+    this.logger.warn({ remote: address, reason, refused: entry.count }, 'connections refused');
+    this.refusals.set(address, { count: 0, loggedAt: Date.now() });
+    if (this.refusals.size > 10_000) this.refusals.clear();
+  }
+
+  async register(session: CustomerSession): Promise<string | null> {
+    const credential = session.credential!;
+    const limits = await this.deps.accountLimits.get(credential.accountId);
+    const result = await this.deps.state.registerSession(
+      { id: session.rowId, gatewayId: this.gatewayId, systemId: credential.systemId, accountId: credential.accountId, remoteAddress: session.remoteAddress },
+      { credentialMaxBinds: credential.maxBinds, accountMaxBinds: limits.maxBinds },
+      SESSION_STALE_MS,
+    );
+    if (!result.ok) return result.limit === 'credential' ? `already ${result.max} binds (max_binds)` : `the account already has ${result.max} binds (its ceiling)`;
+    const set = this.bound.get(credential.systemId) ?? new Set<CustomerSession>();
     set.add(session);
-    this.bound.set(systemId, set);
-    if (session.canReceive || session.bindType !== 'transmitter') setImmediate(() => this.dispatcher.kick(session.accountId!));
-    return true;
+    this.bound.set(credential.systemId, set);
+    if (session.bindType !== 'transmitter') setImmediate(() => this.dispatcher.kick(credential.accountId));
+    return null;
   }
 
   unregister(session: CustomerSession): void {
     const set = this.bound.get(session.systemId!);
     set?.delete(session);
     if (set?.size === 0) this.bound.delete(session.systemId!);
+    this.deps.state.removeSession(session.rowId).catch((err: unknown) => this.logger.warn({ err }, 'session row could not be removed (it expires)'));
   }
 
   handleRequest(pdu: smpp.PDU, session: CustomerSession): Promise<Record<string, unknown>> {
@@ -114,8 +188,11 @@ export class SmppGateway implements SessionHost {
 
   async close(): Promise<void> {
     clearInterval(this.multipartSweeper);
+    clearInterval(this.heartbeat);
+    await this.watcher.stop();
     await this.dispatcher.stop();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await Promise.all([...this.sessions].map((s) => s.shutdown()));
+    await this.deps.state.removeGateway(this.gatewayId).catch(() => undefined);
   }
 }

@@ -1,13 +1,15 @@
 // smpp-gateway process: the SMPP 3.4 server customers bind to (see README "Sending over SMPP").
 import pino from 'pino';
 import { configOrExit, readSmppGatewayConfig } from '@app/config';
-import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppMultipartRepository } from '@app/db';
+import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppGatewayStateRepository, SmppMultipartRepository } from '@app/db';
 import { MessageCancel, MessageIntake } from '@app/messaging';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { DeliveryDispatcher } from './deliveries/delivery-dispatcher';
 import { SmppGateway } from './gateway';
+import { AccountLimitsCache } from './session/account-limits';
 import { BindPolicy } from './session/bind-policy';
 import { SubmitHandler } from './submits/submit-handler';
+import { SubmitTokens } from './submits/submit-tokens';
 
 const SETTINGS_TTL_MS = 10_000;
 
@@ -20,6 +22,9 @@ async function main(): Promise<void> {
   const messages = new MessageRepository(db);
   const accounts = new AccountRepository(db);
   const multipart = new SmppMultipartRepository(db);
+  const credentials = new SmppCredentialRepository(db);
+  const state = new SmppGatewayStateRepository(db);
+  const accountLimits = new AccountLimitsCache(credentials);
 
   // The account's smart-encoding setting, read at most every few seconds per account.
   const settings = new Map<string, { smartEncoding: boolean; at: number }>();
@@ -34,14 +39,19 @@ async function main(): Promise<void> {
   const gateway = new SmppGateway({
     config,
     logger,
-    bindPolicy: new BindPolicy(new SmppCredentialRepository(db)),
+    bindPolicy: new BindPolicy(credentials, state, config),
     multipart,
+    credentials,
+    state,
+    accountLimits,
     submits: new SubmitHandler({
       intake: new MessageIntake(messages, { error: (m) => logger.error(m) }),
       canceller: new MessageCancel(messages, temporal),
       messages,
       multipart,
       smartEncodingOf,
+      accountLimitsOf: (accountId) => accountLimits.get(accountId),
+      tokens: new SubmitTokens(state),
       delivery: config.delivery,
       logger,
     }),

@@ -1,5 +1,5 @@
 import { ConfigError } from './env';
-import { readApiConfig, readWorkerConfig } from './config';
+import { readApiConfig, readSmppGatewayConfig, readWorkerConfig } from './config';
 
 const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/sms', TEMPORAL_ADDRESS: 'localhost:7233', SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') };
 
@@ -37,4 +37,16 @@ it.each([
 ])('validates CARRIERS (%s)', (value, message) => {
   expect(() => readWorkerConfig({ ...base, CARRIERS: value })).toThrow(/CARRIERS/);
   expect(() => readWorkerConfig({ ...base, CARRIERS: value })).toThrow(message);
+});
+
+it('reads the SMPP gateway abuse limits with their documented defaults, and refuses bad ones by name', () => {
+  expect(readSmppGatewayConfig(base)).toMatchObject({
+    maxConnections: 1000,
+    maxConnectionsPerIp: 20,
+    bindConcurrency: 2,
+    bindFailures: { delayMs: 500, threshold: 10, lockoutMs: 300_000 },
+  });
+  expect(readSmppGatewayConfig({ ...base, SMPP_BIND_LOCKOUT_SECONDS: '60' }).bindFailures.lockoutMs).toBe(60_000);
+  expect(() => readSmppGatewayConfig({ ...base, SMPP_MAX_CONNECTIONS_PER_IP: '0' })).toThrow('SMPP_MAX_CONNECTIONS_PER_IP');
+  expect(() => readSmppGatewayConfig({ ...base, SMPP_BIND_LOCKOUT_FAILURES: 'many' })).toThrow('SMPP_BIND_LOCKOUT_FAILURES');
 });

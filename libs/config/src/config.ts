@@ -186,6 +186,13 @@ export interface SmppGatewayConfig extends CommonConfig {
    * sendMessage workflow each. OTP-priority, scheduled and multipart submits always take their own.
    */
   delivery: 'batch' | 'workflow';
+  /** Connections at once, in total and per source address; more are closed at once. */
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** Password checks (scrypt) running at once; more wait, served round-robin by source address. */
+  bindConcurrency: number;
+  /** Failed binds: the answer waits `delayMs`, doubling per failure up to 16×; `threshold` failures within `lockoutMs` lock the IP or system_id out for `lockoutMs`. */
+  bindFailures: { delayMs: number; threshold: number; lockoutMs: number };
 }
 
 export function readSmppGatewayConfig(env: Env): SmppGatewayConfig {
@@ -200,6 +207,14 @@ export function readSmppGatewayConfig(env: Env): SmppGatewayConfig {
     deliverTimeoutMs: readInt(env, 'SMPP_DELIVER_TIMEOUT_SECONDS', 10, { min: 1, max: 600 }) * 1000,
     multipartTimeoutMs: readInt(env, 'SMPP_MULTIPART_TIMEOUT_SECONDS', 600, { min: 10, max: 86400 }) * 1000,
     delivery: readEnum(env, 'SMPP_DELIVERY', ['batch', 'workflow'] as const, 'batch'),
+    maxConnections: readInt(env, 'SMPP_MAX_CONNECTIONS', 1000, { min: 1, max: 100_000 }),
+    maxConnectionsPerIp: readInt(env, 'SMPP_MAX_CONNECTIONS_PER_IP', 20, { min: 1, max: 100_000 }),
+    bindConcurrency: readInt(env, 'SMPP_BIND_CONCURRENCY', 2, { min: 1, max: 64 }),
+    bindFailures: {
+      delayMs: readInt(env, 'SMPP_BIND_FAILURE_DELAY_MS', 500, { min: 0, max: 60_000 }),
+      threshold: readInt(env, 'SMPP_BIND_LOCKOUT_FAILURES', 10, { min: 2, max: 10_000 }),
+      lockoutMs: readInt(env, 'SMPP_BIND_LOCKOUT_SECONDS', 300, { min: 1, max: 86_400 }) * 1000,
+    },
   };
 }
 

@@ -26,3 +26,4 @@ export * from './repositories/carrier-pacer';
 export * from './notifications';
 export * from './repositories/conversation.repository';
 export * from './repositories/webhook-secret.repository';
+export * from './repositories/smpp-gateway-state.repository';

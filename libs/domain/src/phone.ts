@@ -1,7 +1,7 @@
 // Recipient numbers and sender ids: validated and brought to one canonical form (E.164 for
 // numbers) before anything is stored or sent. Validity comes from libphonenumber-js with its
 // full ("max") metadata: the default metadata only checks lengths, not number ranges.
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { ValidationError } from '@app/contracts';
 
 export interface E164Number {
@@ -59,6 +59,26 @@ export function normalizeE164(input: unknown, field = 'to'): E164Number {
     return fail(`${field} is not a valid phone number for its country code: ${written}`);
   }
   return { e164: parsed.number, country: parsed.country, type: parsed.getType() };
+}
+
+/** Whether `code` is an ISO 3166-1 alpha-2 country libphonenumber knows numbers of. */
+export function isPhoneCountry(code: unknown): code is string {
+  return typeof code === 'string' && /^[A-Z]{2}$/.test(code) && isSupportedCountry(code);
+}
+
+/**
+ * A number written the national way (e.g. '07400 123456' in GB, trunk prefix optional) as
+ * E.164, or null when it is not a valid number of `country`.
+ */
+export function nationalToE164(input: string, country: string): string | null {
+  if (!isPhoneCountry(country)) return null;
+  const parsed = parsePhoneNumberFromString(input.replace(SEPARATORS, ''), country as CountryCode);
+  return parsed?.isValid() ? parsed.number : null;
+}
+
+/** Whether '+' and these digits form a valid E.164 number. */
+export function isValidInternational(digits: string): boolean {
+  return /^\d{1,15}$/.test(digits) && (parsePhoneNumberFromString(`+${digits}`)?.isValid() ?? false);
 }
 
 const ALPHANUMERIC_MAX = 11;

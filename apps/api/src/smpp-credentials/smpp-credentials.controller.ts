@@ -1,53 +1,73 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
-import { CurrentAuth } from '../auth/api-key.guard';
+import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
-import { CreatedSmppCredentialView, CreateSmppCredentialDto, SmppCredentialView, SmppPasswordView, UpdateSmppCredentialDto } from './dto/smpp-credential.dto';
+import { CreatedSmppCredentialView, CreateSmppCredentialDto, SmppAccountLimitsView, SmppCredentialView, SmppPasswordView, UpdateSmppCredentialDto } from './dto/smpp-credential.dto';
 import { SmppCredentialsService } from './smpp-credentials.service';
 
 const SYSTEM_ID_PARAM = { name: 'systemId', description: 'The SMPP system_id of one of your credentials', example: 'acme1' };
 
+const ABOVE_CEILING = "Invalid or unknown field (`field` names it); above_account_limit: throughputPerSecond or maxBinds above the account's ceiling";
+
 @ApiTags('smpp credentials')
 @ApiBearerAuth()
+@RequireScope('smpp')
 @ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
-@Controller('v1/smpp/credentials')
+@ApiResponse({ status: 403, description: 'The key lacks the smpp scope', type: ErrorBody })
+@Controller('v1/smpp')
 export class SmppCredentialsController {
   constructor(private readonly credentials: SmppCredentialsService) {}
 
-  @Post()
+  @Get('limits')
+  @ApiOperation({
+    summary: "This account's SMPP ceilings",
+    description: 'Submits per second and binds of all its credentials together, set by an operator (defaults 100/s and 8 binds). A credential may be set lower, never higher.',
+  })
+  @ApiResponse({ status: 200, type: SmppAccountLimitsView })
+  limits(@CurrentAuth() auth: AuthenticatedKey): Promise<SmppAccountLimitsView> {
+    return this.credentials.limits(auth.accountId);
+  }
+
+  @Post('credentials')
   @ApiOperation({
     summary: 'Create an SMPP login for this account',
     description: 'Generates the 8-character password (SMPP 3.4 allows no more) and returns it this once; only a scrypt hash is stored. Omit systemId to get a generated one.',
   })
   @ApiResponse({ status: 201, type: CreatedSmppCredentialView })
-  @ApiResponse({ status: 400, description: 'Invalid or unknown field; `field` names it, e.g. allowedIps[1]', type: ErrorBody })
+  @ApiResponse({ status: 400, description: ABOVE_CEILING, type: ErrorBody })
   @ApiResponse({ status: 409, description: 'system_id_taken: the system_id exists (system_ids are unique across accounts)', type: ErrorBody })
   create(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: CreateSmppCredentialDto): Promise<CreatedSmppCredentialView> {
     return this.credentials.create(auth.accountId, dto);
   }
 
-  @Get()
+  @Get('credentials')
   @ApiOperation({ summary: "This account's SMPP logins (passwords are never returned)" })
   @ApiResponse({ status: 200, type: [SmppCredentialView] })
   list(@CurrentAuth() auth: AuthenticatedKey): Promise<SmppCredentialView[]> {
     return this.credentials.list(auth.accountId);
   }
 
-  @Patch(':systemId')
-  @ApiOperation({ summary: 'Change the limits of an SMPP login', description: 'The gateway reads these settings when a session binds.' })
+  @Patch('credentials/:systemId')
+  @ApiOperation({
+    summary: 'Change the limits and interop settings of an SMPP login',
+    description:
+      'Open sessions follow within seconds, on every gateway: disabled, or bound from an address no longer allowed: unbound; over a lowered maxBinds: the newest unbound; new throughput, default country and alphabet apply to the next submit.',
+  })
   @ApiParam(SYSTEM_ID_PARAM)
   @ApiResponse({ status: 200, type: SmppCredentialView })
-  @ApiResponse({ status: 400, type: ErrorBody })
+  @ApiResponse({ status: 400, description: ABOVE_CEILING, type: ErrorBody })
   @ApiResponse({ status: 404, description: 'No such credential on this account', type: ErrorBody })
   update(@CurrentAuth() auth: AuthenticatedKey, @Param('systemId') systemId: string, @Body() dto: UpdateSmppCredentialDto): Promise<SmppCredentialView> {
     return this.credentials.update(auth.accountId, systemId, dto);
   }
 
-  @Post(':systemId/password')
+  @Post('credentials/:systemId/password')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Replace the password with a new generated one', description: 'The new password is returned this once; the old one no longer binds.' })
+  @ApiOperation({
+    summary: 'Replace the password with a new generated one',
+    description: 'The new password is returned this once; the old one no longer binds, and sessions bound with it are unbound within seconds.',
+  })
   @ApiParam(SYSTEM_ID_PARAM)
   @ApiResponse({ status: 200, type: SmppPasswordView })
   @ApiResponse({ status: 404, description: 'No such credential on this account', type: ErrorBody })
@@ -55,9 +75,9 @@ export class SmppCredentialsController {
     return this.credentials.rotatePassword(auth.accountId, systemId);
   }
 
-  @Delete(':systemId')
+  @Delete('credentials/:systemId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Remove an SMPP login' })
+  @ApiOperation({ summary: 'Remove an SMPP login', description: 'Its open sessions are unbound within seconds.' })
   @ApiParam(SYSTEM_ID_PARAM)
   @ApiResponse({ status: 204, description: 'Removed' })
   @ApiResponse({ status: 404, description: 'No such credential on this account', type: ErrorBody })

@@ -8,7 +8,17 @@ import { testDatabaseUrl, testTemporalAddress } from '../../../../test/support/e
 import { createApiApp } from '../app.setup';
 import { DATA_SOURCE } from '../tokens';
 
-type Credential = { systemId: string; maxBinds: number; allowedIps: string[]; throughputPerSecond: number; enabled: boolean; createdAt: string; updatedAt: string };
+type Credential = {
+  systemId: string;
+  maxBinds: number;
+  allowedIps: string[];
+  throughputPerSecond: number;
+  enabled: boolean;
+  defaultCountry: string | null;
+  defaultAlphabet: string;
+  createdAt: string;
+  updatedAt: string;
+};
 type Answer<T = unknown> = { status: number; body: T };
 type ErrorAnswer = { error: { code: string; message: string; field?: string } };
 
@@ -17,6 +27,9 @@ let db: DataSource;
 let baseUrl: string;
 let ownerKey: string;
 let otherKey: string;
+let operatorKey: string;
+let ownerAccountId: string;
+let otherAccountId: string;
 
 beforeAll(async () => {
   app = await createApiApp({
@@ -33,8 +46,12 @@ beforeAll(async () => {
   baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   db = app.get<DataSource>(DATA_SOURCE);
   const accounts = app.get(AccountRepository);
-  ownerKey = (await accounts.createWithKey(`smpp-owner-${randomUUID()}`)).apiKey;
-  otherKey = (await accounts.createWithKey(`smpp-other-${randomUUID()}`)).apiKey;
+  ({ apiKey: ownerKey, accountId: ownerAccountId } = await accounts.createWithKey(`smpp-owner-${randomUUID()}`, 'default', ['messages', 'smpp']));
+  ({ apiKey: otherKey, accountId: otherAccountId } = await accounts.createWithKey(`smpp-other-${randomUUID()}`, 'default', ['messages', 'smpp']));
+  operatorKey = (await accounts.createWithKey(`smpp-operator-${randomUUID()}`, 'ops', ['operator'])).apiKey;
+  // The owner's operator raised its ceilings; the other account keeps the defaults (100/s, 8 binds).
+  const raised = await call('PUT', `/v1/smpp/accounts/${ownerAccountId}/limits`, { maxThroughputPerSecond: 10_000, maxBinds: 100 }, operatorKey);
+  expect(raised.status).toBe(200);
 });
 
 afterAll(async () => {
@@ -76,6 +93,8 @@ describe('POST /v1/smpp/credentials', () => {
       allowedIps: ['203.0.113.0/24', '2001:db8::1', '198.51.100.7'],
       throughputPerSecond: 100,
       enabled: true,
+      defaultCountry: null,
+      defaultAlphabet: 'gsm',
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -142,6 +161,13 @@ describe('POST /v1/smpp/credentials', () => {
     [{ systemId: 'has space' }, 'systemId'],
     [{ systemId: 'ümlaut' }, 'systemId'],
     [{ password: 'chosen12' }, 'password'],
+    [{ systemId: null }, 'systemId'],
+    [{ maxBinds: null }, 'maxBinds'],
+    [{ allowedIps: null }, 'allowedIps'],
+    [{ defaultCountry: 'gb' }, 'defaultCountry'],
+    [{ defaultCountry: 'XX' }, 'defaultCountry'],
+    [{ defaultAlphabet: 'ebcdic' }, 'defaultAlphabet'],
+    [{ defaultAlphabet: null }, 'defaultAlphabet'],
   ])('refuses %j naming %s', async (body, field) => {
     const res = await call<ErrorAnswer>('POST', '/v1/smpp/credentials', body);
     expect(res.status).toBe(400);
@@ -165,7 +191,17 @@ describe('GET /v1/smpp/credentials', () => {
     expect(ids).not.toContain(theirs.systemId);
     const { password: _password, ...view } = mine;
     expect(res.body.find((c) => c.systemId === mine.systemId)).toEqual(view);
-    for (const credential of res.body) expect(Object.keys(credential).sort()).toEqual(['allowedIps', 'createdAt', 'enabled', 'maxBinds', 'systemId', 'throughputPerSecond', 'updatedAt']);
+    for (const credential of res.body) expect(Object.keys(credential).sort()).toEqual([
+        'allowedIps',
+        'createdAt',
+        'defaultAlphabet',
+        'defaultCountry',
+        'enabled',
+        'maxBinds',
+        'systemId',
+        'throughputPerSecond',
+        'updatedAt',
+      ]);
     const text = JSON.stringify(res.body);
     expect(text).not.toContain(mine.password);
     expect(text).not.toContain('scrypt$');
@@ -249,5 +285,72 @@ describe('DELETE /v1/smpp/credentials/:systemId', () => {
     expect((await call('DELETE', `/v1/smpp/credentials/${mine.systemId}`)).status).toBe(404);
     // A removed system_id can be created again.
     expect((await call('POST', '/v1/smpp/credentials', { systemId: mine.systemId })).status).toBe(201);
+  });
+});
+
+describe('interop settings', () => {
+  it('sets, changes and clears the default country and the data_coding 0 alphabet', async () => {
+    const created = await create({ systemId: uniqueSystemId(), defaultCountry: 'GB', defaultAlphabet: 'ascii' });
+    expect(created).toMatchObject({ defaultCountry: 'GB', defaultAlphabet: 'ascii' });
+    const changed = await call<Credential>('PATCH', `/v1/smpp/credentials/${created.systemId}`, { defaultAlphabet: 'latin1' });
+    expect(changed.body).toMatchObject({ defaultCountry: 'GB', defaultAlphabet: 'latin1' });
+    const cleared = await call<Credential>('PATCH', `/v1/smpp/credentials/${created.systemId}`, { defaultCountry: null });
+    expect(cleared.body).toMatchObject({ defaultCountry: null, defaultAlphabet: 'latin1' });
+    const bad = await call<ErrorAnswer>('PATCH', `/v1/smpp/credentials/${created.systemId}`, { enabled: null });
+    expect(bad).toEqual({ status: 400, body: { error: expect.objectContaining({ field: 'enabled' }) } });
+  });
+});
+
+describe('SMPP ceilings', () => {
+  it('gives a new credential the lower of the defaults and the ceilings, and refuses settings above the ceilings', async () => {
+    const limits = await call('GET', '/v1/smpp/limits', undefined, otherKey);
+    expect(limits).toEqual({ status: 200, body: { maxThroughputPerSecond: 100, maxBinds: 8, custom: false } });
+    const tooFast = await call<ErrorAnswer>('POST', '/v1/smpp/credentials', { systemId: uniqueSystemId(), throughputPerSecond: 101 }, otherKey);
+    expect(tooFast).toEqual({ status: 400, body: { error: { code: 'above_account_limit', message: expect.any(String), field: 'throughputPerSecond' } } });
+    const created = await create({ systemId: uniqueSystemId(), throughputPerSecond: 100 }, otherKey);
+    const tooMany = await call<ErrorAnswer>('PATCH', `/v1/smpp/credentials/${created.systemId}`, { maxBinds: 9 }, otherKey);
+    expect(tooMany).toEqual({ status: 400, body: { error: expect.objectContaining({ code: 'above_account_limit', field: 'maxBinds' }) } });
+    // A tenant may lower its own.
+    expect((await call<Credential>('PATCH', `/v1/smpp/credentials/${created.systemId}`, { throughputPerSecond: 5 }, otherKey)).body.throughputPerSecond).toBe(5);
+    // An operator lowers the ceiling: new credentials start at it.
+    expect((await call('PUT', `/v1/smpp/accounts/${otherAccountId}/limits`, { maxThroughputPerSecond: 20, maxBinds: 2 }, operatorKey)).status).toBe(200);
+    expect(await create({ systemId: uniqueSystemId() }, otherKey)).toMatchObject({ throughputPerSecond: 20, maxBinds: 2 });
+    expect((await call('GET', '/v1/smpp/limits', undefined, otherKey)).body).toEqual({ maxThroughputPerSecond: 20, maxBinds: 2, custom: true });
+    expect((await call('PUT', `/v1/smpp/accounts/${otherAccountId}/limits`, { maxThroughputPerSecond: 100, maxBinds: 8 }, operatorKey)).status).toBe(200);
+  });
+
+  it('lets only operator keys set ceilings, validated', async () => {
+    const tenant = await call<ErrorAnswer>('PUT', `/v1/smpp/accounts/${otherAccountId}/limits`, { maxThroughputPerSecond: 10_000, maxBinds: 100 }, otherKey);
+    expect(tenant).toEqual({ status: 403, body: { error: expect.objectContaining({ code: 'insufficient_scope' }) } });
+    const missing = await call<ErrorAnswer>('PUT', `/v1/smpp/accounts/${otherAccountId}/limits`, { maxBinds: 3 }, operatorKey);
+    expect(missing).toEqual({ status: 400, body: { error: expect.objectContaining({ field: 'maxThroughputPerSecond' }) } });
+    expect((await call('PUT', `/v1/smpp/accounts/${randomUUID()}/limits`, { maxThroughputPerSecond: 1, maxBinds: 1 }, operatorKey)).status).toBe(404);
+    expect((await call('GET', '/v1/smpp/accounts/not-a-uuid/limits', undefined, operatorKey)).status).toBe(404);
+  });
+});
+
+describe('the smpp scope', () => {
+  it('is needed to manage SMPP credentials', async () => {
+    const accounts = app.get(AccountRepository);
+    const messagesOnly = (await accounts.createWithKey(`smpp-messages-only-${randomUUID()}`)).apiKey;
+    const res = await call<ErrorAnswer>('GET', '/v1/smpp/credentials', undefined, messagesOnly);
+    expect(res).toEqual({ status: 403, body: { error: expect.objectContaining({ code: 'insufficient_scope' }) } });
+    expect((await call('POST', '/v1/smpp/credentials', {}, messagesOnly)).status).toBe(403);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents the ceilings endpoints and the interop fields', async () => {
+    const doc = (await (await fetch(`${baseUrl}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, { properties: Record<string, { nullable?: boolean; enum?: string[] }> }> };
+    };
+    expect(Object.keys(doc.paths['/v1/smpp/limits'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/v1/smpp/accounts/{accountId}/limits']).sort()).toEqual(['get', 'put']);
+    expect(doc.paths['/v1/smpp/accounts/{accountId}/limits'].put.responses).toHaveProperty('404');
+    const view = doc.components.schemas.SmppCredentialView.properties;
+    expect(view.defaultCountry.nullable).toBe(true);
+    expect(view.defaultAlphabet.enum).toEqual(['gsm', 'ascii', 'latin1']);
+    expect(doc.components.schemas.UpdateSmppCredentialDto.properties).toHaveProperty('defaultAlphabet');
   });
 });

@@ -6,7 +6,16 @@
 // that drops or a gateway that restarts loses nothing: the row goes out again.
 import type { Logger } from 'pino';
 import type { ReceiptState } from '@app/contracts';
-import { listenForNotifications, NotificationListener, SMPP_DELIVERIES_CHANNEL, SmppDelivery, SmppDeliveryRepository, SmppInboundPayload, SmppReceiptPayload } from '@app/db';
+import {
+  listenForNotifications,
+  NotificationListener,
+  SMPP_DELIVERIES_CHANNEL,
+  SmppDefaultAlphabet,
+  SmppDelivery,
+  SmppDeliveryRepository,
+  SmppInboundPayload,
+  SmppReceiptPayload,
+} from '@app/db';
 import { encodeSubmitParts, formatReceiptText, statToMessageState } from '@app/domain';
 import { addressParams, toSmppAddress, userDataParamsBySize } from '@app/smpp';
 import type { CustomerSession } from '../session/customer-session';
@@ -60,13 +69,25 @@ export function receiptParams(payload: SmppReceiptPayload): Record<string, unkno
   };
 }
 
-export function inboundParams(payload: SmppInboundPayload): Record<string, unknown> {
+/**
+ * An inbound message as deliver_sm: data_coding 0 in the receiver's default alphabet (GSM 03.38,
+ * or ASCII / Latin-1 for a credential that reads data_coding 0 so) when the text fits it, else UCS-2.
+ */
+export function inboundParams(payload: SmppInboundPayload, defaultAlphabet: SmppDefaultAlphabet = 'gsm'): Record<string, unknown> {
   const [part] = encodeSubmitParts(payload.body, 'payload', 0);
+  let dataCoding = part.dataCoding;
+  let octets: Uint8Array = part.shortMessage;
+  if (defaultAlphabet !== 'gsm') {
+    const highest = defaultAlphabet === 'ascii' ? 0x7f : 0xff;
+    const fits = [...payload.body].every((c) => c.codePointAt(0)! <= highest);
+    dataCoding = fits ? 0x00 : 0x08;
+    octets = fits ? Buffer.from(payload.body, 'latin1') : Buffer.from(payload.body, 'utf16le').swap16();
+  }
   return {
     ...addressParams(toSmppAddress(payload.from), toSmppAddress(payload.to)),
     esm_class: 0,
-    data_coding: part.dataCoding,
-    ...userDataParamsBySize(part.shortMessage),
+    data_coding: dataCoding,
+    ...userDataParamsBySize(octets),
   };
 }
 
@@ -168,7 +189,7 @@ export class DeliveryDispatcher {
 
   /** The row's id once the ESME acknowledged it; undefined when it goes out again later. */
   private async send(session: CustomerSession, row: SmppDelivery): Promise<string | undefined> {
-    const params = row.kind === 'receipt' ? receiptParams(row.payload) : inboundParams(row.payload);
+    const params = row.kind === 'receipt' ? receiptParams(row.payload) : inboundParams(row.payload, session.credential?.defaultAlphabet);
     const status = await session.deliver(params);
     if (status === 0) return row.id;
     this.deps.logger.info({ deliveryId: row.id, kind: row.kind, status, session: session.id }, 'deliver_sm not acknowledged; will send again');

@@ -3,23 +3,25 @@
 // generic_nack for unknown or malformed PDUs and ESME_RINVBNDSTS for a request the session's
 // state does not allow. Requests run concurrently (the ESME's window); every request gets
 // exactly one response, and an exception in a handler becomes ESME_RSYSERR, never a crash.
+// A session whose credential changed is revoked: unbound, then closed.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import * as smpp from 'smpp';
 import type { SmppGatewayConfig } from '@app/config';
 import type { SmppCredentialWithHash } from '@app/db';
 import { coalesceWrites, MalformedPduError } from '@app/smpp';
-import type { BindPolicy } from './bind-policy';
+import type { BindOutcome, BindPolicy } from './bind-policy';
 
 export type BindType = 'transmitter' | 'receiver' | 'transceiver';
-type State = 'open' | 'binding' | 'bound' | 'closed';
+type State = 'open' | 'binding' | 'bound' | 'unbinding' | 'closed';
 
 /** What a session needs from the gateway around it. */
 export interface SessionHost {
   readonly config: SmppGatewayConfig;
   readonly logger: Logger;
   readonly bindPolicy: BindPolicy;
-  /** Registers a bound session; false when the system_id already has max_binds sessions. */
-  register(session: CustomerSession): boolean;
+  /** Registers a bound session (across replicas); null, or why not (max_binds or the account's ceiling reached). */
+  register(session: CustomerSession): Promise<string | null>;
   unregister(session: CustomerSession): void;
   /** Answers submit_sm, submit_multi, query_sm and cancel_sm: the response's parameters. */
   handleRequest(pdu: smpp.PDU, session: CustomerSession): Promise<Record<string, unknown>>;
@@ -33,6 +35,8 @@ let nextSessionId = 1;
 
 export class CustomerSession {
   readonly id = nextSessionId++;
+  /** The session's row in smpp_sessions (binds counted across replicas). */
+  readonly rowId = randomUUID();
   private state: State = 'open';
   bindType?: BindType;
   credential?: SmppCredentialWithHash;
@@ -92,11 +96,22 @@ export class CustomerSession {
   private resetIdle(): void {
     if (this.state !== 'bound') return;
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      this.log.info('idle timeout: unbinding');
-      this.session.unbind();
-      setTimeout(() => this.session.destroy(), CLOSE_AFTER_UNBIND_MS).unref();
-    }, this.host.config.idleTimeoutMs);
+    this.idleTimer = setTimeout(() => this.revoke('idle timeout'), this.host.config.idleTimeoutMs);
+  }
+
+  /** Unbinds (no more requests are accepted), then closes when the ESME answers or after a grace period. */
+  revoke(reason: string): void {
+    if (this.state !== 'bound') return;
+    this.log.info({ reason }, 'unbinding');
+    this.state = 'unbinding';
+    clearTimeout(this.idleTimer);
+    const close = () => this.session.destroy();
+    setTimeout(close, CLOSE_AFTER_UNBIND_MS).unref();
+    try {
+      if (!this.session.unbind(close)) close();
+    } catch {
+      close();
+    }
   }
 
   private reply(pdu: smpp.PDU, options: Record<string, unknown> = {}): void {
@@ -144,22 +159,30 @@ export class CustomerSession {
     this.state = 'binding';
     let outcome = await this.host.bindPolicy
       .authenticate(pdu.system_id, pdu.password, this.remoteAddress)
-      .catch((err: unknown) => ({ ok: false as const, commandStatus: smpp.errors.ESME_RSYSERR, reason: `bind check failed: ${(err as Error).message}` }));
+      .catch((err: unknown): BindOutcome => ({ ok: false, commandStatus: smpp.errors.ESME_RSYSERR, reason: `bind check failed: ${(err as Error).message}` }));
     if (this.closed) return;
     if (outcome.ok) {
       this.credential = outcome.credential;
       this.bindType = bindType;
-      if (!this.host.register(this)) {
+      const refused = await this.host.register(this).catch((err: unknown) => `bind could not be recorded: ${(err as Error).message}`);
+      if (this.closed) {
+        // Closed while registering: onClose ran before the row existed.
+        if (!refused) this.host.unregister(this);
+        return;
+      }
+      if (refused) {
         this.credential = undefined;
         this.bindType = undefined;
-        outcome = await this.host.bindPolicy.refuse(smpp.errors.ESME_RBINDFAIL, `already ${outcome.credential.maxBinds} binds (max_binds)`);
+        outcome = await this.host.bindPolicy.refuse(smpp.errors.ESME_RBINDFAIL, refused);
       }
     }
     if (this.closed) return;
     if (!outcome.ok) {
       this.state = 'open';
       this.log.warn({ systemId: typeof pdu.system_id === 'string' ? pdu.system_id : undefined, reason: outcome.reason }, 'bind refused');
-      return this.reply(pdu, { command_status: outcome.commandStatus });
+      this.reply(pdu, { command_status: outcome.commandStatus });
+      if (outcome.close) this.closeWith('failed binds: locked out');
+      return;
     }
     this.state = 'bound';
     clearTimeout(this.bindTimer);
@@ -241,7 +264,7 @@ export class CustomerSession {
   /** Unbinds and closes (gateway shutdown). */
   async shutdown(): Promise<void> {
     if (this.state === 'closed') return;
-    if (this.state === 'bound') {
+    if (this.state === 'bound' || this.state === 'unbinding') {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, CLOSE_AFTER_UNBIND_MS);
         this.session.unbind(() => {

@@ -1,18 +1,20 @@
 // submit_sm, submit_multi, query_sm and cancel_sm from a bound customer. Submits go through
 // the same MessageIntake as the REST API. A concatenated submit (UDH or SAR) is kept part by
 // part in PostgreSQL until complete, then becomes one message whose id every part was
-// answered with. Over its system_id's throughput limit a submit is answered ESME_RTHROTTLED
-// (the ESME sends it again), never dropped.
+// answered with. Over its system_id's throughput limit or its account's ceiling (both across
+// replicas, see SubmitTokens) a submit is answered ESME_RTHROTTLED (the ESME sends it again),
+// never dropped. The credential's interop settings apply: its default country for national
+// numbers, and the alphabet data_coding 0 is read in.
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import * as smpp from 'smpp';
 import { MessagePriority, MessageStatus, NotFoundError, UnavailableError, ValidationError } from '@app/contracts';
-import { MessageRepository, SmppMultipartRepository } from '@app/db';
+import { MessageRepository, SmppAccountLimits, SmppDefaultAlphabet, SmppMultipartRepository } from '@app/db';
 import { Alphabet, decodeText, reassembleText, splitUserData, UserDataError } from '@app/domain';
 import { MessageCancel, MessageIntake } from '@app/messaging';
 import { userDataOf } from '@app/smpp';
 import type { CustomerSession } from '../session/customer-session';
 import { AddressError, destinationFromSmpp, sourceFromSmpp } from './addresses';
+import { SubmitTokens } from './submit-tokens';
 
 /** What the first part of a multipart submit leaves for the message built from all parts. */
 export interface PendingSubmit {
@@ -33,6 +35,9 @@ export interface SubmitHandlerDeps {
   messages: MessageRepository;
   multipart: SmppMultipartRepository;
   smartEncodingOf: (accountId: string) => Promise<boolean>;
+  /** The account's SMPP ceilings (cached by the gateway, refreshed when an operator changes them). */
+  accountLimitsOf: (accountId: string) => Promise<SmppAccountLimits>;
+  tokens: SubmitTokens;
   /** How plain submits are sent (SMPP_DELIVERY): in bulk pages, or one workflow each. */
   delivery: 'batch' | 'workflow';
   logger: Logger;
@@ -60,9 +65,13 @@ class SubmitRefused extends Error {
   }
 }
 
-export class SubmitHandler {
-  private readonly limiters = new Map<string, { tps: number; limiter: RateLimiterMemory }>();
-  /** Parts of one multipart message are handled one after another (in this process). */
+/** data_coding 0 is the "SMSC default alphabet": GSM 03.38 unless the credential says ASCII (as IA5, 1) or Latin-1 (3). */
+export function effectiveDataCoding(dataCoding: number, defaultAlphabet: SmppDefaultAlphabet): number {
+  if (dataCoding !== 0) return dataCoding;
+  return defaultAlphabet === 'ascii' ? 0x01 : defaultAlphabet === 'latin1' ? 0x03 : 0x00;
+}
+
+export class SubmitHandler {  /** Parts of one multipart message are handled one after another (in this process). */
   private readonly groupChains = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: SubmitHandlerDeps) {}
@@ -100,20 +109,17 @@ export class SubmitHandler {
     return E.ESME_RSYSERR;
   }
 
-  /** A token bucket per system_id, shared by its sessions in this gateway process. */
+  /** The credential's throughputPerSecond and the account's ceiling, across replicas. */
   private async throttle(session: CustomerSession): Promise<void> {
     const credential = session.credential!;
-    let entry = this.limiters.get(credential.systemId);
-    if (!entry || entry.tps !== credential.throughputPerSecond) {
-      entry = { tps: credential.throughputPerSecond, limiter: new RateLimiterMemory({ points: credential.throughputPerSecond, duration: 1 }) };
-      this.limiters.set(credential.systemId, entry);
-    }
-    try {
-      await entry.limiter.consume(credential.systemId);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) throw new SubmitRefused(E.ESME_RTHROTTLED, 'throughput limit');
-      throw err;
-    }
+    const account = await this.deps.accountLimitsOf(credential.accountId);
+    const ok = await this.deps.tokens.take({
+      systemId: credential.systemId,
+      accountId: credential.accountId,
+      credentialPerSecond: credential.throughputPerSecond,
+      accountPerSecond: account.maxThroughputPerSecond,
+    });
+    if (!ok) throw new SubmitRefused(E.ESME_RTHROTTLED, 'throughput limit');
   }
 
   private sendAtOf(pdu: smpp.PDU): Date | null {
@@ -126,8 +132,8 @@ export class SubmitHandler {
   /** One destination of a submit_sm or submit_multi: returns the message id for the response. */
   private async submitOne(pdu: smpp.PDU, session: CustomerSession, destination: unknown, destinationTon: unknown): Promise<string> {
     const credential = session.credential!;
-    const to = destinationFromSmpp(destination, destinationTon);
-    const from = sourceFromSmpp(pdu.source_addr, pdu.source_addr_ton);
+    const to = destinationFromSmpp(destination, destinationTon, credential.defaultCountry);
+    const from = sourceFromSmpp(pdu.source_addr, pdu.source_addr_ton, credential.defaultCountry);
     const data = userDataOf(pdu);
     if (data.both) throw new SubmitRefused(E.ESME_RINVMSGLEN, 'short_message and message_payload both carry text');
     const esmClass = Number(pdu.esm_class ?? 0);
@@ -135,7 +141,7 @@ export class SubmitHandler {
       pdu.sar_msg_ref_num !== undefined && pdu.sar_total_segments !== undefined && pdu.sar_segment_seqnum !== undefined
         ? { reference: Number(pdu.sar_msg_ref_num), total: Number(pdu.sar_total_segments), sequence: Number(pdu.sar_segment_seqnum) }
         : undefined;
-    const split = splitUserData({ dataCoding: Number(pdu.data_coding ?? 0), udhi: (esmClass & 0x40) !== 0, octets: new Uint8Array(data.octets), sar });
+    const split = splitUserData({ dataCoding: effectiveDataCoding(Number(pdu.data_coding ?? 0), credential.defaultAlphabet), udhi: (esmClass & 0x40) !== 0, octets: new Uint8Array(data.octets), sar });
     const pending: PendingSubmit = {
       accountId: credential.accountId,
       systemId: credential.systemId,

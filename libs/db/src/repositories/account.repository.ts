@@ -15,8 +15,11 @@ export function generateApiKey(): { key: string; hash: string; displayPrefix: st
   return { key, hash: hashApiKey(key), displayPrefix: key.slice(0, 10) };
 }
 
-/** `messages`: send and read messages. `operator`: manage carriers and routes (the control plane). */
-export type ApiKeyScope = 'messages' | 'operator';
+/**
+ * `messages`: send and read messages. `smpp`: manage the account's SMPP credentials.
+ * `operator`: manage carriers, routes and accounts' SMPP ceilings (the control plane).
+ */
+export type ApiKeyScope = 'messages' | 'smpp' | 'operator';
 
 export interface AuthenticatedKey {
   accountId: string;
