@@ -5,13 +5,13 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, UsageCounterRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
 import { Logger } from '@nestjs/common';
 import { EgressPolicy } from '@app/egress';
-import { MessageCancel, MessageIntake } from '@app/messaging';
+import { IntakeLimits, MessageCancel, MessageIntake } from '@app/messaging';
 import { AccountController } from './account/account.controller';
 import { AccountService } from './account/account.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -22,6 +22,9 @@ import { RoutesService } from './routes/routes.service';
 import { ErrorFilter } from './common/error.filter';
 import { JsonContentTypeMiddleware } from './common/json-content-type.middleware';
 import { HealthController } from './health/health.controller';
+import { AccountLimitsController, OperatorLimitsController } from './limits/limits.controller';
+import { LimitsService } from './limits/limits.service';
+import { RequestLimits } from './limits/request-limits';
 import { HealthService } from './health/health.service';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
@@ -47,7 +50,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           },
         }),
       ],
-      controllers: [MessagesController, CarriersController, RoutesController, SmppCredentialsController, NumbersController, AccountController, HealthController],
+      controllers: [MessagesController, CarriersController, RoutesController, SmppCredentialsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -68,9 +71,11 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         },
         {
           provide: MessageIntake,
-          useFactory: (messages: MessageRepository) => new MessageIntake(messages, new Logger(MessageIntake.name)),
-          inject: [MessageRepository],
+          useFactory: (messages: MessageRepository, accounts: AccountRepository, db: DataSource) =>
+            new MessageIntake(messages, new Logger(MessageIntake.name), new IntakeLimits(accounts, new UsageCounterRepository(db))),
+          inject: [MessageRepository, AccountRepository, DATA_SOURCE],
         },
+        { provide: RequestLimits, useFactory: (db: DataSource) => new RequestLimits(db), inject: [DATA_SOURCE] },
         { provide: MessageCancel, useFactory: (messages: MessageRepository, client: Client) => new MessageCancel(messages, client), inject: [MessageRepository, TEMPORAL_CLIENT] },
         { provide: EgressPolicy, useValue: new EgressPolicy(config.egressAllowHosts) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
@@ -81,6 +86,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         SmppCredentialsService,
         NumbersService,
         AccountService,
+        LimitsService,
         HealthService,
       ],
     };

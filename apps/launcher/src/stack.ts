@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, openDatabase, SecretBox, startEmbeddedPostgres } from '@app/db';
+import { MAX_LIMITS } from '@app/domain';
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { ManagedProcess } from './managed-process';
 
@@ -289,10 +290,26 @@ function localSecretsKey(dataDir: string): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * The operator's own local account: demos, benchmarks and tests drive it far beyond a new
+ * tenant's defaults (README, "Limits, quotas and fraud rules"). Set once; an operator's later
+ * change of them stays.
+ */
+const DEMO_LIMITS = {
+  requestsPerSecond: MAX_LIMITS.requestsPerSecond,
+  keyRequestsPerSecond: MAX_LIMITS.requestsPerSecond,
+  dailyMessages: MAX_LIMITS.dailyMessages,
+  otpPriority: true,
+  perNumberPerMinute: MAX_LIMITS.perNumber,
+  perNumberPerHour: MAX_LIMITS.perNumber,
+  perPrefixPerMinute: MAX_LIMITS.perNumber,
+};
+
 /** The demo account's key is printed at every start, so it is kept in the (local, git-ignored) data dir. */
 async function ensureDemoKey(accounts: AccountRepository, dataDir: string): Promise<string> {
   const keyFile = path.join(dataDir, 'demo-api-key');
   const existing = await accounts.findByName('demo');
+  if (existing) await accounts.setLimitsIfUnset(existing.id, DEMO_LIMITS);
   if (existing && fs.existsSync(keyFile)) {
     const key = fs.readFileSync(keyFile, 'utf8').trim();
     if (await accounts.authenticate(key)) return key;
@@ -301,5 +318,6 @@ async function ensureDemoKey(accounts: AccountRepository, dataDir: string): Prom
   const scopes: ApiKeyScope[] = ['messages', 'operator'];
   const key = existing ? await accounts.addKey(existing.id, 'demo', scopes) : (await accounts.createWithKey('demo', 'demo', scopes)).apiKey;
   fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
+  if (!existing) await accounts.setLimitsIfUnset((await accounts.authenticate(key))!.accountId, DEMO_LIMITS);
   return key;
 }

@@ -1,8 +1,8 @@
 // smpp-gateway process: the SMPP 3.4 server customers bind to (see README "Sending over SMPP").
 import pino from 'pino';
 import { configOrExit, readSmppGatewayConfig } from '@app/config';
-import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppMultipartRepository } from '@app/db';
-import { MessageCancel, MessageIntake } from '@app/messaging';
+import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppMultipartRepository, UsageCounterRepository } from '@app/db';
+import { IntakeLimits, MessageCancel, MessageIntake } from '@app/messaging';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { DeliveryDispatcher } from './deliveries/delivery-dispatcher';
 import { SmppGateway } from './gateway';
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     bindPolicy: new BindPolicy(new SmppCredentialRepository(db)),
     multipart,
     submits: new SubmitHandler({
-      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }),
+      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }, new IntakeLimits(accounts, new UsageCounterRepository(db))),
       canceller: new MessageCancel(messages, temporal),
       messages,
       multipart,

@@ -41,7 +41,7 @@ export interface AccountLimits {
   perPrefixPerMinute: number;
 }
 
-export const DEFAULT_ACCOUNT_LIMITS: Readonly<AccountLimits> = Object.freeze({
+export const DEFAULT_ACCOUNT_LIMITS: Readonly<AccountLimits> = Object.freeze<AccountLimits>({
   requestsPerSecond: 100,
   keyRequestsPerSecond: 50,
   dailyMessages: 10_000,

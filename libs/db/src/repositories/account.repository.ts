@@ -77,6 +77,11 @@ export class AccountRepository {
     return rows[0] ? resolveLimits(rows[0].limits) : null;
   }
 
+  /** Gives an account limits unless an operator has set some already. */
+  async setLimitsIfUnset(accountId: string, limits: Partial<AccountLimits>): Promise<void> {
+    await this.db.query(`UPDATE accounts SET limits = $2::jsonb WHERE id = $1 AND limits = '{}'::jsonb`, [accountId, JSON.stringify(limits)]);
+  }
+
   /**
    * Changes an account's limits: a given setting replaces the account's own, `null` returns it
    * to the default. Returns the limits now in force, or null when there is no such account.
