@@ -14,7 +14,6 @@ const LIMITS_DESCRIPTION =
 @ApiTags('account')
 @ApiBearerAuth()
 @ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 429, description: 'Over a request limit (rate_limited, too_many_failed_authentications): Retry-After, RateLimit and RateLimit-Policy headers', type: ErrorBody })
 @Controller('v1/account/limits')
 export class AccountLimitsController {
   constructor(private readonly limits: LimitsService) {}
@@ -33,7 +32,6 @@ export class AccountLimitsController {
 @ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
 @ApiResponse({ status: 403, description: 'The key lacks the operator scope', type: ErrorBody })
 @ApiResponse({ status: 404, description: 'No such account', type: ErrorBody })
-@ApiResponse({ status: 429, description: 'Over a request limit: Retry-After, RateLimit and RateLimit-Policy headers', type: ErrorBody })
 @Controller('v1/accounts/:accountId/limits')
 export class OperatorLimitsController {
   constructor(private readonly limits: LimitsService) {}
