@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, UsageCounterRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
@@ -32,7 +32,7 @@ import { NumbersController } from './numbers/numbers.controller';
 import { NumbersService } from './numbers/numbers.service';
 import { SmppCredentialsController } from './smpp-credentials/smpp-credentials.controller';
 import { SmppCredentialsService } from './smpp-credentials/smpp-credentials.service';
-import { API_CONFIG, DATA_SOURCE, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
+import { API_CONFIG, DATA_SOURCE, LIMITS_POOL, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
 
 @Module({})
 export class AppModule implements NestModule, OnApplicationShutdown {
@@ -54,6 +54,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
+        { provide: LIMITS_POOL, useFactory: () => openLimitsPool(config.databaseUrl, { applicationName: 'sms-api-limits' }) },
         { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal.address) },
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
@@ -71,11 +72,11 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         },
         {
           provide: MessageIntake,
-          useFactory: (messages: MessageRepository, accounts: AccountRepository, db: DataSource) =>
-            new MessageIntake(messages, new Logger(MessageIntake.name), new IntakeLimits(accounts, new UsageCounterRepository(db))),
-          inject: [MessageRepository, AccountRepository, DATA_SOURCE],
+          useFactory: (messages: MessageRepository, accounts: AccountRepository, pool: LimitsPool) =>
+            new MessageIntake(messages, new Logger(MessageIntake.name), new IntakeLimits(accounts, new UsageCounterRepository(pool))),
+          inject: [MessageRepository, AccountRepository, LIMITS_POOL],
         },
-        { provide: RequestLimits, useFactory: (db: DataSource) => new RequestLimits(db), inject: [DATA_SOURCE] },
+        { provide: RequestLimits, useFactory: (pool: LimitsPool) => new RequestLimits(pool), inject: [LIMITS_POOL] },
         { provide: MessageCancel, useFactory: (messages: MessageRepository, client: Client) => new MessageCancel(messages, client), inject: [MessageRepository, TEMPORAL_CLIENT] },
         { provide: EgressPolicy, useValue: new EgressPolicy(config.egressAllowHosts) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
@@ -95,6 +96,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
   constructor(
     @Inject(DATA_SOURCE) private readonly db: DataSource,
     @Inject(TEMPORAL_CONNECTION) private readonly connection: Connection,
+    @Inject(LIMITS_POOL) private readonly limitsPool: LimitsPool,
   ) {}
 
   configure(consumer: MiddlewareConsumer): void {
@@ -103,6 +105,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.connection.close().catch(() => undefined);
+    await this.limitsPool.end().catch(() => undefined);
     if (this.db.isInitialized) await this.db.destroy();
   }
 }

@@ -1,7 +1,7 @@
 // smpp-gateway process: the SMPP 3.4 server customers bind to (see README "Sending over SMPP").
 import pino from 'pino';
 import { configOrExit, readSmppGatewayConfig } from '@app/config';
-import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppMultipartRepository, UsageCounterRepository } from '@app/db';
+import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppMultipartRepository, openLimitsPool, UsageCounterRepository } from '@app/db';
 import { IntakeLimits, MessageCancel, MessageIntake } from '@app/messaging';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { DeliveryDispatcher } from './deliveries/delivery-dispatcher';
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
   const messages = new MessageRepository(db);
   const accounts = new AccountRepository(db);
   const multipart = new SmppMultipartRepository(db);
+  const limitsPool = openLimitsPool(config.databaseUrl, { applicationName: 'sms-smpp-gateway-limits' });
 
   // The account's smart-encoding setting, read at most every few seconds per account.
   const settings = new Map<string, { smartEncoding: boolean; at: number }>();
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     bindPolicy: new BindPolicy(new SmppCredentialRepository(db)),
     multipart,
     submits: new SubmitHandler({
-      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }, new IntakeLimits(accounts, new UsageCounterRepository(db))),
+      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }, new IntakeLimits(accounts, new UsageCounterRepository(limitsPool))),
       canceller: new MessageCancel(messages, temporal),
       messages,
       multipart,
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping');
     await gateway.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
     await connection.close().catch(() => undefined);
+    await limitsPool.end().catch(() => undefined);
     await db.destroy().catch(() => undefined);
     process.exit(0);
   };

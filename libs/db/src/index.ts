@@ -25,3 +25,4 @@ export * from './repositories/status-callbacks';
 export * from './repositories/carrier-pacer';
 export * from './notifications';
 export * from './repositories/usage-counter.repository';
+export * from './limits-pool';

@@ -3,21 +3,24 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { RateLimitedError } from '@app/contracts';
-import { AccountRepository, openDatabase, UsageCounterRepository } from '@app/db';
+import { AccountRepository, LimitsPool, openDatabase, openLimitsPool, UsageCounterRepository } from '@app/db';
 import { resolveLimits } from '@app/domain';
 import { testDatabaseUrl } from '../../../test/support/env';
 import { IntakeLimits } from './intake-limits';
 
 let dbs: DataSource[];
+let pools: LimitsPool[];
 let replicas: IntakeLimits[];
 let accounts: AccountRepository;
 
 beforeAll(async () => {
   dbs = await Promise.all([1, 2].map((n) => openDatabase(testDatabaseUrl(), { poolSize: 4, applicationName: `limits-replica-${n}` })));
   accounts = new AccountRepository(dbs[0]);
-  replicas = dbs.map((db) => new IntakeLimits(new AccountRepository(db), new UsageCounterRepository(db), { cacheMs: 0 }));
+  pools = [1, 2].map((n) => openLimitsPool(testDatabaseUrl(), { max: 4, applicationName: `limits-counters-${n}` }));
+  replicas = dbs.map((db, i) => new IntakeLimits(new AccountRepository(db), new UsageCounterRepository(pools[i]), { cacheMs: 0 }));
 });
 afterAll(async () => {
+  await Promise.all((pools ?? []).map((pool) => pool.end()));
   await Promise.all((dbs ?? []).map((db) => db.destroy()));
 });
 
@@ -80,7 +83,7 @@ it('sees an operator\'s change of the limits on the next read', async () => {
 });
 
 it('drops counters whose window has ended', async () => {
-  const counters = new UsageCounterRepository(dbs[0]);
+  const counters = new UsageCounterRepository(pools[0]);
   const key = `test:${randomUUID()}`;
   await counters.add([{ key, by: 2, expiresAt: new Date(Date.now() - 1000) }]);
   await counters.purgeExpired();

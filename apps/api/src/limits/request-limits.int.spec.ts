@@ -1,22 +1,23 @@
 // REST request limits hold across API replicas: two RequestLimits, each on its own connection
 // pool, share their counts through PostgreSQL (rate-limiter-flexible's store).
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { RateLimitedError } from '@app/contracts';
-import { openDatabase } from '@app/db';
+import { LimitsPool, openDatabase, openLimitsPool } from '@app/db';
 import { resolveLimits } from '@app/domain';
 import { testDatabaseUrl } from '../../../../test/support/env';
 import { AUTH_FAILURES_PER_WINDOW, RequestLimits } from './request-limits';
 
-let dbs: DataSource[];
+let pools: LimitsPool[];
 let replicas: RequestLimits[];
 
 beforeAll(async () => {
-  dbs = await Promise.all([1, 2].map((n) => openDatabase(testDatabaseUrl(), { poolSize: 4, applicationName: `request-limits-${n}` })));
-  replicas = dbs.map((db) => new RequestLimits(db));
+  // Migrations (rate_limits) first, as a process does at start.
+  await (await openDatabase(testDatabaseUrl(), { poolSize: 2 })).destroy();
+  pools = [1, 2].map((n) => openLimitsPool(testDatabaseUrl(), { max: 4, applicationName: `request-limits-${n}` }));
+  replicas = pools.map((pool) => new RequestLimits(pool));
 });
 afterAll(async () => {
-  await Promise.all((dbs ?? []).map((db) => db.destroy()));
+  await Promise.all((pools ?? []).map((pool) => pool.end()));
 });
 
 it('admits keyRequestsPerSecond requests of one key across two replicas, then 429 with RateLimit headers', async () => {

@@ -1,12 +1,11 @@
 // REST request limits that hold across API replicas: requests per second per API key and per
 // account, and failed authentications per client IP, counted by rate-limiter-flexible in
-// PostgreSQL (`rate_limits`). Each limiter keeps an in-memory insurance limiter for when
+// PostgreSQL (`rate_limits`, on the limits pool). Each limiter keeps an in-memory insurance limiter for when
 // PostgreSQL cannot answer, and blocks an exhausted key in memory until its window ends, so a
 // flood costs no round trip once refused. Answers carry IETF draft RateLimit headers.
-import { DataSource } from 'typeorm';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from '@app/contracts';
-import type { AuthenticatedKey } from '@app/db';
+import type { AuthenticatedKey, LimitsPool } from '@app/db';
 
 /** Failed authentications one client IP may make per window before it is answered 429. */
 export const AUTH_FAILURES_PER_WINDOW = 20;
@@ -28,7 +27,7 @@ interface Policy {
 export class RequestLimits {
   private readonly limiters = new Map<string, RateLimiterPostgres>();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly pool: LimitsPool) {}
 
   /**
    * Counts one request for its key and its account: the headers to send, and the refusal
@@ -75,8 +74,8 @@ export class RequestLimits {
     let limiter = this.limiters.get(id);
     if (!limiter) {
       limiter = new RateLimiterPostgres({
-        storeClient: this.db,
-        storeType: 'typeorm',
+        storeClient: this.pool,
+        storeType: 'pool',
         tableName: TABLE,
         tableCreated: true,
         keyPrefix: policy.name,

@@ -2,7 +2,7 @@
 // quota and the velocity limits of messages (libs/domain/src/limits.ts names the windows in the
 // keys). rate-limiter-flexible's PostgreSQL store counts one key per statement; a message
 // needs four counters and a bulk SMPP flush hundreds, so they are added in one statement.
-import { DataSource } from 'typeorm';
+import type { LimitsPool } from '../limits-pool';
 
 export interface CounterIncrement {
   key: string;
@@ -12,7 +12,7 @@ export interface CounterIncrement {
 }
 
 export class UsageCounterRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly pool: LimitsPool) {}
 
   /** Adds to every counter in one statement and returns each counter's new total. */
   async add(increments: CounterIncrement[]): Promise<Map<string, number>> {
@@ -24,7 +24,7 @@ export class UsageCounterRepository {
       merged.set(inc.key, seen ? { ...seen, by: seen.by + inc.by } : { ...inc });
     }
     const rows = [...merged.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const result: { key: string; count: number }[] = await this.db.query(
+    const { rows: result } = await this.pool.query<{ key: string; count: number }>(
       `INSERT INTO usage_counters (key, count, expires_at)
        SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[])
        ON CONFLICT (key) DO UPDATE SET count = usage_counters.count + excluded.count
@@ -36,6 +36,6 @@ export class UsageCounterRepository {
 
   /** Drops counters whose window has ended. */
   async purgeExpired(): Promise<void> {
-    await this.db.query(`DELETE FROM usage_counters WHERE expires_at < now()`);
+    await this.pool.query(`DELETE FROM usage_counters WHERE expires_at < now()`);
   }
 }
