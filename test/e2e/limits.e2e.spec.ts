@@ -129,6 +129,10 @@ it('100 wrong keys from one address: 401 at first, then 429 on both replicas', a
   expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThan(1);
   // The last ones on each replica are refused too.
   expect(answers.slice(-2).map((a) => a.status)).toEqual([429, 429]);
+  // A valid key from the same address still works (a tenant behind a shared NAT is not locked out).
+  const { key } = await tenant();
+  expect((await call(0, 'GET', '/v1/account/limits', key)).status).toBe(200);
+  expect((await call(1, 'GET', '/v1/account/limits', key)).status).toBe(200);
 });
 
 it('OTP priority only for entitled accounts: 403 naming priority until an operator allows it', async () => {
