@@ -40,7 +40,15 @@ function documentRequestLimits(document: OpenAPIObject): void {
   for (const item of Object.values(document.paths)) {
     for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
       if (!operation?.security?.length || operation.responses['429']) continue;
-      operation.responses['429'] = { description: RATE_LIMITED, content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } } };
+      operation.responses['429'] = {
+        description: RATE_LIMITED,
+        headers: {
+          'Retry-After': { description: 'Seconds until the refused request may be sent again', schema: { type: 'integer' } },
+          RateLimit: { description: 'Requests left and seconds to the next window, per policy: "account";r=0;t=1, "key";r=0;t=1', schema: { type: 'string' } },
+          'RateLimit-Policy': { description: 'The limits: "account";q=100;w=1, "key";q=50;w=1', schema: { type: 'string' } },
+        },
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } },
+      };
     }
   }
 }

@@ -108,7 +108,7 @@ it('documents the limits endpoints and 429 in OpenAPI', async () => {
   expect(doc.paths['/v1/messages'].post.responses).toHaveProperty('429');
   expect(doc.paths['/v1/messages'].post.responses).toHaveProperty('403');
   // Every authenticated operation, not the public health check.
-  expect(doc.paths['/v1/routes'].get.responses).toHaveProperty('429');
+  expect(doc.paths['/v1/routes'].get.responses['429']).toMatchObject({ headers: { 'Retry-After': expect.anything(), RateLimit: expect.anything() } });
   expect(doc.paths['/v1/account/limits'].get.responses).toHaveProperty('429');
   expect(doc.paths['/health'].get.responses).not.toHaveProperty('429');
 });
