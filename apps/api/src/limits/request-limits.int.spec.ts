@@ -53,3 +53,13 @@ it(`answers 429 after ${AUTH_FAILURES_PER_WINDOW} failed authentications from on
   // Another address is not affected.
   await expect(replicas[0].failedAuthentication(`203.0.113.7-${randomUUID()}`)).resolves.toBeUndefined();
 });
+
+it('keeps limiting from memory when PostgreSQL cannot answer (no 5xx)', async () => {
+  const broken = openLimitsPool('postgres://nobody:wrong@127.0.0.1:1/none', { max: 1 });
+  const limits = new RequestLimits(broken);
+  const auth = { accountId: randomUUID(), keyId: randomUUID(), limits: resolveLimits({ keyRequestsPerSecond: 3 }) };
+  const answers = await Promise.all(Array.from({ length: 5 }, () => limits.admit(auth)));
+  expect(answers.map((a) => a.refusal === null)).toEqual([true, true, true, false, false]);
+  await expect(limits.failedAuthentication('192.0.2.1')).resolves.toBeUndefined();
+  await broken.end();
+});
