@@ -57,7 +57,7 @@ export const DEFAULT_ACCOUNT_LIMITS: Readonly<AccountLimits> = Object.freeze<Acc
 export const PREFIX_DROPPED_DIGITS = 3;
 
 /** Upper bounds an operator may set (and the local demo account has). */
-export const MAX_LIMITS = { requestsPerSecond: 100_000, dailyMessages: 1_000_000_000, perNumber: 1_000_000 } as const;
+export const MAX_LIMITS = { requestsPerSecond: 100_000, dailyMessages: 1_000_000_000, perNumber: 1_000_000_000 } as const;
 
 /** The limits in force: the account's own settings over the defaults (a missing or null setting is the default). */
 export function resolveLimits(overrides: Partial<Record<keyof AccountLimits, unknown>> | null | undefined): AccountLimits {

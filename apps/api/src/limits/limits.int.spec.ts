@@ -69,7 +69,7 @@ it.each([
   [{ allowedCountries: ['us'] }, 'allowedCountries', 'invalid_field'],
   [{ allowedCountries: 'US' }, 'allowedCountries', 'invalid_field'],
   [{ blockedNumberTypes: ['EXPENSIVE'] }, 'blockedNumberTypes', 'invalid_field'],
-  [{ perPrefixPerMinute: 10_000_000 }, 'perPrefixPerMinute', 'invalid_field'],
+  [{ perPrefixPerMinute: 2_000_000_000 }, 'perPrefixPerMinute', 'invalid_field'],
   [{ perNumberPerHour: 5, burst: 3 }, 'burst', 'unknown_field'],
 ])('refuses %j naming %s and changes nothing', async (body, field, code) => {
   const before = (await call('GET', `/v1/accounts/${tenantId}/limits`)).body;
