@@ -2,6 +2,9 @@
 // quota and the velocity limits of messages (libs/domain/src/limits.ts names the windows in the
 // keys). rate-limiter-flexible's PostgreSQL store counts one key per statement; a message
 // needs four counters and a bulk SMPP flush hundreds, so they are added in one statement.
+// Not in the accept transaction itself: every message of an account updates its quota row, so
+// holding that row lock until the message's commit is flushed would serialise the account's
+// accepts; here the lock lasts the statement (the limits pool does not wait for the flush).
 import type { LimitsPool } from '../limits-pool';
 
 export interface CounterIncrement {
