@@ -103,14 +103,16 @@ it('150 parallel GETs over two replicas: the key\'s rate holds across them, the 
   const sent = await call<{ id: string }>(0, 'POST', '/v1/messages', key, { to: '+14155550144', from: 'Acme', body: 'read me' });
   expect(sent.status).toBe(202);
   await new Promise((r) => setTimeout(r, 1100));
+  const started = Date.now();
   const answers = await Promise.all(Array.from({ length: 150 }, (_, i) => call(i, 'GET', `/v1/messages/${sent.body.id}`, key)));
+  const elapsedSeconds = (Date.now() - started) / 1000;
   const ok = answers.filter((a) => a.status === 200);
   const limited = answers.filter((a) => a.status === 429);
   expect(ok.length + limited.length).toBe(150);
-  // 50 a second for the key, counted once for both replicas (a burst this short spans one or two windows).
+  // 50 a second for the key, counted once for both replicas: at most one window's worth per second the burst lasted, plus one.
   expect(ok.length).toBeGreaterThanOrEqual(DEFAULT_ACCOUNT_LIMITS.keyRequestsPerSecond);
-  expect(ok.length).toBeLessThanOrEqual(2 * DEFAULT_ACCOUNT_LIMITS.keyRequestsPerSecond);
-  expect(limited.length).toBeGreaterThanOrEqual(150 - 2 * DEFAULT_ACCOUNT_LIMITS.keyRequestsPerSecond);
+  expect(ok.length).toBeLessThanOrEqual((Math.ceil(elapsedSeconds) + 1) * DEFAULT_ACCOUNT_LIMITS.keyRequestsPerSecond);
+  expect(limited.length).toBeGreaterThan(0);
   expect((limited[0].body as ErrorAnswer).error.code).toBe('rate_limited');
   expect(limited[0].headers.get('retry-after')).toBe('1');
   expect(limited[0].headers.get('ratelimit-policy')).toBe(`"account";q=${DEFAULT_ACCOUNT_LIMITS.requestsPerSecond};w=1, "key";q=${DEFAULT_ACCOUNT_LIMITS.keyRequestsPerSecond};w=1`);
@@ -118,6 +120,8 @@ it('150 parallel GETs over two replicas: the key\'s rate holds across them, the 
 });
 
 it('100 wrong keys from one address: 401 at first, then 429 on both replicas', async () => {
+  // Wrong keys an earlier suite sent from 127.0.0.1 within the minute must not count here.
+  await pg.query(`DELETE FROM rate_limits WHERE key LIKE 'authfail:%'`);
   const answers: Answer<ErrorAnswer>[] = [];
   for (let i = 0; i < 100; i += 10) {
     answers.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => call<ErrorAnswer>(i + j, 'GET', '/v1/account/limits', `sk_${randomUUID()}`)))));
