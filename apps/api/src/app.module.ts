@@ -5,13 +5,13 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
 import { Logger } from '@nestjs/common';
 import { EgressPolicy } from '@app/egress';
-import { MessageCancel, MessageIntake } from '@app/messaging';
+import { IntakeLimits, MessageCancel, MessageIntake } from '@app/messaging';
 import { AccountController } from './account/account.controller';
 import { AccountService } from './account/account.service';
 import { WebhooksController } from './account/webhooks.controller';
@@ -26,6 +26,9 @@ import { RoutesService } from './routes/routes.service';
 import { ErrorFilter } from './common/error.filter';
 import { JsonContentTypeMiddleware } from './common/json-content-type.middleware';
 import { HealthController } from './health/health.controller';
+import { AccountLimitsController, OperatorLimitsController } from './limits/limits.controller';
+import { LimitsService } from './limits/limits.service';
+import { RequestLimits } from './limits/request-limits';
 import { HealthService } from './health/health.service';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
@@ -34,7 +37,7 @@ import { NumbersService } from './numbers/numbers.service';
 import { SmppAccountLimitsController } from './smpp-credentials/smpp-account-limits.controller';
 import { SmppCredentialsController } from './smpp-credentials/smpp-credentials.controller';
 import { SmppCredentialsService } from './smpp-credentials/smpp-credentials.service';
-import { API_CONFIG, DATA_SOURCE, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
+import { API_CONFIG, DATA_SOURCE, LIMITS_POOL, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
 
 @Module({})
 export class AppModule implements NestModule, OnApplicationShutdown {
@@ -52,10 +55,11 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           },
         }),
       ],
-      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, HealthController],
+      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
+        { provide: LIMITS_POOL, useFactory: () => openLimitsPool(config.databaseUrl, { applicationName: 'sms-api-limits' }) },
         { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal.address) },
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
@@ -75,9 +79,11 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         },
         {
           provide: MessageIntake,
-          useFactory: (messages: MessageRepository) => new MessageIntake(messages, new Logger(MessageIntake.name)),
-          inject: [MessageRepository],
+          useFactory: (messages: MessageRepository, accounts: AccountRepository, pool: LimitsPool) =>
+            new MessageIntake(messages, new Logger(MessageIntake.name), new IntakeLimits(accounts, new UsageCounterRepository(pool))),
+          inject: [MessageRepository, AccountRepository, LIMITS_POOL],
         },
+        { provide: RequestLimits, useFactory: (pool: LimitsPool) => new RequestLimits(pool), inject: [LIMITS_POOL] },
         { provide: MessageCancel, useFactory: (messages: MessageRepository, client: Client) => new MessageCancel(messages, client), inject: [MessageRepository, TEMPORAL_CLIENT] },
         { provide: EgressPolicy, useValue: new EgressPolicy(config.egressAllowHosts) },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
@@ -90,6 +96,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         AccountService,
         WebhooksService,
         ConversationsService,
+        LimitsService,
         HealthService,
       ],
     };
@@ -98,6 +105,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
   constructor(
     @Inject(DATA_SOURCE) private readonly db: DataSource,
     @Inject(TEMPORAL_CONNECTION) private readonly connection: Connection,
+    @Inject(LIMITS_POOL) private readonly limitsPool: LimitsPool,
   ) {}
 
   configure(consumer: MiddlewareConsumer): void {
@@ -106,6 +114,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.connection.close().catch(() => undefined);
+    await this.limitsPool.end().catch(() => undefined);
     if (this.db.isInitialized) await this.db.destroy();
   }
 }

@@ -3,7 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { json } from 'express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { ApiConfig } from '@app/config';
 import { AppModule } from './app.module';
@@ -26,6 +26,29 @@ export async function createApiApp(config: ApiConfig): Promise<INestApplication>
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (sk_...)' })
       .build(),
   );
+  documentRequestLimits(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
+}
+
+const RATE_LIMITED =
+  'Over the account\'s or API key\'s request rate (rate_limited), or too many invalid keys from this address (too_many_failed_authentications). ' +
+  'Retry-After says when to retry; every authenticated answer carries RateLimit-Policy and RateLimit headers (IETF draft).';
+
+/** Every authenticated operation may answer 429 (the guard's request limits): said once here rather than on each controller. */
+function documentRequestLimits(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.get, item.put, item.post, item.delete, item.patch]) {
+      if (!operation?.security?.length || operation.responses['429']) continue;
+      operation.responses['429'] = {
+        description: RATE_LIMITED,
+        headers: {
+          'Retry-After': { description: 'Seconds until the refused request may be sent again', schema: { type: 'integer' } },
+          RateLimit: { description: 'Requests left and seconds to the next window, per policy: "account";r=0;t=1, "key";r=0;t=1', schema: { type: 'string' } },
+          'RateLimit-Policy': { description: 'The limits: "account";q=100;w=1, "key";q=50;w=1', schema: { type: 'string' } },
+        },
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } },
+      };
+    }
+  }
 }

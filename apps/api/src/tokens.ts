@@ -3,3 +3,4 @@ export const API_CONFIG = Symbol('API_CONFIG');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const TEMPORAL_CONNECTION = Symbol('TEMPORAL_CONNECTION');
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
+export const LIMITS_POOL = Symbol('LIMITS_POOL');

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, openDatabase, SecretBox, SmppCredentialRepository, startEmbeddedPostgres } from '@app/db';
+import { MAX_LIMITS } from '@app/domain';
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { ManagedProcess } from './managed-process';
 
@@ -291,6 +292,21 @@ function localSecretsKey(dataDir: string): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * The operator's own local account: demos, benchmarks and tests drive it far beyond a new
+ * tenant's defaults (README, "Limits, quotas and fraud rules"). Set once; an operator's later
+ * change of them stays.
+ */
+const DEMO_LIMITS = {
+  requestsPerSecond: MAX_LIMITS.requestsPerSecond,
+  keyRequestsPerSecond: MAX_LIMITS.requestsPerSecond,
+  dailyMessages: MAX_LIMITS.dailyMessages,
+  otpPriority: true,
+  perNumberPerMinute: MAX_LIMITS.perNumber,
+  perNumberPerHour: MAX_LIMITS.perNumber,
+  perPrefixPerMinute: MAX_LIMITS.perNumber,
+};
+
 /** The demo account's key is printed at every start, so it is kept in the (local, git-ignored) data dir. */
 async function ensureDemoKey(accounts: AccountRepository, smpp: SmppCredentialRepository, dataDir: string): Promise<string> {
   const keyFile = path.join(dataDir, 'demo-api-key');
@@ -306,9 +322,13 @@ async function ensureDemoKey(accounts: AccountRepository, smpp: SmppCredentialRe
     key = existing ? await accounts.addKey(existing.id, 'demo', scopes) : (await accounts.createWithKey('demo', 'demo', scopes)).apiKey;
     fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
   }
-  // SMPP ceilings the local demo and the benchmarks need (an operator sets them per account; see README).
+  // Limits and SMPP ceilings the local demo and the benchmarks need (an operator sets them per
+  // account; see README).
   const demo = await accounts.findByName('demo');
-  if (demo) await smpp.setAccountLimits(demo.id, DEMO_SMPP_LIMITS);
+  if (demo) {
+    await accounts.setLimitsIfUnset(demo.id, DEMO_LIMITS);
+    await smpp.setAccountLimits(demo.id, DEMO_SMPP_LIMITS);
+  }
   return key;
 }
 

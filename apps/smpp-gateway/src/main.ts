@@ -1,8 +1,8 @@
 // smpp-gateway process: the SMPP 3.4 server customers bind to (see README "Sending over SMPP").
 import pino from 'pino';
 import { configOrExit, readSmppGatewayConfig } from '@app/config';
-import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppGatewayStateRepository, SmppMultipartRepository } from '@app/db';
-import { MessageCancel, MessageIntake } from '@app/messaging';
+import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppGatewayStateRepository, SmppMultipartRepository, openLimitsPool, UsageCounterRepository } from '@app/db';
+import { IntakeLimits, MessageCancel, MessageIntake } from '@app/messaging';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { DeliveryDispatcher } from './deliveries/delivery-dispatcher';
 import { SmppGateway } from './gateway';
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const credentials = new SmppCredentialRepository(db);
   const state = new SmppGatewayStateRepository(db);
   const accountLimits = new AccountLimitsCache(credentials);
+  const limitsPool = openLimitsPool(config.databaseUrl, { applicationName: 'sms-smpp-gateway-limits' });
 
   // The account's smart-encoding setting, read at most every few seconds per account.
   const settings = new Map<string, { smartEncoding: boolean; at: number }>();
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     state,
     accountLimits,
     submits: new SubmitHandler({
-      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }),
+      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }, new IntakeLimits(accounts, new UsageCounterRepository(limitsPool))),
       canceller: new MessageCancel(messages, temporal),
       messages,
       multipart,
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'stopping');
     await gateway.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
     await connection.close().catch(() => undefined);
+    await limitsPool.end().catch(() => undefined);
     await db.destroy().catch(() => undefined);
     process.exit(0);
   };

@@ -25,6 +25,12 @@ export class NotFoundError extends DomainError {}
 export class ConflictError extends DomainError {}
 /** Well-formed, but cannot be done (HTTP 422), e.g. no route for a destination. */
 export class UnprocessableError extends DomainError {}
+/** Over a rate limit, quota or velocity limit: HTTP 429 with Retry-After (SMPP: ESME_RTHROTTLED). */
+export class RateLimitedError extends DomainError {
+  constructor(code: string, message: string, readonly retryAfterSeconds: number, field?: string) {
+    super(code, message, field);
+  }
+}
 /** A dependency (Temporal, PostgreSQL) is unavailable: HTTP 503, the client may retry. */
 export class UnavailableError extends DomainError {}
 

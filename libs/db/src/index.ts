@@ -27,3 +27,5 @@ export * from './notifications';
 export * from './repositories/conversation.repository';
 export * from './repositories/webhook-secret.repository';
 export * from './repositories/smpp-gateway-state.repository';
+export * from './repositories/usage-counter.repository';
+export * from './limits-pool';

@@ -1,2 +1,3 @@
 export * from './message-intake';
 export * from './message-cancel';
+export * from './intake-limits';

@@ -1,19 +1,37 @@
 // MessageIntake rules (shared by the REST API and the SMPP gateway) with its collaborators stubbed.
-import { ConflictError, UnavailableError, ValidationError } from '@app/contracts';
-import { MessageEntity, MessageRepository } from '@app/db';
+import { ConflictError, ForbiddenError, RateLimitedError, UnavailableError, ValidationError } from '@app/contracts';
+import { CounterIncrement, MessageEntity, MessageRepository } from '@app/db';
+import { AccountLimits, resolveLimits } from '@app/domain';
+import { IntakeLimits } from './intake-limits';
 import { deliveryShape, IntakeRequest, MessageIntake } from './message-intake';
+
+/** Counters in a Map, as PostgreSQL's usage_counters would hold them. */
+function counterStore() {
+  const counts = new Map<string, number>();
+  return {
+    counts,
+    add: jest.fn(async (increments: CounterIncrement[]) => {
+      for (const inc of increments) counts.set(inc.key, (counts.get(inc.key) ?? 0) + inc.by);
+      return new Map(increments.map((inc) => [inc.key, counts.get(inc.key)!]));
+    }),
+    purgeExpired: jest.fn(async () => undefined),
+  };
+}
 
 const dto = { to: '+1 415 555 2671', from: 'Acme', body: 'Hello €' };
 const request = (overrides: Partial<IntakeRequest> = {}, idempotencyKey?: string): IntakeRequest => ({ accountId: 'acct', ...dto, idempotencyKey, ...overrides });
 
-function setup({ insertFails = false, existing }: { insertFails?: boolean; existing?: Partial<MessageEntity> } = {}) {
+function setup({ insertFails = false, existing, limits = { otpPriority: true } }: { insertFails?: boolean; existing?: Partial<MessageEntity>; limits?: Partial<AccountLimits> } = {}) {
   const repo = {
     insertAccepted: insertFails ? jest.fn().mockRejectedValue(new Error('connection refused')) : jest.fn().mockResolvedValue(true),
     insertAcceptedMany: jest.fn().mockImplementation(async (rows: { id: string }[]) => new Set(rows.map((r) => r.id))),
     findByIdempotencyKey: jest.fn().mockResolvedValue(existing ?? null),
   };
   const logger = { error: jest.fn() };
-  return { service: new MessageIntake(repo as unknown as MessageRepository, logger), repo, logger };
+  const counters = counterStore();
+  const accounts = { limits: jest.fn(async () => resolveLimits(limits)) };
+  const service = new MessageIntake(repo as unknown as MessageRepository, logger, new IntakeLimits(accounts, counters));
+  return { service, repo, logger, counters, accounts };
 }
 
 it('stores the normalised message with its start intent and answers at commit, without Temporal', async () => {
@@ -103,4 +121,61 @@ it('stores the others when one row of a multi-row insert fails, each on its own'
   expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
   // The group once, then each row alone.
   expect(repo.insertAcceptedMany.mock.calls.map((c: unknown[][]) => c[0].length)).toEqual([3, 1, 1, 1]);
+});
+
+describe('limits and fraud rules', () => {
+  it('refuses OTP priority to an account not entitled to it, naming priority, and counts nothing', async () => {
+    const { service, repo, counters } = setup({ limits: {} });
+    const refusal = service.accept(request({ priority: 'otp' }));
+    await expect(refusal).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(refusal).rejects.toMatchObject({ code: 'otp_priority_not_allowed', field: 'priority' });
+    expect(counters.add).not.toHaveBeenCalled();
+    expect(repo.insertAccepted).not.toHaveBeenCalled();
+    await expect(service.accept(request({ priority: 'transactional' }))).resolves.toMatchObject({ status: 'accepted' });
+  });
+
+  it('refuses premium-rate numbers by default and countries outside the allow-list, naming to', async () => {
+    const { service, repo } = setup({ limits: { allowedCountries: ['US', 'GB'] } });
+    await expect(service.accept(request({ to: '+19005551234' }))).rejects.toMatchObject({ code: 'destination_number_type_refused', field: 'to' });
+    await expect(service.accept(request({ to: '+4915123456789' }))).rejects.toMatchObject({ code: 'destination_country_not_allowed', field: 'to' });
+    await expect(service.accept(request({ to: '+447400123456' }))).resolves.toMatchObject({ status: 'accepted' });
+    expect(repo.insertAccepted).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses the message over the per-number velocity with 429 data, the others in the same tick pass', async () => {
+    const { service, repo } = setup({ limits: { perNumberPerMinute: 3 } });
+    const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => service.accept(request({ body: `v ${n}` }))));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    const reason = (results[3] as PromiseRejectedResult).reason as RateLimitedError;
+    expect(reason).toBeInstanceOf(RateLimitedError);
+    expect(reason).toMatchObject({ code: 'velocity_number_minute', field: 'to' });
+    expect(reason.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(reason.retryAfterSeconds).toBeLessThanOrEqual(60);
+    expect(repo.insertAccepted).toHaveBeenCalledTimes(3);
+  });
+
+  it('uses the limits the caller read with the key, else reads them once per account while fresh', async () => {
+    const { service, accounts } = setup({ limits: {} });
+    await expect(service.accept(request({ priority: 'otp', limits: resolveLimits({ otpPriority: true }) }))).resolves.toMatchObject({ status: 'accepted' });
+    expect(accounts.limits).not.toHaveBeenCalled();
+    await service.accept(request({ body: 'one' }));
+    await service.accept(request({ body: 'two' }));
+    expect(accounts.limits).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not count a replayed Idempotency-Key', async () => {
+    const first = setup();
+    await first.service.accept(request({}, 'k1'));
+    const hash = first.repo.insertAccepted.mock.calls[0][0].requestHash;
+    const { service, counters } = setup({ existing: { id: 'm1', status: 'queued', segments: 1, encoding: 'GSM-7', requestHash: hash } });
+    await service.accept(request({}, 'k1'));
+    expect(counters.add).not.toHaveBeenCalled();
+  });
+
+  it('answers 503 when the counters cannot be written, and stores nothing', async () => {
+    const { service, repo, counters } = setup();
+    counters.add.mockRejectedValueOnce(new Error('connection refused'));
+    await expect(service.accept(request())).rejects.toBeInstanceOf(UnavailableError);
+    expect(repo.insertAccepted).not.toHaveBeenCalled();
+  });
 });

@@ -2,11 +2,13 @@
 // all come here, so validation, smart encoding, segment counting, idempotency and the choice of
 // shape are one piece of code. Accept at commit: the answer is given once PostgreSQL has the
 // message and its start intent (one transaction); the worker's dispatcher starts its workflow
-// or page from there, so Temporal being slow or down delays sending, never accepting.
+// or page from there, so Temporal being slow or down delays sending, never accepting. Limits
+// and fraud rules (IntakeLimits) apply here too, so both channels refuse alike.
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, MessageEncoding, MessagePriority, MessageStatus, UnavailableError, ValidationError } from '@app/contracts';
 import { MessageEntity, MessageRepository, NewMessage } from '@app/db';
-import { analyzeText, normalizeE164, normalizeSender, smartEncode } from '@app/domain';
+import { AccountLimits, analyzeText, normalizeE164, normalizeSender, smartEncode } from '@app/domain';
+import type { IntakeLimits } from './intake-limits';
 
 export const MAX_BODY_LENGTH = 1600;
 export const MAX_IDEMPOTENCY_KEY = 255;
@@ -21,6 +23,8 @@ export interface IntakeRequest {
   idempotencyKey?: string;
   /** The account's smart-encoding setting: look-alike Unicode becomes GSM-7 before counting. */
   smartEncoding?: boolean;
+  /** The account's limits when the caller has them already (REST reads them with the key). */
+  limits?: AccountLimits;
   /** Preassigned id: a multipart SMPP submit has answered every part with it already. */
   id?: string;
   /** Set for messages from a customer's SMPP bind: who sent it and whether a receipt is wanted. */
@@ -67,6 +71,7 @@ export class MessageIntake {
   constructor(
     private readonly messages: MessageRepository,
     private readonly logger: IntakeLogger,
+    private readonly limits: IntakeLimits,
   ) {}
 
   async accept(request: IntakeRequest): Promise<AcceptedMessage> {
@@ -74,7 +79,8 @@ export class MessageIntake {
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY || idempotencyKey.includes('\u0000'))) {
       throw new ValidationError('invalid_idempotency_key', `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} characters, without NUL`, 'Idempotency-Key');
     }
-    const to = normalizeE164(request.to, 'to').e164;
+    const number = normalizeE164(request.to, 'to');
+    const to = number.e164;
     const from = normalizeSender(request.from, 'from').value;
     if (request.body.length === 0) throw new ValidationError('invalid_body', 'body must not be empty', 'body');
     // No handset shows a NUL, and PostgreSQL text cannot hold one: refused here, alone, rather
@@ -84,6 +90,8 @@ export class MessageIntake {
     if (body.length > MAX_BODY_LENGTH) throw new ValidationError('invalid_body', `body must be at most ${MAX_BODY_LENGTH} characters`, 'body');
     const { encoding, segments } = analyzeText(body);
     const priority = request.priority ?? 'transactional';
+    const limits = await this.limits.limitsOf(request.accountId, request.limits);
+    this.limits.check(limits, priority, number);
     const requestHash = createHash('sha256')
       .update(JSON.stringify([to, from, request.body, request.statusCallbackUrl ?? null, priority]))
       .digest('hex');
@@ -92,6 +100,8 @@ export class MessageIntake {
       const existing = await this.messages.findByIdempotencyKey(request.accountId, idempotencyKey);
       if (existing) return this.replay(existing, requestHash);
     }
+    // A replay above is free; anything new counts against the quota and velocity limits.
+    await this.limits.consume(request.accountId, to, limits);
 
     const id = request.id ?? randomUUID();
     const statusCallbackUrl = request.statusCallbackUrl ?? null;

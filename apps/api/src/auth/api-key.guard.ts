@@ -1,10 +1,13 @@
 // Authenticates `Authorization: Bearer sk_...` against the hashed keys; puts the account on
-// the request. Routes marked @Public() (health, docs) skip it.
+// the request. Routes marked @Public() (health, docs) skip it. Every authenticated request
+// counts against its key's and account's request limits; a wrong key counts against the
+// client IP's failed authentications (README, "Limits, quotas and fraud rules").
 import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '@app/contracts';
 import { AccountRepository, ApiKeyScope, AuthenticatedKey } from '@app/db';
+import { RequestLimits } from '../limits/request-limits';
 
 const PUBLIC = 'isPublic';
 const SCOPE = 'requiredScope';
@@ -19,6 +22,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly accounts: AccountRepository,
     private readonly reflector: Reflector,
+    private readonly limits: RequestLimits,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,13 +31,22 @@ export class ApiKeyGuard implements CanActivate {
     const header = req.headers.authorization;
     if (!header) throw new UnauthorizedError('missing_api_key', 'Send your API key as Authorization: Bearer sk_...');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new UnauthorizedError('invalid_authorization', 'The Authorization header must be: Bearer <api key>');
+    if (!match) return this.refuse(req, new UnauthorizedError('invalid_authorization', 'The Authorization header must be: Bearer <api key>'));
     const auth = await this.accounts.authenticate(match[1]);
-    if (!auth) throw new UnauthorizedError('invalid_api_key', 'The API key is not valid or has been revoked');
+    if (!auth) return this.refuse(req, new UnauthorizedError('invalid_api_key', 'The API key is not valid or has been revoked'));
+    const { headers, refusal } = await this.limits.admit(auth);
+    context.switchToHttp().getResponse<Response>().set(headers);
+    if (refusal) throw refusal;
     const scope = this.reflector.getAllAndOverride<ApiKeyScope>(SCOPE, [context.getHandler(), context.getClass()]) ?? 'messages';
     if (!auth.scopes.includes(scope)) throw new ForbiddenError('insufficient_scope', `This API key lacks the "${scope}" scope`);
     req.auth = auth;
     return true;
+  }
+
+  /** A wrong key is a 401, until its client IP has made too many: then 429. */
+  private async refuse(req: Request, unauthorized: UnauthorizedError): Promise<never> {
+    await this.limits.failedAuthentication(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    throw unauthorized;
   }
 }
 

@@ -3,7 +3,7 @@
 // logged and answered 500 without internals.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError, UnavailableError, UnprocessableError, ValidationError } from '@app/contracts';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, UnprocessableError, ValidationError } from '@app/contracts';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -26,6 +26,7 @@ function statusOf(err: DomainError): number {
   if (err instanceof NotFoundError) return HttpStatus.NOT_FOUND;
   if (err instanceof ConflictError) return HttpStatus.CONFLICT;
   if (err instanceof UnavailableError) return HttpStatus.SERVICE_UNAVAILABLE;
+  if (err instanceof RateLimitedError) return HttpStatus.TOO_MANY_REQUESTS;
   if (err instanceof UnprocessableError) return HttpStatus.UNPROCESSABLE_ENTITY;
   return HttpStatus.UNPROCESSABLE_ENTITY;
 }
@@ -44,7 +45,13 @@ export class ErrorFilter implements ExceptionFilter {
   private toAnswer(exception: unknown): { status: number; body: { error: { code: string; message: string; field?: string } }; headers: Record<string, string> } {
     if (exception instanceof DomainError) {
       const headers: Record<string, string> =
-        exception instanceof UnauthorizedError ? { 'www-authenticate': 'Bearer' } : exception instanceof UnavailableError ? { 'retry-after': '5' } : {};
+        exception instanceof UnauthorizedError
+          ? { 'www-authenticate': 'Bearer' }
+          : exception instanceof UnavailableError
+            ? { 'retry-after': '5' }
+            : exception instanceof RateLimitedError
+              ? { 'retry-after': String(exception.retryAfterSeconds) }
+              : {};
       return { status: statusOf(exception), body: { error: { code: exception.code, message: exception.message, ...(exception.field ? { field: exception.field } : {}) } }, headers };
     }
     // body-parser errors (malformed JSON, too large, bad charset) carry a type; Nest wraps them

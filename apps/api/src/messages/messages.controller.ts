@@ -21,8 +21,14 @@ export class MessagesController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeat a request safely: the same key returns the same message' })
   @ApiResponse({ status: 202, type: AcceptedMessageView })
   @ApiResponse({ status: 400, description: 'Invalid field, unknown field or malformed JSON', type: ErrorBody })
+  @ApiResponse({ status: 403, description: 'otp_priority_not_allowed (field priority), destination_country_not_allowed or destination_number_type_refused (field to)', type: ErrorBody })
   @ApiResponse({ status: 409, description: 'Idempotency-Key reused with a different request', type: ErrorBody })
   @ApiResponse({ status: 415, description: 'Body is not JSON', type: ErrorBody })
+  @ApiResponse({
+    status: 429,
+    description: 'rate_limited or too_many_failed_authentications (requests; RateLimit headers), daily_quota_exceeded (Retry-After to 00:00 UTC), velocity_number_minute, velocity_number_hour or velocity_prefix_minute (field to); nothing stored',
+    type: ErrorBody,
+  })
   @ApiResponse({ status: 503, description: 'PostgreSQL unreachable: nothing stored (Retry-After)', type: ErrorBody })
   send(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: SendMessageDto, @Headers('idempotency-key') idempotencyKey?: string): Promise<AcceptedMessageView> {
     return this.messages.send(auth, dto, idempotencyKey);

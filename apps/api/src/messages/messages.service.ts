@@ -31,10 +31,10 @@ export class MessagesService {
     private readonly egress: EgressPolicy,
   ) {}
 
-  async send(auth: Pick<AuthenticatedKey, 'accountId' | 'smartEncoding'>, dto: SendMessageDto, idempotencyKey?: string): Promise<AcceptedMessageView> {
+  async send(auth: Pick<AuthenticatedKey, 'accountId' | 'smartEncoding' | 'limits'>, dto: SendMessageDto, idempotencyKey?: string): Promise<AcceptedMessageView> {
     const { sendAt, ...message } = dto;
     await this.checkCallbackUrl(message.statusCallbackUrl);
-    return this.intake.accept({ ...message, sendAt: scheduledAt(sendAt), accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey });
+    return this.intake.accept({ ...message, sendAt: scheduledAt(sendAt), accountId: auth.accountId, smartEncoding: auth.smartEncoding, limits: auth.limits, idempotencyKey });
   }
 
   /** A callback URL must lead to a public address (or an operator-allowed host), checked at submit and again at each call. */
@@ -50,7 +50,7 @@ export class MessagesService {
    * One bad item is answered with its error; the others go on. PostgreSQL unreachable answers
    * the whole request with 503 only when no item could be stored.
    */
-  async sendBatch(auth: Pick<AuthenticatedKey, 'accountId' | 'smartEncoding'>, dto: SendBatchDto): Promise<BatchAcceptedView> {
+  async sendBatch(auth: Pick<AuthenticatedKey, 'accountId' | 'smartEncoding' | 'limits'>, dto: SendBatchDto): Promise<BatchAcceptedView> {
     const results = await Promise.all(
       dto.messages.map(async (raw, index): Promise<BatchItemView> => {
         const field = (name?: string) => `messages[${index}]${name ? `.${name}` : ''}`;
@@ -66,7 +66,7 @@ export class MessagesService {
         const { idempotencyKey, sendAt, ...message } = item;
         try {
           await this.checkCallbackUrl(message.statusCallbackUrl);
-          const accepted = await this.intake.accept({ ...message, sendAt: scheduledAt(sendAt), accountId: auth.accountId, smartEncoding: auth.smartEncoding, idempotencyKey, delivery: 'batch' });
+          const accepted = await this.intake.accept({ ...message, sendAt: scheduledAt(sendAt), accountId: auth.accountId, smartEncoding: auth.smartEncoding, limits: auth.limits, idempotencyKey, delivery: 'batch' });
           return { index, ...accepted };
         } catch (err) {
           if (!(err instanceof DomainError)) throw err;

@@ -7,7 +7,7 @@
 // numbers, and the alphabet data_coding 0 is read in.
 import type { Logger } from 'pino';
 import * as smpp from 'smpp';
-import { MessagePriority, MessageStatus, NotFoundError, UnavailableError, ValidationError } from '@app/contracts';
+import { ForbiddenError, MessagePriority, MessageStatus, NotFoundError, RateLimitedError, UnavailableError, ValidationError } from '@app/contracts';
 import { MessageRepository, SmppAccountLimits, SmppDefaultAlphabet, SmppMultipartRepository } from '@app/db';
 import { Alphabet, decodeText, reassembleText, splitUserData, UserDataError } from '@app/domain';
 import { MessageCancel, MessageIntake } from '@app/messaging';
@@ -104,6 +104,9 @@ export class SubmitHandler {  /** Parts of one multipart message are handled one
       if (err.field === 'from') return E.ESME_RINVSRCADR;
       return E.ESME_RINVMSGLEN;
     }
+    // The intake's limits and fraud rules: a refused destination or priority, or a quota or velocity limit.
+    if (err instanceof ForbiddenError) return err.field === 'priority' ? E.ESME_RINVPRTFLG : E.ESME_RINVDSTADR;
+    if (err instanceof RateLimitedError) return E.ESME_RTHROTTLED;
     if (err instanceof UnavailableError) return E.ESME_RSYSERR;
     this.deps.logger.error({ err, systemId: session.systemId, command: pdu.command }, 'request failed');
     return E.ESME_RSYSERR;
@@ -180,9 +183,9 @@ export class SubmitHandler {  /** Parts of one multipart message are handled one
     try {
       await this.accept(submit, reassembleText(submit.alphabet, total, parts), groupId);
     } catch (err) {
-      // Refused for good (invalid text or address): the parts are of no further use. A
+      // Refused for good (invalid text or address, a refused destination): the parts are of no further use. A
       // temporary failure (Temporal down) keeps them for the sweeper to try again.
-      if (err instanceof ValidationError || err instanceof UserDataError) await this.deps.multipart.complete(groupId);
+      if (err instanceof ValidationError || err instanceof ForbiddenError || err instanceof UserDataError) await this.deps.multipart.complete(groupId);
       throw err;
     }
     await this.deps.multipart.complete(groupId);

@@ -12,6 +12,10 @@ export class AccountEntity {
   @Column({ name: 'smart_encoding', type: 'boolean', default: false })
   smartEncoding!: boolean;
 
+  /** Limits an operator set (README, "Limits, quotas and fraud rules"); a missing one is the default. */
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  limits!: Record<string, unknown>;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

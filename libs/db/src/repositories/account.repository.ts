@@ -2,6 +2,7 @@
 // creation; only its SHA-256 is stored (the key is high-entropy, so a fast hash is enough).
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AccountLimits, resolveLimits } from '@app/domain';
 import { returningRows } from './returning';
 
 export const API_KEY_PREFIX = 'sk_';
@@ -27,6 +28,8 @@ export interface AuthenticatedKey {
   scopes: ApiKeyScope[];
   /** The account's smart-encoding setting, read with the key so a send costs no extra query. */
   smartEncoding: boolean;
+  /** The account's limits in force (its settings over the defaults), read with the key for the same reason. */
+  limits: AccountLimits;
 }
 
 export class AccountRepository {
@@ -62,12 +65,35 @@ export class AccountRepository {
 
   async authenticate(key: string): Promise<AuthenticatedKey | null> {
     if (!key.startsWith(API_KEY_PREFIX)) return null;
-    const rows: { id: string; account_id: string; scopes: ApiKeyScope[]; smart_encoding: boolean }[] = await this.db.query(
-      `SELECT k.id, k.account_id, k.scopes, a.smart_encoding FROM api_keys k JOIN accounts a ON a.id = k.account_id
+    const rows: { id: string; account_id: string; scopes: ApiKeyScope[]; smart_encoding: boolean; limits: Record<string, unknown> }[] = await this.db.query(
+      `SELECT k.id, k.account_id, k.scopes, a.smart_encoding, a.limits FROM api_keys k JOIN accounts a ON a.id = k.account_id
        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hashApiKey(key)],
     );
-    return rows[0] ? { keyId: rows[0].id, accountId: rows[0].account_id, scopes: rows[0].scopes, smartEncoding: rows[0].smart_encoding } : null;
+    const row = rows[0];
+    return row ? { keyId: row.id, accountId: row.account_id, scopes: row.scopes, smartEncoding: row.smart_encoding, limits: resolveLimits(row.limits) } : null;
+  }
+
+  /** The limits in force for an account (null: no such account). */
+  async limits(accountId: string): Promise<AccountLimits | null> {
+    const rows: { limits: Record<string, unknown> }[] = await this.db.query(`SELECT limits FROM accounts WHERE id = $1`, [accountId]);
+    return rows[0] ? resolveLimits(rows[0].limits) : null;
+  }
+
+  /** Gives an account limits unless an operator has set some already. */
+  async setLimitsIfUnset(accountId: string, limits: Partial<AccountLimits>): Promise<void> {
+    await this.db.query(`UPDATE accounts SET limits = $2::jsonb WHERE id = $1 AND limits = '{}'::jsonb`, [accountId, JSON.stringify(limits)]);
+  }
+
+  /**
+   * Changes an account's limits: a given setting replaces the account's own, `null` returns it
+   * to the default. Returns the limits now in force, or null when there is no such account.
+   */
+  async updateLimits(accountId: string, changes: Partial<Record<keyof AccountLimits, unknown>>): Promise<AccountLimits | null> {
+    const rows = returningRows<{ limits: Record<string, unknown> }>(
+      await this.db.query(`UPDATE accounts SET limits = jsonb_strip_nulls(limits || $2::jsonb) WHERE id = $1 RETURNING limits`, [accountId, JSON.stringify(changes)]),
+    );
+    return rows[0] ? resolveLimits(rows[0].limits) : null;
   }
 
   async settings(accountId: string): Promise<{ smartEncoding: boolean } | null> {

@@ -1,0 +1,95 @@
+// REST request limits that hold across API replicas: requests per second per API key and per
+// account, and failed authentications per client IP, counted by rate-limiter-flexible in
+// PostgreSQL (`rate_limits`, on the limits pool). Each limiter keeps an in-memory insurance limiter for when
+// PostgreSQL cannot answer, and blocks an exhausted key in memory until its window ends, so a
+// flood costs no round trip once refused. Answers carry IETF draft RateLimit headers.
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimitedError } from '@app/contracts';
+import type { AuthenticatedKey, LimitsPool } from '@app/db';
+
+/** Failed authentications one client IP may make per window before it is answered 429. */
+export const AUTH_FAILURES_PER_WINDOW = 20;
+export const AUTH_FAILURE_WINDOW_SECONDS = 60;
+
+const TABLE = 'rate_limits';
+
+export interface LimitHeaders {
+  'RateLimit-Policy': string;
+  RateLimit: string;
+}
+
+interface Policy {
+  name: string;
+  points: number;
+  seconds: number;
+}
+
+export class RequestLimits {
+  private readonly limiters = new Map<string, RateLimiterPostgres>();
+
+  constructor(private readonly pool: LimitsPool) {}
+
+  /**
+   * Counts one request for its key and its account: the headers to send, and the refusal
+   * (429, Retry-After) when over a limit.
+   */
+  async admit(auth: Pick<AuthenticatedKey, 'keyId' | 'accountId' | 'limits'>): Promise<{ headers: LimitHeaders; refusal: RateLimitedError | null }> {
+    const policies: [Policy, string][] = [
+      [{ name: 'account', points: auth.limits.requestsPerSecond, seconds: 1 }, auth.accountId],
+      [{ name: 'key', points: auth.limits.keyRequestsPerSecond, seconds: 1 }, auth.keyId],
+    ];
+    const results = await Promise.all(policies.map(([policy, id]) => this.consume(policy, id)));
+    const headers: LimitHeaders = {
+      'RateLimit-Policy': policies.map(([p]) => `"${p.name}";q=${p.points};w=${p.seconds}`).join(', '),
+      RateLimit: policies.map(([p], i) => `"${p.name}";r=${results[i].res.remainingPoints};t=${resetSeconds(results[i].res)}`).join(', '),
+    };
+    const refused = results.findIndex((r) => !r.allowed);
+    if (refused < 0) return { headers, refusal: null };
+    const [policy] = policies[refused];
+    const what = policy.name === 'key' ? 'API key' : 'account';
+    return { headers, refusal: new RateLimitedError('rate_limited', `Over ${policy.points} requests per second for this ${what}; retry after Retry-After seconds`, resetSeconds(results[refused].res)) };
+  }
+
+  /** Counts a failed authentication from `ip`; throws a RateLimitedError (429) once over the limit. */
+  async failedAuthentication(ip: string): Promise<void> {
+    const { allowed, res } = await this.consume({ name: 'authfail', points: AUTH_FAILURES_PER_WINDOW, seconds: AUTH_FAILURE_WINDOW_SECONDS }, ip);
+    if (!allowed) {
+      throw new RateLimitedError('too_many_failed_authentications', `Too many requests with an invalid API key from this address; retry after ${resetSeconds(res)} s`, resetSeconds(res));
+    }
+  }
+
+  private async consume(policy: Policy, id: string): Promise<{ allowed: boolean; res: RateLimiterRes }> {
+    try {
+      return { allowed: true, res: await this.limiter(policy).consume(id) };
+    } catch (rejection) {
+      // Over the limit (the insurance limiter answers when PostgreSQL cannot, so no Error here).
+      if (rejection instanceof RateLimiterRes) return { allowed: false, res: rejection };
+      throw rejection;
+    }
+  }
+
+  /** One limiter per policy and size (an operator's change of a limit starts using another), all in one table. */
+  private limiter(policy: Policy): RateLimiterPostgres {
+    const id = `${policy.name}:${policy.points}:${policy.seconds}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      limiter = new RateLimiterPostgres({
+        storeClient: this.pool,
+        storeType: 'pool',
+        tableName: TABLE,
+        tableCreated: true,
+        keyPrefix: policy.name,
+        points: policy.points,
+        duration: policy.seconds,
+        inMemoryBlockOnConsumed: policy.points + 1,
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix: policy.name, points: policy.points, duration: policy.seconds }),
+      });
+      this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+}
+
+function resetSeconds(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+}
