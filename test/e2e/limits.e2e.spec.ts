@@ -60,7 +60,7 @@ async function call<T = unknown>(replica: number, method: string, route: string,
 }
 
 async function tenant(): Promise<{ key: string; accountId: string }> {
-  const { apiKey, accountId } = await accounts.createWithKey(`limits-e2e-${randomUUID()}`);
+  const { apiKey, accountId } = await accounts.createWithKey(`limits-e2e-${randomUUID()}`, 'default', ['messages', 'smpp']);
   return { key: apiKey, accountId };
 }
 
