@@ -24,7 +24,7 @@ export class MessagesController {
   @ApiResponse({ status: 409, description: 'Idempotency-Key reused with a different request', type: ErrorBody })
   @ApiResponse({ status: 415, description: 'Body is not JSON', type: ErrorBody })
   @ApiResponse({ status: 503, description: 'PostgreSQL unreachable: nothing stored (Retry-After)', type: ErrorBody })
-  send(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: SendMessageDto, @Headers('idempotency-key') idempotencyKey?: string): Promise<AcceptedMessageView> {
+  send(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: SendMessageDto, @Headers('Idempotency-Key') idempotencyKey?: string): Promise<AcceptedMessageView> {
     return this.messages.send(auth, dto, idempotencyKey);
   }
 
