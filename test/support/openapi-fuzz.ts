@@ -322,6 +322,11 @@ function bodyFor(doc: OpenApiDocument, op: OperationRef): fc.Arbitrary<{ kind: s
     const path = paths.length ? paths[at % paths.length] : [];
     return json(`field ${path.join('.') || '(root)'} set to a hostile value`)(setAt(value, path, replacement));
   });
+  const nulled = fc.tuple(valid, fc.nat()).map(([value, at]) => {
+    const paths = pathsOf(value).slice(1);
+    const path = paths.length ? paths[at % paths.length] : [];
+    return json(`field ${path.join('.') || '(root)'} set to null`)(setAt(value, path, null));
+  });
   const removed = fc.tuple(valid, fc.nat()).map(([value, at]) => {
     const paths = pathsOf(value).slice(1);
     if (!paths.length) return json('valid')(value);
@@ -339,6 +344,7 @@ function bodyFor(doc: OpenApiDocument, op: OperationRef): fc.Arbitrary<{ kind: s
   return fc.oneof(
     { weight: 4, arbitrary: valid.map(json('valid')) },
     { weight: 5, arbitrary: mutated },
+    { weight: 2, arbitrary: nulled },
     { weight: 1, arbitrary: removed },
     { weight: 1, arbitrary: unknownField },
     { weight: 1, arbitrary: hostileValue.map(json('hostile body')) },

@@ -83,7 +83,7 @@ it('answers every operation of its OpenAPI document, fuzzed, with no 5xx and onl
         if (res.status < 300 && res.text) harvestIds(pool, paramNames, JSON.parse(res.text));
         const problem = checker.problem(op, res);
         if (problem) {
-          const body = req.body ? JSON.stringify(req.body.toString('utf8').slice(0, 300)) : '';
+          const body = req.body ? JSON.stringify(req.body.toString('utf8').slice(0, 200)) : '';
           throw new Error(`${op.name} ${problem}\n  request: ${req.method} ${req.path.slice(0, 200)} (${req.kind}) ${body}\n  answer: ${res.text.slice(0, 500)}`);
         }
       }),

@@ -5,6 +5,7 @@
 // or key anywhere in the input, path parameters included, may hold text PostgreSQL cannot
 // store (NUL, unpaired surrogates).
 import { ArgumentMetadata, Injectable, PipeTransform, ValidationError as ClassValidatorError, ValidationPipe } from '@nestjs/common';
+import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { ValidationError } from '@app/contracts';
 
 export interface InputProblem {
@@ -71,32 +72,43 @@ function declaredProperties(dto: Constructor): Map<string, SwaggerProperty> | un
   return properties;
 }
 
-/** A null a DTO does not declare nullable, in it or in the DTOs nested in it. */
-function nullProblem(dto: Constructor, value: unknown, parent: string): InputProblem | undefined {
+/** Whether class-validator descends into this property (`@ValidateNested`). */
+function validatesNested(dto: Constructor, property: string): boolean {
+  return getMetadataStorage()
+    .getTargetValidationMetadatas(dto as new () => unknown, '', true, false)
+    .some((m) => m.propertyName === property && m.type === ValidationTypes.NESTED_VALIDATION);
+}
+
+/**
+ * The rules every input meets before class-validator sees it: no null unless declared nullable,
+ * no unstorable text. Nested DTOs are checked where class-validator checks them; items a service
+ * validates one by one (batch messages) are left to it, which calls this for each item.
+ */
+export function inputProblem(dto: Constructor, value: unknown, parent = ''): InputProblem | undefined {
   const properties = declaredProperties(dto);
-  if (!properties || typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  for (const [name, property] of properties) {
-    if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
-    const inner = (value as Record<string, unknown>)[name];
+  if (!properties || typeof value !== 'object' || value === null || Array.isArray(value)) return textProblem(value, parent);
+  for (const [name, inner] of Object.entries(value)) {
     const field = parent ? `${parent}.${name}` : name;
+    if (UNSTORABLE_TEXT.test(name)) return textProblem(name, parent || name);
+    const property = properties.get(name);
     if (inner === null) {
-      if (property.nullable) continue;
+      if (!property || property.nullable) continue;
       return { code: 'invalid_field', field, message: `${field} must not be null (omit it instead)` };
     }
-    const nested = typeof property.type === 'function' && declaredProperties(property.type as Constructor) ? (property.type as Constructor) : undefined;
-    if (!nested) continue;
+    const nested = property && typeof property.type === 'function' && declaredProperties(property.type as Constructor) ? (property.type as Constructor) : undefined;
+    if (!nested) {
+      const found = textProblem(inner, field);
+      if (found) return found;
+      continue;
+    }
+    if (!validatesNested(dto, name)) continue;
     const items = Array.isArray(inner) ? inner.map((item, i) => [item, `${field}[${i}]`] as const) : [[inner, field] as const];
     for (const [item, path] of items) {
-      const found = nullProblem(nested, item, path);
+      const found = inputProblem(nested, item, path);
       if (found) return found;
     }
   }
   return undefined;
-}
-
-/** The rules every input meets before class-validator sees it (used for batch items too). */
-export function inputProblem(dto: Constructor, value: unknown, parent = ''): InputProblem | undefined {
-  return textProblem(value, parent) ?? nullProblem(dto, value, parent);
 }
 
 @Injectable()
