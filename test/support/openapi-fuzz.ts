@@ -86,14 +86,14 @@ export function deref(doc: OpenApiDocument, schema: Schema): Schema {
 const MAX_GENERATED_LENGTH = 40;
 
 /** A value the schema accepts. Throws on a construct it cannot generate from. */
-export function validValue(doc: OpenApiDocument, input: Schema, depth = 0): fc.Arbitrary<unknown> {
+export function validValue(doc: OpenApiDocument, input: Schema, depth = 0, pool?: IdPool): fc.Arbitrary<unknown> {
   const schema = deref(doc, input);
   const base = ((): fc.Arbitrary<unknown> => {
     if (schema.allOf) {
       const merged = schema.allOf.map((s) => deref(doc, s)).reduce((a, b) => ({ ...a, ...b, properties: { ...a.properties, ...b.properties }, required: [...(a.required ?? []), ...(b.required ?? [])] }), {} as Schema);
-      return validValue(doc, merged, depth);
+      return validValue(doc, merged, depth, pool);
     }
-    if (schema.oneOf || schema.anyOf) return fc.oneof(...(schema.oneOf ?? schema.anyOf)!.map((s) => validValue(doc, s, depth + 1)));
+    if (schema.oneOf || schema.anyOf) return fc.oneof(...(schema.oneOf ?? schema.anyOf)!.map((s) => validValue(doc, s, depth + 1, pool)));
     if (schema.enum) return fc.constantFrom(...schema.enum);
     const examples = schema.example !== undefined ? [schema.example] : [];
     switch (schema.type) {
@@ -115,7 +115,7 @@ export function validValue(doc: OpenApiDocument, input: Schema, depth = 0): fc.A
         if (!schema.items) throw new Error(`array without items: ${JSON.stringify(schema)}`);
         const minLength = typeof schema.minItems === 'number' ? schema.minItems : 0;
         const maxLength = Math.max(minLength, Math.min(typeof schema.maxItems === 'number' ? schema.maxItems : 4, 4));
-        return fc.oneof(...examples.map((e) => fc.constant(e)), fc.array(validValue(doc, schema.items, depth + 1), { minLength, maxLength }));
+        return fc.oneof(...examples.map((e) => fc.constant(e)), fc.array(validValue(doc, schema.items, depth + 1, pool), { minLength, maxLength }));
       }
       case 'object':
       case undefined: {
@@ -123,7 +123,7 @@ export function validValue(doc: OpenApiDocument, input: Schema, depth = 0): fc.A
           const record: Record<string, fc.Arbitrary<unknown>> = {};
           for (const [name, prop] of Object.entries(schema.properties)) {
             if (prop.readOnly) continue;
-            record[name] = validValue(doc, prop, depth + 1);
+            record[name] = pooled(pool, name, validValue(doc, prop, depth + 1, pool));
           }
           return fc.record(record, { requiredKeys: (schema.required ?? []).filter((k) => k in record) });
         }
@@ -138,6 +138,15 @@ export function validValue(doc: OpenApiDocument, input: Schema, depth = 0): fc.A
     }
   })();
   return schema.nullable ? fc.option(base, { nil: null, freq: 4 }) : base;
+}
+
+/** Half the time, a value of this name the API returned or the test seeded (an id that exists), when there is one. */
+function pooled(pool: IdPool | undefined, name: string, base: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
+  if (!pool) return base;
+  return fc.tuple(base, fc.nat()).map(([value, i]) => {
+    const known = pool.get(name);
+    return known?.length && i % 2 === 0 ? known[(i >> 1) % known.length] : value;
+  });
 }
 
 function stringFor(schema: Schema): fc.Arbitrary<string> {
@@ -244,17 +253,14 @@ export interface Credentials {
 /** Values 2xx answers returned, by name (e.g. `id`, `systemId`): reused as path parameters. */
 export type IdPool = Map<string, string[]>;
 
-export function harvestIds(pool: IdPool, names: Set<string>, body: unknown): void {
-  const items = Array.isArray(body) ? body : [body];
-  for (const item of items) {
-    if (typeof item !== 'object' || item === null) continue;
-    for (const name of names) {
-      const v = (item as Record<string, unknown>)[name];
-      if (typeof v !== 'string' && typeof v !== 'number') continue;
-      const list = pool.get(name) ?? [];
-      if (!list.includes(String(v))) list.push(String(v));
-      pool.set(name, list.slice(-20));
-    }
+/** Collects, anywhere in a 2xx answer, the values of fields named like a path parameter. */
+export function harvestIds(pool: IdPool, names: Set<string>, body: unknown, depth = 0): void {
+  if (depth > 4 || typeof body !== 'object' || body === null) return;
+  for (const [key, value] of Object.entries(body)) {
+    if (names.has(key) && (typeof value === 'string' || typeof value === 'number')) {
+      const list = pool.get(key) ?? [];
+      if (!list.includes(String(value))) pool.set(key, [...list, String(value)].slice(-20));
+    } else harvestIds(pool, names, value, depth + 1);
   }
 }
 
@@ -295,7 +301,7 @@ export function requestFor(doc: OpenApiDocument, op: OperationRef, credentials: 
     { weight: 1, arbitrary: fc.constant<string | undefined>(`Bearer ${credentials.messagesOnly}`) },
     { weight: 1, arbitrary: fc.constantFrom<string | undefined>(undefined, 'Bearer', 'Bearer sk_wrong', `Basic ${Buffer.from('a:b').toString('base64')}`, `Bearer ${'k'.repeat(4000)}`, 'bearer  x y') },
   );
-  return fc.record({ pathParams, headerParams, queryParams, auth, body: bodyFor(doc, op) }).map(({ pathParams: pp, headerParams: hp, queryParams: qp, auth: authorization, body }) => {
+  return fc.record({ pathParams, headerParams, queryParams, auth, body: bodyFor(doc, op, pool) }).map(({ pathParams: pp, headerParams: hp, queryParams: qp, auth: authorization, body }) => {
     const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => pp[name] as string);
     const query = Object.entries(qp)
       .filter(([, v]) => v !== undefined)
@@ -309,13 +315,13 @@ export function requestFor(doc: OpenApiDocument, op: OperationRef, credentials: 
   });
 }
 
-function bodyFor(doc: OpenApiDocument, op: OperationRef): fc.Arbitrary<{ kind: string; body: Buffer; contentType: string } | undefined> {
+function bodyFor(doc: OpenApiDocument, op: OperationRef, pool: IdPool): fc.Arbitrary<{ kind: string; body: Buffer; contentType: string } | undefined> {
   const raw = fc.constantFrom(...RAW_BODIES).map((r) => ({ kind: r.kind, body: r.body, contentType: r.contentType ?? 'application/json' }));
   const content = op.operation.requestBody?.content;
   if (!content) return fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: raw });
   const media = content['application/json'];
   if (!media) throw new Error(`${op.name}: request body is not application/json (${Object.keys(content).join(', ')})`);
-  const valid = validValue(doc, media.schema);
+  const valid = validValue(doc, media.schema, 0, pool);
   const json = (kind: string) => (value: unknown) => ({ kind, body: Buffer.from(JSON.stringify(value)), contentType: 'application/json' });
   const mutated = fc.tuple(valid, fc.nat(), hostileValue).map(([value, at, replacement]) => {
     const paths = pathsOf(value).slice(1);

@@ -27,7 +27,6 @@ export function firstProblem(errors: ClassValidatorError[], parent = ''): { fiel
   return undefined;
 }
 
-// eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
 const UNSTORABLE_TEXT = /\u0000|\p{Cs}/u;
 
 /** The first string or object key holding NUL or an unpaired surrogate, as a field path. */
