@@ -104,8 +104,14 @@ it('answers every operation of its OpenAPI document, fuzzed, with no 5xx and onl
     else if (result.numRuns < RUNS) failures.push(`${op.name}: only ${result.numRuns} of ${RUNS} requests were generated`);
   }
 
-  // Every operation of the document was fuzzed.
-  expect([...fuzzed.keys()].sort()).toEqual(operations.map((op) => op.name).sort());
+  // Every operation of the document was fuzzed: all its requests answered, and not all of them
+  // stopped at the key check.
+  for (const op of operations) {
+    const statuses = fuzzed.get(op.name) ?? new Map<number, number>();
+    const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
+    if (answered < RUNS) failures.push(`${op.name}: ${answered} of ${RUNS} requests answered`);
+    if (![...statuses.keys()].some((s) => s !== 401 && s !== 403)) failures.push(`${op.name}: no request got past the key check`);
+  }
   if (process.env.FUZZ_REPORT) console.log([...fuzzed].map(([name, s]) => `${name}: ${JSON.stringify(Object.fromEntries(s))}`).join('\n'));
   expect(failures).toEqual([]);
 });
