@@ -152,6 +152,15 @@ describe('JSON bodies are checked before any transform, on every route and on th
     expect(await count('messages')).toBe(before);
   });
 
+  it('the batch route takes bodies over the 64 kB of other routes', async () => {
+    const messages = Array.from({ length: 60 }, () => ({ ...valid, body: 'y'.repeat(1600) }));
+    const body = JSON.stringify({ messages });
+    expect(body.length).toBeGreaterThan(64 * 1024);
+    const res = await raw('POST', '/v1/messages/batch', body);
+    expect(res).toMatchObject({ status: 202, body: { accepted: 60, rejected: 0 } });
+    expect((await raw('POST', '/v1/messages', JSON.stringify({ ...valid, body: 'y'.repeat(70_000) }))).status).toBe(413);
+  });
+
   it('the batch route keeps its 4 MB limit: a larger body is a 413 with the error shape', async () => {
     const res = await raw('POST', '/v1/messages/batch', JSON.stringify({ messages: [{ ...valid, body: 'x'.repeat(4.2 * 1024 * 1024) }] }));
     expect(res).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large', message: expect.any(String) } } });

@@ -6,6 +6,7 @@
 // are checked with ajv against what the document declares for the status. A schema construct
 // this file does not understand throws, so no operation is silently left out.
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
@@ -225,7 +226,7 @@ export interface FuzzRequest {
 }
 
 /** Bodies no JSON parser should take as they are (the API must answer 4xx, never 5xx). */
-const RAW_BODIES: { kind: string; body: Buffer; contentType?: string }[] = [
+const RAW_BODIES: { kind: string; body: Buffer; contentType?: string; encoding?: string }[] = [
   { kind: 'malformed JSON', body: Buffer.from('{"to": "+1415555') },
   { kind: 'JSON nested 5,000 deep', body: Buffer.from(`${'['.repeat(5000)}${']'.repeat(5000)}`) },
   { kind: 'object nested 33 deep', body: Buffer.from(`${'{"a":'.repeat(33)}1${'}'.repeat(33)}`) },
@@ -241,6 +242,9 @@ const RAW_BODIES: { kind: string; body: Buffer; contentType?: string }[] = [
   { kind: 'form body', body: Buffer.from('to=%2B14155552671&body=x'), contentType: 'application/x-www-form-urlencoded' },
   { kind: 'text body', body: Buffer.from('hello'), contentType: 'text/plain' },
   { kind: 'body over 64 kB', body: Buffer.from(JSON.stringify({ body: 'x'.repeat(70_000) })) },
+  { kind: 'gzip that is not gzip', body: Buffer.from('{"a":1}'), encoding: 'gzip' },
+  { kind: 'unknown content encoding', body: Buffer.from('{"a":1}'), encoding: 'compress' },
+  { kind: 'gzip bomb past the limit', body: gzipSync(Buffer.from(JSON.stringify({ body: ' '.repeat(5 * 1024 * 1024) }))), encoding: 'gzip' },
 ];
 
 export interface Credentials {
@@ -311,12 +315,13 @@ export function requestFor(doc: OpenApiDocument, op: OperationRef, credentials: 
     if (authorization) headers.authorization = authorization;
     for (const [k, v] of Object.entries(hp)) if (v !== undefined) headers[k.toLowerCase()] = v as string;
     if (body) headers['content-type'] = body.contentType;
+    if (body?.encoding) headers['content-encoding'] = body.encoding;
     return { method: op.method, path: query ? `${path}?${query}` : path, headers, body: body?.body, kind: body?.kind ?? 'no body' };
   });
 }
 
-function bodyFor(doc: OpenApiDocument, op: OperationRef, pool: IdPool): fc.Arbitrary<{ kind: string; body: Buffer; contentType: string } | undefined> {
-  const raw = fc.constantFrom(...RAW_BODIES).map((r) => ({ kind: r.kind, body: r.body, contentType: r.contentType ?? 'application/json' }));
+function bodyFor(doc: OpenApiDocument, op: OperationRef, pool: IdPool): fc.Arbitrary<{ kind: string; body: Buffer; contentType: string; encoding?: string } | undefined> {
+  const raw = fc.constantFrom(...RAW_BODIES).map((r) => ({ kind: r.kind, body: r.body, contentType: r.contentType ?? 'application/json', encoding: r.encoding }));
   const content = op.operation.requestBody?.content;
   if (!content) return fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: raw });
   const media = content['application/json'];
