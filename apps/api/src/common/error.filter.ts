@@ -3,8 +3,8 @@
 // logged and answered 500 without internals.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { RefusedBody } from './json-body';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError, UnavailableError, UnprocessableError, ValidationError } from '@app/contracts';
+import { RefusedBody } from './json-body';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'bad_request',

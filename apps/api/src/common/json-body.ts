@@ -1,7 +1,8 @@
 // JSON request bodies, with the checks that must come before any transform: bodies are read
 // only on POST/PUT/PATCH, must be UTF-8 (invalid byte sequences are refused, not replaced),
 // nest at most MAX_JSON_DEPTH levels (checked on the raw bytes, before JSON.parse), and hold no
-// prototype keys. Every refusal is a ValidationError, answered 400 by the error filter.
+// prototype keys. Every refusal is a RefusedBody: the error filter answers it with its own status
+// (400; 415 for a charset other than UTF-8), code and field.
 import { isUtf8 } from 'node:buffer';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { json } from 'express';

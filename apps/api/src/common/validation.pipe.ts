@@ -138,11 +138,15 @@ class ApiValidationPipe implements PipeTransform {
   }
 }
 
-/** A path parameter that is a positive integer PostgreSQL's `integer` holds; anything else is a 400 naming it. */
+/**
+ * A path parameter that is a positive integer PostgreSQL's `integer` holds; anything else is a 400
+ * naming it (ParseIntPipe takes 99999999999999999999, which the query then fails on). The global
+ * pipe may already have made the string a number.
+ */
 @Injectable()
-export class PositiveIntPipe implements PipeTransform<string, number> {
-  transform(value: string, metadata: ArgumentMetadata): number {
-    const n = /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : NaN;
+export class PositiveIntPipe implements PipeTransform<unknown, number> {
+  transform(value: unknown, metadata: ArgumentMetadata): number {
+    const n = /^[1-9][0-9]{0,9}$/.test(String(value)) ? Number(value) : NaN;
     if (!(n <= 2_147_483_647)) throw new ValidationError('invalid_field', `${metadata.data ?? 'value'} must be a positive integer`, metadata.data);
     return n;
   }
