@@ -26,7 +26,7 @@ export class RefusedBody extends ValidationError {
 }
 
 /** Nesting depth of a UTF-8 JSON text, stopping as soon as it passes `max`. */
-function depthExceeds(raw: Buffer, max: number): boolean {
+export function depthExceeds(raw: Buffer, max: number): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < raw.length; i++) {
