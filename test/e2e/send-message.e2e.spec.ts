@@ -229,7 +229,7 @@ describe('sending an SMS through the real stack', () => {
       ['a callback to a private address', { ...valid, statusCallbackUrl: 'http://10.0.0.5/' }, 400, 'invalid_field', 'statusCallbackUrl'],
       ['a callback to a private address in hex', { ...valid, statusCallbackUrl: 'http://0x0a000005/' }, 400, 'invalid_field', 'statusCallbackUrl'],
       ['a callback to IPv6 loopback', { ...valid, statusCallbackUrl: 'http://[::1]:8080/' }, 400, 'invalid_field', 'statusCallbackUrl'],
-      ['a NUL in the body', { ...valid, body: 'a\u0000b' }, 400, 'invalid_body', 'body'],
+      ['a NUL in the body', { ...valid, body: 'a\u0000b' }, 400, 'invalid_text', 'body'],
       ['a number as body', { ...valid, body: 42 }, 400, 'invalid_field', 'body'],
     ])('%s', async (_, body, status, code, field) => {
       const before = await countMessages();

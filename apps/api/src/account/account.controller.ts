@@ -10,6 +10,7 @@ import { AccountSettingsView, SMART_ENCODING_DESCRIPTION, UpdateAccountSettingsD
 @ApiBearerAuth()
 @ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
 @ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@ApiResponse({ status: 404, description: 'account_not_found: the account of this key no longer exists', type: ErrorBody })
 @Controller('v1/account')
 export class AccountController {
   constructor(private readonly account: AccountService) {}

@@ -4,6 +4,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, UnprocessableError, ValidationError } from '@app/contracts';
+import { RefusedBody } from './json-body';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -43,6 +44,11 @@ export class ErrorFilter implements ExceptionFilter {
   }
 
   private toAnswer(exception: unknown): { status: number; body: { error: { code: string; message: string; field?: string } }; headers: Record<string, string> } {
+    // Refused by our body parser (json-body.ts): its own status, code and field.
+    const refused = exception instanceof HttpException ? exception.cause : exception;
+    if (refused instanceof RefusedBody) {
+      return { status: refused.status, body: { error: { code: refused.code, message: refused.message, ...(refused.field ? { field: refused.field } : {}) } }, headers: {} };
+    }
     if (exception instanceof DomainError) {
       const headers: Record<string, string> =
         exception instanceof UnauthorizedError

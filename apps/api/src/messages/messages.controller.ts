@@ -30,7 +30,7 @@ export class MessagesController {
     type: ErrorBody,
   })
   @ApiResponse({ status: 503, description: 'PostgreSQL unreachable: nothing stored (Retry-After)', type: ErrorBody })
-  send(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: SendMessageDto, @Headers('idempotency-key') idempotencyKey?: string): Promise<AcceptedMessageView> {
+  send(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: SendMessageDto, @Headers('Idempotency-Key') idempotencyKey?: string): Promise<AcceptedMessageView> {
     return this.messages.send(auth, dto, idempotencyKey);
   }
 

@@ -9,7 +9,7 @@ import { MessageEntity, MessageRepository } from '@app/db';
 import { errorDefinition } from '@app/domain';
 import { EgressPolicy } from '@app/egress';
 import { MessageCancel, MessageIntake } from '@app/messaging';
-import { firstProblem } from '../common/validation.pipe';
+import { firstProblem, inputProblem } from '../common/validation.pipe';
 import { BatchAcceptedView, BatchItemView, BatchMessageDto, SendBatchDto } from './dto/send-batch.dto';
 import { MAX_SCHEDULE_DAYS, SendMessageDto } from './dto/send-message.dto';
 import { AcceptedMessageView, MessageView } from './dto/message.view';
@@ -57,6 +57,8 @@ export class MessagesService {
         if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
           return { index, error: { code: 'invalid_field', message: `${field()} must be an object`, field: field() } };
         }
+        const shape = inputProblem(BatchMessageDto, raw, field());
+        if (shape) return { index, error: { code: shape.code, message: shape.message, field: shape.field } };
         const item = plainToInstance(BatchMessageDto, raw);
         const problem = firstProblem(await validate(item, { whitelist: true, forbidNonWhitelisted: true }));
         if (problem) {

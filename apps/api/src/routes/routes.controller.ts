@@ -1,10 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
 import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
+import { PositiveIntPipe } from '../common/validation.pipe';
 import { ReplaceRoutesDto, RoutePlanView, RoutesView, RoutingVersionView, SimulateRouteDto } from './dto/routes.dto';
 import { RoutesService } from './routes.service';
+
+const VERSION_PARAM = { name: 'version', schema: { type: 'integer' as const, minimum: 1, maximum: 2147483647 }, example: 3 };
 
 @ApiTags('routing (operator)')
 @ApiBearerAuth()
@@ -18,6 +21,7 @@ export class RoutesController {
   @Get('routes')
   @ApiOperation({ summary: 'The active routing rules and their version' })
   @ApiResponse({ status: 200, type: RoutesView })
+  @ApiResponse({ status: 404, description: 'no_active_routes: no version has been activated yet', type: ErrorBody })
   active(): Promise<RoutesView> {
     return this.routes.active();
   }
@@ -38,18 +42,20 @@ export class RoutesController {
   }
 
   @Get('routes/versions/:version')
+  @ApiParam(VERSION_PARAM)
   @ApiResponse({ status: 200, type: RoutesView })
   @ApiResponse({ status: 404, type: ErrorBody })
-  version(@Param('version', ParseIntPipe) version: number): Promise<RoutesView> {
+  version(@Param('version', PositiveIntPipe) version: number): Promise<RoutesView> {
     return this.routes.version(version);
   }
 
   @Post('routes/versions/:version/activate')
+  @ApiParam(VERSION_PARAM)
   @HttpCode(200)
   @ApiOperation({ summary: 'Make a version active: roll back or forward' })
   @ApiResponse({ status: 200, type: RoutesView })
   @ApiResponse({ status: 404, type: ErrorBody })
-  activate(@Param('version', ParseIntPipe) version: number): Promise<RoutesView> {
+  activate(@Param('version', PositiveIntPipe) version: number): Promise<RoutesView> {
     return this.routes.activate(version);
   }
 

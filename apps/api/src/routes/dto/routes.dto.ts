@@ -109,7 +109,7 @@ export class RoutePlanView {
   @ApiProperty({ enum: ['priority', 'least_cost', 'weighted', 'quality'] })
   strategy!: string;
 
-  @ApiProperty({ example: 'US' })
+  @ApiProperty({ type: String, nullable: true, example: 'US', description: 'ISO country of the destination; null when the number has none' })
   country!: string | null;
 
   @ApiPropertyOptional({ nullable: true, type: String, example: '310260', description: 'Mobile network (MCC+MNC), when a network rule needed a lookup' })
