@@ -305,6 +305,9 @@ describe('account ceilings across gateway replicas', () => {
     const db = await openDatabase(testDatabaseUrl(), { poolSize: 1 });
     const tenant = await new AccountRepository(db).createWithKey(`ceilings-${randomUUID()}`, 'default', ['messages', 'smpp']).finally(() => db.destroy());
     expect((await stack.api('PUT', `/v1/smpp/accounts/${tenant.accountId}/limits`, { maxThroughputPerSecond: 20, maxBinds: 2 })).status).toBe(200);
+    // Every submit goes to one number: lift the per-number velocity rules, so only the ceiling counts.
+    const velocity = { perNumberPerMinute: 1_000_000, perNumberPerHour: 1_000_000, perPrefixPerMinute: 1_000_000 };
+    expect((await stack.api('PATCH', `/v1/accounts/${tenant.accountId}/limits`, velocity)).status).toBe(200);
     const [one, two] = [await credential({ throughputPerSecond: 20 }, tenant.apiKey), await credential({ throughputPerSecond: 20 }, tenant.apiKey)];
     const a = await esme(one);
     const b = await esme(two, undefined, port);

@@ -78,7 +78,8 @@ it.each([
 it('GET /v1/conversations refuses a bad cursor or limit with a 400 naming it', async () => {
   expect((await call<ErrorAnswer>('GET', '/v1/conversations?limit=-1')).body.error.field).toBe('limit');
   expect((await call<ErrorAnswer>('GET', '/v1/conversations?cursor=WyJ4IiwieSJd')).body.error.field).toBe('cursor');
-  expect((await call('GET', '/v1/conversations/%00')).status).toBe(404);
+  // A NUL in a path parameter is refused by the general input rules, before any lookup.
+  expect((await call('GET', '/v1/conversations/%00')).status).toBe(400);
 });
 
 it('shows the signing secret once, when the inbound URL is first set, and a new one at each rotation', async () => {
