@@ -11,6 +11,7 @@ import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
 import { Logger } from '@nestjs/common';
 import { EgressPolicy } from '@app/egress';
+import { httpLogOptions } from '@app/logging';
 import { MessageCancel, MessageIntake } from '@app/messaging';
 import { AccountController } from './account/account.controller';
 import { AccountService } from './account/account.service';
@@ -38,13 +39,8 @@ export class AppModule implements NestModule, OnApplicationShutdown {
       module: AppModule,
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: {
-            name: 'api',
-            level: config.logLevel,
-            // API keys must never reach the logs.
-            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-            autoLogging: { ignore: (req) => req.url === '/health' },
-          },
+          // Method, route, status and duration per request; no headers, bodies or numbers (libs/logging).
+          pinoHttp: { ...httpLogOptions('api', config.logLevel), autoLogging: { ignore: (req) => req.url === '/health' } },
         }),
       ],
       controllers: [MessagesController, CarriersController, RoutesController, SmppCredentialsController, NumbersController, AccountController, HealthController],

@@ -96,15 +96,17 @@ export class ManagedProcess {
 
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
-/** Pino JSON lines shown as `level: msg {fields}` for a person at a terminal. */
-function formatLine(line: string): string {
+/**
+ * Pino JSON lines shown as `level: msg {fields}` for a person at a terminal. A request line's
+ * message already says `METHOD /route status duration` (libs/logging), so its req/res are left out.
+ */
+export function formatLine(line: string): string {
   if (!line.startsWith('{')) return line;
   try {
-    const { level, msg, req, res, responseTime, ...fields } = JSON.parse(line) as Record<string, unknown>;
-    const rest = Object.fromEntries(Object.entries(fields).filter(([key]) => !['time', 'pid', 'hostname', 'name'].includes(key)));
-    const http = req ? `${(req as { method: string }).method} ${(req as { url: string }).url} -> ${(res as { statusCode: number })?.statusCode} ${responseTime}ms ` : '';
+    const { level, msg, ...fields } = JSON.parse(line) as Record<string, unknown>;
+    const rest = Object.fromEntries(Object.entries(fields).filter(([key]) => !['time', 'pid', 'hostname', 'name', 'req', 'res', 'responseTime'].includes(key)));
     const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-    return `${LEVELS[level as number] ?? level}: ${http}${msg ?? ''}${extra}`;
+    return `${LEVELS[level as number] ?? level}: ${msg ?? ''}${extra}`;
   } catch {
     return line;
   }

@@ -24,3 +24,4 @@ export * from './repositories/dispatch.repository';
 export * from './repositories/status-callbacks';
 export * from './repositories/carrier-pacer';
 export * from './notifications';
+export * from './unavailable';
