@@ -47,6 +47,8 @@ export interface WorkerConfig extends CommonConfig {
   carriers: CarrierConfig[];
   workflowBundlePath?: string;
   callbackTimeoutMs: number;
+  /** How often the worker records that it is alive (GET /health: stale after three of these). */
+  heartbeatMs: number;
   /** Where HTTP carriers send receipts: this process listens, carriers call `publicUrl`. */
   webhook: { host: string; port: number; publicUrl: string };
   /** Voice (text-to-speech) provider for the voice fallback; unset = no voice fallback. */
@@ -131,6 +133,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     carriers: readJson(env, 'CARRIERS', DEFAULT_CARRIERS, parseCarriers),
     workflowBundlePath: env.WORKFLOW_BUNDLE?.trim() || undefined,
     callbackTimeoutMs: readInt(env, 'STATUS_CALLBACK_TIMEOUT_MS', 5000, { min: 100, max: 60000 }),
+    heartbeatMs: readInt(env, 'WORKER_HEARTBEAT_SECONDS', 5, { min: 1, max: 60 }) * 1000,
     webhook: (() => {
       const host = readString(env, 'CARRIER_WEBHOOK_HOST', '127.0.0.1');
       const port = readPort(env, 'CARRIER_WEBHOOK_PORT', 8091);
@@ -209,6 +212,18 @@ export interface LauncherConfig {
   carrierWebhookPort: number;
   smppGatewayPort: number;
   startCarrierSim: boolean;
+  /** The simulated SMSCs alpha and beta (CARRIER_SIM_SMPP_PORTS). */
+  simSmppPorts: [number, number];
+  /** A part that dies more than `maxRestarts` times within `windowMs` is given up on (the launcher exits 1). */
+  restarts: { maxRestarts: number; windowMs: number };
+}
+
+function readPortPair(env: Env, name: string, fallback: [number, number]): [number, number] {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const ports = raw.split(',').map((p) => p.trim());
+  if (ports.length !== 2 || ports.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535)) throw new ConfigError(name, `must be two ports, comma-separated (e.g. 2776,2777), got "${raw}"`);
+  return [Number(ports[0]), Number(ports[1])];
 }
 
 export function readLauncherConfig(env: Env): LauncherConfig {
@@ -226,6 +241,11 @@ export function readLauncherConfig(env: Env): LauncherConfig {
     carrierWebhookPort: readPort(env, 'CARRIER_WEBHOOK_PORT', 8091),
     smppGatewayPort: readPort(env, 'SMPP_GATEWAY_PORT', 2775),
     startCarrierSim: readBool(env, 'START_CARRIER_SIM', true),
+    simSmppPorts: readPortPair(env, 'CARRIER_SIM_SMPP_PORTS', [2776, 2777]),
+    restarts: {
+      maxRestarts: readInt(env, 'LAUNCHER_MAX_RESTARTS', 5, { min: 0, max: 1000 }),
+      windowMs: readInt(env, 'LAUNCHER_RESTART_WINDOW_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
+    },
   };
 }
 
