@@ -1,5 +1,5 @@
 // smpp-gateway process: the SMPP 3.4 server customers bind to (see README "Sending over SMPP").
-import { createLogger } from '@app/logging';
+import { createLogger, logFatalErrors } from '@app/logging';
 import { configOrExit, readSmppGatewayConfig } from '@app/config';
 import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppMultipartRepository } from '@app/db';
 import { MessageCancel, MessageIntake } from '@app/messaging';
@@ -13,6 +13,7 @@ const SETTINGS_TTL_MS = 10_000;
 
 async function main(): Promise<void> {
   const logger = createLogger('smpp-gateway');
+  logFatalErrors(logger);
   const config = configOrExit(readSmppGatewayConfig, process.env, (message) => logger.fatal(message));
   const db = await openDatabase(config.databaseUrl, { applicationName: 'sms-smpp-gateway', poolSize: 20 });
   const connection = await connectTemporal(config.temporal.address);

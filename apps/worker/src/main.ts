@@ -3,11 +3,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { configOrExit, readWorkerConfig } from '@app/config';
-import { createLogger } from '@app/logging';
+import { createLogger, logFatalErrors } from '@app/logging';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const logger = createLogger('worker');
+  logFatalErrors(logger);
   // The SDK's own lines (e.g. a failed activity and its error) go through our serializers and redaction too.
   Runtime.install({
     logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error')]({ ...meta, sdk: 'temporal' }, message)),

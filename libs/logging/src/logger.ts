@@ -53,6 +53,11 @@ const QUOTED_VALUE = /(: )(?:"(?:[^"]|"")*"|'(?:[^']|'')*')|(=\()[^)]*\)/g;
 const maskValues = (text: unknown): unknown =>
   typeof text === 'string' ? text.replace(QUOTED_VALUE, (_m, colon?: string, paren?: string) => (colon ? `${colon}${REDACTED}` : `${paren}${REDACTED})`)) : text;
 
+/** An error's message for a log line built as text: values a driver quoted are masked. */
+export function errorText(err: unknown): string {
+  return String(maskValues(err instanceof Error ? err.message : String(err)));
+}
+
 // Properties of driver errors (pg, TypeORM QueryFailedError) that hold SQL text, parameters or row values.
 const DRIVER_FIELDS = ['parameters', 'query', 'driverError', 'detail', 'where', 'internalQuery', 'hint', 'sms', 'pdu', 'request', 'response', 'config'];
 
@@ -79,6 +84,20 @@ export function loggerOptions(name: string, level = 'info'): LoggerOptions {
 
 export function createLogger(name: string, level = process.env.LOG_LEVEL || 'info', destination?: DestinationStream): Logger {
   return destination ? pino(loggerOptions(name, level), destination) : pino(loggerOptions(name, level));
+}
+
+/**
+ * An error nobody caught ends the process (the launcher or orchestrator restarts it), logged
+ * through the serializers above instead of Node's default dump, which prints every property of
+ * the error: a driver error's SQL parameters included.
+ */
+export function logFatalErrors(logger: Logger): void {
+  const die = (what: string) => (err: unknown) => {
+    logger.fatal({ err }, `${what}: exiting`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', die('uncaught exception'));
+  process.on('unhandledRejection', die('unhandled promise rejection'));
 }
 
 export type RawRequest = IncomingMessage & { route?: { path?: string }; baseUrl?: string; originalUrl?: string; id?: unknown };
