@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { WorkerHeartbeatRepository, AccountRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository } from '@app/db';
+import { HeartbeatRepository, AccountRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
@@ -56,7 +56,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
         { provide: SmppCredentialRepository, useFactory: (db: DataSource) => new SmppCredentialRepository(db), inject: [DATA_SOURCE] },
         { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db), inject: [DATA_SOURCE] },
-        { provide: WorkerHeartbeatRepository, useFactory: (db: DataSource) => new WorkerHeartbeatRepository(db), inject: [DATA_SOURCE] },
+        { provide: HeartbeatRepository, useFactory: (db: DataSource) => new HeartbeatRepository(db), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
           useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) =>

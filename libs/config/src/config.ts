@@ -19,6 +19,9 @@ export interface CommonConfig {
   egressAllowHosts: string[];
 }
 
+/** How often a worker or SMPP gateway records that it is alive (GET /health: stale after three of these). */
+const readHeartbeatMs = (env: Env) => readInt(env, 'HEARTBEAT_SECONDS', 5, { min: 1, max: 60 }) * 1000;
+
 export function readSecretsKey(env: Env): string {
   const key = readString(env, 'SECRETS_KEY');
   if (!/^[A-Za-z0-9+/]{43}=$/.test(key)) throw new ConfigError('SECRETS_KEY', 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
@@ -47,7 +50,7 @@ export interface WorkerConfig extends CommonConfig {
   carriers: CarrierConfig[];
   workflowBundlePath?: string;
   callbackTimeoutMs: number;
-  /** How often the worker records that it is alive (GET /health: stale after three of these). */
+  /** HEARTBEAT_SECONDS: how often this worker records that it is alive (GET /health). */
   heartbeatMs: number;
   /** Where HTTP carriers send receipts: this process listens, carriers call `publicUrl`. */
   webhook: { host: string; port: number; publicUrl: string };
@@ -133,7 +136,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     carriers: readJson(env, 'CARRIERS', DEFAULT_CARRIERS, parseCarriers),
     workflowBundlePath: env.WORKFLOW_BUNDLE?.trim() || undefined,
     callbackTimeoutMs: readInt(env, 'STATUS_CALLBACK_TIMEOUT_MS', 5000, { min: 100, max: 60000 }),
-    heartbeatMs: readInt(env, 'WORKER_HEARTBEAT_SECONDS', 5, { min: 1, max: 60 }) * 1000,
+    heartbeatMs: readHeartbeatMs(env),
     webhook: (() => {
       const host = readString(env, 'CARRIER_WEBHOOK_HOST', '127.0.0.1');
       const port = readPort(env, 'CARRIER_WEBHOOK_PORT', 8091);
@@ -182,6 +185,8 @@ export interface SmppGatewayConfig extends CommonConfig {
    * sendMessage workflow each. OTP-priority, scheduled and multipart submits always take their own.
    */
   delivery: 'batch' | 'workflow';
+  /** HEARTBEAT_SECONDS: how often this gateway records that it is alive (GET /health). */
+  heartbeatMs: number;
 }
 
 export function readSmppGatewayConfig(env: Env): SmppGatewayConfig {
@@ -196,6 +201,7 @@ export function readSmppGatewayConfig(env: Env): SmppGatewayConfig {
     deliverTimeoutMs: readInt(env, 'SMPP_DELIVER_TIMEOUT_SECONDS', 10, { min: 1, max: 600 }) * 1000,
     multipartTimeoutMs: readInt(env, 'SMPP_MULTIPART_TIMEOUT_SECONDS', 600, { min: 10, max: 86400 }) * 1000,
     delivery: readEnum(env, 'SMPP_DELIVERY', ['batch', 'workflow'] as const, 'batch'),
+    heartbeatMs: readHeartbeatMs(env),
   };
 }
 
@@ -214,8 +220,11 @@ export interface LauncherConfig {
   startCarrierSim: boolean;
   /** The simulated SMSCs alpha and beta (CARRIER_SIM_SMPP_PORTS). */
   simSmppPorts: [number, number];
-  /** A part that dies more than `maxRestarts` times within `windowMs` is given up on (the launcher exits 1). */
-  restarts: { maxRestarts: number; windowMs: number };
+  /**
+   * A part that dies is restarted after `initialDelayMs`, doubled for each further failure within
+   * `windowMs`; more than `maxRestarts` failures in that window and the launcher gives up (exit 1).
+   */
+  restarts: { initialDelayMs: number; maxRestarts: number; windowMs: number };
 }
 
 function readPortPair(env: Env, name: string, fallback: [number, number]): [number, number] {
@@ -243,6 +252,7 @@ export function readLauncherConfig(env: Env): LauncherConfig {
     startCarrierSim: readBool(env, 'START_CARRIER_SIM', true),
     simSmppPorts: readPortPair(env, 'CARRIER_SIM_SMPP_PORTS', [2776, 2777]),
     restarts: {
+      initialDelayMs: readInt(env, 'LAUNCHER_RESTART_DELAY_MS', 500, { min: 0, max: 60_000 }),
       maxRestarts: readInt(env, 'LAUNCHER_MAX_RESTARTS', 5, { min: 0, max: 1000 }),
       windowMs: readInt(env, 'LAUNCHER_RESTART_WINDOW_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
     },

@@ -25,4 +25,4 @@ export * from './repositories/status-callbacks';
 export * from './repositories/carrier-pacer';
 export * from './notifications';
 export * from './unavailable';
-export * from './repositories/worker-heartbeat.repository';
+export * from './repositories/heartbeat.repository';

@@ -1,5 +1,5 @@
-// What is true now about each real component. PostgreSQL and Temporal are probed; workers are
-// alive when their heartbeat row (worker_heartbeats) is fresh; the task queues' pollers come from
+// What is true now about each real component. PostgreSQL and Temporal are probed; workers and
+// SMPP gateways are alive when their heartbeat row (service_heartbeats) is fresh; the task queues' pollers come from
 // Temporal (DescribeTaskQueue); carrier binds are those reported by live workers only, so what a
 // dead worker last wrote is never shown. Anyone sees up/down; the details need an operator key.
 import { Inject, Injectable } from '@nestjs/common';
@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { CarrierBindReport, LiveWorker, WorkerHeartbeatRepository } from '@app/db';
+import { CarrierBindReport, HeartbeatRepository, LiveProcess } from '@app/db';
 import { API_CONFIG, DATA_SOURCE, TEMPORAL_CONNECTION } from '../tokens';
 
 /** A poller counts when Temporal saw it poll this recently (an idle worker re-polls about every minute). */
@@ -30,14 +30,14 @@ export class ComponentHealth {
   error?: string;
 }
 
-export class WorkersHealth {
-  @ApiProperty({ enum: ['up', 'down'], description: 'up when at least one worker beat within three of its heartbeat intervals' })
+export class ProcessesHealth {
+  @ApiProperty({ enum: ['up', 'down'], description: 'up when at least one such process beat within three of its heartbeat intervals (HEARTBEAT_SECONDS)' })
   status!: 'up' | 'down';
 
-  @ApiProperty({ description: 'Workers with a fresh heartbeat' })
+  @ApiProperty({ description: 'Processes with a fresh heartbeat' })
   live!: number;
 
-  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time', description: 'The most recent heartbeat of a live worker' })
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'date-time', description: 'The most recent heartbeat among them' })
   lastBeatAt!: string | null;
 
   @ApiPropertyOptional({ description: 'Why the heartbeats could not be read' })
@@ -70,7 +70,7 @@ export class CarrierHealth {
 }
 
 export class HealthView {
-  @ApiProperty({ enum: ['ok', 'degraded', 'down'], description: 'down as in the summary; degraded when a carrier is not bound or a task queue has no poller' })
+  @ApiProperty({ enum: ['ok', 'degraded', 'down'], description: 'down as in the summary; degraded when no SMPP gateway is live, a carrier is not bound or a task queue has no poller' })
   status!: 'ok' | 'degraded' | 'down';
 
   @ApiProperty({ type: ComponentHealth })
@@ -82,8 +82,11 @@ export class HealthView {
   @ApiProperty({ type: ComponentHealth })
   temporal!: ComponentHealth;
 
-  @ApiProperty({ type: WorkersHealth })
-  workers!: WorkersHealth;
+  @ApiProperty({ type: ProcessesHealth, description: 'Temporal workers (they send); none live means down' })
+  workers!: ProcessesHealth;
+
+  @ApiProperty({ type: ProcessesHealth, description: 'SMPP gateways (customers bind there); none live means degraded' })
+  smppGateways!: ProcessesHealth;
 
   @ApiProperty({ type: [TaskQueueHealth] })
   taskQueues!: TaskQueueHealth[];
@@ -109,7 +112,7 @@ async function probe(check: () => Promise<unknown>): Promise<ComponentHealth> {
 const BIND_RANK: Record<string, number> = { bound: 0, connecting: 1, down: 2, closed: 3 };
 
 /** One view per carrier across live workers: bound if any holds a bind, else the least bad state reported. */
-export function carrierStates(enabled: string[], workers: LiveWorker[]): CarrierHealth[] {
+export function carrierStates(enabled: string[], workers: LiveProcess[]): CarrierHealth[] {
   return enabled.map((id) => {
     const reports = workers.flatMap((w) => w.carriers.filter((c) => c.id === id));
     const best = reports.sort((a, b) => (BIND_RANK[a.state] ?? 9) - (BIND_RANK[b.state] ?? 9))[0] as CarrierBindReport | undefined;
@@ -123,7 +126,7 @@ export class HealthService {
     @Inject(DATA_SOURCE) private readonly db: DataSource,
     @Inject(TEMPORAL_CONNECTION) private readonly temporal: Connection,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
-    private readonly heartbeats: WorkerHeartbeatRepository,
+    private readonly heartbeats: HeartbeatRepository,
   ) {}
 
   async summary(): Promise<HealthSummary> {
@@ -133,25 +136,30 @@ export class HealthService {
 
   async check(): Promise<HealthView> {
     const [postgres, temporal] = await Promise.all([probe(() => this.db.query('SELECT 1')), probe(() => this.temporal.healthService.check({}))]);
-    let workers: WorkersHealth = { status: 'down', live: 0, lastBeatAt: null };
+    const unknown = (error?: string): ProcessesHealth => ({ status: 'down', live: 0, lastBeatAt: null, ...(error ? { error } : {}) });
+    let workers = unknown();
+    let smppGateways = unknown();
     let carriers: CarrierHealth[] = [];
     if (postgres.status === 'up') {
       try {
         const live = await withTimeout(this.heartbeats.live(this.config.temporal.taskQueue));
         const enabled: { id: string }[] = await withTimeout(this.db.query(`SELECT id FROM carriers WHERE enabled ORDER BY priority, id`));
-        workers = { status: live.length > 0 ? 'up' : 'down', live: live.length, lastBeatAt: live[0]?.beatAt.toISOString() ?? null };
+        const view = (processes: LiveProcess[]): ProcessesHealth => ({ status: processes.length > 0 ? 'up' : 'down', live: processes.length, lastBeatAt: processes[0]?.beatAt.toISOString() ?? null });
+        const liveWorkers = live.filter((p) => p.kind === 'worker');
+        workers = view(liveWorkers);
+        smppGateways = view(live.filter((p) => p.kind === 'smpp-gateway'));
         carriers = carrierStates(
           enabled.map((c) => c.id),
-          live,
+          liveWorkers,
         );
       } catch (err) {
-        workers = { status: 'down', live: 0, lastBeatAt: null, error: (err as Error).message };
+        workers = smppGateways = unknown((err as Error).message);
       }
     }
     const taskQueues = await this.taskQueues(temporal.status === 'up');
     const down = postgres.status === 'down' || temporal.status === 'down' || workers.status === 'down';
-    const degraded = carriers.length === 0 || carriers.some((c) => c.bindState !== 'bound') || taskQueues.some((q) => q.pollers === 0);
-    return { status: down ? 'down' : degraded ? 'degraded' : 'ok', api: { status: 'up' }, postgres, temporal, workers, taskQueues, carriers };
+    const degraded = smppGateways.status === 'down' || carriers.length === 0 || carriers.some((c) => c.bindState !== 'bound') || taskQueues.some((q) => q.pollers === 0);
+    return { status: down ? 'down' : degraded ? 'degraded' : 'ok', api: { status: 'up' }, postgres, temporal, workers, smppGateways, taskQueues, carriers };
   }
 
   private async taskQueues(reachable: boolean): Promise<TaskQueueHealth[]> {
