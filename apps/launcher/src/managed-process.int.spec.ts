@@ -95,6 +95,23 @@ describe('under a Supervisor', () => {
     }
   });
 
+  it('stops at once while waiting out a backoff, and starts nothing after', async () => {
+    const script = path.join(dir, 'slow-restart.js');
+    fs.writeFileSync(script, "console.log('ready'); setInterval(() => {}, 1000);\n");
+    const proc = new ManagedProcess({ name: 'slow', script, env: {}, ready: readyOnLine, logFile: path.join(dir, 'slow.log') });
+    const lines: string[] = [];
+    const supervisor = new Supervisor({ name: 'slow', start: () => proc.run(), policy: { initialDelayMs: 20_000, maxDelayMs: 20_000, maxRestarts: 3, windowMs: 60_000 }, log: (l) => lines.push(l), onGiveUp: () => undefined });
+    await supervisor.start();
+    const first = supervisor.pid!;
+    process.kill(first, 'SIGKILL');
+    await eventually(() => lines.some((l) => l.startsWith('slow: restart 1')));
+    const started = Date.now();
+    await supervisor.stop();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(supervisor.pid).toBe(first);
+    expect(lines.some((l) => l.includes('restarted'))).toBe(false);
+  });
+
   it('counts a restart that fails to become ready as a failure, and backs off again', async () => {
     const script = path.join(dir, 'once.js');
     const marker = path.join(dir, 'started');

@@ -45,6 +45,8 @@ export class Supervisor {
   private stopped = false;
   private readonly failures: number[] = [];
   private restarting?: Promise<void>;
+  /** Cuts a backoff wait short when the launcher stops. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -64,6 +66,7 @@ export class Supervisor {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     await this.restarting?.catch(() => undefined);
     await this.current?.stop();
   }
@@ -90,7 +93,7 @@ export class Supervisor {
       }
       const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (this.failures.length - 1));
       log(`${this.name}: restart ${this.failures.length} of at most ${policy.maxRestarts} within ${Math.round(policy.windowMs / 1000)} s, in ${delay} ms`);
-      await sleep(delay);
+      await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       if (this.stopped) return;
       try {
         const run = await this.options.start();
