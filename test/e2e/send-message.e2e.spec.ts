@@ -3,6 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { messageWorkflowId } from '@app/contracts';
+import { AccountRepository, openDatabase } from '@app/db';
 import { startCallbackReceiver } from '../support/callback-receiver';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 import { testDatabaseUrl } from '../support/env';
@@ -198,19 +199,38 @@ describe('sending an SMS through the real stack', () => {
     }
   });
 
-  it('reports health of the API, PostgreSQL, Temporal and the carrier binds without a key', async () => {
-    const res = await fetch(`${stack.apiUrl}/health`);
+  it('says up or down only without a key, and the components and carrier binds to an operator key', async () => {
+    const anonymous = await fetch(`${stack.apiUrl}/health`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.json()).toEqual({ status: 'up' });
+    const res = await stack.api('GET', '/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
+    expect(res.body).toMatchObject({
       status: 'ok',
       postgres: { status: 'up' },
       temporal: { status: 'up' },
+      workers: { status: 'up', live: 1 },
+      smppGateways: { status: 'up', live: 1 },
+      taskQueues: [
+        { name: stack.taskQueue, type: 'workflow', pollers: expect.any(Number) },
+        { name: stack.taskQueue, type: 'activity', pollers: expect.any(Number) },
+      ],
       carriers: [
         expect.objectContaining({ id: 'alpha', bindState: 'bound' }),
         expect.objectContaining({ id: 'beta', bindState: 'bound' }),
         expect.objectContaining({ id: 'gamma', bindState: 'bound' }),
       ],
     });
+    expect((res.body as { taskQueues: { pollers: number }[] }).taskQueues.every((q) => q.pollers > 0)).toBe(true);
+    // A key without the operator scope is refused, not shown less.
+    const db = await openDatabase(testDatabaseUrl(), { poolSize: 1 });
+    try {
+      const { apiKey } = await new AccountRepository(db).createWithKey(`health-${Date.now()}`, 'messages only', ['messages']);
+      expect((await stack.api('GET', '/health', undefined, { authorization: `Bearer ${apiKey}` })).status).toBe(403);
+      expect((await stack.api('GET', '/health', undefined, { authorization: 'Bearer sk_not_a_key' })).status).toBe(401);
+    } finally {
+      await db.destroy();
+    }
   });
 
   describe('bad input gets a 4xx naming the problem, and stores nothing', () => {

@@ -5,13 +5,14 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
 import { Logger } from '@nestjs/common';
 import { EgressPolicy } from '@app/egress';
 import { IntakeLimits, MessageCancel, MessageIntake } from '@app/messaging';
+import { httpLogOptions } from '@app/logging';
 import { AccountController } from './account/account.controller';
 import { AccountService } from './account/account.service';
 import { WebhooksController } from './account/webhooks.controller';
@@ -46,13 +47,8 @@ export class AppModule implements NestModule, OnApplicationShutdown {
       module: AppModule,
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: {
-            name: 'api',
-            level: config.logLevel,
-            // API keys must never reach the logs.
-            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-            autoLogging: { ignore: (req) => req.url === '/health' },
-          },
+          // Method, route, status and duration per request; no headers, bodies or numbers (libs/logging).
+          pinoHttp: { ...httpLogOptions('api', config.logLevel), autoLogging: { ignore: (req) => req.url === '/health' } },
         }),
       ],
       controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController],
@@ -71,6 +67,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db), inject: [DATA_SOURCE] },
         { provide: ConversationRepository, useFactory: (db: DataSource) => new ConversationRepository(db), inject: [DATA_SOURCE] },
         { provide: WebhookSecretRepository, useFactory: (db: DataSource) => new WebhookSecretRepository(db, new SecretBox(config.secretsKey)), inject: [DATA_SOURCE] },
+        { provide: HeartbeatRepository, useFactory: (db: DataSource) => new HeartbeatRepository(db), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
           useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) =>

@@ -1,10 +1,12 @@
 // API process: REST v1, OpenAPI docs at /docs, health at /health.
 import 'reflect-metadata';
 import { configOrExit, readApiConfig } from '@app/config';
+import { createLogger, logFatalErrors } from '@app/logging';
 import { createApiApp } from './app.setup';
 
 async function main(): Promise<void> {
   const config = configOrExit(readApiConfig);
+  logFatalErrors(createLogger('api', config.logLevel));
   const app = await createApiApp(config);
   await app.listen(config.port, config.host);
   console.log(`API listening on http://${config.host}:${config.port} (docs at /docs)`);

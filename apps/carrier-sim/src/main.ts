@@ -1,6 +1,6 @@
 // carrier-sim process: simulated carriers for development, tests, demos and benchmarks.
 // Never a production dependency.
-import pino from 'pino';
+import { createLogger, logFatalErrors } from '@app/logging';
 import { configOrExit, readJson, readPort, readString } from '@app/config';
 import { BehaviourError, parseBehaviour } from './behaviour';
 import { startCarrierSim } from './carrier-sim';
@@ -39,7 +39,8 @@ function parseCarriers(value: unknown): SimCarrierConfig[] {
 }
 
 async function main(): Promise<void> {
-  const logger = pino({ name: 'carrier-sim', level: process.env.LOG_LEVEL || 'info' });
+  const logger = createLogger('carrier-sim');
+  logFatalErrors(logger);
   const config = configOrExit(
     (env) => ({
       host: readString(env, 'CARRIER_SIM_HOST', '127.0.0.1'),

@@ -1,8 +1,11 @@
 // `npm start`: the whole system on embedded defaults, with the URLs and the demo API key
-// printed; Ctrl-C stops every part in order.
+// printed; Ctrl-C stops every part in order. Every part it starts is supervised: one that dies
+// is logged with its exit cause and restarted with backoff; after too many failures in a short
+// window the launcher says so, stops the rest and exits 1.
 import 'reflect-metadata';
 import { configOrExit, readLauncherConfig } from '@app/config';
 import { DEFAULT_SIM_CARRIERS, DEFAULT_SIM_HTTP_CARRIERS, startStack, Stack } from './stack';
+import { DEFAULT_RESTART_POLICY } from './supervisor';
 
 const LOCAL_DEMO_EGRESS = '127.0.0.1,localhost';
 
@@ -11,17 +14,16 @@ async function main(): Promise<void> {
   console.log('Starting the SMS aggregator...');
   const running: { stack?: Stack } = {};
   let stopping = false;
-  const shutdown = async (signal: string) => {
-    running.stack = stack;
-  if (stopping) return;
+  const shutdown = async (why: string, exitCode: number) => {
+    if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping API, worker, carrier simulator, Temporal and PostgreSQL...`);
+    console.log(`\n${why}: stopping API, SMPP gateway, worker, carrier simulator, Temporal and PostgreSQL...`);
     await running.stack?.stop();
     console.log('Stopped.');
-    process.exit(0);
+    process.exit(exitCode);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
   const stack = await startStack({
     dataDir: config.dataDir,
@@ -33,13 +35,20 @@ async function main(): Promise<void> {
     apiPort: config.apiPort,
     carrierSimControlPort: config.carrierSimControlPort,
     startCarrierSim: config.startCarrierSim,
-    simCarriers: DEFAULT_SIM_CARRIERS,
+    simCarriers: DEFAULT_SIM_CARRIERS.map((c, i) => ({ ...c, smppPort: config.simSmppPorts[i] })),
     simHttpCarriers: DEFAULT_SIM_HTTP_CARRIERS,
     carrierWebhookPort: config.carrierWebhookPort,
     smppGatewayPort: config.smppGatewayPort,
     // The local demo may post status callbacks to this machine; production allows no internal host unless told.
     apiEnv: { EGRESS_ALLOW_HOSTS: process.env.EGRESS_ALLOW_HOSTS ?? LOCAL_DEMO_EGRESS },
     workerEnv: { EGRESS_ALLOW_HOSTS: process.env.EGRESS_ALLOW_HOSTS ?? LOCAL_DEMO_EGRESS },
+    supervise: {
+      policy: { ...DEFAULT_RESTART_POLICY, ...config.restarts },
+      onGiveUp: (reason) => {
+        console.error(`\n[launcher] GIVING UP: ${reason.message}. The system cannot run without it.`);
+        void shutdown('Gave up', 1);
+      },
+    },
   });
   running.stack = stack;
   if (stopping) return;

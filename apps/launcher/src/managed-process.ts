@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { stopChild } from '@app/temporal';
+import type { ExitCause, SupervisedRun } from './supervisor';
 
 export interface ManagedProcessOptions {
   name: string;
@@ -20,6 +21,8 @@ export interface ManagedProcessOptions {
 
 export class ManagedProcess {
   child?: ChildProcess;
+  /** Settles when the current child ends. */
+  exited?: Promise<ExitCause>;
   private readonly lineListeners = new Set<(line: string) => void>();
   private logStream?: fs.WriteStream;
 
@@ -32,12 +35,15 @@ export class ManagedProcess {
   async start(): Promise<void> {
     const { name, script, env, logFile } = this.options;
     if (!fs.existsSync(script)) throw new Error(`${script} is missing: run npm run build first`);
+    this.logStream?.end(); // a previous child's (restarts)
+    this.logStream = undefined;
     const child = spawn(process.execPath, ['--enable-source-maps', ...(this.options.nodeArgs ?? []), script], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group: Ctrl-C reaches the launcher, which stops apps in order
     });
     this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     if (logFile) {
       fs.mkdirSync(path.dirname(logFile), { recursive: true });
       this.logStream = fs.createWriteStream(logFile, { flags: 'a' });
@@ -61,6 +67,12 @@ export class ManagedProcess {
       this.logStream?.end();
       throw err;
     }
+  }
+
+  /** Starts a child and hands it to a Supervisor (apps/launcher/src/supervisor.ts). */
+  async run(): Promise<SupervisedRun> {
+    await this.start();
+    return { pid: this.child!.pid, exited: this.exited!, stop: () => this.stop() };
   }
 
   /** Resolves when a line of output satisfies `match`. */
@@ -96,15 +108,17 @@ export class ManagedProcess {
 
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
-/** Pino JSON lines shown as `level: msg {fields}` for a person at a terminal. */
-function formatLine(line: string): string {
+/**
+ * Pino JSON lines shown as `level: msg {fields}` for a person at a terminal. A request line's
+ * message already says `METHOD /route status duration` (libs/logging), so its req/res are left out.
+ */
+export function formatLine(line: string): string {
   if (!line.startsWith('{')) return line;
   try {
-    const { level, msg, req, res, responseTime, ...fields } = JSON.parse(line) as Record<string, unknown>;
-    const rest = Object.fromEntries(Object.entries(fields).filter(([key]) => !['time', 'pid', 'hostname', 'name'].includes(key)));
-    const http = req ? `${(req as { method: string }).method} ${(req as { url: string }).url} -> ${(res as { statusCode: number })?.statusCode} ${responseTime}ms ` : '';
+    const { level, msg, ...fields } = JSON.parse(line) as Record<string, unknown>;
+    const rest = Object.fromEntries(Object.entries(fields).filter(([key]) => !['time', 'pid', 'hostname', 'name', 'req', 'res', 'responseTime'].includes(key)));
     const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-    return `${LEVELS[level as number] ?? level}: ${http}${msg ?? ''}${extra}`;
+    return `${LEVELS[level as number] ?? level}: ${msg ?? ''}${extra}`;
   } catch {
     return line;
   }

@@ -1,6 +1,6 @@
 // Starts the whole system: embedded PostgreSQL and the Temporal dev server unless
 // DATABASE_URL / TEMPORAL_ADDRESS are given, then carrier-sim, worker, API and SMPP gateway
-// as processes.
+// as processes. With `supervise` (npm start), each of them is restarted when it dies (supervisor.ts).
 // Used by `npm start` (apps/launcher/src/main.ts) and by the end-to-end tests.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, openDatabase, S
 import { MAX_LIMITS } from '@app/domain';
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { ManagedProcess } from './managed-process';
+import { RestartPolicy, SupervisedRun, Supervisor } from './supervisor';
 
 // The apps always run compiled, from dist/, also when this file runs from source (tests).
 const here = path.resolve(__dirname, '../../..');
@@ -58,6 +59,11 @@ export interface StackOptions {
   workerEnv?: Record<string, string>;
   apiEnv?: Record<string, string>;
   smppGatewayEnv?: Record<string, string>;
+  /**
+   * Restart what dies (PostgreSQL and Temporal when embedded, and every app) with this policy;
+   * `onGiveUp` is called when one of them fails too often. Without it, nothing is restarted (tests that kill and restart parts themselves).
+   */
+  supervise?: { policy: RestartPolicy; onGiveUp: (reason: Error) => void };
   /** Write each app's output to <logDir>/<app>.log instead of our stdout. */
   logDir?: string;
   log?: (line: string) => void;
@@ -135,30 +141,49 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.length = 0;
   };
 
+  /** Starts a part once, or under a Supervisor when asked; either way it is stopped by stopAll. */
+  const keep = async (name: string, start: () => Promise<SupervisedRun>): Promise<{ pid?: number }> => {
+    if (!options.supervise) {
+      const run = await start();
+      cleanups.push(() => run.stop());
+      return run;
+    }
+    const supervisor = new Supervisor({ name, start, policy: options.supervise.policy, log: (line) => log(`[launcher] ${line}`), onGiveUp: options.supervise.onGiveUp });
+    await supervisor.start();
+    cleanups.push(() => supervisor.stop());
+    return supervisor;
+  };
+
   try {
     let databaseUrl = options.databaseUrl;
     let displayDatabaseUrl = databaseUrl?.replace(/:[^:@/]+@/, ':****@') ?? '';
     if (!databaseUrl) {
-      const pg: EmbeddedPostgresHandle = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: options.postgresPort, extraFlags: options.postgresFlags });
-      cleanups.push(() => pg.stop());
-      databaseUrl = pg.url;
-      displayDatabaseUrl = pg.displayUrl;
-      log(`PostgreSQL (embedded)   ${pg.displayUrl}`);
+      // A restart reuses the data directory and the port, so the apps' pools reconnect.
+      let pg: EmbeddedPostgresHandle | undefined;
+      const started = await keep('postgres', async () => (pg = await startEmbeddedPostgres({ dir: path.join(dataDir, 'postgres'), port: options.postgresPort, extraFlags: options.postgresFlags })));
+      databaseUrl = pg!.url;
+      displayDatabaseUrl = pg!.displayUrl;
+      log(`PostgreSQL (embedded)   ${pg!.displayUrl}   (pid ${started.pid})`);
     }
 
     let temporalAddress = options.temporalAddress;
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
-      const temporal: DevServerHandle = await startTemporalDevServer({
-        dataDir: path.join(dataDir, 'temporal'),
-        port: options.temporalPort,
-        uiPort: options.temporalUiPort,
-        inMemory: options.temporalInMemory,
-      });
-      cleanups.push(() => temporal.stop());
-      temporalAddress = temporal.address;
-      temporalUiUrl = temporal.uiUrl;
-      log(`Temporal (dev server)   ${temporal.address}${temporal.uiUrl ? `   Web UI ${temporal.uiUrl}` : ''}`);
+      // A restart reuses the port and the SQLite file: running workflows carry on.
+      let temporal: DevServerHandle | undefined;
+      const started = await keep(
+        'temporal',
+        async () =>
+          (temporal = await startTemporalDevServer({
+            dataDir: path.join(dataDir, 'temporal'),
+            port: options.temporalPort,
+            uiPort: options.temporalUiPort,
+            inMemory: options.temporalInMemory,
+          })),
+      );
+      temporalAddress = temporal!.address;
+      temporalUiUrl = temporal!.uiUrl;
+      log(`Temporal (dev server)   ${temporal!.address}${temporal!.uiUrl ? `   Web UI ${temporal!.uiUrl}` : ''}   (pid ${started.pid})`);
     }
 
     // Migrations and the demo account, before the apps start.
@@ -180,10 +205,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // HTTP carriers send MOs to the worker's inbound webhook.
       const simHttpCarriers = options.simHttpCarriers.map((c) => ({ ...c, inboundUrl: `http://127.0.0.1:${options.carrierWebhookPort}/carriers/${c.id}/inbound` }));
       carrierSim = carrierSimProcess({ controlPort: options.carrierSimControlPort, simCarriers: options.simCarriers, simHttpCarriers, logFile: logFile('carrier-sim') });
-      await carrierSim.start();
-      cleanups.push(() => carrierSim!.stop());
+      const sim = await keep('carrier-sim', () => carrierSim!.run());
       log(
-        `Carrier simulator       ${carrierSimUrl}  (SMPP ${options.simCarriers.map((c) => `${c.id}:${c.smppPort}`).join(', ')}; HTTP ${options.simHttpCarriers.map((c) => c.id).join(', ')}; voice)`,
+        `Carrier simulator       ${carrierSimUrl}  (SMPP ${options.simCarriers.map((c) => `${c.id}:${c.smppPort}`).join(', ')}; HTTP ${options.simHttpCarriers.map((c) => c.id).join(', ')}; voice)   (pid ${sim.pid})`,
       );
     }
 
@@ -206,10 +230,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logFile: logFile(name),
         nodeArgs: options.nodeArgs,
       });
-    let worker = workerProcess();
-    await worker.start();
-    cleanups.push(() => worker.stop());
-    log('Worker                  running');
+    const worker = workerProcess();
+    const workerRun = await keep('worker', () => worker.run());
+    log(`Worker                  running   (pid ${workerRun.pid})`);
 
     const apiUrl = `http://127.0.0.1:${options.apiPort}`;
     const apiProcess = (port: number, name: string) =>
@@ -222,9 +245,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         nodeArgs: options.nodeArgs,
       });
     const api = apiProcess(options.apiPort, 'api');
-    await api.start();
-    cleanups.push(() => api.stop());
-    log(`API                     ${apiUrl}   OpenAPI docs ${apiUrl}/docs`);
+    const apiRun = await keep('api', () => api.run());
+    log(`API                     ${apiUrl}   OpenAPI docs ${apiUrl}/docs   (pid ${apiRun.pid})`);
 
     const smppGatewayProcess = (port = options.smppGatewayPort, name = 'smpp-gateway') =>
       new ManagedProcess({
@@ -235,10 +257,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         logFile: logFile(name),
         nodeArgs: options.nodeArgs,
       });
-    let smppGateway = smppGatewayProcess();
-    await smppGateway.start();
-    cleanups.push(() => smppGateway.stop());
-    log(`SMPP gateway            127.0.0.1:${options.smppGatewayPort}   (credentials: POST ${apiUrl}/v1/smpp/credentials)`);
+    const smppGateway = smppGatewayProcess();
+    const gatewayRun = await keep('smpp-gateway', () => smppGateway.run());
+    log(`SMPP gateway            127.0.0.1:${options.smppGatewayPort}   (credentials: POST ${apiUrl}/v1/smpp/credentials)   (pid ${gatewayRun.pid})`);
 
     const extra = options.extraReplicas ?? { workerWebhookPorts: [], apiPorts: [], smppGatewayPorts: [] };
     const replicas = [
@@ -246,10 +267,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...extra.apiPorts.map((port, i) => apiProcess(port, `api-${i + 2}`)),
       ...extra.smppGatewayPorts.map((port, i) => smppGatewayProcess(port, `smpp-gateway-${i + 2}`)),
     ];
-    for (const replica of replicas) {
-      await replica.start();
-      cleanups.push(() => replica.stop());
-    }
+    for (const replica of replicas) await keep(replica.name, () => replica.run());
     if (replicas.length > 0) log(`Replicas                ${replicas.map((r) => r.name).join(', ')}`);
 
     const stack: Stack = {
@@ -265,14 +283,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       processes: { carrierSim, worker, api, smppGateway },
       demoApiKey,
       async startWorker() {
-        worker = workerProcess();
-        stack.processes.worker = worker;
+        // The same ManagedProcess with a new child, so stopping the stack stops this one.
         await worker.start();
         return worker;
       },
       async startSmppGateway() {
-        smppGateway = smppGatewayProcess();
-        stack.processes.smppGateway = smppGateway;
+        // The same ManagedProcess with a new child, so stopping the stack stops this one.
         await smppGateway.start();
         return smppGateway;
       },

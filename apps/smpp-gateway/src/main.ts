@@ -1,7 +1,8 @@
 // smpp-gateway process: the SMPP 3.4 server customers bind to (see README "Sending over SMPP").
-import pino from 'pino';
+import os from 'node:os';
+import { createLogger, logFatalErrors } from '@app/logging';
 import { configOrExit, readSmppGatewayConfig } from '@app/config';
-import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppGatewayStateRepository, SmppMultipartRepository, openLimitsPool, UsageCounterRepository } from '@app/db';
+import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppGatewayStateRepository, SmppMultipartRepository, openLimitsPool, UsageCounterRepository, HeartbeatRepository, HeartbeatWriter } from '@app/db';
 import { IntakeLimits, MessageCancel, MessageIntake } from '@app/messaging';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { DeliveryDispatcher } from './deliveries/delivery-dispatcher';
@@ -14,7 +15,8 @@ import { SubmitTokens } from './submits/submit-tokens';
 const SETTINGS_TTL_MS = 10_000;
 
 async function main(): Promise<void> {
-  const logger = pino({ name: 'smpp-gateway', level: process.env.LOG_LEVEL || 'info' });
+  const logger = createLogger('smpp-gateway');
+  logFatalErrors(logger);
   const config = configOrExit(readSmppGatewayConfig, process.env, (message) => logger.fatal(message));
   const db = await openDatabase(config.databaseUrl, { applicationName: 'sms-smpp-gateway', poolSize: 20 });
   const connection = await connectTemporal(config.temporal.address);
@@ -60,6 +62,16 @@ async function main(): Promise<void> {
       new DeliveryDispatcher({ ...sessions, deliveries: new SmppDeliveryRepository(db), databaseUrl: config.databaseUrl, deliverWindow: config.deliverWindow, logger }),
   });
   const address = await gateway.listen();
+  // GET /health counts this gateway live while its heartbeat row is fresh.
+  const heartbeat = new HeartbeatWriter(new HeartbeatRepository(db), {
+    kind: 'smpp-gateway',
+    taskQueue: config.temporal.taskQueue,
+    intervalMs: config.heartbeatMs,
+    host: os.hostname(),
+    onFailure: (err) => logger.warn({ err }, 'gateway heartbeat not recorded; /health shows this gateway down until it is'),
+    onRecovery: () => logger.info('gateway heartbeat recorded again'),
+  });
+  await heartbeat.start();
   // The launcher waits for this line.
   console.log(`smpp-gateway ready: listening on ${address.address}:${address.port}`);
 
@@ -68,6 +80,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    await heartbeat.stop();
     await gateway.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
     await connection.close().catch(() => undefined);
     await limitsPool.end().catch(() => undefined);

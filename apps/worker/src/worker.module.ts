@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository } from '@app/db';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
@@ -17,6 +17,7 @@ import { CarrierWebhookService } from './carriers/carrier-webhook.service';
 import { ConversationDispatcherService } from './conversations/conversation-dispatcher.service';
 import { DispatcherService } from './dispatch/dispatcher.service';
 import { HealthMonitorService } from './health/health-monitor.service';
+import { WorkerHeartbeatService } from './health/worker-heartbeat.service';
 import { ReceiptRouterService } from './receipts/receipt-router.service';
 import { MESSAGE_ACTIVITIES, TemporalWorkerService } from './temporal/temporal-worker.service';
 import { DATA_SOURCE, LOGGER, TEMPORAL_CLIENT, TEMPORAL_CONNECTION, WORKER_CONFIG } from './tokens';
@@ -44,6 +45,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: RoutingRepository, useFactory: (db: DataSource) => new RoutingRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierRepository, useFactory: (db: DataSource) => new CarrierRepository(db), inject: [DATA_SOURCE] },
         { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
+        { provide: HeartbeatRepository, useFactory: (db: DataSource) => new HeartbeatRepository(db), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
           useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) =>
@@ -82,6 +84,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         ConversationDispatcherService,
         StatusCallbackSenderService,
         HealthMonitorService,
+        WorkerHeartbeatService,
         TemporalWorkerService,
       ],
     };
@@ -99,6 +102,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly conversationDispatcher: ConversationDispatcherService,
     private readonly callbackSender: StatusCallbackSenderService,
     private readonly healthMonitor: HealthMonitorService,
+    private readonly heartbeat: WorkerHeartbeatService,
     private readonly worker: TemporalWorkerService,
   ) {}
 
@@ -117,6 +121,8 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     await this.conversationDispatcher.start();
     await this.callbackSender.start();
     this.healthMonitor.start();
+    // Last: a worker is reported alive only once it polls its task queues.
+    await this.heartbeat.start();
   }
 
   // Nest calls module hooks after the providers' own: connectors and worker are already closed.

@@ -19,6 +19,9 @@ export interface CommonConfig {
   egressAllowHosts: string[];
 }
 
+/** How often a worker or SMPP gateway records that it is alive (GET /health: stale after three of these). */
+const readHeartbeatMs = (env: Env) => readInt(env, 'HEARTBEAT_SECONDS', 5, { min: 1, max: 60 }) * 1000;
+
 export function readSecretsKey(env: Env): string {
   const key = readString(env, 'SECRETS_KEY');
   if (!/^[A-Za-z0-9+/]{43}=$/.test(key)) throw new ConfigError('SECRETS_KEY', 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
@@ -47,6 +50,8 @@ export interface WorkerConfig extends CommonConfig {
   carriers: CarrierConfig[];
   workflowBundlePath?: string;
   callbackTimeoutMs: number;
+  /** HEARTBEAT_SECONDS: how often this worker records that it is alive (GET /health). */
+  heartbeatMs: number;
   /** Where HTTP carriers send receipts: this process listens, carriers call `publicUrl`. */
   webhook: { host: string; port: number; publicUrl: string };
   /** Voice (text-to-speech) provider for the voice fallback; unset = no voice fallback. */
@@ -133,6 +138,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     carriers: readJson(env, 'CARRIERS', DEFAULT_CARRIERS, parseCarriers),
     workflowBundlePath: env.WORKFLOW_BUNDLE?.trim() || undefined,
     callbackTimeoutMs: readInt(env, 'STATUS_CALLBACK_TIMEOUT_MS', 5000, { min: 100, max: 60000 }),
+    heartbeatMs: readHeartbeatMs(env),
     webhook: (() => {
       const host = readString(env, 'CARRIER_WEBHOOK_HOST', '127.0.0.1');
       const port = readPort(env, 'CARRIER_WEBHOOK_PORT', 8091);
@@ -193,6 +199,8 @@ export interface SmppGatewayConfig extends CommonConfig {
   bindConcurrency: number;
   /** Failed binds: the answer waits `delayMs`, doubling per failure up to 16×; `threshold` failures within `lockoutMs` lock the IP or system_id out for `lockoutMs`. */
   bindFailures: { delayMs: number; threshold: number; lockoutMs: number };
+  /** HEARTBEAT_SECONDS: how often this gateway records that it is alive (GET /health). */
+  heartbeatMs: number;
 }
 
 export function readSmppGatewayConfig(env: Env): SmppGatewayConfig {
@@ -215,6 +223,7 @@ export function readSmppGatewayConfig(env: Env): SmppGatewayConfig {
       threshold: readInt(env, 'SMPP_BIND_LOCKOUT_FAILURES', 10, { min: 2, max: 10_000 }),
       lockoutMs: readInt(env, 'SMPP_BIND_LOCKOUT_SECONDS', 300, { min: 1, max: 86_400 }) * 1000,
     },
+    heartbeatMs: readHeartbeatMs(env),
   };
 }
 
@@ -231,6 +240,21 @@ export interface LauncherConfig {
   carrierWebhookPort: number;
   smppGatewayPort: number;
   startCarrierSim: boolean;
+  /** The simulated SMSCs alpha and beta (CARRIER_SIM_SMPP_PORTS). */
+  simSmppPorts: [number, number];
+  /**
+   * A part that dies is restarted after `initialDelayMs`, doubled for each further failure within
+   * `windowMs`; more than `maxRestarts` failures in that window and the launcher gives up (exit 1).
+   */
+  restarts: { initialDelayMs: number; maxRestarts: number; windowMs: number };
+}
+
+function readPortPair(env: Env, name: string, fallback: [number, number]): [number, number] {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const ports = raw.split(',').map((p) => p.trim());
+  if (ports.length !== 2 || ports.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535)) throw new ConfigError(name, `must be two ports, comma-separated (e.g. 2776,2777), got "${raw}"`);
+  return [Number(ports[0]), Number(ports[1])];
 }
 
 export function readLauncherConfig(env: Env): LauncherConfig {
@@ -248,6 +272,12 @@ export function readLauncherConfig(env: Env): LauncherConfig {
     carrierWebhookPort: readPort(env, 'CARRIER_WEBHOOK_PORT', 8091),
     smppGatewayPort: readPort(env, 'SMPP_GATEWAY_PORT', 2775),
     startCarrierSim: readBool(env, 'START_CARRIER_SIM', true),
+    simSmppPorts: readPortPair(env, 'CARRIER_SIM_SMPP_PORTS', [2776, 2777]),
+    restarts: {
+      initialDelayMs: readInt(env, 'LAUNCHER_RESTART_DELAY_MS', 500, { min: 0, max: 60_000 }),
+      maxRestarts: readInt(env, 'LAUNCHER_MAX_RESTARTS', 5, { min: 0, max: 1000 }),
+      windowMs: readInt(env, 'LAUNCHER_RESTART_WINDOW_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
+    },
   };
 }
 

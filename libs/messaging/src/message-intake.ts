@@ -9,6 +9,7 @@ import { ConflictError, MessageEncoding, MessagePriority, MessageStatus, Unavail
 import { MessageEntity, MessageRepository, NewMessage } from '@app/db';
 import { AccountLimits, analyzeText, normalizeE164, normalizeSender, smartEncode } from '@app/domain';
 import type { IntakeLimits } from './intake-limits';
+import { errorText } from '@app/logging';
 
 export const MAX_BODY_LENGTH = 1600;
 export const MAX_IDEMPOTENCY_KEY = 255;
@@ -136,7 +137,7 @@ export class MessageIntake {
     try {
       return await this.messages.insertAccepted(row);
     } catch (err) {
-      this.logger.error(`insert of message ${row.id} failed: ${(err as Error).message}`);
+      this.logger.error(`insert of message ${row.id} failed: ${errorText(err)}`);
       throw new UnavailableError('database_unavailable', 'The message could not be stored. Retry later.');
     }
   }
@@ -168,13 +169,13 @@ export class MessageIntake {
     this.messages.insertAcceptedMany(rows).then(
       (inserted) => done.forEach((d, i) => d.resolve(inserted.has(rows[i].id))),
       (err: unknown) => {
-        this.logger.error(`bulk insert of ${rows.length} messages failed (${(err as Error).message}); inserting them one by one`);
+        this.logger.error(`bulk insert of ${rows.length} messages failed (${errorText(err)}); inserting them one by one`);
         // One row's fault must not refuse the others (they may be other customers'): each on its own.
         rows.forEach((row, i) =>
           this.messages.insertAcceptedMany([row]).then(
             (inserted) => done[i].resolve(inserted.has(row.id)),
             (rowErr: unknown) => {
-              this.logger.error(`insert of message ${row.id} failed: ${(rowErr as Error).message}`);
+              this.logger.error(`insert of message ${row.id} failed: ${errorText(rowErr)}`);
               done[i].reject(new UnavailableError('database_unavailable', 'The message could not be stored. Retry later.'));
             },
           ),

@@ -25,6 +25,8 @@ export interface DevServerHandle {
   uiUrl?: string;
   logFile: string;
   pid: number;
+  /** Settles when the server process ends (stopped, crashed or killed). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
   /** SIGKILL, as a crash (fault-injection tests). */
   kill(): Promise<void>;
@@ -75,9 +77,12 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = true;
+      resolve({ code, signal });
+    }),
+  );
 
   const deadline = Date.now() + 60_000;
   while (!(await canConnect(options.port))) {
@@ -94,6 +99,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     uiUrl: options.uiPort !== undefined ? `http://127.0.0.1:${options.uiPort}` : undefined,
     logFile,
     pid: child.pid!,
+    exited: exit,
     stop: () => stopChild(child),
     kill: () => stopChild(child, 0, 'SIGKILL'),
   };

@@ -1,7 +1,8 @@
 // Authenticates `Authorization: Bearer sk_...` against the hashed keys; puts the account on
-// the request. Routes marked @Public() (health, docs) skip it. Every authenticated request
-// counts against its key's and account's request limits; a wrong key counts against the
-// client IP's failed authentications (README, "Limits, quotas and fraud rules").
+// the request. Routes marked @Public() (docs) skip it; @OptionalKey() routes (health) serve
+// anyone, and check a key only when one is sent. Every authenticated request counts against its
+// key's and account's request limits; a wrong key counts against the client IP's failed
+// authentications (README, "Limits, quotas and fraud rules").
 import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
@@ -11,7 +12,10 @@ import { RequestLimits } from '../limits/request-limits';
 
 const PUBLIC = 'isPublic';
 const SCOPE = 'requiredScope';
+const OPTIONAL = 'keyOptional';
 export const Public = () => SetMetadata(PUBLIC, true);
+/** Anyone may call; a key, when sent, must be valid and hold the route's scope (the answer then says more). */
+export const OptionalKey = () => SetMetadata(OPTIONAL, true);
 /** The scope a route needs; routes without it need `messages`. */
 export const RequireScope = (scope: ApiKeyScope) => SetMetadata(SCOPE, scope);
 
@@ -29,6 +33,7 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const header = req.headers.authorization;
+    if (!header && this.reflector.getAllAndOverride<boolean>(OPTIONAL, [context.getHandler(), context.getClass()])) return true;
     if (!header) throw new UnauthorizedError('missing_api_key', 'Send your API key as Authorization: Bearer sk_...');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return this.refuse(req, new UnauthorizedError('invalid_authorization', 'The Authorization header must be: Bearer <api key>'));

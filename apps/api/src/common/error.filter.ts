@@ -1,10 +1,15 @@
 // The one place errors become HTTP answers: `{ "error": { "code", "message", "field"? } }`.
 // Domain errors map by class; Nest and body-parser errors by status; anything unexpected is
-// logged and answered 500 without internals.
+// logged (through the redacting serializers of libs/logging) and answered 500 without internals;
+// PostgreSQL being unreachable is 503 with Retry-After, whatever the route.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, UnavailableError, UnprocessableError, ValidationError } from '@app/contracts';
+import { isDatabaseUnavailable } from '@app/db';
 import { RefusedBody } from './json-body';
+
+/** Seconds a client should wait before retrying a 503: about one restart of a supervised PostgreSQL. */
+export const RETRY_AFTER_SECONDS = '5';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'bad_request',
@@ -54,7 +59,7 @@ export class ErrorFilter implements ExceptionFilter {
         exception instanceof UnauthorizedError
           ? { 'www-authenticate': 'Bearer' }
           : exception instanceof UnavailableError
-            ? { 'retry-after': '5' }
+            ? { 'retry-after': RETRY_AFTER_SECONDS }
             : exception instanceof RateLimitedError
               ? { 'retry-after': String(exception.retryAfterSeconds) }
               : {};
@@ -73,10 +78,14 @@ export class ErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
-      if (status >= 500) this.logger.error(exception.stack ?? exception.message);
+      if (status >= 500) this.logger.error(exception);
       return { status, body: { error: { code: STATUS_CODES[status] ?? 'error', message } }, headers: {} };
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ err: exception }, 'PostgreSQL unreachable: answered 503');
+      return { status: 503, body: { error: { code: 'database_unavailable', message: 'The database is unreachable; retry shortly' } }, headers: { 'retry-after': RETRY_AFTER_SECONDS } };
+    }
+    this.logger.error(exception instanceof Error ? exception : { err: exception });
     return { status: 500, body: { error: { code: 'internal_error', message: 'Internal error' } }, headers: {} };
   }
 }

@@ -166,9 +166,12 @@ export class SubmitHandler {  /** Parts of one multipart message are handled one
     const previous = this.groupChains.get(chainKey) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.addPart(pending, groupKey, total, sequence, split.octets));
     this.groupChains.set(chainKey, run);
-    void run.finally(() => {
-      if (this.groupChains.get(chainKey) === run) this.groupChains.delete(chainKey);
-    });
+    // The caller handles run's failure; this bookkeeping branch must not turn it into an unhandled rejection (which ends the process).
+    void run
+      .finally(() => {
+        if (this.groupChains.get(chainKey) === run) this.groupChains.delete(chainKey);
+      })
+      .catch(() => undefined);
     return run;
   }
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { BuiltCarrier, buildCarrier, CarrierConfig, CarrierConnector, ReceiptWebhookRequest } from '@app/carriers';
 import type { WorkerConfig } from '@app/config';
-import { CarrierRepository, InboundRepository, SecretBox } from '@app/db';
+import { CarrierBindReport, CarrierRepository, InboundRepository, SecretBox } from '@app/db';
 import type { CarrierDirectory } from '../../../../activities/messages/message.activities';
 import { ReceiptRouterService } from '../receipts/receipt-router.service';
 import { DATA_SOURCE, LOGGER, WORKER_CONFIG } from '../tokens';
@@ -40,6 +40,14 @@ export class CarrierDirectoryService implements CarrierDirectory, OnApplicationS
 
   get(id: string): CarrierConnector | undefined {
     return this.connectors.get(id)?.connector;
+  }
+
+  /** Each connection's state right now (the worker's heartbeat carries it to GET /health). */
+  statuses(): CarrierBindReport[] {
+    return [...this.connectors].map(([id, { connector }]) => {
+      const status = connector.status();
+      return { id, state: status.state, since: status.since ?? null, lastError: status.lastError ?? null };
+    });
   }
 
   /** The receipt webhook handler of a carrier whose kind has one (HTTP carriers). */

@@ -63,7 +63,7 @@ export class HealthMonitorService implements OnApplicationShutdown {
       );
       if (!change) continue;
       await this.health.setCircuit(carrier.id, change.state, change.reason);
-      this.logger.warn({ carrierId: carrier.id, from: carrier.circuitState, to: change.state, reason: change.reason }, 'carrier circuit changed');
+      this.logger.warn({ carrierId: carrier.id, fromState: carrier.circuitState, toState: change.state, reason: change.reason }, 'carrier circuit changed');
     }
   }
 

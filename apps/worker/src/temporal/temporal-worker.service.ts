@@ -62,8 +62,11 @@ export class TemporalWorkerService implements OnApplicationShutdown {
 
   private run(worker: Worker, maxTps: number | null): RunningWorker {
     const running = worker.run().catch((err) => {
-      this.logger.fatal({ err, taskQueue: worker.options.taskQueue }, 'Temporal worker stopped with an error');
+      this.logger.fatal({ err, taskQueue: worker.options.taskQueue }, 'Temporal worker stopped with an error: stopping this process');
       process.exitCode = 1;
+      // A process that no longer polls must not go on beating as a live worker (/health): it stops
+      // (cleanly, through Nest's shutdown hooks) so its supervisor (launcher, orchestrator) starts a new one.
+      if (!this.stopping) process.kill(process.pid, 'SIGTERM');
     });
     return { worker, running, maxTps };
   }
