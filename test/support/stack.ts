@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { freePort } from '@app/config';
 import { SimCarrier, startStack, Stack } from '../../apps/launcher/src/stack';
-import { testDatabaseUrl, testTemporalAddress } from './env';
+import { testDatabaseUrl, testSecretsKey, testTemporalAddress } from './env';
 
 /** A priority rule over alpha then beta: what each end-to-end suite starts from. */
 export const DEFAULT_TEST_RULE = { id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }, { carrierId: 'beta' }] };
@@ -57,9 +57,9 @@ export async function startTestStack(
     smppGatewayPort: await freePort(),
     extraReplicas: env.twoOfEach ? { workerWebhookPorts: [await freePort()], apiPorts: [await freePort()], smppGatewayPorts: [await freePort()] } : undefined,
     // Callback receivers of the tests listen on 127.0.0.1, allowed by name; `localhost` stays refused (egress tests).
-    workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', EGRESS_ALLOW_HOSTS: '127.0.0.1', ...env.worker },
-    apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, EGRESS_ALLOW_HOSTS: '127.0.0.1', ...env.api },
-    smppGatewayEnv: { TEMPORAL_TASK_QUEUE: taskQueue, ...env.gateway },
+    workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', EGRESS_ALLOW_HOSTS: '127.0.0.1', SECRETS_KEY: testSecretsKey(), ...env.worker },
+    apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, EGRESS_ALLOW_HOSTS: '127.0.0.1', SECRETS_KEY: testSecretsKey(), ...env.api },
+    smppGatewayEnv: { TEMPORAL_TASK_QUEUE: taskQueue, SECRETS_KEY: testSecretsKey(), ...env.gateway },
     logDir,
     log: () => undefined,
   });

@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import { Client } from 'pg';
-import { AccountRepository } from '@app/db';
+import { AccountRepository, HeartbeatRepository, HeartbeatWriter } from '@app/db';
 import { testDatabaseUrl, testTemporalAddress } from '../../../test/support/env';
 import { Credentials, harvestIds, IdPool, OpenApiDocument, operationsOf, requestFor, ResponseChecker, send } from '../../../test/support/openapi-fuzz';
 import { createApiApp } from './app.setup';
@@ -24,6 +24,8 @@ let baseUrl: string;
 let credentials: Credentials;
 let doc: OpenApiDocument;
 let accountId: string;
+let worker: HeartbeatWriter | undefined;
+const taskQueue = `api-fuzz-${randomUUID()}`;
 const database = `fuzz_${randomBytes(6).toString('hex')}`;
 const agent = new http.Agent({ keepAlive: true });
 
@@ -43,7 +45,7 @@ beforeAll(async () => {
   url.pathname = `/${database}`;
   app = await createApiApp({
     databaseUrl: url.toString(),
-    temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue: `api-fuzz-${randomUUID()}` },
+    temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue },
     logLevel: 'silent',
     numberLookup: {},
     secretsKey: randomBytes(32).toString('base64'),
@@ -59,10 +61,14 @@ beforeAll(async () => {
   await accounts.setLimitsIfUnset(full.accountId, { requestsPerSecond: 100_000, keyRequestsPerSecond: 100_000, dailyMessages: 1_000_000, perNumberPerMinute: 1_000_000, perNumberPerHour: 1_000_000, perPrefixPerMinute: 1_000_000 });
   credentials = { full: full.apiKey, messagesOnly: await accounts.addKey(full.accountId, 'messages-only', ['messages']) };
   accountId = full.accountId;
+  // A live worker, as far as /health can tell: its heartbeat (no worker runs here; /health would be 503, down).
+  worker = new HeartbeatWriter(app.get(HeartbeatRepository), { kind: 'worker', taskQueue, intervalMs: 1000, host: 'fuzz', onFailure: () => undefined, onRecovery: () => undefined });
+  await worker.start();
   doc = (await (await fetch(`${baseUrl}/docs/openapi.json`)).json()) as OpenApiDocument;
 });
 
 afterAll(async () => {
+  await worker?.stop();
   agent.destroy();
   await app?.close();
   await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
