@@ -1,3 +1,4 @@
 // Every workflow the worker runs. Deterministic code only: see eslint.config.mjs.
 export { sendMessage } from './send-message.workflow';
 export { sendBatch } from './send-batch.workflow';
+export { runCampaign } from './run-campaign.workflow';

@@ -2,3 +2,4 @@ export * from './messages';
 export * from './temporal';
 export * from './errors';
 export * from './pages';
+export * from './campaigns';

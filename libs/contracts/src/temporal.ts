@@ -32,6 +32,8 @@ export const searchAttributes = {
   carrierId: keyword('CarrierId'),
   /** The accounts whose messages a page carries (`PageAccountIds = '<account id>'` finds an account's pages). */
   pageAccountIds: keywordList('PageAccountIds'),
+  /** A campaign's runCampaign workflow (`CampaignId = '<campaign id>'`; AccountId is set too). */
+  campaignId: keyword('CampaignId'),
 } as const;
 /** Name → type as the Temporal CLI's `--search-attribute` flag spells it. */
 export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> = Object.fromEntries(

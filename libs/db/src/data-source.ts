@@ -18,9 +18,10 @@ import { SmppGateway1733100000000 } from './migrations/1733100000000-smpp-gatewa
 import { MessageBatches1733200000000 } from './migrations/1733200000000-message-batches';
 import { BatchBookkeeping1733300000000 } from './migrations/1733300000000-batch-bookkeeping';
 import { DeliveryEngine1733400000000 } from './migrations/1733400000000-delivery-engine';
+import { Campaigns1734000000000 } from './migrations/1734000000000-campaigns';
 
 export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageEventEntity, MessageAttemptEntity, CarrierReceiptEntity];
-export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000, CarrierSettings1733000000000, SmppGateway1733100000000, MessageBatches1733200000000, BatchBookkeeping1733300000000, DeliveryEngine1733400000000];
+export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000, CarrierSettings1733000000000, SmppGateway1733100000000, MessageBatches1733200000000, BatchBookkeeping1733300000000, DeliveryEngine1733400000000, Campaigns1734000000000];
 
 const MIGRATION_LOCK_ID = 727_001;
 

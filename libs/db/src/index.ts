@@ -24,3 +24,5 @@ export * from './repositories/dispatch.repository';
 export * from './repositories/status-callbacks';
 export * from './repositories/carrier-pacer';
 export * from './notifications';
+export * from './repositories/campaign.repository';
+export * from './repositories/audience-compliance';

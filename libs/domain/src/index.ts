@@ -4,3 +4,4 @@ export * from './receipt-text';
 export * from './error-taxonomy';
 export * from './routing';
 export * from './smpp-user-data';
+export * from './campaign-text';
