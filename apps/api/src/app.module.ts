@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository } from '@app/db';
+import { AccountRepository, CampaignRepository, CarrierHealthRepository, CarrierRepository, InboundRepository, MessageRepository, openDatabase, PgAudienceCompliance, RoutePlanner, RoutingRepository, SmppCredentialRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
@@ -15,6 +15,8 @@ import { MessageCancel, MessageIntake } from '@app/messaging';
 import { AccountController } from './account/account.controller';
 import { AccountService } from './account/account.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { CampaignsController } from './campaigns/campaigns.controller';
+import { CampaignsService } from './campaigns/campaigns.service';
 import { CarriersController } from './carriers/carriers.controller';
 import { CarriersService } from './carriers/carriers.service';
 import { RoutesController } from './routes/routes.controller';
@@ -47,7 +49,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           },
         }),
       ],
-      controllers: [MessagesController, CarriersController, RoutesController, SmppCredentialsController, NumbersController, AccountController, HealthController],
+      controllers: [MessagesController, CarriersController, RoutesController, SmppCredentialsController, NumbersController, AccountController, HealthController, CampaignsController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -60,6 +62,8 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: CarrierHealthRepository, useFactory: (db: DataSource) => new CarrierHealthRepository(db), inject: [DATA_SOURCE] },
         { provide: SmppCredentialRepository, useFactory: (db: DataSource) => new SmppCredentialRepository(db), inject: [DATA_SOURCE] },
         { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db), inject: [DATA_SOURCE] },
+        { provide: CampaignRepository, useFactory: (db: DataSource) => new CampaignRepository(db), inject: [DATA_SOURCE] },
+        { provide: PgAudienceCompliance, useFactory: (db: DataSource) => new PgAudienceCompliance(db), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
           useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) =>
@@ -82,6 +86,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         NumbersService,
         AccountService,
         HealthService,
+        CampaignsService,
       ],
     };
   }

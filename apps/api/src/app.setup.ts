@@ -14,6 +14,7 @@ export async function createApiApp(config: ApiConfig): Promise<INestApplication>
   app.useLogger(app.get(Logger));
   // A batch of 1,000 long texts needs more room than one message; every other route keeps 64 kB.
   app.use('/v1/messages/batch', json({ limit: '4mb' }));
+  app.use('/v1/campaigns/:id/recipients', json({ limit: '4mb' }));
   app.useBodyParser('json', { limit: '64kb' });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);

@@ -5,11 +5,12 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, DispatchRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
+import { BatchRepository, CampaignRepository, CarrierHealthRepository, DispatchRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, PgAudienceCompliance, ReceiptRepository, RoutePlanner, RoutingRepository } from '@app/db';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { createBatchActivities } from '../../../activities/batches/batch.activities';
+import { createCampaignActivities } from '../../../activities/campaigns/campaign.activities';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
 import { StatusCallbackSenderService } from './callbacks/status-callback-sender.service';
 import { CarrierWebhookService } from './carriers/carrier-webhook.service';
@@ -48,8 +49,8 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         },
         {
           provide: MESSAGE_ACTIVITIES,
-          // One worker runs both paths: per-message (sendMessage) and bulk pages (sendBatch).
-          useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService, planner: RoutePlanner, batches: BatchRepository, pacer: CarrierPacer) => ({
+          // One worker runs both paths: per-message (sendMessage) and bulk pages (sendBatch), and campaigns (runCampaign).
+          useFactory: (messages: MessageRepository, receipts: ReceiptRepository, carriers: CarrierDirectoryService, planner: RoutePlanner, batches: BatchRepository, pacer: CarrierPacer, db: DataSource) => ({
             ...createMessageActivities({
               messages,
               receipts,
@@ -59,8 +60,9 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
               voice: config.voiceProviderUrl ? new VoiceConnector({ baseUrl: config.voiceProviderUrl }) : undefined,
             }),
             ...createBatchActivities({ batches, receipts, carriers, planner, pacer }),
+            ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db) }),
           }),
-          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer],
+          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, DATA_SOURCE],
         },
         CarrierDirectoryService,
         CarrierWebhookService,

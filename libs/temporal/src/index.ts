@@ -2,3 +2,4 @@ export * from './connection';
 export * from './dev-server';
 export * from './workflow-bundle';
 export * from './message-workflows';
+export * from './campaign-workflows';

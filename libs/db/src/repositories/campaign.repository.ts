@@ -190,22 +190,27 @@ export class CampaignRepository {
   }
 
   /**
-   * Adds recipients to a draft campaign; a number already in the campaign is dropped. Rows
-   * with `consent: true` append a granted consent (the uploader's attestation). Returns how
-   * many were new.
+   * Adds recipients to a draft campaign, chunk by chunk as they come (a streamed upload), all
+   * in one transaction: an upload that fails part-way keeps nothing. A number already in the
+   * campaign is dropped. Rows with `consent: true` append a granted consent (the uploader's
+   * attestation). Returns how many were new.
    */
-  async addRecipients(campaign: Pick<CampaignRecord, 'id' | 'accountId' | 'category'>, rows: NewRecipient[]): Promise<number> {
-    if (rows.length === 0) return 0;
+  async addRecipients(campaign: Pick<CampaignRecord, 'id' | 'accountId' | 'category'>, chunks: AsyncIterable<NewRecipient[]> | Iterable<NewRecipient[]>): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const inserted: { id: string }[] = await tx.query(
-        `INSERT INTO campaign_recipients (campaign_id, phone, country, locale, variables)
-         SELECT $1, phone, country, locale, variables FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[]) AS t(phone, country, locale, variables)
-         ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING id`,
-        [campaign.id, rows.map((r) => r.phone), rows.map((r) => r.country), rows.map((r) => r.locale), rows.map((r) => JSON.stringify(r.variables))],
-      );
-      const consenting = rows.filter((r) => r.consent).map((r) => r.phone);
-      await PgAudienceCompliance.recordConsents(tx, campaign.accountId, consenting, campaign.category, `campaign:${campaign.id}`);
-      return inserted.length;
+      let added = 0;
+      for await (const rows of chunks) {
+        if (rows.length === 0) continue;
+        const inserted: { id: string }[] = await tx.query(
+          `INSERT INTO campaign_recipients (campaign_id, phone, country, locale, variables)
+           SELECT $1, phone, country, locale, variables FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[]) AS t(phone, country, locale, variables)
+           ON CONFLICT (campaign_id, phone) DO NOTHING RETURNING id`,
+          [campaign.id, rows.map((r) => r.phone), rows.map((r) => r.country), rows.map((r) => r.locale), rows.map((r) => JSON.stringify(r.variables))],
+        );
+        added += inserted.length;
+        const consenting = rows.filter((r) => r.consent).map((r) => r.phone);
+        await PgAudienceCompliance.recordConsents(tx, campaign.accountId, consenting, campaign.category, `campaign:${campaign.id}`);
+      }
+      return added;
     });
   }
 
