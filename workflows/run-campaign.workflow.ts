@@ -3,7 +3,7 @@
 // opt-outs and consent, holds recipients in their quiet hours, personalizes, and inserts that
 // page's messages into the paged path in one transaction (so a recipient gets at most one
 // message whatever is retried). Throttle: a page holds at most one second of messages at the
-// campaign's rate and the next page waits for its time. Pause, resume, cancel and a throttle
+// campaign's rate and the next page waits its share of time after it. Pause, resume, cancel and a throttle
 // change are signals that wake any wait at once. Once every recipient is handed over it waits
 // for their messages' final statuses, then completes. Continue-as-new keeps the history short
 // for any audience, carrying the counters. Holds ids and counts only (no texts, no numbers).
@@ -81,16 +81,17 @@ export async function runCampaign(input: RunCampaignInput): Promise<RunCampaignR
     if (pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested) return next();
     const rate = throttle;
     const limit = rate ? Math.max(1, Math.min(pageSize, Math.floor((rate * PACE_WINDOW_MS) / 1000))) : pageSize;
-    const startedAt = Date.now();
     const page = await prepareCampaignPage({ campaignId, limit });
+    // Paced from the page's end (workflow time is that of the task, so a start time read before the activity could be stale): never over the rate.
+    const handedAt = Date.now();
     pagesThisRun += 1;
-    counters.pages += 1;
+    if (page.processed > 0) counters.pages += 1;
     counters.processed += page.processed;
     counters.sent += page.sent;
     counters.skipped += page.skipped;
     counters.deferred += page.deferred;
+    if (page.remaining === 0) break;
     if (page.processed === 0) {
-      if (page.remaining === 0) break;
       // Only recipients in their quiet hours are left (or the campaign is paused in PostgreSQL and its signal is on its way).
       const until = page.nextDeferredAt ? Date.parse(page.nextDeferredAt) - Date.now() : IDLE_MS;
       await nap(Math.max(IDLE_MS, until));
@@ -98,7 +99,7 @@ export async function runCampaign(input: RunCampaignInput): Promise<RunCampaignR
     }
     // Paced: the next page waits until this one's messages fit the rate (a new rate applies at once).
     for (;;) {
-      const due = throttle && page.sent > 0 ? startedAt + (page.sent / throttle) * 1000 - Date.now() : 0;
+      const due = throttle && page.sent > 0 ? handedAt + (page.sent / throttle) * 1000 - Date.now() : 0;
       if (due <= 0 || cancelled || paused) break;
       await nap(due);
     }
