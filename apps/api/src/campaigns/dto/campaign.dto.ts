@@ -221,6 +221,16 @@ export class CampaignCountersView {
   messages!: MessageCountersView;
 }
 
+export class QuietHoursView {
+  @ApiProperty({ example: '21:00' }) from!: string;
+  @ApiProperty({ example: '08:00' }) to!: string;
+}
+
+export class ScheduleView {
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) startAt!: string | null;
+  @ApiProperty({ nullable: true, type: QuietHoursView }) quietHours!: QuietHoursView | null;
+}
+
 export class CampaignView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -230,7 +240,7 @@ export class CampaignView {
   @ApiProperty({ nullable: true, type: String }) from!: string | null;
   @ApiProperty({ nullable: true, type: [String] }) senderPool!: string[] | null;
   @ApiProperty({ type: CampaignTextsDto }) message!: CampaignTextsDto;
-  @ApiProperty({ type: CampaignScheduleDto }) schedule!: { startAt: string | null; quietHours: { from: string; to: string } | null };
+  @ApiProperty({ type: ScheduleView }) schedule!: ScheduleView;
   @ApiProperty({ type: ThrottleDto, nullable: true }) throttle!: { mps: number } | null;
   @ApiProperty({ nullable: true, type: Number }) validity!: number | null;
   @ApiProperty() smartEncoding!: boolean;
