@@ -223,3 +223,43 @@ it('pauses within two seconds, resumes where it stopped, applies a new throttle,
   expect(after.counters.recipients.sent + after.counters.recipients.cancelled).toBe(400);
   expect((await stack.api('POST', `/v1/campaigns/${id}/resume`)).status).toBe(409);
 }, 300_000);
+
+it('answers bad input with a 4xx naming the field, and stores nothing for it', async () => {
+  const base = { name: 'bad', from: 'Acme', category: 'marketing', message: { default: 'Hi' } };
+  const bad: [Record<string, unknown>, string][] = [
+    [{ ...base, from: undefined }, 'from'],
+    [{ ...base, senderPool: ['Acme'] }, 'senderPool'],
+    [{ ...base, message: { default: 'Hi', locales: { 'not a locale': 'x' } } }, 'message.locales.not a locale'],
+    [{ ...base, message: { default: 'Hi {{first name}}' } }, 'message.default'],
+    [{ ...base, message: { default: 'Hi', locales: { hr: 7 } } }, 'message.locales.hr'],
+    [{ ...base, schedule: { quietHours: { from: '25:00', to: '08:00' } } }, 'schedule.quietHours.from'],
+    [{ ...base, schedule: { startAt: '2099-01-01T00:00:00Z' } }, 'schedule.startAt'],
+    [{ ...base, throttle: { mps: -1 } }, 'throttle.mps'],
+    [{ ...base, validity: 'long' }, 'validity'],
+    [{ ...base, category: 'spam' }, 'category'],
+    [{ ...base, extra: 1 }, 'extra'],
+  ];
+  for (const [body, field] of bad) {
+    const res = await stack.api<{ error: { field?: string } }>('POST', '/v1/campaigns', body);
+    expect([res.status, res.body.error.field]).toEqual([400, field]);
+  }
+  const id = await createCampaign({});
+  const csv = (text: string, type = 'text/csv') =>
+    fetch(`${stack.apiUrl}/v1/campaigns/${id}/recipients`, { method: 'POST', headers: { authorization: `Bearer ${stack.demoApiKey}`, 'content-type': type }, body: text });
+  expect((await csv('name,locale\nAna,hr\n')).status).toBe(400);
+  expect((await csv('phone,phone\n')).status).toBe(400);
+  expect((await csv('phone,bad column\n')).status).toBe(400);
+  expect((await csv('phone\n+14155550123\n', 'text/plain')).status).toBe(415);
+  expect((await stack.api('POST', `/v1/campaigns/${id}/recipients`, { recipients: 'x' })).status).toBe(400);
+  expect((await stack.api('POST', `/v1/campaigns/${id}/recipients`, { recipients: [{ phone: '+14155550123' }], more: 1 })).status).toBe(400);
+  expect((await stack.api('POST', `/v1/campaigns/${id}/start`)).status).toBe(409);
+  expect((await stack.api('POST', `/v1/campaigns/${id}/pause`)).status).toBe(409);
+  expect((await stack.api('PATCH', `/v1/campaigns/${id}`, { throttle: { mps: 'fast' } })).status).toBe(400);
+  expect((await stack.api('GET', '/v1/campaigns?limit=abc')).status).toBe(400);
+  expect((await stack.api('GET', '/v1/campaigns?before=yesterday')).status).toBe(400);
+  expect((await stack.api('POST', '/v1/campaigns/opt-outs', { phone: '12' })).status).toBe(400);
+  for (const route of ['/v1/campaigns/nope', `/v1/campaigns/${crypto.randomUUID()}/report`, `/v1/campaigns/${crypto.randomUUID()}/export`]) {
+    expect((await stack.api('GET', route)).status).toBe(404);
+  }
+  expect((await campaign(id)).counters.recipients.total).toBe(0);
+}, 120_000);
