@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowExecutionInfo } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { SendBatchResult } from '@app/contracts';
+import type { RunCampaignResult, SendBatchResult } from '@app/contracts';
 import { historyFromJson, historyToJson } from './history-json';
 
 type History = temporal.api.history.v1.IHistory;
@@ -171,6 +171,10 @@ export function labelOf(wf: Pick<FetchedHistory, 'type' | 'status'>, history: Hi
   if (wf.type === 'sendBatch' && result) {
     const { attempts, failed } = result as unknown as SendBatchResult;
     return [`attempts-${attempts}`, ...(failed ? ['with-failures'] : []), ...features].join('-');
+  }
+  if (wf.type === 'runCampaign' && result) {
+    const { status, counters } = result as unknown as RunCampaignResult;
+    return [status, ...(counters.runs > 0 ? ['continued'] : []), ...features].join('-');
   }
   return [wf.status.toLowerCase(), ...features].join('-');
 }
