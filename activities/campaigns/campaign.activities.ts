@@ -38,13 +38,19 @@ export function createCampaignActivities({ campaigns, compliance, now = () => ne
       recipients.map((r) => r.phone),
     );
     const at = now();
+    // Every recipient of a country has the same window at the same moment: computed once per country per page.
+    const sendTimes = new Map<string | null, Date | null>();
+    const sendTimeOf = (country: string | null) => {
+      if (!sendTimes.has(country)) sendTimes.set(country, nextSendTime(campaign.quietHours, country, at));
+      return sendTimes.get(country) ?? null;
+    };
     const deadline = campaign.validitySeconds && campaign.startedAt ? new Date(campaign.startedAt.getTime() + campaign.validitySeconds * 1000) : null;
     return recipients.map((r): RecipientDecision => {
       const check = checks.get(r.phone) ?? { optedOut: false, consent: campaign.category !== 'marketing', evidence: { optOutEventId: null, consentEventId: null } };
       const evidence = { ...check.evidence, checkedAt: at.toISOString() };
       if (check.optedOut) return { recipientId: r.id, state: 'opted_out', detail: evidence };
       if (!check.consent) return { recipientId: r.id, state: 'no_consent', detail: evidence };
-      const sendAt = nextSendTime(campaign.quietHours, r.country, at);
+      const sendAt = sendTimeOf(r.country);
       if (!sendAt || (deadline && sendAt > deadline)) {
         return { recipientId: r.id, state: 'expired', detail: { ...evidence, reason: sendAt ? 'the quiet window opens after the campaign validity' : 'no time outside the quiet hours in every time zone of the country' } };
       }

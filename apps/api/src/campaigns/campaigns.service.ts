@@ -55,6 +55,7 @@ export class CampaignsService {
   ) {}
 
   async create(accountId: string, dto: CreateCampaignDto): Promise<CampaignView> {
+    if (dto.name.includes('\u0000')) throw new ValidationError('invalid_field', 'name must not contain NUL', 'name');
     if (!dto.from === !dto.senderPool) throw new ValidationError('invalid_field', 'give either from or senderPool', dto.from ? 'senderPool' : 'from');
     const from = dto.from !== undefined ? normalizeSender(dto.from, 'from').value : null;
     const senderPool = dto.senderPool?.map((s, i) => normalizeSender(s, `senderPool[${i}]`).value) ?? null;

@@ -228,7 +228,9 @@ export class QuietHoursView {
 
 export class ScheduleView {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) startAt!: string | null;
-  @ApiProperty({ nullable: true, type: QuietHoursView }) quietHours!: QuietHoursView | null;
+  // Inline (not a $ref): OpenAPI 3.0 cannot mark a $ref nullable.
+  @ApiProperty({ type: 'object', nullable: true, properties: { from: { type: 'string', example: '21:00' }, to: { type: 'string', example: '08:00' } }, required: ['from', 'to'] })
+  quietHours!: QuietHoursView | null;
 }
 
 export class CampaignView {
@@ -241,7 +243,8 @@ export class CampaignView {
   @ApiProperty({ nullable: true, type: [String] }) senderPool!: string[] | null;
   @ApiProperty({ type: CampaignTextsDto }) message!: CampaignTextsDto;
   @ApiProperty({ type: ScheduleView }) schedule!: ScheduleView;
-  @ApiProperty({ type: ThrottleDto, nullable: true }) throttle!: { mps: number } | null;
+  @ApiProperty({ type: 'object', nullable: true, properties: { mps: { type: 'number', example: 50 } }, required: ['mps'], description: 'null: no limit' })
+  throttle!: { mps: number } | null;
   @ApiProperty({ nullable: true, type: Number }) validity!: number | null;
   @ApiProperty() smartEncoding!: boolean;
   @ApiProperty({ example: 'campaign-5f0c…', description: 'The runCampaign workflow in the Temporal Web UI (CampaignId = id)' }) workflowId!: string;
