@@ -263,3 +263,23 @@ it('answers bad input with a 4xx naming the field, and stores nothing for it', a
   }
   expect((await campaign(id)).counters.recipients.total).toBe(0);
 }, 120_000);
+
+it('holds recipients in their quiet hours (local time of their country) and sends them when the window opens', async () => {
+  // A window that started an hour ago in Zagreb and ends two minutes from now.
+  const zagreb = (at: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Zagreb', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  const now = Date.now();
+  const quietHours = { from: zagreb(new Date(now - 3_600_000)), to: zagreb(new Date(now + 120_000)) };
+  const opensAt = Math.floor((now + 120_000) / 60_000) * 60_000;
+  const audience = hrNumbers(20);
+  const id = await createCampaign({ category: 'transactional', schedule: { quietHours } });
+  await stack.api('POST', `/v1/campaigns/${id}/recipients`, { recipients: audience.map((phone) => ({ phone, locale: 'hr', variables: { name: 'Iva' } })) });
+  await stack.api('POST', `/v1/campaigns/${id}/start`);
+  await eventually(async () => ((await campaign(id)).counters.recipients.deferred === 20 ? true : undefined), 30_000, 'recipients deferred');
+  expect(await campaignMessageCount(id)).toBe(0);
+  const done = await waitForStatus(id, 'completed', 240_000);
+  expect(done.counters.recipients).toMatchObject({ sent: 20, deferred: 0 });
+  const { rows } = await pg.query(`SELECT min(created_at) AS first FROM messages WHERE campaign_id = $1`, [id]);
+  expect(rows[0].first.getTime()).toBeGreaterThanOrEqual(opensAt);
+  const received = await accepted();
+  expect(audience.filter((p) => received.get(p)?.length !== 1)).toEqual([]);
+}, 300_000);
