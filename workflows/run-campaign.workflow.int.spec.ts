@@ -142,6 +142,21 @@ it('cancels: stops handing over, cancels what is left and reports what was sent'
   expect(audience.statuses.at(-1)).toBe('cancelled');
 });
 
+it('ends as cancelled when a page finds the campaign cancelled in PostgreSQL (a cancel whose signal never came)', async () => {
+  const audience = fakeAudience(100);
+  const prepare = audience.activities.prepareCampaignPage!;
+  let pages = 0;
+  audience.activities.prepareCampaignPage = async (args) => {
+    pages += 1;
+    return pages < 3 ? prepare(args) : { processed: 0, sent: 0, skipped: 0, deferred: 0, remaining: 80, nextDeferredAt: null, status: 'cancelled' };
+  };
+  const run = await start(audience.activities, { throttleMps: 10 });
+  const result = (await run((h) => h.result())) as RunCampaignResult;
+  expect(result.status).toBe('cancelled');
+  expect(result.counters.sent).toBe(20);
+  expect(audience.statuses.at(-1)).toBe('cancelled');
+});
+
 it('holds recipients in their quiet hours until the window opens', async () => {
   const opensAt = (await env.currentTimeMs()) + 9 * 3_600_000;
   const audience = fakeAudience(20, { deferredUntil: () => opensAt });

@@ -91,6 +91,10 @@ export async function runCampaign(input: RunCampaignInput): Promise<RunCampaignR
     counters.skipped += page.skipped;
     counters.deferred += page.deferred;
     if (page.remaining === 0) break;
+    if (page.status === 'cancelled' || page.status === null) {
+      cancelled = true;
+      break;
+    }
     if (page.processed === 0) {
       // Only recipients in their quiet hours are left (or the campaign is paused in PostgreSQL and its signal is on its way).
       const until = page.nextDeferredAt ? Date.parse(page.nextDeferredAt) - Date.now() : IDLE_MS;

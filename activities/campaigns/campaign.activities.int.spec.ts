@@ -77,7 +77,7 @@ it('skips opted-out and non-consenting recipients with the records that decided,
     { phone: d, country: 'US', locale: 'pt-BR', name: 'Dan' },
   ]);
   const page = await activities.prepareCampaignPage({ campaignId: id, limit: 10 });
-  expect(page).toEqual({ processed: 4, sent: 2, skipped: 2, deferred: 0, remaining: 0, nextDeferredAt: null });
+  expect(page).toEqual({ status: 'running', processed: 4, sent: 2, skipped: 2, deferred: 0, remaining: 0, nextDeferredAt: null });
   const rows = await recipientRows(id);
   expect(rows.map((r) => r.state)).toEqual(['sent', 'opted_out', 'no_consent', 'sent']);
   expect(rows[1].detail.optOutEventId).toEqual(expect.any(String));
@@ -141,13 +141,22 @@ it('takes nothing from a paused campaign; a cancel takes back waiting recipients
   const id = await runningCampaign({ category: 'transactional' }, phones.map((phone) => ({ phone, country: 'US' })));
   await activities.prepareCampaignPage({ campaignId: id, limit: 2 });
   await campaigns.transition(id, ['running'], 'paused');
-  expect(await activities.prepareCampaignPage({ campaignId: id, limit: 2 })).toMatchObject({ processed: 0, remaining: 4 });
+  expect(await activities.prepareCampaignPage({ campaignId: id, limit: 2 })).toMatchObject({ status: 'paused', processed: 0, remaining: 4 });
   expect(await activities.cancelCampaign({ campaignId: id })).toEqual({ cancelledMessages: 2 });
   const counters = await campaigns.counters(id);
   expect(counters.recipients).toMatchObject({ sent: 2, cancelled: 4, pending: 0 });
   expect(counters.messages).toMatchObject({ cancelled: 2, accepted: 0 });
   expect((await campaigns.find(id))!.status).toBe('cancelled');
   expect(await activities.campaignInFlight({ campaignId: id })).toBe(0);
+});
+
+it('moves a scheduled campaign to running when its workflow pages it (its own start may have been lost)', async () => {
+  const id = await runningCampaign({ category: 'transactional' }, [{ phone: us(), country: 'US' }]);
+  await campaigns.transition(id, ['running'], 'scheduled');
+  expect(await activities.prepareCampaignPage({ campaignId: id, limit: 5 })).toMatchObject({ status: 'running', sent: 1 });
+  expect((await campaigns.find(id))!.status).toBe('running');
+  await campaigns.transition(id, ['running'], 'draft');
+  expect(await activities.prepareCampaignPage({ campaignId: randomUUID(), limit: 5 })).toMatchObject({ status: null, processed: 0 });
 });
 
 it('takes the sender from the pool by the recipient\'s country, else one of the pool', () => {

@@ -263,7 +263,10 @@ export class CampaignsService {
   }
 
   async resume(accountId: string, id: string): Promise<{ status: CampaignStatus }> {
-    return this.change(accountId, id, ['paused'], 'running', () => this.signal(id, resumeCampaignSignal));
+    const campaign = await this.find(accountId, id);
+    // Paused before its start time: it goes back to waiting for it.
+    const to = campaign.startAt && campaign.startAt.getTime() > Date.now() ? 'scheduled' : 'running';
+    return this.change(accountId, id, ['paused'], to, () => this.signal(id, resumeCampaignSignal));
   }
 
   /** Effective at once in PostgreSQL (nothing waiting is handed over any more); the workflow then ends. */

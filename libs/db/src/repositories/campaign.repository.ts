@@ -64,6 +64,8 @@ export type RecipientDecision =
   | { recipientId: string; state: Exclude<RecipientState, 'sent' | 'deferred' | 'pending'>; detail: Record<string, unknown> };
 
 export interface PreparedPage {
+  /** The campaign's status as the page saw it (null: no such campaign). */
+  status: CampaignStatus | null;
   processed: number;
   sent: number;
   skipped: number;
@@ -228,14 +230,20 @@ export class CampaignRepository {
     const page = await this.db.transaction(async (tx) => {
       const campaigns: CampaignRow[] = await tx.query(`SELECT * FROM campaigns WHERE id = $1 FOR SHARE`, [campaignId]);
       const campaign = campaigns[0] ? toRecord(campaigns[0]) : null;
-      if (!campaign || !['running', 'sending'].includes(campaign.status)) return { processed: 0, sent: 0, skipped: 0, deferred: 0 };
+      const idle = { processed: 0, sent: 0, skipped: 0, deferred: 0, status: campaign?.status ?? null };
+      if (!campaign || !['scheduled', 'running', 'sending'].includes(campaign.status)) return idle;
+      // A scheduled campaign whose workflow pages is running (its own start may have been lost to a retry).
+      if (campaign.status === 'scheduled') {
+        await tx.query(`UPDATE campaigns SET status = 'running', started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = $1`, [campaignId]);
+        campaign.status = 'running';
+      }
       const waiting: WaitingRecipient[] = await tx.query(
         `SELECT id::text AS id, phone, country, locale, variables FROM campaign_recipients
          WHERE campaign_id = $1 AND (state = 'pending' OR state = 'deferred' AND not_before <= now())
          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [campaignId, limit],
       );
-      if (waiting.length === 0) return { processed: 0, sent: 0, skipped: 0, deferred: 0 };
+      if (waiting.length === 0) return { ...idle, status: campaign.status };
       const decisions = await decide(campaign, waiting);
       const sends = decisions.filter((d): d is Extract<RecipientDecision, { state: 'sent' }> => d.state === 'sent');
       const priority: MessagePriority = campaign.category === 'marketing' ? 'marketing' : 'transactional';
@@ -288,6 +296,7 @@ export class CampaignRepository {
         sent: inserted.length,
         skipped: decisions.filter((d) => d.state === 'opted_out' || d.state === 'no_consent').length,
         deferred: decisions.filter((d) => d.state === 'deferred').length,
+        status: campaign.status,
       };
     });
     const left: { remaining: string; next: Date | null }[] = await this.db.query(

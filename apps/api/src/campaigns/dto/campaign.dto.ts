@@ -135,7 +135,7 @@ export class CreateCampaignDto {
 }
 
 export class UpdateCampaignDto {
-  @ApiProperty({ type: ThrottleDto, nullable: true, description: 'The new rate (null: no limit); a running campaign applies it within two seconds' })
+  @ApiPropertyOptional({ type: ThrottleDto, nullable: true, description: 'The new rate (null: no limit); a running campaign applies it within two seconds' })
   @IsOptional()
   @ValidateNested()
   @Type(() => ThrottleDto)
