@@ -47,6 +47,7 @@ async function runningCampaign(overrides: Partial<NewCampaign> = {}, recipients:
     throttleMps: null,
     validitySeconds: null,
     smartEncoding: false,
+    transliterate: false,
     ...overrides,
   });
   await campaigns.addRecipients(campaign, [
@@ -93,6 +94,12 @@ it('skips opted-out and non-consenting recipients with the records that decided,
     ].sort((x, y) => x.to_number.localeCompare(y.to_number)),
   );
   expect((await campaigns.counters(id)).recipients).toMatchObject({ total: 4, sent: 2, opted_out: 1, no_consent: 1 });
+});
+
+it('sends a Croatian text as GSM-7 when the campaign transliterates', async () => {
+  const id = await runningCampaign({ category: 'transactional', transliterate: true }, [{ phone: hr(), country: 'HR', locale: 'hr', name: 'Đurđa' }]);
+  await activities.prepareCampaignPage({ campaignId: id, limit: 10 });
+  expect(await db.query(`SELECT body, encoding FROM messages WHERE campaign_id = $1`, [id])).toEqual([{ body: 'Bok Durda cao', encoding: 'GSM-7' }]);
 });
 
 it('gives each recipient at most one message, however often a page is run again', async () => {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CampaignPageResult, CampaignStatus } from '@app/contracts';
 import { AudienceCompliance, CampaignRecord, CampaignRepository, RecipientDecision, WaitingRecipient } from '@app/db';
-import { analyzeText, nextSendTime, normalizeE164, personalize, smartEncode, templateFor } from '@app/domain';
+import { analyzeText, campaignText, nextSendTime, normalizeE164, personalize, templateFor } from '@app/domain';
 
 export interface CampaignActivityDeps {
   campaigns: CampaignRepository;
@@ -58,7 +58,7 @@ export function createCampaignActivities({ campaigns, compliance, now = () => ne
       const template = templateFor(campaign.message, r.locale);
       const filled = personalize(template.text, r.variables ?? {});
       if (filled.missing.length > 0) return { recipientId: r.id, state: 'invalid', detail: { ...evidence, reason: `no value for {{${filled.missing.join('}}, {{')}}}` } };
-      const body = campaign.smartEncoding ? smartEncode(filled.text) : filled.text;
+      const body = campaignText(campaign, filled.text);
       if (body.length === 0 || body.length > MAX_BODY_LENGTH || body.includes('\u0000')) {
         return { recipientId: r.id, state: 'invalid', detail: { ...evidence, reason: `the personalized text has ${body.length} characters (1 to ${MAX_BODY_LENGTH}, no NUL)` } };
       }

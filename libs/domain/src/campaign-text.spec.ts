@@ -1,4 +1,15 @@
-import { countryTimeZones, nextSendTime, personalize, placeholders, templateFor } from './campaign-text';
+import { countryTimeZones, nextSendTime, personalize, placeholders, templateFor, transliterateToGsm7 } from './campaign-text';
+import { analyzeText } from './encoding';
+
+describe('transliteration', () => {
+  it('turns letters GSM-7 lacks into their base letters, keeps the ones it has', () => {
+    expect(transliterateToGsm7('Bok Đurđa, čekamo vas u Šibeniku: žuti ćevapi!')).toBe('Bok Durda, cekamo vas u Sibeniku: zuti cevapi!');
+    expect(transliterateToGsm7('Łódź, Příliš, Árvíztűrő')).toBe('Lodz, Prilis, Arvizturo');
+    expect(transliterateToGsm7('café Müller ñ Ç')).toBe('café Müller ñ Ç');
+    expect(analyzeText(transliterateToGsm7('Bok Ana, popust 20% — čekamo vas!')).encoding).toBe('UCS-2'); // the dash is for smart encoding
+    expect(transliterateToGsm7('Привет 😀')).toBe('Привет 😀');
+  });
+});
 
 describe('templates', () => {
   const message = { default: 'Hi {{name}}', locales: { hr: 'Bok {{ name }}', pt: 'Olá {{name}}', 'pt-BR': 'Oi {{name}}' } };

@@ -1,6 +1,8 @@
 // Campaign texts and quiet hours: the template for a recipient's locale (falling back to the
-// default), `{{placeholder}}` personalization, and the local-time quiet window of a recipient's
-// country. Pure functions: the API validates with them and the campaign activities apply them.
+// default), `{{placeholder}}` personalization, the opt-in transliteration of letters GSM-7 lacks,
+// and the local-time quiet window of a recipient's country. Pure functions: the API validates
+// and previews with them and the campaign activities apply them.
+import { isGsm7, smartEncode } from './encoding';
 
 export interface CampaignMessage {
   default: string;
@@ -44,6 +46,35 @@ export function personalize(template: string, variables: Record<string, string>)
     return value;
   });
   return { text, missing: [...new Set(missing)] };
+}
+
+/** Letters without a decomposition to a GSM-7 base letter. */
+const TRANSLITERATIONS: Record<string, string> = { đ: 'd', Đ: 'D', ł: 'l', Ł: 'L', ß: 'ss', œ: 'oe', Œ: 'OE', ı: 'i', ħ: 'h', Ħ: 'H', ŧ: 't', Ŧ: 'T' };
+
+/**
+ * Letters GSM-7 lacks become their base letter (č ć → c, ž → z, š → s, đ → d, ő → o…), so a text
+ * in Croatian, Czech, Polish or Hungarian can go as GSM-7 (160 characters per segment instead of
+ * 70). Letters GSM-7 has (é, ö, ñ, Ç…) are kept, and so is anything without a Latin base letter
+ * (Cyrillic, emoji): such a text stays UCS-2. A campaign option (`transliterate`), off by default:
+ * the subscriber reads "cekamo" for "čekamo".
+ */
+export function transliterateToGsm7(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (isGsm7(ch)) out += ch;
+    else if (TRANSLITERATIONS[ch]) out += TRANSLITERATIONS[ch];
+    else {
+      const base = ch.normalize('NFD').replace(/\p{M}+/gu, '');
+      out += base !== ch && base.length > 0 && isGsm7(base) ? base : ch;
+    }
+  }
+  return out;
+}
+
+/** The text as a campaign sends it: smart encoding, then transliteration, each when the campaign asks for it. */
+export function campaignText(options: { smartEncoding: boolean; transliterate: boolean }, text: string): string {
+  const smart = options.smartEncoding ? smartEncode(text) : text;
+  return options.transliterate ? transliterateToGsm7(smart) : smart;
 }
 
 export interface QuietHours {

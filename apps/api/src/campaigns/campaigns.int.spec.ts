@@ -102,7 +102,8 @@ it('documents every campaign operation, and its answers match their schemas', as
     ['hr', 'UCS-2', 1],
   ]);
   expect(preview.body.locales[1].ucs2Characters).toEqual(['č']);
-  expect(preview.body.notes.join(' ')).toMatch(/hr: č is not in GSM-7.*UCS-2/);
+  expect(preview.body.notes.join(' ')).toMatch(/hr: č is not in GSM-7.*UCS-2.*transliterate .* would make it GSM-7/);
+  expect((preview.body.locales[1] as unknown as { withTransliteration: unknown }).withTransliteration).toEqual({ encoding: 'GSM-7', segments: 1 });
   const report = await call('GET', `/v1/campaigns/${id}/report`);
   expectSchema('/v1/campaigns/{id}/report', 'get', 200, report.body);
   const optOut = await call('POST', '/v1/campaigns/opt-outs', { phone: '+1 415 555 0123' });

@@ -19,7 +19,7 @@ import {
   ValidationError,
 } from '@app/contracts';
 import { CampaignCounters, CampaignRecord, CampaignRepository, CarrierRepository, NewRecipient, PgAudienceCompliance, RoutePlanner } from '@app/db';
-import { analyzeText, isGsm7, LOCALE_PATTERN, normalizeE164, normalizeSender, placeholders, personalize, smartEncode, templateFor, VARIABLE_NAME } from '@app/domain';
+import { analyzeText, campaignText, isGsm7, LOCALE_PATTERN, normalizeE164, normalizeSender, placeholders, personalize, smartEncode, templateFor, transliterateToGsm7, VARIABLE_NAME } from '@app/domain';
 import { startRunCampaign } from '@app/temporal';
 import { API_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { csvRecords } from './csv-records';
@@ -85,6 +85,7 @@ export class CampaignsService {
       throttleMps: dto.throttle?.mps ?? null,
       validitySeconds: dto.validity ?? null,
       smartEncoding: dto.smartEncoding ?? false,
+      transliterate: dto.transliterate ?? false,
     });
     return this.view(campaign);
   }
@@ -128,6 +129,7 @@ export class CampaignsService {
       throttle: c.throttleMps === null ? null : { mps: c.throttleMps },
       validity: c.validitySeconds,
       smartEncoding: c.smartEncoding,
+      transliterate: c.transliterate,
       workflowId: campaignWorkflowId(c.id),
       createdAt: c.createdAt.toISOString(),
       startedAt: c.startedAt?.toISOString() ?? null,
@@ -331,11 +333,13 @@ export class CampaignsService {
       let entry = byLocale.get(template.locale);
       if (!entry) {
         const filled = personalize(template.text, group.sampleVariables).text;
-        const text = campaign.smartEncoding ? smartEncode(filled) : filled;
+        const text = campaignText(campaign, filled);
         const analysis = analyzeText(text);
         const ucs2Characters = [...new Set([...text].filter((ch) => !isGsm7(ch)))];
         const smart = smartEncode(text);
         const withSmart = smart !== text ? analyzeText(smart) : null;
+        const transliterated = transliterateToGsm7(smart);
+        const withTransliteration = transliterated !== text ? analyzeText(transliterated) : null;
         entry = {
           locale: template.locale,
           sample: group.count > 0 || placeholders(template.text).length === 0 ? text : template.text,
@@ -343,13 +347,18 @@ export class CampaignsService {
           segments: analysis.segments,
           ucs2Characters,
           withSmartEncoding: withSmart ? { encoding: withSmart.encoding, segments: withSmart.segments } : null,
+          withTransliteration: withTransliteration ? { encoding: withTransliteration.encoding, segments: withTransliteration.segments } : null,
           recipients: 0,
           estimatedCost: 0,
         };
         if (analysis.encoding === 'UCS-2') {
           notes.add(
             `${template.locale}: ${ucs2Characters.slice(0, 10).join(' ')} ${ucs2Characters.length === 1 ? 'is' : 'are'} not in GSM-7, so this text goes as UCS-2 (70 characters per segment, 67 when concatenated)` +
-              (withSmart?.encoding === 'GSM-7' ? '; smartEncoding would make it GSM-7' : '; smartEncoding replaces look-alike punctuation only, and letters such as č, ć, ž, š, đ stay UCS-2'),
+              (withSmart?.encoding === 'GSM-7'
+                ? '; smartEncoding would make it GSM-7'
+                : withTransliteration?.encoding === 'GSM-7'
+                  ? `; transliterate (with smartEncoding) would make it GSM-7, ${withTransliteration.segments} segment(s): letters such as č, ć, ž, š, đ become c, c, z, s, d`
+                  : '; it stays UCS-2 even transliterated'),
           );
         }
         byLocale.set(template.locale, entry);
@@ -357,7 +366,7 @@ export class CampaignsService {
       if (group.count === 0) continue;
       entry.recipients += group.count;
       // The segments of this group's sample text, priced at the first carrier its route would try.
-      const segments = analyzeText(campaign.smartEncoding ? smartEncode(personalize(template.text, group.sampleVariables).text) : personalize(template.text, group.sampleVariables).text).segments;
+      const segments = analyzeText(campaignText(campaign, personalize(template.text, group.sampleVariables).text)).segments;
       let price: number | undefined;
       try {
         const decision = await plan({

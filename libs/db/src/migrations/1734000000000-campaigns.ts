@@ -27,6 +27,7 @@ export class Campaigns1734000000000 implements MigrationInterface {
       throttle_mps double precision,
       validity_seconds int,
       smart_encoding boolean NOT NULL DEFAULT false,
+      transliterate boolean NOT NULL DEFAULT false,
       status text NOT NULL DEFAULT 'draft',
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now(),

@@ -41,6 +41,7 @@ it('reports outcomes, failures by code, cost per delivered, receipt latency, by 
     throttleMps: null,
     validitySeconds: null,
     smartEncoding: false,
+    transliterate: false,
   });
   const n = Math.floor(Math.random() * 8_000_000) + 1_000_000;
   const phones = [`+1415${n}`, `+1415${n + 1}`, `+38591${n}`, `+38591${n + 2}`];

@@ -23,6 +23,8 @@ export interface CampaignRecord {
   throttleMps: number | null;
   validitySeconds: number | null;
   smartEncoding: boolean;
+  /** Letters GSM-7 lacks become their base letter (č → c): see transliterateToGsm7. */
+  transliterate: boolean;
   status: CampaignStatus;
   createdAt: Date;
   updatedAt: Date;
@@ -96,6 +98,7 @@ interface CampaignRow {
   throttle_mps: number | null;
   validity_seconds: number | null;
   smart_encoding: boolean;
+  transliterate: boolean;
   status: CampaignStatus;
   created_at: Date;
   updated_at: Date;
@@ -116,6 +119,7 @@ const toRecord = (r: CampaignRow): CampaignRecord => ({
   throttleMps: r.throttle_mps,
   validitySeconds: r.validity_seconds,
   smartEncoding: r.smart_encoding,
+  transliterate: r.transliterate,
   status: r.status,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -133,8 +137,8 @@ export class CampaignRepository {
 
   async create(c: NewCampaign): Promise<CampaignRecord> {
     const rows: CampaignRow[] = await this.db.query(
-      `INSERT INTO campaigns (id, account_id, name, from_address, sender_pool, message, category, start_at, quiet_from, quiet_to, throttle_mps, validity_seconds, smart_encoding)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
+      `INSERT INTO campaigns (id, account_id, name, from_address, sender_pool, message, category, start_at, quiet_from, quiet_to, throttle_mps, validity_seconds, smart_encoding, transliterate)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
       [
         c.id,
         c.accountId,
@@ -149,6 +153,7 @@ export class CampaignRepository {
         c.throttleMps,
         c.validitySeconds,
         c.smartEncoding,
+        c.transliterate,
       ],
     );
     return toRecord(rows[0]);

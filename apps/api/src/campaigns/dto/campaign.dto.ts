@@ -132,6 +132,11 @@ export class CreateCampaignDto {
   @IsOptional()
   @IsBoolean()
   smartEncoding?: boolean;
+
+  @ApiPropertyOptional({ example: false, description: 'Letters GSM-7 lacks become their base letter (č ć → c, ž → z, š → s, đ → d), so such texts can go as GSM-7; off by default' })
+  @IsOptional()
+  @IsBoolean()
+  transliterate?: boolean;
 }
 
 export class UpdateCampaignDto {
@@ -247,6 +252,7 @@ export class CampaignView {
   throttle!: { mps: number } | null;
   @ApiProperty({ nullable: true, type: Number }) validity!: number | null;
   @ApiProperty() smartEncoding!: boolean;
+  @ApiProperty() transliterate!: boolean;
   @ApiProperty({ example: 'campaign-5f0c…', description: 'The runCampaign workflow in the Temporal Web UI (CampaignId = id)' }) workflowId!: string;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: String }) startedAt!: string | null;
@@ -267,6 +273,8 @@ export class LocalePreviewView {
   @ApiProperty({ example: ['č'], type: [String], description: 'Characters that push the text to UCS-2' }) ucs2Characters!: string[];
   @ApiProperty({ nullable: true, type: Object, description: 'With smartEncoding on: encoding and segments (only look-alike punctuation is replaced; letters such as č stay)' })
   withSmartEncoding!: { encoding: MessageEncoding; segments: number } | null;
+  @ApiProperty({ nullable: true, type: Object, description: 'With transliterate on (letters GSM-7 lacks become their base letter): encoding and segments' })
+  withTransliteration!: { encoding: MessageEncoding; segments: number } | null;
   @ApiProperty({ example: 1200 }) recipients!: number;
   @ApiProperty({ nullable: true, type: Number, example: 9.6, description: 'Segments × the first carrier\'s price for each country (null when a carrier has no price)' }) estimatedCost!: number | null;
 }
