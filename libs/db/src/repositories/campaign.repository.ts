@@ -4,7 +4,7 @@
 // written, so a page retried after its commit finds nothing left to send, and the unique
 // (campaign_id, campaign_recipient_id) of messages holds even if that were ever wrong.
 // Counters are counted from the rows (messages joined by campaign_id), so they are exact.
-import type { CampaignCategory, CampaignStatus, MessageEncoding, MessagePriority, RecipientState } from '@app/contracts';
+import { ConflictError, type CampaignCategory, type CampaignStatus, type MessageEncoding, type MessagePriority, type RecipientState } from '@app/contracts';
 import { DataSource } from 'typeorm';
 import { DISPATCH_CHANNEL } from './dispatch.repository';
 import { returningRows } from './returning';
@@ -204,6 +204,9 @@ export class CampaignRepository {
    */
   async addRecipients(campaign: Pick<CampaignRecord, 'id' | 'accountId' | 'category'>, chunks: AsyncIterable<NewRecipient[]> | Iterable<NewRecipient[]>): Promise<number> {
     return this.db.transaction(async (tx) => {
+      // Held until the upload commits: a start waits for it, and an upload never lands in a started campaign.
+      const [row]: { status: CampaignStatus }[] = await tx.query(`SELECT status FROM campaigns WHERE id = $1 FOR SHARE`, [campaign.id]);
+      if (row?.status !== 'draft') throw new ConflictError('campaign_not_draft', `Recipients can be added to a draft campaign only (this one is ${row?.status ?? 'gone'})`);
       let added = 0;
       for await (const rows of chunks) {
         if (rows.length === 0) continue;
