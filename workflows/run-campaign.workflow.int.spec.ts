@@ -157,6 +157,20 @@ it('ends as cancelled when a page finds the campaign cancelled in PostgreSQL (a 
   expect(audience.statuses.at(-1)).toBe('cancelled');
 });
 
+it('looks again shortly while delivery has enough of the campaign queued', async () => {
+  const audience = fakeAudience(30);
+  const prepare = audience.activities.prepareCampaignPage!;
+  let calls = 0;
+  audience.activities.prepareCampaignPage = async (args) => {
+    calls += 1;
+    return calls === 2 || calls === 3 ? { processed: 0, sent: 0, skipped: 0, deferred: 0, remaining: 20, nextDeferredAt: null, backlogged: true } : prepare(args);
+  };
+  const run = await start(audience.activities, { pageSize: 10 });
+  const result = (await run((h) => h.result())) as RunCampaignResult;
+  expect(result.counters).toMatchObject({ pages: 3, processed: 30 });
+  expect(calls).toBe(5);
+});
+
 it('holds recipients in their quiet hours until the window opens', async () => {
   const opensAt = (await env.currentTimeMs()) + 9 * 3_600_000;
   const audience = fakeAudience(20, { deferredUntil: () => opensAt });

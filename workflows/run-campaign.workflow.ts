@@ -3,7 +3,8 @@
 // opt-outs and consent, holds recipients in their quiet hours, personalizes, and inserts that
 // page's messages into the paged path in one transaction (so a recipient gets at most one
 // message whatever is retried). Throttle: a page holds at most one second of messages at the
-// campaign's rate and the next page waits its share of time after it. Pause, resume, cancel and a throttle
+// campaign's rate and the next page waits its share of time after it; without one, a page waits
+// while a few engine pages of the campaign's messages are still queued (backpressure). Pause, resume, cancel and a throttle
 // change are signals that wake any wait at once. Once every recipient is handed over it waits
 // for their messages' final statuses, then completes. Continue-as-new keeps the history short
 // for any audience, carrying the counters. Holds ids and counts only (no texts, no numbers).
@@ -37,6 +38,8 @@ export const DEFAULT_OUTCOME_POLL_MS = 10_000;
 const PACE_WINDOW_MS = 1_000;
 /** A page that found nothing it could take (e.g. a pause that reached PostgreSQL first) looks again after this. */
 const IDLE_MS = 1_000;
+/** A page held back by the campaign's backlog in the delivery engine looks again after this. */
+const BACKLOG_MS = 250;
 /** Outcome polls per run before continue-as-new. */
 const POLLS_PER_RUN = 500;
 
@@ -96,9 +99,10 @@ export async function runCampaign(input: RunCampaignInput): Promise<RunCampaignR
       break;
     }
     if (page.processed === 0) {
-      // Only recipients in their quiet hours are left (or the campaign is paused in PostgreSQL and its signal is on its way).
-      const until = page.nextDeferredAt ? Date.parse(page.nextDeferredAt) - Date.now() : IDLE_MS;
-      await nap(Math.max(IDLE_MS, until));
+      // Delivery has enough of this campaign waiting; or only recipients in their quiet hours are left; or the campaign is
+      // paused in PostgreSQL and its signal is on its way.
+      if (page.backlogged) await nap(BACKLOG_MS);
+      else await nap(Math.max(IDLE_MS, page.nextDeferredAt ? Date.parse(page.nextDeferredAt) - Date.now() : IDLE_MS));
       continue;
     }
     // Paced: the next page waits until this one's messages fit the rate (a new rate applies at once).

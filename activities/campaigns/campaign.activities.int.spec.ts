@@ -166,6 +166,16 @@ it('moves a scheduled campaign to running when its workflow pages it (its own st
   expect(await activities.prepareCampaignPage({ campaignId: randomUUID(), limit: 5 })).toMatchObject({ status: null, processed: 0 });
 });
 
+it('prepares no page while enough of the campaign\'s messages wait for the delivery engine', async () => {
+  const held = createCampaignActivities({ campaigns, compliance, maxBacklog: 3 });
+  const id = await runningCampaign({ category: 'transactional' }, Array.from({ length: 8 }, () => ({ phone: us(), country: 'US' })));
+  expect(await held.prepareCampaignPage({ campaignId: id, limit: 4 })).toMatchObject({ processed: 4, remaining: 4 });
+  expect(await held.prepareCampaignPage({ campaignId: id, limit: 4 })).toMatchObject({ processed: 0, backlogged: true, remaining: 4 });
+  // A page of the engine takes them: the campaign goes on.
+  await db.query(`UPDATE messages SET status = 'queued', batch_id = id WHERE campaign_id = $1`, [id]);
+  expect(await held.prepareCampaignPage({ campaignId: id, limit: 4 })).toMatchObject({ processed: 4, remaining: 0 });
+});
+
 it('takes the sender from the pool by the recipient\'s country, else one of the pool', () => {
   const pool = { from: null, senderPool: ['Acme', '+385911000000', '+14155550100'] };
   expect(senderFor(pool, { id: '7', country: 'HR' })).toBe('+385911000000');

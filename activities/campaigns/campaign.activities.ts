@@ -10,11 +10,19 @@ import { analyzeText, campaignText, nextSendTime, normalizeE164, personalize, te
 export interface CampaignActivityDeps {
   campaigns: CampaignRepository;
   compliance: AudienceCompliance;
+  /** See MAX_CAMPAIGN_BACKLOG. */
+  maxBacklog?: number;
   /** The clock (tests move it). */
   now?: () => Date;
 }
 
 const MAX_BODY_LENGTH = 1600;
+/**
+ * A page is not prepared while this many of the campaign's messages still wait for a page of the
+ * delivery engine (four engine pages): the campaign goes as fast as delivery takes it, and other
+ * customers' bulk messages, queued behind at most this many, are not held up for its whole run.
+ */
+export const MAX_CAMPAIGN_BACKLOG = 2000;
 
 /** The sender for a recipient: the campaign's `from`, else the pool's number of the recipient's country, else one chosen by recipient. */
 export function senderFor(campaign: Pick<CampaignRecord, 'from' | 'senderPool'>, recipient: Pick<WaitingRecipient, 'id' | 'country'>): string {
@@ -30,7 +38,7 @@ export function senderFor(campaign: Pick<CampaignRecord, 'from' | 'senderPool'>,
   return sameCountry ?? pool[Number(BigInt(recipient.id) % BigInt(pool.length))];
 }
 
-export function createCampaignActivities({ campaigns, compliance, now = () => new Date() }: CampaignActivityDeps) {
+export function createCampaignActivities({ campaigns, compliance, maxBacklog = MAX_CAMPAIGN_BACKLOG, now = () => new Date() }: CampaignActivityDeps) {
   async function decide(campaign: CampaignRecord, recipients: WaitingRecipient[]): Promise<RecipientDecision[]> {
     const checks = await compliance.check(
       campaign.accountId,
@@ -74,7 +82,7 @@ export function createCampaignActivities({ campaigns, compliance, now = () => ne
 
   return {
     async prepareCampaignPage({ campaignId, limit }: { campaignId: string; limit: number }): Promise<CampaignPageResult> {
-      const page = await campaigns.preparePage(campaignId, limit, decide);
+      const page = await campaigns.preparePage(campaignId, limit, decide, maxBacklog);
       return { ...page, nextDeferredAt: page.nextDeferredAt?.toISOString() ?? null };
     },
 

@@ -61,6 +61,8 @@ export interface CampaignPageResult {
   remaining: number;
   /** When the earliest deferred recipient's quiet window opens (ISO), if any waits. */
   nextDeferredAt: string | null;
+  /** Nothing taken: enough of the campaign's messages still wait for a page (look again shortly). */
+  backlogged?: boolean;
   /** The campaign's status in PostgreSQL as the page saw it: a cancel written there ends the workflow even if its signal was lost. */
   status?: CampaignStatus | null;
 }

@@ -6,6 +6,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   number, unique per campaign: duplicates in an upload are dropped);
  * - a recipient's message is a paged message carrying `campaign_id` and `campaign_recipient_id`,
  *   unique together, so each recipient gets at most one message per campaign whatever is retried;
+ *   those no page has taken yet are counted (partial index) so a campaign never floods the queue;
  * - `opt_out_events` and `consent_events`: append-only; the latest event per number decides.
  *   Two-way messaging (STOP/START keywords) appends to them; campaigns read them.
  */
@@ -51,6 +52,8 @@ export class Campaigns1734000000000 implements MigrationInterface {
     await q.query(`CREATE INDEX campaign_recipients_waiting ON campaign_recipients (campaign_id, id) WHERE state IN ('pending', 'deferred')`);
     await q.query(`ALTER TABLE messages ADD COLUMN campaign_id uuid, ADD COLUMN campaign_recipient_id bigint`);
     await q.query(`CREATE UNIQUE INDEX messages_campaign_recipient ON messages (campaign_id, campaign_recipient_id) WHERE campaign_id IS NOT NULL`);
+    // A campaign's messages still waiting for a page: its backpressure (it never floods the paged queue).
+    await q.query(`CREATE INDEX messages_campaign_unpaged ON messages (campaign_id) WHERE campaign_id IS NOT NULL AND status = 'accepted' AND batch_id IS NULL`);
     await q.query(`CREATE TABLE opt_out_events (
       id bigserial PRIMARY KEY,
       account_id uuid,
@@ -73,6 +76,7 @@ export class Campaigns1734000000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE consent_events`);
     await q.query(`DROP TABLE opt_out_events`);
+    await q.query(`DROP INDEX messages_campaign_unpaged`);
     await q.query(`DROP INDEX messages_campaign_recipient`);
     await q.query(`ALTER TABLE messages DROP COLUMN campaign_recipient_id, DROP COLUMN campaign_id`);
     await q.query(`DROP TABLE campaign_recipients`);

@@ -68,6 +68,8 @@ export type RecipientDecision =
 export interface PreparedPage {
   /** The campaign's status as the page saw it (null: no such campaign). */
   status: CampaignStatus | null;
+  /** Nothing taken: `maxBacklog` of the campaign's messages still wait for a page. */
+  backlogged?: boolean;
   processed: number;
   sent: number;
   skipped: number;
@@ -234,6 +236,7 @@ export class CampaignRepository {
     campaignId: string,
     limit: number,
     decide: (campaign: CampaignRecord, recipients: WaitingRecipient[]) => Promise<RecipientDecision[]>,
+    maxBacklog = Number.POSITIVE_INFINITY,
   ): Promise<PreparedPage> {
     const page = await this.db.transaction(async (tx) => {
       const campaigns: CampaignRow[] = await tx.query(`SELECT * FROM campaigns WHERE id = $1 FOR SHARE`, [campaignId]);
@@ -244,6 +247,14 @@ export class CampaignRepository {
       if (campaign.status === 'scheduled') {
         await tx.query(`UPDATE campaigns SET status = 'running', started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = $1`, [campaignId]);
         campaign.status = 'running';
+      }
+      // Backpressure: while this many of the campaign's messages wait for a page, other traffic goes first.
+      if (Number.isFinite(maxBacklog)) {
+        const [{ n }]: { n: number }[] = await tx.query(
+          `SELECT count(*)::int AS n FROM (SELECT 1 FROM messages WHERE campaign_id = $1 AND status = 'accepted' AND batch_id IS NULL LIMIT $2) w`,
+          [campaignId, maxBacklog],
+        );
+        if (n >= maxBacklog) return { ...idle, status: campaign.status, backlogged: true };
       }
       const waiting: WaitingRecipient[] = await tx.query(
         `SELECT id::text AS id, phone, country, locale, variables FROM campaign_recipients
