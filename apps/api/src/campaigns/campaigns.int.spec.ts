@@ -110,6 +110,15 @@ it('documents every campaign operation, and its answers match their schemas', as
   expect(optOut.body).toEqual({ phone: '+14155550123', optedOut: true });
 });
 
+it('takes 1,000 JSON recipients in one request (a body over the usual 64 kB), and refuses 1,001', async () => {
+  const { body } = await create();
+  const recipients = Array.from({ length: 1000 }, (_, i) => ({ phone: `+1415${3_000_000 + i}`, variables: { name: `A rather long customer name number ${i} `.repeat(4) } }));
+  expect(JSON.stringify({ recipients }).length).toBeGreaterThan(64 * 1024);
+  expect((await call('POST', `/v1/campaigns/${body.id}/recipients`, { recipients })).body).toMatchObject({ received: 1000, added: 1000, invalid: 0 });
+  const tooMany = await call<{ error: { field: string } }>('POST', `/v1/campaigns/${body.id}/recipients`, { recipients: [...recipients, recipients[0]] });
+  expect([tooMany.status, tooMany.body.error.field]).toEqual([400, 'recipients']);
+});
+
 it('keeps one account\'s campaigns from another', async () => {
   const { body } = await create();
   for (const [method, route] of [
