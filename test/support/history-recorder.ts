@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowExecutionInfo } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { SendBatchResult } from '@app/contracts';
+import type { RunCampaignResult, SendBatchResult } from '@app/contracts';
 import { historyFromJson, historyToJson } from './history-json';
 
 type History = temporal.api.history.v1.IHistory;
@@ -176,6 +176,10 @@ export function labelOf(wf: Pick<FetchedHistory, 'type' | 'status'>, history: Hi
     const signals = new Set(events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName ?? ''] : [])));
     if (signals.has('inboundMessage')) features.push(activityNames.has('forwardInbound') ? 'forwarded' : 'inbound');
     if (signals.has('replySent')) features.push('reply');
+  }
+  if (wf.type === 'runCampaign' && result) {
+    const { status, counters } = result as unknown as RunCampaignResult;
+    return [status, ...(counters.runs > 0 ? ['continued'] : []), ...features].join('-');
   }
   return [wf.status.toLowerCase(), ...features].join('-');
 }

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
@@ -20,6 +20,8 @@ import { WebhooksService } from './account/webhooks.service';
 import { ConversationsController, MessageListController } from './conversations/conversations.controller';
 import { ConversationsService } from './conversations/conversations.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { CampaignsController } from './campaigns/campaigns.controller';
+import { CampaignsService } from './campaigns/campaigns.service';
 import { CarriersController } from './carriers/carriers.controller';
 import { CarriersService } from './carriers/carriers.service';
 import { RoutesController } from './routes/routes.controller';
@@ -51,7 +53,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           pinoHttp: { ...httpLogOptions('api', config.logLevel), autoLogging: { ignore: (req) => req.url === '/health' } },
         }),
       ],
-      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController],
+      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -68,6 +70,8 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: ConversationRepository, useFactory: (db: DataSource) => new ConversationRepository(db), inject: [DATA_SOURCE] },
         { provide: WebhookSecretRepository, useFactory: (db: DataSource) => new WebhookSecretRepository(db, new SecretBox(config.secretsKey)), inject: [DATA_SOURCE] },
         { provide: HeartbeatRepository, useFactory: (db: DataSource) => new HeartbeatRepository(db), inject: [DATA_SOURCE] },
+        { provide: CampaignRepository, useFactory: (db: DataSource) => new CampaignRepository(db), inject: [DATA_SOURCE] },
+        { provide: PgAudienceCompliance, useFactory: (db: DataSource) => new PgAudienceCompliance(db), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
           useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) =>
@@ -95,6 +99,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         ConversationsService,
         LimitsService,
         HealthService,
+        CampaignsService,
       ],
     };
   }

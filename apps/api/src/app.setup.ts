@@ -19,6 +19,7 @@ export async function createApiApp(config: ApiConfig): Promise<INestApplication>
   // A batch of 1,000 long texts needs more room than one message; every other route keeps 64 kB.
   // The same checks (UTF-8, depth, prototype keys) hold for both.
   app.use('/v1/messages/batch', jsonBody('4mb'));
+  app.use('/v1/campaigns/:id/recipients', jsonBody('4mb'));
   app.use(jsonBody('64kb'));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);

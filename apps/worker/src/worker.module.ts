@@ -5,12 +5,13 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance } from '@app/db';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { createBatchActivities } from '../../../activities/batches/batch.activities';
 import { createConversationActivities } from '../../../activities/conversations/conversation.activities';
+import { createCampaignActivities } from '../../../activities/campaigns/campaign.activities';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
 import { StatusCallbackSenderService } from './callbacks/status-callback-sender.service';
 import { CarrierWebhookService } from './carriers/carrier-webhook.service';
@@ -54,7 +55,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         },
         {
           provide: MESSAGE_ACTIVITIES,
-          // One worker runs both paths, per-message (sendMessage) and bulk pages (sendBatch), and conversations.
+          // One worker runs every path: per-message (sendMessage), bulk pages (sendBatch), conversations and campaigns (runCampaign).
           useFactory: (
             messages: MessageRepository,
             receipts: ReceiptRepository,
@@ -63,6 +64,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
             batches: BatchRepository,
             pacer: CarrierPacer,
             conversations: ConversationRepository,
+            db: DataSource,
           ) => ({
             ...createMessageActivities({
               messages,
@@ -74,8 +76,9 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
             }),
             ...createBatchActivities({ batches, receipts, carriers, planner, pacer }),
             ...createConversationActivities({ conversations }),
+            ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db) }),
           }),
-          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository],
+          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository, DATA_SOURCE],
         },
         CarrierDirectoryService,
         CarrierWebhookService,

@@ -3,3 +3,4 @@ export * from './temporal';
 export * from './errors';
 export * from './pages';
 export * from './conversations';
+export * from './campaigns';

@@ -34,6 +34,8 @@ export const searchAttributes = {
   pageAccountIds: keywordList('PageAccountIds'),
   /** A conversation workflow's conversations row id (it also carries AccountId; never a number). */
   conversationId: keyword('ConversationId'),
+  /** A campaign's runCampaign workflow (`CampaignId = '<campaign id>'`; AccountId is set too). */
+  campaignId: keyword('CampaignId'),
 } as const;
 /** Name → type as the Temporal CLI's `--search-attribute` flag spells it. */
 export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> = Object.fromEntries(

@@ -31,3 +31,5 @@ export * from './repositories/usage-counter.repository';
 export * from './limits-pool';
 export * from './unavailable';
 export * from './repositories/heartbeat.repository';
+export * from './repositories/campaign.repository';
+export * from './repositories/audience-compliance';

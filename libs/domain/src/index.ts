@@ -5,3 +5,4 @@ export * from './error-taxonomy';
 export * from './routing';
 export * from './smpp-user-data';
 export * from './limits';
+export * from './campaign-text';

@@ -3,3 +3,4 @@ export * from './dev-server';
 export * from './workflow-bundle';
 export * from './message-workflows';
 export * from './conversation-workflows';
+export * from './campaign-workflows';
