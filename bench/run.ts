@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@app/config';
+import { freePort, readBackgroundNice } from '@app/config';
 import { DEFAULT_SIM_HTTP_CARRIERS, startStack, Stack, StackOptions } from '../apps/launcher/src/stack';
 import { apiThroughputScenario } from './scenarios/api-throughput';
 import { campaignScenario } from './scenarios/campaign';
@@ -60,6 +60,8 @@ async function withStack<T>(run: (stack: Stack) => Promise<T>, extra: Partial<St
     logDir: path.join(dataDir, 'logs'),
     log: (line) => console.log(`  ${line}`),
     postgresFlags: process.argv.includes('--pg-profile') ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : undefined,
+    // As `npm start` runs them: background work below the accepting processes (BACKGROUND_NICE).
+    backgroundNice: readBackgroundNice(process.env),
     ...extra,
     nodeArgs: profiling ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined,
     workerEnv: { LOG_LEVEL: 'warn', ...extra.workerEnv },

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     // The local demo may post status callbacks to this machine; production allows no internal host unless told.
     apiEnv: { EGRESS_ALLOW_HOSTS: process.env.EGRESS_ALLOW_HOSTS ?? LOCAL_DEMO_EGRESS },
     workerEnv: { EGRESS_ALLOW_HOSTS: process.env.EGRESS_ALLOW_HOSTS ?? LOCAL_DEMO_EGRESS },
+    backgroundNice: config.backgroundNice,
     supervise: {
       policy: { ...DEFAULT_RESTART_POLICY, ...config.restarts },
       onGiveUp: (reason) => {

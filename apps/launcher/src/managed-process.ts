@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { stopChild } from '@app/temporal';
+import { lowerPriority, stopChild } from '@app/temporal';
 import type { ExitCause, SupervisedRun } from './supervisor';
 
 export interface ManagedProcessOptions {
@@ -17,6 +17,8 @@ export interface ManagedProcessOptions {
   logFile?: string;
   /** Node options before the script, e.g. ['--cpu-prof', '--cpu-prof-dir=…'] (not allowed in NODE_OPTIONS). */
   nodeArgs?: string[];
+  /** CPU niceness of the child (0: as ours); see StackOptions.backgroundNice. */
+  nice?: number;
 }
 
 export class ManagedProcess {
@@ -43,6 +45,7 @@ export class ManagedProcess {
       detached: true, // own process group: Ctrl-C reaches the launcher, which stops apps in order
     });
     this.child = child;
+    if (this.options.nice) lowerPriority(child.pid, this.options.nice);
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     if (logFile) {
       fs.mkdirSync(path.dirname(logFile), { recursive: true });

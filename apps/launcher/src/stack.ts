@@ -64,6 +64,13 @@ export interface StackOptions {
    * `onGiveUp` is called when one of them fails too often. Without it, nothing is restarted (tests that kill and restart parts themselves).
    */
   supervise?: { policy: RestartPolicy; onGiveUp: (reason: Error) => void };
+  /**
+   * CPU niceness of the processes that work behind the accepts (workers and the Temporal dev
+   * server; BACKGROUND_NICE). On a machine they share with the API, the SMPP gateway and
+   * PostgreSQL, accepts then keep their latency while a backlog drains; with CPU to spare it
+   * changes nothing. 0 or unset: every process at the launcher's priority.
+   */
+  backgroundNice?: number;
   /** Write each app's output to <logDir>/<app>.log instead of our stdout. */
   logDir?: string;
   log?: (line: string) => void;
@@ -179,6 +186,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             port: options.temporalPort,
             uiPort: options.temporalUiPort,
             inMemory: options.temporalInMemory,
+            nice: options.backgroundNice,
           })),
       );
       temporalAddress = temporal!.address;
@@ -229,6 +237,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ready: (p) => p.waitForLine(isReadyLine('worker ready')).then(() => undefined),
         logFile: logFile(name),
         nodeArgs: options.nodeArgs,
+        nice: options.backgroundNice,
       });
     const worker = workerProcess();
     const workerRun = await keep('worker', () => worker.run());

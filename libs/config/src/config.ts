@@ -247,6 +247,13 @@ export interface LauncherConfig {
    * `windowMs`; more than `maxRestarts` failures in that window and the launcher gives up (exit 1).
    */
   restarts: { initialDelayMs: number; maxRestarts: number; windowMs: number };
+  /** BACKGROUND_NICE: CPU niceness of the worker and the Temporal dev server (0: none). */
+  backgroundNice: number;
+}
+
+/** BACKGROUND_NICE (0–19, default 5): how far below the accepting processes the background work runs. */
+export function readBackgroundNice(env: Env): number {
+  return readInt(env, 'BACKGROUND_NICE', 5, { min: 0, max: 19 });
 }
 
 function readPortPair(env: Env, name: string, fallback: [number, number]): [number, number] {
@@ -278,6 +285,7 @@ export function readLauncherConfig(env: Env): LauncherConfig {
       maxRestarts: readInt(env, 'LAUNCHER_MAX_RESTARTS', 5, { min: 0, max: 1000 }),
       windowMs: readInt(env, 'LAUNCHER_RESTART_WINDOW_SECONDS', 60, { min: 1, max: 86_400 }) * 1000,
     },
+    backgroundNice: readBackgroundNice(env),
   };
 }
 

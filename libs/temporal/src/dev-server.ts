@@ -2,6 +2,7 @@
 // state in a SQLite file (a restart keeps running workflows), our search attributes
 // registered at launch, Web UI on its own port. The binary is resolved like scripts/setup.js.
 import { ChildProcess, spawn } from 'node:child_process';
+import os from 'node:os';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -18,6 +19,8 @@ export interface DevServerOptions {
   inMemory?: boolean;
   binary?: string;
   extraArgs?: string[];
+  /** CPU niceness of the server process (0: as ours). */
+  nice?: number;
 }
 
 export interface DevServerHandle {
@@ -75,6 +78,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const log = fs.openSync(logFile, 'a');
   // Own process group: a terminal Ctrl-C reaches our launcher, which stops the server last.
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', log, log], detached: true });
+  if (options.nice) lowerPriority(child.pid, options.nice);
   fs.closeSync(log);
   let exited = false;
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -115,4 +119,17 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000, signal: N
     });
     child.kill(signal);
   });
+}
+
+/**
+ * Runs a child at a lower CPU priority (a higher niceness). Not being allowed to is not an error:
+ * the child then runs at ours.
+ */
+export function lowerPriority(pid: number | undefined, nice: number): void {
+  if (!pid) return;
+  try {
+    os.setPriority(pid, nice);
+  } catch {
+    // EACCES/EPERM where changing priorities is not allowed: run as is.
+  }
 }
