@@ -31,7 +31,7 @@ let receiverUrl: string;
 let secret: string;
 let esme: Esme;
 const hooks: Hook[] = [];
-const ours = `+1415${randomInt(1_000_000, 9_999_999)}`;
+const ours = `+1415${randomInt(2_000_000, 9_999_999)}`;
 const subscriber = `+447400${randomInt(100_000, 999_999)}`;
 
 const inboundHooks = (predicate: (h: Hook) => boolean = () => true) => hooks.filter((h) => h.body.type === 'message.inbound' && predicate(h));

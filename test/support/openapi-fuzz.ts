@@ -422,7 +422,13 @@ export class ResponseChecker {
     const declared = op.operation.responses[String(res.status)] ?? op.operation.responses.default;
     if (!declared) return `answered ${res.status}, which the document does not declare (declared: ${Object.keys(op.operation.responses).join(', ')})`;
     const schema = declared.content?.['application/json']?.schema;
-    if (!schema) return res.text.length > 0 && res.status !== 204 ? `answered ${res.status} with a body, but the document declares none` : undefined;
+    if (!schema) {
+      // A declared non-JSON body (text/csv exports): the media type must be the declared one.
+      const mediaType = String(res.headers['content-type'] ?? '').split(';')[0].trim();
+      const others = Object.keys(declared.content ?? {});
+      if (others.length > 0) return others.includes(mediaType) ? undefined : `answered ${res.status} with content-type ${mediaType}, declared: ${others.join(', ')}`;
+      return res.text.length > 0 && res.status !== 204 ? `answered ${res.status} with a body, but the document declares none` : undefined;
+    }
     if (!String(res.headers['content-type'] ?? '').startsWith('application/json')) return `answered ${res.status} with content-type ${String(res.headers['content-type'])}`;
     let body: unknown;
     try {

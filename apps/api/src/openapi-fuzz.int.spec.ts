@@ -99,7 +99,7 @@ it('answers every operation of its OpenAPI document, fuzzed, with no 5xx and onl
       fc.asyncProperty(requestFor(doc, op, credentials, pool), async (req) => {
         const res = await send(baseUrl, req, agent);
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status < 300 && res.text) harvestIds(pool, paramNames, JSON.parse(res.text));
+        if (res.status < 300 && res.text && String(res.headers['content-type'] ?? '').startsWith('application/json')) harvestIds(pool, paramNames, JSON.parse(res.text));
         const problem = checker.problem(op, res);
         if (problem) {
           const body = req.body ? JSON.stringify(req.body.toString('utf8').slice(0, 200)) : '';

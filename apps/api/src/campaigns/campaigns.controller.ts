@@ -163,7 +163,7 @@ export class CampaignsController {
   @ApiProduces('text/csv')
   @ApiOperation({ summary: 'Every recipient\'s outcome as CSV, streamed (phone, country, locale, state, message_id, status, carrier, attempts, failure_code, failure_reason, updated_at)' })
   @ApiResponse({ status: 200, description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } })
-  @ApiResponse({ status: 404, type: ErrorBody })
+  @ApiResponse({ status: 404, description: 'No such campaign in this account', content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } } })
   export(@CurrentAuth() auth: AuthenticatedKey, @Param('id') id: string, @Res() res: Response): Promise<void> {
     return this.campaigns.export(auth.accountId, id, res);
   }

@@ -21,7 +21,7 @@ let accounts: AccountRepository;
 let accountId: string;
 let otherAccountId: string;
 
-const number = () => `+1415${randomInt(1_000_000, 9_999_999)}`;
+const number = () => `+1415${randomInt(2_000_000, 9_999_999)}`;
 const carrier = () => `c-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
