@@ -19,8 +19,8 @@ const ESME_ROK = 0x00;
 const ESME_RINVMSGLEN = 0x01;
 // B's bind storm comes from addresses of its own (lockouts are kept in PostgreSQL, which the
 // suites share): cleared after the suite.
-const IDLE_FROM = '127.0.0.22';
-const GUESSES_FROM = '127.0.0.23';
+const IDLE_FROM = '127.0.0.122';
+const GUESSES_FROM = '127.0.0.123';
 
 interface Tenant {
   accountId: string;
