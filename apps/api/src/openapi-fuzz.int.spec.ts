@@ -13,7 +13,7 @@ import { Client } from 'pg';
 import { AccountRepository, HeartbeatRepository, HeartbeatWriter } from '@app/db';
 import { testDatabaseUrl, testTemporalAddress } from '../../../test/support/env';
 import { Credentials, harvestIds, IdPool, OpenApiDocument, operationsOf, requestFor, ResponseChecker, send } from '../../../test/support/openapi-fuzz';
-import { createApiApp } from './app.setup';
+import { startApiApp } from '../../../test/support/api-app';
 
 /** Requests per operation; FUZZ_RUNS raises it for a longer local run. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
@@ -43,18 +43,7 @@ beforeAll(async () => {
   await admin(`CREATE DATABASE ${database}`);
   const url = new URL(testDatabaseUrl());
   url.pathname = `/${database}`;
-  app = await createApiApp({
-    databaseUrl: url.toString(),
-    temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue },
-    logLevel: 'silent',
-    numberLookup: {},
-    secretsKey: randomBytes(32).toString('base64'),
-    egressAllowHosts: [],
-    host: '127.0.0.1',
-    port: 0,
-  });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  ({ app, baseUrl } = await startApiApp({ databaseUrl: url.toString(), temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue } }));
   const accounts = app.get(AccountRepository);
   const full = await accounts.createWithKey(`fuzz-${randomUUID()}`, 'fuzz', ['messages', 'smpp', 'operator']);
   // Request limits high enough that fuzzed requests reach the operations (429 stays declared and checked).

@@ -1,10 +1,9 @@
 // /v1/account/settings through the real Nest app against the integration run's PostgreSQL
 // and Temporal.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { AccountRepository } from '@app/db';
-import { testDatabaseUrl, testTemporalAddress } from '../../../../test/support/env';
-import { createApiApp } from '../app.setup';
+import { startApiApp } from '../../../../test/support/api-app';
 
 type Answer<T = unknown> = { status: number; body: T };
 type ErrorAnswer = { error: { code: string; message: string; field?: string } };
@@ -17,18 +16,7 @@ let accountId: string;
 let otherKey: string;
 
 beforeAll(async () => {
-  app = await createApiApp({
-    databaseUrl: testDatabaseUrl(),
-    temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue: `api-int-${randomUUID()}` },
-    logLevel: 'silent',
-    numberLookup: {},
-    secretsKey: randomBytes(32).toString('base64'),
-    egressAllowHosts: [],
-    host: '127.0.0.1',
-    port: 0,
-  });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  ({ app, baseUrl } = await startApiApp());
   accounts = app.get(AccountRepository);
   ({ apiKey: key, accountId } = await accounts.createWithKey(`settings-${randomUUID()}`));
   otherKey = (await accounts.createWithKey(`settings-other-${randomUUID()}`)).apiKey;

@@ -2,7 +2,7 @@
 // (no worker: the workflow is started and signalled, not run): answers match their OpenAPI
 // schemas, a 200,000-row CSV streams in, accounts are kept apart, and start/pause/cancel move
 // the status and reach the workflow.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
@@ -10,8 +10,8 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { campaignWorkflowId } from '@app/contracts';
 import { AccountRepository } from '@app/db';
-import { testDatabaseUrl, testTemporalAddress } from '../../../../test/support/env';
-import { createApiApp } from '../app.setup';
+import { testTemporalAddress } from '../../../../test/support/env';
+import { startApiApp } from '../../../../test/support/api-app';
 
 let app: INestApplication;
 let baseUrl: string;
@@ -21,18 +21,7 @@ let temporal: Connection;
 let doc: { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>; components: object };
 
 beforeAll(async () => {
-  app = await createApiApp({
-    databaseUrl: testDatabaseUrl(),
-    temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue: `api-int-${randomUUID()}` },
-    logLevel: 'silent',
-    numberLookup: {},
-    secretsKey: randomBytes(32).toString('base64'),
-    egressAllowHosts: [],
-    host: '127.0.0.1',
-    port: 0,
-  });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  ({ app, baseUrl } = await startApiApp());
   const accounts = app.get(AccountRepository);
   key = (await accounts.createWithKey(`campaigns-${randomUUID()}`)).apiKey;
   otherKey = (await accounts.createWithKey(`campaigns-other-${randomUUID()}`)).apiKey;

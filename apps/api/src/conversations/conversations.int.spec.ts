@@ -1,11 +1,10 @@
 // GET /v1/conversations, GET /v1/messages and the webhook settings through the real Nest app
 // against the integration run's PostgreSQL: hostile query strings and bodies get a 400 naming
 // the field (never a 5xx), secrets are shown once, and every operation is in OpenAPI.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { AccountRepository } from '@app/db';
-import { testDatabaseUrl, testTemporalAddress } from '../../../../test/support/env';
-import { createApiApp } from '../app.setup';
+import { startApiApp } from '../../../../test/support/api-app';
 
 type Answer<T = unknown> = { status: number; body: T };
 type ErrorAnswer = { error: { code: string; message: string; field?: string } };
@@ -15,18 +14,7 @@ let baseUrl: string;
 let key: string;
 
 beforeAll(async () => {
-  app = await createApiApp({
-    databaseUrl: testDatabaseUrl(),
-    temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue: `api-int-${randomUUID()}` },
-    logLevel: 'silent',
-    numberLookup: {},
-    secretsKey: randomBytes(32).toString('base64'),
-    egressAllowHosts: [],
-    host: '127.0.0.1',
-    port: 0,
-  });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  ({ app, baseUrl } = await startApiApp());
   ({ apiKey: key } = await app.get(AccountRepository).createWithKey(`two-way-api-${randomUUID()}`));
 });
 

@@ -1,12 +1,11 @@
 // Account limits through the real Nest app against the integration run's PostgreSQL: operators
 // read and change them, a tenant reads its own, settings are validated, and the guard applies
 // the request limits with their headers.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { AccountRepository } from '@app/db';
 import { DEFAULT_ACCOUNT_LIMITS } from '@app/domain';
-import { testDatabaseUrl, testTemporalAddress } from '../../../../test/support/env';
-import { createApiApp } from '../app.setup';
+import { startApiApp } from '../../../../test/support/api-app';
 
 type Answer<T = unknown> = { status: number; body: T; headers: Headers };
 type ErrorAnswer = { error: { code: string; message: string; field?: string } };
@@ -19,18 +18,7 @@ let tenantKey: string;
 let tenantId: string;
 
 beforeAll(async () => {
-  app = await createApiApp({
-    databaseUrl: testDatabaseUrl(),
-    temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue: `api-int-${randomUUID()}` },
-    logLevel: 'silent',
-    numberLookup: {},
-    secretsKey: randomBytes(32).toString('base64'),
-    egressAllowHosts: [],
-    host: '127.0.0.1',
-    port: 0,
-  });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  ({ app, baseUrl } = await startApiApp());
   accounts = app.get(AccountRepository);
   operatorKey = (await accounts.createWithKey(`ops-${randomUUID()}`, 'ops', ['messages', 'operator'])).apiKey;
   ({ apiKey: tenantKey, accountId: tenantId } = await accounts.createWithKey(`tenant-${randomUUID()}`));

@@ -1,12 +1,11 @@
 // /v1/numbers (operator) through the real Nest app against the integration run's PostgreSQL
 // and Temporal.
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AccountRepository } from '@app/db';
-import { testDatabaseUrl, testTemporalAddress } from '../../../../test/support/env';
-import { createApiApp } from '../app.setup';
 import { DATA_SOURCE } from '../tokens';
+import { startApiApp } from '../../../../test/support/api-app';
 
 type NumberView = { number: string; accountId: string; createdAt: string };
 type Answer<T = unknown> = { status: number; body: T };
@@ -20,18 +19,7 @@ let messagesKey: string;
 let customerId: string;
 
 beforeAll(async () => {
-  app = await createApiApp({
-    databaseUrl: testDatabaseUrl(),
-    temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue: `api-int-${randomUUID()}` },
-    logLevel: 'silent',
-    numberLookup: {},
-    secretsKey: randomBytes(32).toString('base64'),
-    egressAllowHosts: [],
-    host: '127.0.0.1',
-    port: 0,
-  });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  ({ app, baseUrl } = await startApiApp());
   db = app.get<DataSource>(DATA_SOURCE);
   const accounts = app.get(AccountRepository);
   operatorKey = (await accounts.createWithKey(`numbers-operator-${randomUUID()}`, 'ops', ['messages', 'operator'])).apiKey;

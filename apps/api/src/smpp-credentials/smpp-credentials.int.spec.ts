@@ -4,9 +4,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AccountRepository, verifySmppPassword } from '@app/db';
-import { testDatabaseUrl, testTemporalAddress } from '../../../../test/support/env';
-import { createApiApp } from '../app.setup';
 import { DATA_SOURCE } from '../tokens';
+import { startApiApp } from '../../../../test/support/api-app';
 
 type Credential = {
   systemId: string;
@@ -32,18 +31,7 @@ let ownerAccountId: string;
 let otherAccountId: string;
 
 beforeAll(async () => {
-  app = await createApiApp({
-    databaseUrl: testDatabaseUrl(),
-    temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue: `api-int-${randomUUID()}` },
-    logLevel: 'silent',
-    numberLookup: {},
-    secretsKey: randomBytes(32).toString('base64'),
-    egressAllowHosts: [],
-    host: '127.0.0.1',
-    port: 0,
-  });
-  await app.listen(0, '127.0.0.1');
-  baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  ({ app, baseUrl } = await startApiApp());
   db = app.get<DataSource>(DATA_SOURCE);
   const accounts = app.get(AccountRepository);
   ({ apiKey: ownerKey, accountId: ownerAccountId } = await accounts.createWithKey(`smpp-owner-${randomUUID()}`, 'default', ['messages', 'smpp']));
