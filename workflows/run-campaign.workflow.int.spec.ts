@@ -16,21 +16,14 @@ import {
   RunCampaignResult,
   setCampaignThrottleSignal,
 } from '@app/contracts';
-import { workflowBundlerOptions } from '@app/temporal';
 import type { CampaignActivities } from '../activities/campaigns/campaign.activities';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { resolveTestServer } = require('../scripts/temporal-cli.js') as { resolveTestServer: () => string | undefined };
+import { startTimeSkipping } from '../test/support/time-skipping';
 
 let env: TestWorkflowEnvironment;
 let workflowBundle: { code: string };
 
 beforeAll(async () => {
-  const path = resolveTestServer();
-  if (!path) throw new Error('time-skipping test server missing: run `node scripts/setup.js --test`');
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-  const { bundleWorkflowCode } = await import('@temporalio/worker');
-  const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  workflowBundle = await bundleWorkflowCode({ ...workflowBundlerOptions(), logger: quiet as never });
+  ({ env, workflowBundle } = await startTimeSkipping());
 }, 120_000);
 
 afterAll(async () => {

@@ -15,21 +15,14 @@ import {
   carrierTaskQueue,
   messageWorkflowId,
 } from '@app/contracts';
-import { ensureSearchAttributes, workflowBundlerOptions } from '@app/temporal';
 import type { MessageActivities } from '../activities/messages/message.activities';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { resolveTestServer } = require('../scripts/temporal-cli.js') as { resolveTestServer: () => string | undefined };
+import { startTimeSkipping } from '../test/support/time-skipping';
 
 let env: TestWorkflowEnvironment;
 let workflowBundle: { code: string };
 
 beforeAll(async () => {
-  const path = resolveTestServer();
-  if (!path) throw new Error('time-skipping test server missing: run `node scripts/setup.js --test`');
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-  await ensureSearchAttributes(env.connection, 'default');
-  const { bundleWorkflowCode } = await import('@temporalio/worker');
-  workflowBundle = await bundleWorkflowCode({ ...workflowBundlerOptions(), logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never });
+  ({ env, workflowBundle } = await startTimeSkipping({ searchAttributes: true }));
 }, 120_000);
 
 afterAll(async () => {
