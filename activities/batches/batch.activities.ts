@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import type { SubmitBatchResult } from '@app/contracts';
 import { CarrierSubmitError } from '@app/carriers';
-import { BatchMessage, BatchRepository, CarrierPacer, FailedRow, ReceiptRepository, RoutePlanner, SubmittedRow } from '@app/db';
+import { BatchMessage, BatchRepository, CarrierPacer, FailedRow, ReceiptRepository, recordDespiteOutage, RoutePlanner, SubmittedRow } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
 import { AttemptFailure, nextCarrier, noCarrierFailure, submitFailure } from '@app/lifecycle';
 import type { CarrierDirectory } from '../messages/message.activities';
@@ -21,6 +21,8 @@ export interface BatchActivityDeps {
 
 /** Rows written per transaction while a page is being submitted (so a retry resends little). */
 const CHUNK = 250;
+/** How long submits the carriers accepted keep trying to be recorded while PostgreSQL is away. */
+const SUBMITTED_RECORD_BUDGET_MS = 5 * 60_000;
 /** A submit waiting for its slot on a limited carrier heartbeats this often. */
 const PACING_STEP_MS = 10_000;
 
@@ -108,7 +110,9 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         const ok = outcomes.flatMap((o) => ('ok' in o ? [o.ok] : []));
         const bad = outcomes.flatMap((o) => ('failed' in o ? [o.failed] : []));
         await batches.release(batchId, outcomes.flatMap((o) => ('release' in o ? [o.release] : [])), 'its route ends in a voice call, which needs a workflow of its own');
-        await batches.recordSubmitted(batchId, ok);
+        // What the carriers accepted is recorded through a database restart (heartbeating), or a
+        // retry of this activity would submit the chunk again.
+        await recordDespiteOutage(() => batches.recordSubmitted(batchId, ok), SUBMITTED_RECORD_BUDGET_MS, () => context.heartbeat(i));
         await batches.recordFailed(batchId, bad);
         await applyEarly(ok);
         submitted += ok.length;

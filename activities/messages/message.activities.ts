@@ -13,7 +13,7 @@ import {
 } from '@app/contracts';
 import type { CarrierConnector, VoiceConnector } from '@app/carriers';
 import { CarrierSubmitError, FINAL_VOICE_STATUSES } from '@app/carriers';
-import { CarrierPacer, MessageRepository, ReceiptRepository, RoutePlanner } from '@app/db';
+import { CarrierPacer, MessageRepository, ReceiptRepository, recordDespiteOutage, RoutePlanner } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
 
 /** The carriers this worker is connected to. */
@@ -32,6 +32,9 @@ export interface MessageActivityDeps {
   voice?: Pick<VoiceConnector, 'place' | 'status'>;
   voicePollMs?: number;
 }
+
+/** How long a submit the carrier accepted keeps trying to be recorded while PostgreSQL is away (the activity has 30 s). */
+const SUBMITTED_RECORD_BUDGET_MS = 20_000;
 
 export function createMessageActivities(deps: MessageActivityDeps) {
   const { messages, receipts, carriers } = deps;
@@ -104,7 +107,10 @@ export function createMessageActivities(deps: MessageActivityDeps) {
         } catch (err) {
           throw toFailure(err, carrierId);
         }
-        await messages.markSubmitted(messageId, attempt, carrierId, carrierMessageId, partIds, connector.receiptsForFirstPartOnly ?? false);
+        // The carrier has it now: keep trying to record that through a database restart (within
+        // the activity's 30 s), or a retry of this activity would submit it again.
+        const accepted = { carrierMessageId, partIds };
+        await recordDespiteOutage(() => messages.markSubmitted(messageId, attempt, carrierId, accepted.carrierMessageId, accepted.partIds, connector.receiptsForFirstPartOnly ?? false), SUBMITTED_RECORD_BUDGET_MS);
       } else {
         const recorded = await messages.partIds(messageId, attempt);
         partIds = recorded.length > 0 ? recorded : [carrierMessageId];

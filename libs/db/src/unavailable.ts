@@ -13,3 +13,21 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (typeof e.message === 'string' && MESSAGES.test(e.message)) return true;
   return [e.driverError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])].some((inner) => isDatabaseUnavailable(inner, depth + 1));
 }
+
+/**
+ * Runs a write that records something a carrier already has (a submit it accepted), retrying
+ * while PostgreSQL is unreachable for up to `budgetMs`: losing that fact would make a retry
+ * send the message again. Other errors, and an outage longer than the budget, are thrown.
+ */
+export async function recordDespiteOutage<T>(write: () => Promise<T>, budgetMs: number, onWait: () => void = () => undefined): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let delayMs = 200; ; delayMs = Math.min(delayMs * 2, 2000)) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() + delayMs > deadline) throw err;
+      onWait();
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
