@@ -20,6 +20,7 @@ import { WebhooksService } from './account/webhooks.service';
 import { ConversationsController, MessageListController } from './conversations/conversations.controller';
 import { ConversationsService } from './conversations/conversations.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { ApiKeyCache } from './auth/api-key-cache';
 import { CampaignsController } from './campaigns/campaigns.controller';
 import { CampaignsService } from './campaigns/campaigns.service';
 import { CarriersController } from './carriers/carriers.controller';
@@ -41,6 +42,9 @@ import { SmppAccountLimitsController } from './smpp-credentials/smpp-account-lim
 import { SmppCredentialsController } from './smpp-credentials/smpp-credentials.controller';
 import { SmppCredentialsService } from './smpp-credentials/smpp-credentials.service';
 import { API_CONFIG, DATA_SOURCE, LIMITS_POOL, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
+
+/** How long a replica reuses an authenticated key without hearing of a change to it (changes are announced at once). */
+const API_KEY_CACHE_MS = 30_000;
 
 @Module({})
 export class AppModule implements NestModule, OnApplicationShutdown {
@@ -84,6 +88,16 @@ export class AppModule implements NestModule, OnApplicationShutdown {
             new MessageIntake(messages, new Logger(MessageIntake.name), new IntakeLimits(accounts, new UsageCounterRepository(pool))),
           inject: [MessageRepository, AccountRepository, LIMITS_POOL],
         },
+        {
+          provide: ApiKeyCache,
+          useFactory: async (accounts: AccountRepository) => {
+            const cache = new ApiKeyCache(accounts, { ttlMs: API_KEY_CACHE_MS });
+            const log = new Logger(ApiKeyCache.name);
+            await cache.listen(config, (err) => log.warn(`API key change listener lost (${err.message}); keys are read on every request until it is back`));
+            return cache;
+          },
+          inject: [AccountRepository],
+        },
         { provide: RequestLimits, useFactory: (pool: LimitsPool) => new RequestLimits(pool), inject: [LIMITS_POOL] },
         { provide: MessageCancel, useFactory: (messages: MessageRepository, client: Client) => new MessageCancel(messages, client), inject: [MessageRepository, TEMPORAL_CLIENT] },
         { provide: EgressPolicy, useValue: new EgressPolicy(config.egressAllowHosts) },
@@ -108,6 +122,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
     @Inject(DATA_SOURCE) private readonly db: DataSource,
     @Inject(TEMPORAL_CONNECTION) private readonly connection: Connection,
     @Inject(LIMITS_POOL) private readonly limitsPool: LimitsPool,
+    private readonly keys: ApiKeyCache,
   ) {}
 
   configure(consumer: MiddlewareConsumer): void {
@@ -116,6 +131,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.connection.close().catch(() => undefined);
+    await this.keys.close().catch(() => undefined);
     await this.limitsPool.end().catch(() => undefined);
     if (this.db.isInitialized) await this.db.destroy();
   }

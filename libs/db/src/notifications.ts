@@ -13,6 +13,8 @@ export async function listenForNotifications(options: {
   onNotify: (payload: string) => void;
   /** The connection was lost; a new one is tried every `retryMs`. */
   onLost: (err: Error) => void;
+  /** Listening (again): notifications from here on arrive; those sent while it was lost did not. */
+  onReady?: () => void;
   retryMs?: number;
 }): Promise<NotificationListener> {
   let closed = false;
@@ -29,6 +31,7 @@ export async function listenForNotifications(options: {
     await next.connect();
     await next.query(`LISTEN ${options.channel}`);
     client = next;
+    options.onReady?.();
   };
   await connect();
   return {

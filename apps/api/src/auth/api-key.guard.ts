@@ -1,4 +1,5 @@
-// Authenticates `Authorization: Bearer sk_...` against the hashed keys; puts the account on
+// Authenticates `Authorization: Bearer sk_...` against the hashed keys (through this replica's
+// cache of recently used keys, ApiKeyCache); puts the account on
 // the request. Routes marked @Public() (docs) skip it; @OptionalKey() routes (health) serve
 // anyone, and check a key only when one is sent. Every authenticated request counts against its
 // key's and account's request limits; a wrong key counts against the client IP's failed
@@ -7,8 +8,9 @@ import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDeco
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '@app/contracts';
-import { AccountRepository, ApiKeyScope, AuthenticatedKey } from '@app/db';
+import { ApiKeyScope, AuthenticatedKey } from '@app/db';
 import { RequestLimits } from '../limits/request-limits';
+import { ApiKeyCache } from './api-key-cache';
 
 const PUBLIC = 'isPublic';
 const SCOPE = 'requiredScope';
@@ -24,7 +26,7 @@ type AuthedRequest = Request & { auth?: AuthenticatedKey };
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
-    private readonly accounts: AccountRepository,
+    private readonly keys: ApiKeyCache,
     private readonly reflector: Reflector,
     private readonly limits: RequestLimits,
   ) {}
@@ -37,7 +39,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!header) throw new UnauthorizedError('missing_api_key', 'Send your API key as Authorization: Bearer sk_...');
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return this.refuse(req, new UnauthorizedError('invalid_authorization', 'The Authorization header must be: Bearer <api key>'));
-    const auth = await this.accounts.authenticate(match[1]);
+    const auth = await this.keys.authenticate(match[1]);
     if (!auth) return this.refuse(req, new UnauthorizedError('invalid_api_key', 'The API key is not valid or has been revoked'));
     const { headers, refusal } = await this.limits.admit(auth);
     context.switchToHttp().getResponse<Response>().set(headers);

@@ -7,6 +7,9 @@ import { returningRows } from './returning';
 
 export const API_KEY_PREFIX = 'sk_';
 
+/** Changes to an API key or its account are announced here (payload: the account id). */
+export const API_KEYS_CHANNEL = 'api_keys';
+
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
