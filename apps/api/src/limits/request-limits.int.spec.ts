@@ -5,7 +5,7 @@ import { RateLimitedError } from '@app/contracts';
 import { LimitsPool, openDatabase, openLimitsPool } from '@app/db';
 import { resolveLimits } from '@app/domain';
 import { testDatabaseUrl } from '../../../../test/support/env';
-import { AUTH_FAILURES_PER_WINDOW, RequestLimits } from './request-limits';
+import { AUTH_FAILURES_PER_WINDOW, leaseSize, RequestLimits } from './request-limits';
 
 let pools: LimitsPool[];
 let replicas: RequestLimits[];
@@ -41,6 +41,21 @@ it('counts every key of an account against the account\'s limit', async () => {
   const limits = resolveLimits({ keyRequestsPerSecond: 100, requestsPerSecond: 5 });
   const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => replicas[i % 2].admit({ accountId, keyId: randomUUID(), limits })));
   expect(answers.filter((a) => a.refusal === null)).toHaveLength(5);
+});
+
+it('takes requests from PostgreSQL a lease at a time, and two replicas together admit exactly the limit', async () => {
+  const accountId = randomUUID();
+  const limits = resolveLimits({ keyRequestsPerSecond: 1000, requestsPerSecond: 100 });
+  expect(leaseSize(100)).toBe(10);
+  let queries = 0;
+  const counted = new Proxy(pools[0], { get: (pool, prop) => (prop === 'query' ? (...args: unknown[]) => ((queries += 1), (pool.query as (...a: unknown[]) => unknown)(...args)) : Reflect.get(pool, prop)) });
+  const lone = new RequestLimits(counted as LimitsPool);
+  const keyId = randomUUID();
+  for (let i = 0; i < 30; i += 1) expect((await lone.admit({ accountId, keyId, limits })).refusal).toBeNull();
+  expect(queries).toBe(4); // three leases of 10 of the account's limit, one of 50 of the key's
+  // The rest of the window, asked for at once through two replicas: 70 more, no more.
+  const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => replicas[i % 2].admit({ accountId, keyId: randomUUID(), limits })));
+  expect(answers.filter((a) => a.refusal === null)).toHaveLength(70);
 });
 
 it(`answers 429 after ${AUTH_FAILURES_PER_WINDOW} failed authentications from one IP, on any replica`, async () => {

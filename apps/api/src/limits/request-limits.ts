@@ -1,8 +1,12 @@
 // REST request limits that hold across API replicas: requests per second per API key and per
 // account, and failed authentications per client IP, counted by rate-limiter-flexible in
-// PostgreSQL (`rate_limits`, on the limits pool). Each limiter keeps an in-memory insurance limiter for when
-// PostgreSQL cannot answer, and blocks an exhausted key in memory until its window ends, so a
-// flood costs no round trip once refused. Answers carry IETF draft RateLimit headers.
+// PostgreSQL (`rate_limits`, on the limits pool). A replica takes a key's or account's requests
+// from PostgreSQL a lease at a time (a tenth of the limit) and counts them down in memory, so
+// most requests cost no round trip, and all replicas together never admit more than the limit
+// (a lease left unused when its window ends is lost: a replica may refuse up to a lease early).
+// Each limiter keeps an in-memory insurance limiter for when PostgreSQL cannot answer, and blocks
+// an exhausted key in memory until its window ends, so a flood costs no round trip once refused.
+// Answers carry IETF draft RateLimit headers.
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimitedError } from '@app/contracts';
 import type { AuthenticatedKey, LimitsPool } from '@app/db';
@@ -24,8 +28,23 @@ interface Policy {
   seconds: number;
 }
 
+/** Requests taken from PostgreSQL at once: a tenth of the limit (1 for small limits), at most 50. */
+export function leaseSize(points: number): number {
+  return Math.max(1, Math.min(50, Math.ceil(points / 10)));
+}
+
+/** Requests this replica holds of one key's or account's current window. */
+interface Lease {
+  left: number;
+  endsAt: number;
+  /** What PostgreSQL had left for everyone when the lease was taken (for the headers). */
+  remainingElsewhere: number;
+}
+
 export class RequestLimits {
   private readonly limiters = new Map<string, RateLimiterPostgres>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly leasing = new Map<string, Promise<void>>();
 
   constructor(private readonly pool: LimitsPool) {}
 
@@ -38,7 +57,7 @@ export class RequestLimits {
       [{ name: 'account', points: auth.limits.requestsPerSecond, seconds: 1 }, auth.accountId],
       [{ name: 'key', points: auth.limits.keyRequestsPerSecond, seconds: 1 }, auth.keyId],
     ];
-    const results = await Promise.all(policies.map(([policy, id]) => this.consume(policy, id)));
+    const results = await Promise.all(policies.map(([policy, id]) => this.take(policy, id)));
     const headers: LimitHeaders = {
       'RateLimit-Policy': policies.map(([p]) => `"${p.name}";q=${p.points};w=${p.seconds}`).join(', '),
       RateLimit: policies.map(([p], i) => `"${p.name}";r=${results[i].res.remainingPoints};t=${resetSeconds(results[i].res)}`).join(', '),
@@ -58,9 +77,54 @@ export class RequestLimits {
     }
   }
 
-  private async consume(policy: Policy, id: string): Promise<{ allowed: boolean; res: RateLimiterRes }> {
+  /** One request from this replica's lease of the window, taking a new lease when it is used up. */
+  private async take(policy: Policy, id: string): Promise<{ allowed: boolean; res: Pick<RateLimiterRes, 'remainingPoints' | 'msBeforeNext'> }> {
+    const key = `${policy.name}:${policy.points}:${policy.seconds}:${id}`;
+    for (;;) {
+      const lease = this.leases.get(key);
+      const now = Date.now();
+      if (lease && lease.endsAt > now && lease.left > 0) {
+        lease.left -= 1;
+        return { allowed: true, res: { remainingPoints: lease.remainingElsewhere + lease.left, msBeforeNext: lease.endsAt - now } };
+      }
+      // Requests arriving together wait for one lease rather than each taking one.
+      const pending = this.leasing.get(key);
+      if (pending) {
+        await pending;
+        continue;
+      }
+      let refused: RateLimiterRes | undefined;
+      const leasing = this.lease(policy, id).then(({ granted, res }) => {
+        if (granted === 0) refused = res;
+        else this.leases.set(key, { left: granted, endsAt: Date.now() + res.msBeforeNext, remainingElsewhere: res.remainingPoints });
+      });
+      this.leasing.set(key, leasing);
+      try {
+        await leasing;
+      } finally {
+        this.leasing.delete(key);
+      }
+      if (refused) return { allowed: false, res: refused };
+    }
+  }
+
+  /**
+   * Takes up to a lease of requests from the shared count: all of it, or what was left of the
+   * window when the count passed the limit (the count is added atomically, so each replica
+   * learns exactly which of its requests were within the limit).
+   */
+  private async lease(policy: Policy, id: string): Promise<{ granted: number; res: RateLimiterRes }> {
+    const size = leaseSize(policy.points);
+    const { allowed, res } = await this.consume(policy, id, size);
+    if (allowed) return { granted: size, res };
+    // Refused from memory (the key is blocked until its window ends): the count was not touched.
+    if (res.consumedPoints < size) return { granted: 0, res };
+    return { granted: Math.max(0, Math.min(size, policy.points - (res.consumedPoints - size))), res };
+  }
+
+  private async consume(policy: Policy, id: string, points = 1): Promise<{ allowed: boolean; res: RateLimiterRes }> {
     try {
-      return { allowed: true, res: await this.limiter(policy).consume(id) };
+      return { allowed: true, res: await this.limiter(policy).consume(id, points) };
     } catch (rejection) {
       // Over the limit (the insurance limiter answers when PostgreSQL cannot, so no Error here).
       if (rejection instanceof RateLimiterRes) return { allowed: false, res: rejection };
@@ -90,6 +154,6 @@ export class RequestLimits {
   }
 }
 
-function resetSeconds(res: RateLimiterRes): number {
+function resetSeconds(res: Pick<RateLimiterRes, 'msBeforeNext'>): number {
   return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
