@@ -343,7 +343,7 @@ async function ensureDemoKey(accounts: AccountRepository, smpp: SmppCredentialRe
   }
   if (!key) {
     // The local demo key may also manage carriers and routes (a production operator key is separate).
-    const scopes: ApiKeyScope[] = ['messages', 'smpp', 'operator'];
+    const scopes: ApiKeyScope[] = ['messages', 'smpp', 'keys', 'operator'];
     key = existing ? await accounts.addKey(existing.id, 'demo', scopes) : (await accounts.createWithKey('demo', 'demo', scopes)).apiKey;
     fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
   }

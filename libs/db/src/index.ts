@@ -10,6 +10,7 @@ export * from './entities/message-event.entity';
 export * from './repositories/message.repository';
 export * from './repositories/receipt.repository';
 export * from './repositories/account.repository';
+export * from './repositories/audit.repository';
 export * from './repositories/routing.repository';
 export * from './repositories/carrier.repository';
 export * from './route-planner';

@@ -1,5 +1,5 @@
 // `npm run bootstrap -- <account name> [--operator]`: creates an account and prints its API key
-// once (scopes messages and smpp); --operator also lets the key manage carriers and routes.
+// once (scopes messages, smpp and keys); --operator also lets the key manage carriers and routes.
 // Needs DATABASE_URL (the launcher passes it; see README).
 import 'reflect-metadata';
 import { configOrExit, readUrl } from '@app/config';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const databaseUrl = configOrExit((env) => readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']));
   const db = await openDatabase(databaseUrl, { poolSize: 1, applicationName: 'sms-bootstrap' });
   try {
-    const created = await new AccountRepository(db).createWithKey(name, 'default', operator ? ['messages', 'smpp', 'operator'] : ['messages', 'smpp']);
+    const created = await new AccountRepository(db).createWithKey(name, 'default', operator ? ['messages', 'smpp', 'keys', 'operator'] : ['messages', 'smpp', 'keys']);
     console.log(`account ${created.accountId} created${operator ? ' (operator key)' : ''}`);
     console.log(`API key (shown once, store it now): ${created.apiKey}`);
   } finally {

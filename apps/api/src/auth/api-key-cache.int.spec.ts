@@ -15,7 +15,7 @@ const replicas: ApiKeyCache[] = [];
 beforeAll(async () => {
   db = await openDatabase(testDatabaseUrl(), { poolSize: 4, applicationName: 'key-cache-spec' });
   accounts = new AccountRepository(db);
-  const counting = { authenticate: (key: string) => ((lookups += 1), accounts.authenticate(key)) };
+  const counting = { authenticate: (key: string) => ((lookups += 1), accounts.authenticate(key)), touchKeys: (ids: string[]) => accounts.touchKeys(ids) };
   for (let i = 0; i < 2; i += 1) {
     const cache = new ApiKeyCache(counting, { ttlMs: 60_000 });
     await cache.listen({ databaseUrl: testDatabaseUrl() }, () => undefined);

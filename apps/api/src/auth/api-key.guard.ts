@@ -3,12 +3,14 @@
 // the request. Routes marked @Public() (docs) skip it; @OptionalKey() routes (health) serve
 // anyone, and check a key only when one is sent. Every authenticated request counts against its
 // key's and account's request limits; a wrong key counts against the client IP's failed
-// authentications (README, "Limits, quotas and fraud rules").
+// authentications (README, "Limits, quotas and fraud rules"); a key with allowed addresses is
+// refused (403) from any other.
 import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '@app/contracts';
-import { ApiKeyScope, AuthenticatedKey } from '@app/db';
+import { ipAllowed, sourceAddress } from '@app/egress';
+import { ApiKeyScope, AuditActor, AuthenticatedKey } from '@app/db';
 import { RequestLimits } from '../limits/request-limits';
 import { ApiKeyCache } from './api-key-cache';
 
@@ -40,7 +42,10 @@ export class ApiKeyGuard implements CanActivate {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) return this.refuse(req, new UnauthorizedError('invalid_authorization', 'The Authorization header must be: Bearer <api key>'));
     const auth = await this.keys.authenticate(match[1]);
-    if (!auth) return this.refuse(req, new UnauthorizedError('invalid_api_key', 'The API key is not valid or has been revoked'));
+    if (!auth) return this.refuse(req, new UnauthorizedError('invalid_api_key', 'The API key is not valid, has expired or has been revoked'));
+    if (!ipAllowed(req.ip ?? req.socket.remoteAddress ?? '', auth.allowedIps)) {
+      throw new ForbiddenError('ip_not_allowed', "This API key may not be used from this client address (see the key's allowedIps)");
+    }
     const { headers, refusal } = await this.limits.admit(auth);
     context.switchToHttp().getResponse<Response>().set(headers);
     if (refusal) throw refusal;
@@ -59,4 +64,10 @@ export class ApiKeyGuard implements CanActivate {
 
 export const CurrentAuth = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedKey => {
   return context.switchToHttp().getRequest<AuthedRequest>().auth!;
+});
+
+/** Who makes a control-plane change, for the audit log: the key's account and id, and the client address. */
+export const CurrentActor = createParamDecorator((_: unknown, context: ExecutionContext): AuditActor => {
+  const req = context.switchToHttp().getRequest<AuthedRequest>();
+  return { accountId: req.auth!.accountId, keyId: req.auth!.keyId, ip: sourceAddress(req.ip ?? req.socket.remoteAddress) };
 });

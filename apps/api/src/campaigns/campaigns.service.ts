@@ -25,8 +25,8 @@ import { API_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { csvRecords } from './csv-records';
 import { parseConsent, RESERVED_COLUMNS, RowInput, validateRecipient } from './recipient-rows';
 import type { AddRecipientsDto, CampaignView, CreateCampaignDto, UpdateCampaignDto, UploadResultView, CampaignPreviewView, LocalePreviewView } from './dto/campaign.dto';
+import { UUID } from '../common/uuid-param';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_SCHEDULE_MS = 35 * 24 * 3600 * 1000;
 const CHUNK = 1000;
 const MAX_JSON_RECIPIENTS = 1000;

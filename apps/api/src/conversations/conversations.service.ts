@@ -4,9 +4,9 @@ import { Injectable } from '@nestjs/common';
 import { conversationWorkflowId, NotFoundError, ValidationError } from '@app/contracts';
 import { ConversationRepository, ConversationRow, decodeCursor, ListedMessage } from '@app/db';
 import { ConversationDetailView, ConversationListView, ConversationView, DEFAULT_PAGE, ListedMessageView, MessageListQuery, MessageListView, PageQuery } from './dto/conversation.dto';
+import { UUID } from '../common/uuid-param';
 
 const MESSAGES_PER_CONVERSATION = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function cursorOf(query: PageQuery): { ts: string; id: string } | null {
   if (query.cursor === undefined) return null;

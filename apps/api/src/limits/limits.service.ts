@@ -4,8 +4,8 @@ import { Injectable } from '@nestjs/common';
 import { NotFoundError } from '@app/contracts';
 import { AccountRepository } from '@app/db';
 import { AccountLimitsView, UpdateAccountLimitsDto } from './dto/account-limits.dto';
+import { UUID } from '../common/uuid-param';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class LimitsService {

@@ -8,9 +8,9 @@ import { RequireScope } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
 import { SmppAccountLimitsDto, SmppAccountLimitsView } from './dto/smpp-credential.dto';
 import { SmppCredentialsService } from './smpp-credentials.service';
+import { UUID } from '../common/uuid-param';
 
 const ACCOUNT_PARAM = { name: 'accountId', description: 'The account (UUID)', example: '0b6a1f7e-2f55-4a43-9a55-1c1e5b0c7d11' };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function accountIdOf(value: string): string {
   if (!UUID.test(value)) throw new NotFoundError('account_not_found', `No account ${value}`);

@@ -4,11 +4,11 @@
 // a tenant may lower its limits, never raise them). The gateways apply every change to open
 // sessions (NOTIFY from a trigger).
 import { randomInt } from 'node:crypto';
-import { BlockList, isIP } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError, ValidationError } from '@app/contracts';
 import { generateSmppPassword, hashSmppPassword, SmppAccountLimits, SmppCredential, SmppCredentialRepository, SmppCredentialWithHash, withoutHash } from '@app/db';
 import { isPhoneCountry } from '@app/domain';
+import { validAllowedIps } from '@app/egress';
 import {
   CreatedSmppCredentialView,
   CreateSmppCredentialDto,
@@ -28,34 +28,6 @@ function generateSystemId(): string {
   let id = 'acc';
   for (let i = 0; i < 8; i += 1) id += GENERATED_ID_ALPHABET[randomInt(GENERATED_ID_ALPHABET.length)];
   return id;
-}
-
-/**
- * Each entry must be an IPv4/IPv6 address or CIDR block the gateway's BlockList accepts;
- * anything else is refused here rather than silently never matching at bind time.
- */
-export function validAllowedIps(entries: string[]): string[] {
-  return entries.map((raw, i) => {
-    const field = `allowedIps[${i}]`;
-    const fail = (): never => {
-      throw new ValidationError('invalid_field', `${field} must be an IPv4 or IPv6 address or a CIDR block such as 203.0.113.0/24, got ${JSON.stringify(raw)}`, field);
-    };
-    const entry = raw.trim();
-    const [address, prefix, ...rest] = entry.split('/');
-    // Zone ids (fe80::1%eth0) never appear on a remote address, so they would never match.
-    if (rest.length > 0 || address.includes('%')) return fail();
-    const version = isIP(address);
-    if (version === 0) return fail();
-    const family = version === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) return entry;
-    if (!/^\d{1,3}$/.test(prefix)) return fail();
-    try {
-      new BlockList().addSubnet(address, Number(prefix), family);
-    } catch {
-      return fail();
-    }
-    return entry;
-  });
 }
 
 function validCountry(country: string | null | undefined): string | null | undefined {

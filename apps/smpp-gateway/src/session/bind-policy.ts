@@ -8,11 +8,10 @@
 // address or the system_id out for that long (state in PostgreSQL, shared by replicas): a
 // locked-out bind is refused without checking the password. Password checks (scrypt) run at
 // most `SMPP_BIND_CONCURRENCY` at once, served in turn per source address.
-import { BlockList, isIP } from 'node:net';
 import * as smpp from 'smpp';
 import type { SmppGatewayConfig } from '@app/config';
 import { hashSmppPassword, SmppCredentialRepository, SmppCredentialWithHash, SmppGatewayStateRepository, verifySmppPassword } from '@app/db';
-import { sourceAddress } from './connection-limits';
+import { ipAllowed, sourceAddress } from '@app/egress';
 import { FairScheduler } from './fair-scheduler';
 
 export type BindOutcome =
@@ -23,20 +22,6 @@ export type BindOutcome =
 const MAX_DELAY_FACTOR = 16;
 
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
-
-export function ipAllowed(remoteAddress: string, allowed: readonly string[]): boolean {
-  if (allowed.length === 0) return true;
-  const address = sourceAddress(remoteAddress);
-  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-  const list = new BlockList();
-  for (const entry of allowed) {
-    const [net, prefix] = entry.split('/');
-    const entryFamily = isIP(net) === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) list.addAddress(net, entryFamily);
-    else list.addSubnet(net, Number(prefix), entryFamily);
-  }
-  return list.check(address, family);
-}
 
 export class BindPolicy {
   private readonly checks: FairScheduler;

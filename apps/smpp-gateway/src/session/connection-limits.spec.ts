@@ -1,5 +1,6 @@
 // Connection caps in total and per source address.
-import { ConnectionLimits, sourceAddress } from './connection-limits';
+import { sourceAddress } from '@app/egress';
+import { ConnectionLimits } from './connection-limits';
 
 it('admits up to the per-address and the total cap, and frees a place on release', () => {
   const limits = new ConnectionLimits({ maxConnections: 3, maxConnectionsPerIp: 2 });

@@ -1,13 +1,6 @@
 // Connections at once, in total and per source address (SMPP_MAX_CONNECTIONS,
 // SMPP_MAX_CONNECTIONS_PER_IP). A connection over either cap is closed before any SMPP is read,
 // so idle or hostile connections from one address cannot crowd out everyone else.
-import { isIP } from 'node:net';
-
-/** The address a client connects from, with IPv4-mapped IPv6 written as IPv4. */
-export function sourceAddress(remoteAddress: string | undefined): string {
-  const address = remoteAddress ?? '';
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
 
 export class ConnectionLimits {
   private total = 0;

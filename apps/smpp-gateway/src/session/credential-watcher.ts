@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { listenForNotifications, NotificationListener, SMPP_CREDENTIALS_CHANNEL, SmppCredentialRepository, SmppGatewayStateRepository } from '@app/db';
 import type { AccountLimitsCache } from './account-limits';
-import { ipAllowed } from './bind-policy';
+import { ipAllowed } from '@app/egress';
 import type { CustomerSession } from './customer-session';
 
 const SWEEP_MS = 15_000;

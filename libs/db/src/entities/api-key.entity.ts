@@ -27,4 +27,20 @@ export class ApiKeyEntity {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
+
+  /** Unusable from then on (set by the key's creator, or by a rotation's overlap window). */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
+  /** Written at most once a minute per API process. */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+
+  /** Client addresses (CIDR) the key may be used from; empty: any. */
+  @Column({ name: 'allowed_ips', type: 'text', array: true, default: () => "'{}'" })
+  allowedIps!: string[];
+
+  /** The key this one replaced by a rotation. */
+  @Column({ name: 'rotated_from', type: 'uuid', nullable: true })
+  rotatedFrom!: string | null;
 }
