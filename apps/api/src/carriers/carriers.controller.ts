@@ -4,6 +4,7 @@ import { RequireScope } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
 import { CarriersService } from './carriers.service';
 import { CarrierHealthView, CarrierView, CreateCarrierDto, UpdateCarrierDto } from './dto/carrier.dto';
+import { Audited } from '../audit/audited';
 
 @ApiTags('carriers (operator)')
 @ApiBearerAuth()
@@ -22,6 +23,13 @@ export class CarriersController {
   }
 
   @Post()
+  @Audited({
+    action: 'carrier.create',
+    targetType: 'carrier',
+    targetId: (req) => String((req.body as { id?: unknown })?.id ?? ''),
+    accountId: () => null,
+    read: (m, req, result) => (result ? m.get(CarriersService, { strict: false }).get((result as { id: string }).id) : Promise.resolve(null)),
+  })
   @ApiOperation({ summary: 'Add a carrier (SMPP or HTTP); its credentials are stored sealed and never returned. The worker connects within seconds.' })
   @ApiResponse({ status: 201, type: CarrierView })
   @ApiResponse({ status: 400, type: ErrorBody })
@@ -46,6 +54,7 @@ export class CarriersController {
   }
 
   @Patch(':id')
+  @Audited({ action: 'carrier.update', targetType: 'carrier', targetId: (req) => req.params.id as string, accountId: () => null, read: (m, req) => m.get(CarriersService, { strict: false }).get(req.params.id as string) })
   @ApiOperation({ summary: 'Enable or disable a carrier, set its prices per country, its throughput limit, and (operator-added carriers) its connection' })
   @ApiResponse({ status: 409, description: 'The connection is managed by the CARRIERS setting', type: ErrorBody })
   @ApiResponse({ status: 200, type: CarrierView })

@@ -6,6 +6,8 @@ import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
 import { AccountLimitsView, UpdateAccountLimitsDto } from './dto/account-limits.dto';
 import { LimitsService } from './limits.service';
+import { Audited } from '../audit/audited';
+import { UUID } from '../common/uuid-param';
 
 const LIMITS_DESCRIPTION =
   'Request rates (per account and per API key, 429 with Retry-After and RateLimit headers), the daily message quota, OTP priority entitlement, ' +
@@ -45,6 +47,13 @@ export class OperatorLimitsController {
   }
 
   @Patch()
+  @Audited({
+    action: 'limits.update',
+    targetType: 'account_limits',
+    targetId: (req) => req.params.accountId as string,
+    accountId: (req) => (UUID.test(req.params.accountId as string) ? (req.params.accountId as string) : null),
+    read: (m, req) => m.get(LimitsService, { strict: false }).get(req.params.accountId as string),
+  })
   @ApiOperation({
     summary: "Change an account's limits",
     description: `${LIMITS_DESCRIPTION} A field left out stays as it is; null returns it to the default. Applies within seconds on every replica.`,

@@ -6,6 +6,7 @@ import { ErrorBody } from '../common/error-body';
 import { PositiveIntPipe } from '../common/validation.pipe';
 import { ReplaceRoutesDto, RoutePlanView, RoutesView, RoutingVersionView, SimulateRouteDto } from './dto/routes.dto';
 import { RoutesService } from './routes.service';
+import { Audited } from '../audit/audited';
 
 const VERSION_PARAM = { name: 'version', schema: { type: 'integer' as const, minimum: 1, maximum: 2147483647 }, example: 3 };
 
@@ -27,6 +28,7 @@ export class RoutesController {
   }
 
   @Put('routes')
+  @Audited({ action: 'routes.replace', targetType: 'routing', targetId: () => 'active', accountId: () => null, read: (m) => m.get(RoutesService, { strict: false }).active() })
   @ApiOperation({ summary: 'Replace the rule set: creates and activates a new version' })
   @ApiResponse({ status: 200, type: RoutesView })
   @ApiResponse({ status: 400, description: 'A rule is invalid; `field` names it, e.g. rules[1].targets[0].weight', type: ErrorBody })
@@ -50,6 +52,7 @@ export class RoutesController {
   }
 
   @Post('routes/versions/:version/activate')
+  @Audited({ action: 'routes.activate', targetType: 'routing', targetId: (req) => req.params.version as string, accountId: () => null, read: (m) => m.get(RoutesService, { strict: false }).active() })
   @ApiParam(VERSION_PARAM)
   @HttpCode(200)
   @ApiOperation({ summary: 'Make a version active: roll back or forward' })

@@ -9,6 +9,7 @@ import { ErrorBody } from '../common/error-body';
 import { SmppAccountLimitsDto, SmppAccountLimitsView } from './dto/smpp-credential.dto';
 import { SmppCredentialsService } from './smpp-credentials.service';
 import { UUID } from '../common/uuid-param';
+import { Audited } from '../audit/audited';
 
 const ACCOUNT_PARAM = { name: 'accountId', description: 'The account (UUID)', example: '0b6a1f7e-2f55-4a43-9a55-1c1e5b0c7d11' };
 
@@ -36,6 +37,13 @@ export class SmppAccountLimitsController {
   }
 
   @Put(':accountId/limits')
+  @Audited({
+    action: 'smpp_account_limits.set',
+    targetType: 'smpp_account_limits',
+    targetId: (req) => req.params.accountId as string,
+    accountId: (req) => (UUID.test(req.params.accountId as string) ? (req.params.accountId as string) : null),
+    read: (m, req) => m.get(SmppCredentialsService, { strict: false }).limits(req.params.accountId as string),
+  })
   @ApiOperation({
     summary: "Set an account's SMPP ceilings",
     description:

@@ -5,6 +5,7 @@ import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
 import { CreatedSmppCredentialView, CreateSmppCredentialDto, SmppAccountLimitsView, SmppCredentialView, SmppPasswordView, UpdateSmppCredentialDto } from './dto/smpp-credential.dto';
 import { SmppCredentialsService } from './smpp-credentials.service';
+import { Audited } from '../audit/audited';
 
 const SYSTEM_ID_PARAM = { name: 'systemId', description: 'The SMPP system_id of one of your credentials', example: 'acme1' };
 
@@ -30,6 +31,15 @@ export class SmppCredentialsController {
   }
 
   @Post('credentials')
+  @Audited({
+    action: 'smpp_credential.create',
+    targetType: 'smpp_credential',
+    targetId: (req, result) => (result as { systemId?: string } | undefined)?.systemId ?? null,
+    read: (m, req, result) =>
+      result
+        ? m.get(SmppCredentialsService, { strict: false }).list(req.auth!.accountId).then((all) => all.find((c) => c.systemId === (result as { systemId: string }).systemId) ?? null)
+        : Promise.resolve(null),
+  })
   @ApiOperation({
     summary: 'Create an SMPP login for this account',
     description: 'Generates the 8-character password (SMPP 3.4 allows no more) and returns it this once; only a scrypt hash is stored. Omit systemId to get a generated one.',
@@ -49,6 +59,7 @@ export class SmppCredentialsController {
   }
 
   @Patch('credentials/:systemId')
+  @Audited({ action: 'smpp_credential.update', targetType: 'smpp_credential', targetId: (req) => req.params.systemId as string, read: (m, req) => m.get(SmppCredentialsService, { strict: false }).list(req.auth!.accountId).then((all) => all.find((c) => c.systemId === req.params.systemId) ?? null) })
   @ApiOperation({
     summary: 'Change the limits and interop settings of an SMPP login',
     description:
@@ -63,6 +74,7 @@ export class SmppCredentialsController {
   }
 
   @Post('credentials/:systemId/password')
+  @Audited({ action: 'smpp_credential.password', targetType: 'smpp_credential', targetId: (req) => req.params.systemId as string, read: (m, req) => m.get(SmppCredentialsService, { strict: false }).list(req.auth!.accountId).then((all) => all.find((c) => c.systemId === req.params.systemId) ?? null) })
   @HttpCode(200)
   @ApiOperation({
     summary: 'Replace the password with a new generated one',
@@ -76,6 +88,7 @@ export class SmppCredentialsController {
   }
 
   @Delete('credentials/:systemId')
+  @Audited({ action: 'smpp_credential.delete', targetType: 'smpp_credential', targetId: (req) => req.params.systemId as string, read: (m, req) => m.get(SmppCredentialsService, { strict: false }).list(req.auth!.accountId).then((all) => all.find((c) => c.systemId === req.params.systemId) ?? null) })
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove an SMPP login', description: 'Its open sessions are unbound within seconds.' })
   @ApiParam(SYSTEM_ID_PARAM)
