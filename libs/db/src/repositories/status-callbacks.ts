@@ -138,18 +138,21 @@ export class StatusCallbackRepository {
   async recordTry(callback: DueCallback, result: TryResult, latencyMs: number, policy: EndpointHealthPolicy): Promise<TryOutcome> {
     return this.db.transaction(async (tx) => {
       const ok = result.kind === 'delivered';
+      await tx.query(`INSERT INTO webhook_endpoints (account_id, url) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [callback.accountId, callback.url]);
+      // Healthy unless every try failed for unhealthyAfter: failing_since is the first failure after the last success.
       const endpoint = returningRows<{ healthy: boolean }>(
         await tx.query(
-          `INSERT INTO webhook_endpoints AS e (account_id, url, healthy, last_success_at, last_failure_at, failing_since)
-           VALUES ($1, $2, true, CASE WHEN $3 THEN now() END, CASE WHEN NOT $3 THEN now() END, CASE WHEN NOT $3 THEN now() END)
-           ON CONFLICT (account_id, url) DO UPDATE SET
+          `WITH e AS (SELECT *, $3 OR coalesce(failing_since, now()) > now() - make_interval(secs => $4) AS healthy_now
+                      FROM webhook_endpoints WHERE account_id = $1 AND url = $2 FOR UPDATE)
+           UPDATE webhook_endpoints w SET
              last_success_at = CASE WHEN $3 THEN now() ELSE e.last_success_at END,
              last_failure_at = CASE WHEN NOT $3 THEN now() ELSE e.last_failure_at END,
              failing_since = CASE WHEN $3 THEN NULL ELSE coalesce(e.failing_since, now()) END,
-             healthy = $3 OR coalesce(e.failing_since, now()) > now() - make_interval(secs => $4),
-             unhealthy_since = CASE WHEN $3 OR coalesce(e.failing_since, now()) > now() - make_interval(secs => $4) THEN NULL ELSE coalesce(e.unhealthy_since, now()) END,
-             next_probe_at = CASE WHEN $3 OR coalesce(e.failing_since, now()) > now() - make_interval(secs => $4) THEN NULL ELSE now() + make_interval(secs => $5) END
-           RETURNING e.healthy`,
+             healthy = e.healthy_now,
+             unhealthy_since = CASE WHEN e.healthy_now THEN NULL ELSE coalesce(e.unhealthy_since, now()) END,
+             next_probe_at = CASE WHEN e.healthy_now THEN NULL ELSE now() + make_interval(secs => $5) END
+           FROM e WHERE w.account_id = e.account_id AND w.url = e.url
+           RETURNING w.healthy`,
           [callback.accountId, callback.url, ok, secs(policy.unhealthyAfterMs), secs(policy.probeIntervalMs)],
         ),
       );
