@@ -9,7 +9,7 @@ import { testDatabaseUrl } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { DueCallback, EndpointHealthPolicy, StatusCallbackRepository } from './status-callbacks';
-import { WebhookLogRepository } from './webhook-log.repository';
+import { decodeDeliveryCursor, WebhookLogRepository } from './webhook-log.repository';
 
 let db: DataSource;
 let outbox: StatusCallbackRepository;
@@ -138,7 +138,7 @@ it('logs every try, pages the log, and replays a range under the original event 
   const page1 = await log.deliveries(account, {}, 2, null);
   expect(page1.items.map((d) => d.sequence)).toEqual([3, 2]);
   expect(page1.nextCursor).not.toBeNull();
-  const page2 = await log.deliveries(account, {}, 2, (await import('./webhook-log.repository')).decodeDeliveryCursor(page1.nextCursor!));
+  const page2 = await log.deliveries(account, {}, 2, decodeDeliveryCursor(page1.nextCursor!));
   expect(page2.items.map((d) => d.sequence)).toEqual([1]);
   expect(page2.nextCursor).toBeNull();
   const first = page2.items[0];
@@ -158,7 +158,12 @@ it('logs every try, pages the log, and replays a range under the original event 
   expect(again.map((c) => c.eventId)).toEqual([page2.items[0].eventId]);
   const replayed = [again[0]];
   await outbox.recordTry(again[0], delivered, 5, HEALTHY);
-  for (let i = 0; i < 2; i++) for (const c of await lease(account)) replayed.push(c) && (await outbox.recordTry(c, delivered, 5, HEALTHY));
+  for (let i = 0; i < 2; i++) {
+    for (const c of await lease(account)) {
+      replayed.push(c);
+      await outbox.recordTry(c, delivered, 5, HEALTHY);
+    }
+  }
   expect(replayed.map((c) => c.eventId).sort()).toEqual(eventIds);
   expect((await log.deliveries(account, { status: 'delivered' }, 10, null)).items.map((d) => d.attempts.length)).toEqual([2, 2, 3]);
 });
