@@ -155,7 +155,8 @@ it('delivers every event once by event id, in sequence order, across a worker re
   // The delivery log: the refused tries (with their next retry) and the successful one, per event.
   for (const d of log) {
     expect(d.attempts.map((t) => [t.outcome, t.httpStatus])).toEqual([...Array(FAIL_FIRST).fill(['retrying', 503]), ['delivered', 204]]);
-    expect(d.attempts.slice(0, FAIL_FIRST).every((t) => t.nextRetryAt !== null && t.error === 'answered HTTP 5xx')).toBe(true);
+    const label = d.type === 'message.status' ? 'status callback' : 'inbound webhook';
+    expect(d.attempts.slice(0, FAIL_FIRST).every((t) => t.nextRetryAt !== null && t.error === `${label} answered HTTP 5xx`)).toBe(true);
     expect(d.attempts.every((t) => t.latencyMs >= 0)).toBe(true);
     expect(requests.filter((r) => r.body.eventId === d.eventId)).toHaveLength(FAIL_FIRST + 1);
   }

@@ -32,21 +32,26 @@ const SECRETS_TTL_MS = 5000;
 /** The wait before the next try after `tries` failed ones: base, 2×base, 4×base … up to max, each drawn between half and all of it. */
 export const webhookBackoffMs = (tries: number, baseMs: number, maxMs: number, random = Math.random): number => Math.min(maxMs, baseMs * 2 ** Math.max(0, tries - 1)) * (0.5 + random() / 2);
 
-/** What the customer is told about its endpoint: a status class or a coarse error, never more of what answered. */
-export function tryResult(outcome: EgressOutcome, tries: number, backoff: { retryBaseMs: number; retryMaxMs: number }): TryResult {
+/**
+ * What the customer is told about its endpoint: a status class or a coarse error, never more of
+ * what answered; `label` names the kind of webhook ('status callback', 'inbound webhook').
+ */
+export function tryResult(outcome: EgressOutcome, tries: number, backoff: { retryBaseMs: number; retryMaxMs: number }, label = 'status callback'): TryResult {
   switch (outcome.kind) {
     case 'delivered':
       return { kind: 'delivered', httpStatus: outcome.status };
     case 'rejected': {
-      const error = `answered HTTP ${outcome.statusClass}`;
+      const error = `${label} answered HTTP ${outcome.statusClass}`;
       return outcome.retry ? { kind: 'retry', httpStatus: outcome.status, error, backoffMs: webhookBackoffMs(tries, backoff.retryBaseMs, backoff.retryMaxMs) } : { kind: 'final', httpStatus: outcome.status, error };
     }
     case 'unreachable':
-      return { kind: 'retry', httpStatus: null, error: 'endpoint unreachable', backoffMs: webhookBackoffMs(tries, backoff.retryBaseMs, backoff.retryMaxMs) };
+      return { kind: 'retry', httpStatus: null, error: `${label} endpoint unreachable`, backoffMs: webhookBackoffMs(tries, backoff.retryBaseMs, backoff.retryMaxMs) };
     case 'refused':
-      return { kind: 'final', httpStatus: null, error: `URL refused: ${outcome.reason}` };
+      return { kind: 'final', httpStatus: null, error: `${label} URL refused: ${outcome.reason}` };
   }
 }
+
+const LABELS = { status: 'status callback', inbound: 'inbound webhook' } as const;
 
 @Injectable()
 export class StatusCallbackSenderService implements OnApplicationShutdown {
@@ -121,7 +126,7 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
         [EVENT_ID_HEADER]: callback.eventId,
         [EVENT_TYPE_HEADER]: type,
       });
-      const result = tryResult(egress, callback.tries + 1, this.config.webhooks);
+      const result = tryResult(egress, callback.tries + 1, this.config.webhooks, LABELS[callback.kind]);
       const outcome = await this.callbacks.recordTry(callback, result, performance.now() - started, this.config.webhooks);
       if (outcome === 'failed' && result.kind !== 'delivered') this.logger.warn({ messageId: callback.messageId, eventId: callback.eventId, tries: callback.tries + 1, reason: result.error }, 'webhook given up');
     } catch (err) {

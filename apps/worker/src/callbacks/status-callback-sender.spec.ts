@@ -12,10 +12,11 @@ it('doubles from the base up to the cap, each wait drawn between half and all of
 
 it('retries 5xx, 408/429 and unreachable endpoints; a redirect, another 4xx or a refused URL is final', () => {
   expect(tryResult({ kind: 'delivered', status: 204 }, 1, backoff)).toEqual({ kind: 'delivered', httpStatus: 204 });
-  expect(tryResult({ kind: 'rejected', status: 503, statusClass: '5xx', retry: true }, 1, backoff)).toMatchObject({ kind: 'retry', httpStatus: 503, error: 'answered HTTP 5xx' });
-  expect(tryResult({ kind: 'unreachable', retry: true }, 3, backoff)).toMatchObject({ kind: 'retry', httpStatus: null, error: 'endpoint unreachable' });
+  expect(tryResult({ kind: 'rejected', status: 503, statusClass: '5xx', retry: true }, 1, backoff)).toMatchObject({ kind: 'retry', httpStatus: 503, error: 'status callback answered HTTP 5xx' });
+  expect(tryResult({ kind: 'unreachable', retry: true }, 3, backoff)).toMatchObject({ kind: 'retry', httpStatus: null, error: 'status callback endpoint unreachable' });
   const third = tryResult({ kind: 'unreachable', retry: true }, 3, backoff);
   expect(third.kind === 'retry' && third.backoffMs >= 4000 && third.backoffMs <= 8000).toBe(true);
-  expect(tryResult({ kind: 'rejected', status: 410, statusClass: '4xx', retry: false }, 1, backoff)).toEqual({ kind: 'final', httpStatus: 410, error: 'answered HTTP 4xx' });
-  expect(tryResult({ kind: 'refused', reason: 'must be an http(s) URL', retry: false }, 1, backoff)).toEqual({ kind: 'final', httpStatus: null, error: 'URL refused: must be an http(s) URL' });
+  expect(tryResult({ kind: 'rejected', status: 410, statusClass: '4xx', retry: false }, 1, backoff)).toEqual({ kind: 'final', httpStatus: 410, error: 'status callback answered HTTP 4xx' });
+  expect(tryResult({ kind: 'unreachable', retry: true }, 1, backoff, 'inbound webhook')).toMatchObject({ error: 'inbound webhook endpoint unreachable' });
+  expect(tryResult({ kind: 'refused', reason: 'must be an http(s) URL', retry: false }, 1, backoff)).toEqual({ kind: 'final', httpStatus: null, error: 'status callback URL refused: must be an http(s) URL' });
 });

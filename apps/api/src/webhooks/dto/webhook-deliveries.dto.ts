@@ -53,7 +53,7 @@ export class DeliveryTryView {
   @ApiProperty({ nullable: true, type: Number, description: 'The HTTP status the endpoint answered; null when it did not answer' })
   httpStatus!: number | null;
 
-  @ApiProperty({ nullable: true, type: String, example: 'answered HTTP 5xx', description: 'Coarse: the status class, `endpoint unreachable`, or why the URL was refused' })
+  @ApiProperty({ nullable: true, type: String, example: 'status callback answered HTTP 5xx', description: 'Coarse: the status class, `… endpoint unreachable`, or why the URL was refused' })
   error!: string | null;
 
   @ApiProperty({ example: 42 })
