@@ -19,10 +19,12 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@app/config';
 import { EgressClient, EgressOutcome, EgressPolicy, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signWebhook } from '@app/egress';
-import { DueCallback, listenForNotifications, NotificationListener, STATUS_CALLBACKS_CHANNEL, StatusCallbackRepository, TryResult, WEBHOOK_EVENT_TYPES, WebhookSecretRepository } from '@app/db';
+import { DueCallback, STATUS_CALLBACKS_CHANNEL, StatusCallbackRepository, TryResult, WEBHOOK_EVENT_TYPES, WebhookSecretRepository } from '@app/db';
+import { OutboxLoop } from '../outbox/outbox-loop';
 import { LOGGER, WORKER_CONFIG } from '../tokens';
 
 const POLL_MS = 500;
+const MAX_BACKOFF_MS = 5_000;
 const LEASE_MS = 60_000;
 const IN_FLIGHT = 64;
 const CALLBACK_PER_ACCOUNT = 4;
@@ -55,11 +57,9 @@ const LABELS = { status: 'status callback', inbound: 'inbound webhook' } as cons
 
 @Injectable()
 export class StatusCallbackSenderService implements OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private listener?: NotificationListener;
+  private readonly loop: OutboxLoop;
   private readonly inFlight = new Map<string, number>();
   private readonly sending = new Set<Promise<void>>();
-  private pumping = false;
   private stopped = false;
   private readonly egress: EgressClient;
   private readonly secretCache = new Map<string, { secrets: Promise<string[]>; until: number }>();
@@ -71,42 +71,36 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.egress = new EgressClient(new EgressPolicy(config.egressAllowHosts), 'sms-aggregator-callbacks/0.1');
-  }
-
-  async start(): Promise<void> {
-    this.timer = setInterval(() => void this.pump(), POLL_MS);
-    this.listener = await listenForNotifications({
-      databaseUrl: this.config.databaseUrl,
+    this.loop = new OutboxLoop({
+      databaseUrl: config.databaseUrl,
       channel: STATUS_CALLBACKS_CHANNEL,
       applicationName: 'sms-worker-callbacks',
-      onNotify: () => void this.pump(),
-      onLost: (err) => this.logger.warn({ err: err.message }, 'callback listener lost; reconnecting (polling meanwhile)'),
+      pollMs: POLL_MS,
+      maxBackoffMs: MAX_BACKOFF_MS,
+      logger,
+      failureMessage: 'webhooks: lease failed; they wait in PostgreSQL',
+      round: () => this.leaseAndSend(),
     });
-    void this.pump();
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping || this.stopped) return;
-    this.pumping = true;
-    try {
-      while (this.sending.size < IN_FLIGHT && !this.stopped) {
-        const due = await this.callbacks.lease(IN_FLIGHT - this.sending.size, LEASE_MS, CALLBACK_PER_ACCOUNT, this.inFlight);
-        if (due.length === 0) break;
-        for (const callback of due) {
-          this.track(callback.accountId, +1);
-          const sent = this.send(callback).finally(() => {
-            this.sending.delete(sent);
-            this.track(callback.accountId, -1);
-            void this.pump();
-          });
-          this.sending.add(sent);
-        }
-      }
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'webhooks: lease failed; will retry');
-    } finally {
-      this.pumping = false;
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  /** Leases what this worker has room for and starts sending it; a finished send wakes the loop. */
+  private async leaseAndSend(): Promise<boolean> {
+    if (this.stopped || this.sending.size >= IN_FLIGHT) return false;
+    const due = await this.callbacks.lease(IN_FLIGHT - this.sending.size, LEASE_MS, CALLBACK_PER_ACCOUNT, this.inFlight);
+    for (const callback of due) {
+      this.track(callback.accountId, +1);
+      const sent = this.send(callback).finally(() => {
+        this.sending.delete(sent);
+        this.track(callback.accountId, -1);
+        this.loop.wake();
+      });
+      this.sending.add(sent);
     }
+    return due.length > 0 && this.sending.size < IN_FLIGHT;
   }
 
   private track(accountId: string, delta: number): void {
@@ -147,8 +141,7 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    await this.listener?.close();
+    await this.loop.stop();
     // Sends under way end within their timeout; recording them now spares their endpoints a resend after the lease.
     await Promise.allSettled([...this.sending]);
   }
