@@ -50,6 +50,8 @@ export interface WorkerConfig extends CommonConfig {
   carriers: CarrierConfig[];
   workflowBundlePath?: string;
   callbackTimeoutMs: number;
+  /** Webhook retries (exponential backoff with jitter from retryBaseMs, capped at retryMaxMs, for giveUpAfterMs) and endpoint health. */
+  webhooks: { retryBaseMs: number; retryMaxMs: number; giveUpAfterMs: number; unhealthyAfterMs: number; probeIntervalMs: number };
   /** HEARTBEAT_SECONDS: how often this worker records that it is alive (GET /health). */
   heartbeatMs: number;
   /** Where HTTP carriers send receipts: this process listens, carriers call `publicUrl`. */
@@ -138,6 +140,13 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     carriers: readJson(env, 'CARRIERS', DEFAULT_CARRIERS, parseCarriers),
     workflowBundlePath: env.WORKFLOW_BUNDLE?.trim() || undefined,
     callbackTimeoutMs: readInt(env, 'STATUS_CALLBACK_TIMEOUT_MS', 5000, { min: 100, max: 60000 }),
+    webhooks: {
+      retryBaseMs: readInt(env, 'WEBHOOK_RETRY_BASE_MS', 2000, { min: 10, max: 600_000 }),
+      retryMaxMs: readInt(env, 'WEBHOOK_RETRY_MAX_MS', 600_000, { min: 10, max: 6 * 3600_000 }),
+      giveUpAfterMs: readInt(env, 'WEBHOOK_RETRY_HOURS', 24, { min: 1, max: 168 }) * 3600_000,
+      unhealthyAfterMs: readInt(env, 'WEBHOOK_UNHEALTHY_AFTER_SECONDS', 1800, { min: 1, max: 7 * 86_400 }) * 1000,
+      probeIntervalMs: readInt(env, 'WEBHOOK_PROBE_SECONDS', 60, { min: 1, max: 3600 }) * 1000,
+    },
     heartbeatMs: readHeartbeatMs(env),
     webhook: (() => {
       const host = readString(env, 'CARRIER_WEBHOOK_HOST', '127.0.0.1');

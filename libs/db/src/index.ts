@@ -23,6 +23,7 @@ export * from './repositories/inbound.repository';
 export * from './repositories/batch.repository';
 export * from './repositories/dispatch.repository';
 export * from './repositories/status-callbacks';
+export * from './repositories/webhook-log.repository';
 export * from './repositories/carrier-pacer';
 export * from './notifications';
 export * from './repositories/conversation.repository';

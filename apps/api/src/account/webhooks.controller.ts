@@ -17,7 +17,7 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Get('webhooks')
-  @ApiOperation({ summary: 'Inbound webhook URL and the secrets that sign webhooks now', description: SIGNING_DESCRIPTION })
+  @ApiOperation({ summary: 'Inbound webhook URL, the secrets that sign webhooks now, and the health of the endpoints webhooks went to', description: SIGNING_DESCRIPTION })
   @ApiResponse({ status: 200, type: WebhooksView })
   get(@CurrentAuth() auth: AuthenticatedKey): Promise<WebhooksView> {
     return this.webhooks.get(auth.accountId);

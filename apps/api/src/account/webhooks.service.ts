@@ -1,27 +1,37 @@
 // The account's webhook settings: the inbound webhook URL (checked against the egress policy
 // when set, and again at each call) and the signing secrets (created with the first URL, or by
-// a rotation; shown once).
+// a rotation; shown once), and the health of the endpoints webhooks went to.
 import { Injectable } from '@nestjs/common';
 import { NotFoundError, ValidationError } from '@app/contracts';
-import { WebhookSecretRepository, WebhookSettings } from '@app/db';
+import { EndpointHealth, WebhookLogRepository, WebhookSecretRepository, WebhookSettings } from '@app/db';
 import { EgressPolicy } from '@app/egress';
-import { DEFAULT_OVERLAP_SECONDS, RotatedSecretView, RotateSecretDto, UpdateWebhooksDto, WebhooksView } from './dto/webhooks.dto';
+import { DEFAULT_OVERLAP_SECONDS, ENDPOINTS_SHOWN, RotatedSecretView, RotateSecretDto, UpdateWebhooksDto, WebhooksView } from './dto/webhooks.dto';
 
-const view = (settings: WebhookSettings, secret?: string): WebhooksView => ({
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+const view = (settings: WebhookSettings, endpoints: EndpointHealth[], secret?: string): WebhooksView => ({
   inboundUrl: settings.inboundWebhookUrl,
   ...(secret ? { secret } : {}),
   secrets: settings.secrets.map((s) => ({ id: s.id, createdAt: s.createdAt.toISOString(), expiresAt: s.expiresAt?.toISOString() ?? null })),
+  endpoints: endpoints.map((e) => ({
+    ...e,
+    lastSuccessAt: iso(e.lastSuccessAt),
+    lastFailureAt: iso(e.lastFailureAt),
+    failingSince: iso(e.failingSince),
+    unhealthySince: iso(e.unhealthySince),
+  })),
 });
 
 @Injectable()
 export class WebhooksService {
   constructor(
     private readonly secrets: WebhookSecretRepository,
+    private readonly log: WebhookLogRepository,
     private readonly egress: EgressPolicy,
   ) {}
 
   async get(accountId: string): Promise<WebhooksView> {
-    return view(await this.settings(accountId));
+    return view(await this.settings(accountId), await this.log.endpoints(accountId, ENDPOINTS_SHOWN));
   }
 
   async update(accountId: string, dto: UpdateWebhooksDto): Promise<WebhooksView> {
@@ -31,7 +41,7 @@ export class WebhooksService {
       if (!checked.ok) throw new ValidationError('invalid_field', `inboundUrl ${checked.reason}`, 'inboundUrl');
     }
     const { secret } = await this.secrets.setInboundWebhookUrl(accountId, dto.inboundUrl);
-    return view(await this.settings(accountId), secret ?? undefined);
+    return view(await this.settings(accountId), await this.log.endpoints(accountId, ENDPOINTS_SHOWN), secret ?? undefined);
   }
 
   async rotate(accountId: string, dto: RotateSecretDto): Promise<RotatedSecretView> {

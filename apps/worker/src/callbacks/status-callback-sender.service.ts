@@ -1,41 +1,65 @@
-// POSTs the webhook outbox (libs/db status-callbacks): status callbacks, for messages of both
-// shapes, and inbound messages (two-way messaging), to customers' endpoints, through the egress client (public addresses only, pinned, no
-// redirects; the outcome a customer sees is coarse). Apart from sending, so a slow or failing customer endpoint never
+// The one sender of the webhook outbox (libs/db status-callbacks): status callbacks, for
+// messages of both shapes, and inbound messages (two-way messaging), POSTed to customers'
+// endpoints through the egress client (public addresses only, pinned, no redirects; the outcome
+// a customer sees is coarse). Apart from sending, so a slow or failing customer endpoint never
 // takes a slot from carrier submits or receipts; each account has a few sends in flight at most
-// (CALLBACK_PER_ACCOUNT), so one slow endpoint delays only its own callbacks. 2xx is done;
-// a network error, 5xx, 408 or 429 is retried with exponential backoff for up to a day; any other
-// 4xx is final. Each outcome lands on the message's timeline (callback_delivered / _failed).
-// Rows are leased (SKIP LOCKED), so worker replicas share the outbox. Every webhook is signed
-// (X-Signature over the timestamp and the raw body, with each active secret of the account) and
-// carries its event id (X-Event-Id and `eventId`, the same on every retry); retries wait an
-// exponential backoff with jitter, so endpoints that failed together are not retried together.
+// (CALLBACK_PER_ACCOUNT, enforced in the lease), so one slow endpoint delays only its own
+// webhooks. Each message's (or conversation's) webhooks go out in order: a later one waits
+// while an earlier one is retried. 2xx is done; a network error, 5xx, 408 or 429 is retried with
+// exponential backoff and jitter (WEBHOOK_RETRY_BASE_MS doubling to WEBHOOK_RETRY_MAX_MS, each
+// wait drawn between half and all of it, so endpoints that failed together are not retried
+// together) for WEBHOOK_RETRY_HOURS; any other 4xx is final. An endpoint failing for
+// WEBHOOK_UNHEALTHY_AFTER_SECONDS is unhealthy: its webhooks are held, probed one at a time.
+// Every try is logged (webhook_attempts) and finished ones land on the message's timeline.
+// Rows are leased (SKIP LOCKED), so worker replicas share the outbox; a stopping worker lets its
+// sends finish and records them. Every webhook is signed (X-Signature over the timestamp and the
+// raw body, with each active secret of the account) and carries its event id (X-Event-Id and
+// `eventId`, the same on every retry and replay).
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@app/config';
-import { EgressClient, EgressPolicy, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signWebhook } from '@app/egress';
-import { DueCallback, listenForNotifications, NotificationListener, STATUS_CALLBACKS_CHANNEL, StatusCallbackRepository, WebhookSecretRepository } from '@app/db';
+import { EgressClient, EgressOutcome, EgressPolicy, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signWebhook } from '@app/egress';
+import { DueCallback, STATUS_CALLBACKS_CHANNEL, StatusCallbackRepository, TryResult, WEBHOOK_EVENT_TYPES, WebhookSecretRepository } from '@app/db';
+import { OutboxLoop } from '../outbox/outbox-loop';
 import { LOGGER, WORKER_CONFIG } from '../tokens';
 
 const POLL_MS = 500;
+const MAX_BACKOFF_MS = 5_000;
 const LEASE_MS = 60_000;
 const IN_FLIGHT = 64;
 const CALLBACK_PER_ACCOUNT = 4;
-const GIVE_UP_AFTER_MS = 24 * 3600_000;
-const MAX_BACKOFF_MS = 10 * 60_000;
-
-/** 2 s, 4 s, 8 s … up to 10 min, each drawn between half and all of it (jitter). */
-const callbackBackoffMs = (tries: number, random = Math.random) => Math.min(MAX_BACKOFF_MS, 2000 * 2 ** Math.max(0, tries - 1)) * (0.5 + random() / 2);
-const EVENT_TYPES = { status: 'message.status', inbound: 'message.inbound' } as const;
 /** An account's signing secrets are read at most this often per worker: a rotation signs within seconds. */
 const SECRETS_TTL_MS = 5000;
 
+/** The wait before the next try after `tries` failed ones: base, 2×base, 4×base … up to max, each drawn between half and all of it. */
+export const webhookBackoffMs = (tries: number, baseMs: number, maxMs: number, random = Math.random): number => Math.min(maxMs, baseMs * 2 ** Math.max(0, tries - 1)) * (0.5 + random() / 2);
+
+/**
+ * What the customer is told about its endpoint: a status class or a coarse error, never more of
+ * what answered; `label` names the kind of webhook ('status callback', 'inbound webhook').
+ */
+export function tryResult(outcome: EgressOutcome, tries: number, backoff: { retryBaseMs: number; retryMaxMs: number }, label = 'status callback'): TryResult {
+  switch (outcome.kind) {
+    case 'delivered':
+      return { kind: 'delivered', httpStatus: outcome.status };
+    case 'rejected': {
+      const error = `${label} answered HTTP ${outcome.statusClass}`;
+      return outcome.retry ? { kind: 'retry', httpStatus: outcome.status, error, backoffMs: webhookBackoffMs(tries, backoff.retryBaseMs, backoff.retryMaxMs) } : { kind: 'final', httpStatus: outcome.status, error };
+    }
+    case 'unreachable':
+      return { kind: 'retry', httpStatus: null, error: `${label} endpoint unreachable`, backoffMs: webhookBackoffMs(tries, backoff.retryBaseMs, backoff.retryMaxMs) };
+    case 'refused':
+      return { kind: 'final', httpStatus: null, error: `${label} URL refused: ${outcome.reason}` };
+  }
+}
+
+const LABELS = { status: 'status callback', inbound: 'inbound webhook' } as const;
+
 @Injectable()
 export class StatusCallbackSenderService implements OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private listener?: NotificationListener;
+  private readonly loop: OutboxLoop;
   private readonly inFlight = new Map<string, number>();
-  private total = 0;
-  private pumping = false;
+  private readonly sending = new Set<Promise<void>>();
   private stopped = false;
   private readonly egress: EgressClient;
   private readonly secretCache = new Map<string, { secrets: Promise<string[]>; until: number }>();
@@ -47,79 +71,60 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.egress = new EgressClient(new EgressPolicy(config.egressAllowHosts), 'sms-aggregator-callbacks/0.1');
-  }
-
-  async start(): Promise<void> {
-    this.timer = setInterval(() => void this.pump(), POLL_MS);
-    this.listener = await listenForNotifications({
-      databaseUrl: this.config.databaseUrl,
+    this.loop = new OutboxLoop({
+      databaseUrl: config.databaseUrl,
       channel: STATUS_CALLBACKS_CHANNEL,
       applicationName: 'sms-worker-callbacks',
-      onNotify: () => void this.pump(),
-      onLost: (err) => this.logger.warn({ err: err.message }, 'callback listener lost; reconnecting (polling meanwhile)'),
+      pollMs: POLL_MS,
+      maxBackoffMs: MAX_BACKOFF_MS,
+      logger,
+      failureMessage: 'webhooks: lease failed; they wait in PostgreSQL',
+      round: () => this.leaseAndSend(),
     });
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping || this.stopped) return;
-    this.pumping = true;
-    try {
-      while (this.total < IN_FLIGHT && !this.stopped) {
-        const busy = [...this.inFlight].filter(([, n]) => n >= CALLBACK_PER_ACCOUNT).map(([account]) => account);
-        const due = await this.callbacks.lease(IN_FLIGHT - this.total, LEASE_MS, busy);
-        if (due.length === 0) break;
-        let started = 0;
-        for (const callback of due) {
-          if ((this.inFlight.get(callback.accountId) ?? 0) >= CALLBACK_PER_ACCOUNT) {
-            // Over this account's share: back in the queue at once for the next round.
-            await this.callbacks.retryLater(callback, 0, 'waiting for a free send slot of this account');
-            continue;
-          }
-          started += 1;
-          this.track(callback.accountId, +1);
-          void this.send(callback).finally(() => {
-            this.track(callback.accountId, -1);
-            void this.pump();
-          });
-        }
-        if (started === 0) break;
-      }
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'status callbacks: lease failed; will retry');
-    } finally {
-      this.pumping = false;
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  /** Leases what this worker has room for and starts sending it; a finished send wakes the loop. */
+  private async leaseAndSend(): Promise<boolean> {
+    if (this.stopped || this.sending.size >= IN_FLIGHT) return false;
+    const due = await this.callbacks.lease(IN_FLIGHT - this.sending.size, LEASE_MS, CALLBACK_PER_ACCOUNT, this.inFlight);
+    for (const callback of due) {
+      this.track(callback.accountId, +1);
+      const sent = this.send(callback).finally(() => {
+        this.sending.delete(sent);
+        this.track(callback.accountId, -1);
+        this.loop.wake();
+      });
+      this.sending.add(sent);
     }
+    return due.length > 0 && this.sending.size < IN_FLIGHT;
   }
 
   private track(accountId: string, delta: number): void {
     const n = (this.inFlight.get(accountId) ?? 0) + delta;
     if (n > 0) this.inFlight.set(accountId, n);
     else this.inFlight.delete(accountId);
-    this.total += delta;
   }
 
   private async send(callback: DueCallback): Promise<void> {
     try {
-      const type = EVENT_TYPES[callback.kind];
+      const type = WEBHOOK_EVENT_TYPES[callback.kind];
       const raw = JSON.stringify({ type, eventId: callback.eventId, ...callback.payload });
       const signature = signWebhook(await this.signingSecrets(callback.accountId), Math.floor(Date.now() / 1000), raw);
-      const outcome = await this.egress.postRawJson(callback.url, raw, this.config.callbackTimeoutMs, {
+      const started = performance.now();
+      const egress = await this.egress.postRawJson(callback.url, raw, this.config.callbackTimeoutMs, {
         [SIGNATURE_HEADER]: signature,
         [EVENT_ID_HEADER]: callback.eventId,
         [EVENT_TYPE_HEADER]: type,
       });
-      if (outcome.kind === 'delivered') return await this.callbacks.delivered(callback, outcome.status);
-      // What the customer is told about its endpoint: a status class, never more of what answered.
-      const reason =
-        outcome.kind === 'rejected' ? `status callback answered HTTP ${outcome.statusClass}` : outcome.kind === 'unreachable' ? 'status callback endpoint unreachable' : `status callback URL refused: ${outcome.reason}`;
-      const expired = Date.now() - callback.createdAt.getTime() > GIVE_UP_AFTER_MS;
-      if (!outcome.retry || expired) {
-        this.logger.warn({ messageId: callback.messageId, status: callback.status, tries: callback.tries, reason }, 'status callback given up');
-        return await this.callbacks.failed(callback, expired ? `${reason}; retried for 24 h` : reason);
-      }
-      await this.callbacks.retryLater(callback, callbackBackoffMs(callback.tries), reason);
+      const result = tryResult(egress, callback.tries + 1, this.config.webhooks, LABELS[callback.kind]);
+      const outcome = await this.callbacks.recordTry(callback, result, performance.now() - started, this.config.webhooks);
+      if (outcome === 'failed' && result.kind !== 'delivered') this.logger.warn({ messageId: callback.messageId, eventId: callback.eventId, tries: callback.tries + 1, reason: result.error }, 'webhook given up');
     } catch (err) {
-      // The lease expires and the callback is sent again: at least once, never lost.
+      // The lease expires and the webhook is sent again: at least once, never lost.
       this.logger.warn({ err: (err as Error).message, messageId: callback.messageId, eventId: callback.eventId }, 'webhook outcome not recorded; it will be sent again');
     }
   }
@@ -136,7 +141,8 @@ export class StatusCallbackSenderService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    await this.listener?.close();
+    await this.loop.stop();
+    // Sends under way end within their timeout; recording them now spares their endpoints a resend after the lease.
+    await Promise.allSettled([...this.sending]);
   }
 }

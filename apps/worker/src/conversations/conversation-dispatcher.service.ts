@@ -4,13 +4,14 @@
 // LOCKED), so worker replicas share them; one conversation's intents are signalled in order,
 // conversations in parallel. A failed signal leaves its intent to come due again while the
 // dispatcher backs off (Temporal down delays conversations, never the carrier's acknowledgement).
-// Woken by NOTIFY and a short poll.
+// Woken by NOTIFY and a short poll (OutboxLoop).
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@app/config';
-import { CONVERSATION_SIGNALS_CHANNEL, ConversationRepository, ConversationSignalIntent, listenForNotifications, NotificationListener } from '@app/db';
+import { CONVERSATION_SIGNALS_CHANNEL, ConversationRepository, ConversationSignalIntent } from '@app/db';
 import { signalConversation } from '@app/temporal';
+import { OutboxLoop } from '../outbox/outbox-loop';
 import { LOGGER, TEMPORAL_CLIENT, WORKER_CONFIG } from '../tokens';
 
 const POLL_MS = 250;
@@ -21,57 +22,32 @@ const MAX_BACKOFF_MS = 5_000;
 
 @Injectable()
 export class ConversationDispatcherService implements OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private listener?: NotificationListener;
-  private running = false;
-  private again = false;
-  private stopped = false;
-  private pausedUntil = 0;
-  private failures = 0;
+  private readonly loop: OutboxLoop;
 
   constructor(
     private readonly conversations: ConversationRepository,
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    this.timer = setInterval(() => void this.check(), POLL_MS);
-    this.listener = await listenForNotifications({
-      databaseUrl: this.config.databaseUrl,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.loop = new OutboxLoop({
+      databaseUrl: config.databaseUrl,
       channel: CONVERSATION_SIGNALS_CHANNEL,
       applicationName: 'sms-worker-conversations',
-      onNotify: () => void this.check(),
-      onLost: (err) => this.logger.warn({ err: err.message }, 'conversation listener lost; reconnecting (polling meanwhile)'),
+      pollMs: POLL_MS,
+      maxBackoffMs: MAX_BACKOFF_MS,
+      logger,
+      failureMessage: 'conversation signals failed; they wait in PostgreSQL',
+      round: async () => {
+        const intents = await this.conversations.leaseSignals(PER_LEASE, LEASE_MS);
+        if (intents.length > 0) await this.signalAll(intents);
+        return intents.length === PER_LEASE;
+      },
     });
-    void this.check();
   }
 
-  private async check(): Promise<void> {
-    if (this.stopped || Date.now() < this.pausedUntil) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    try {
-      do {
-        this.again = false;
-        const intents = await this.conversations.leaseSignals(PER_LEASE, LEASE_MS);
-        if (intents.length === 0) break;
-        await this.signalAll(intents);
-        if (intents.length === PER_LEASE) this.again = true;
-      } while (this.again && !this.stopped);
-      this.failures = 0;
-    } catch (err) {
-      this.failures += 1;
-      const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.failures);
-      this.pausedUntil = Date.now() + delay;
-      this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'conversation signals failed; they wait in PostgreSQL');
-    } finally {
-      this.running = false;
-    }
+  start(): Promise<void> {
+    return this.loop.start();
   }
 
   private async signalAll(intents: ConversationSignalIntent[]): Promise<void> {
@@ -104,8 +80,6 @@ export class ConversationDispatcherService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.listener?.close();
+    await this.loop.stop();
   }
 }

@@ -5,7 +5,7 @@
 // waiting message is older than the page delay, while few paged messages still wait for their
 // first submit (pages submitting are what load the carriers' binds; pages waiting for receipts
 // cost next to nothing, so BATCH_MAX_RUNNING of those may run per worker). Woken by NOTIFY from
-// the intake and by a short poll. Intents are leased, so any number of worker replicas share
+// the intake and by a short poll (OutboxLoop). Intents are leased, so any number of worker replicas share
 // them; a start that fails (Temporal down or slow) leaves its intent to come due again, and the
 // dispatcher backs off until Temporal answers.
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
@@ -13,8 +13,9 @@ import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { batchWorkflowId } from '@app/contracts';
 import type { WorkerConfig } from '@app/config';
-import { DISPATCH_CHANNEL, listenForNotifications, NotificationListener, DispatchRepository } from '@app/db';
+import { DISPATCH_CHANNEL, DispatchRepository } from '@app/db';
 import { startSendBatch, startSendMessage } from '@app/temporal';
+import { OutboxLoop } from '../outbox/outbox-loop';
 import { LOGGER, TEMPORAL_CLIENT, WORKER_CONFIG } from '../tokens';
 
 const POLL_MS = 100;
@@ -28,59 +29,38 @@ const MAX_BACKOFF_MS = 5_000;
 
 @Injectable()
 export class DispatcherService implements OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private listener?: NotificationListener;
+  private readonly loop: OutboxLoop;
   private runningPages = 0;
-  private checking = false;
-  private again = false;
   private stopped = false;
-  /** While Temporal refuses starts: no new attempt before this time. */
-  private pausedUntil = 0;
-  private failures = 0;
 
   constructor(
     private readonly dispatch: DispatchRepository,
     @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    this.timer = setInterval(() => void this.check(), POLL_MS);
-    this.listener = await listenForNotifications({
-      databaseUrl: this.config.databaseUrl,
+  ) {
+    this.loop = new OutboxLoop({
+      databaseUrl: config.databaseUrl,
       channel: DISPATCH_CHANNEL,
       applicationName: 'sms-worker-dispatch',
-      onNotify: () => void this.check(),
-      onLost: (err) => this.logger.warn({ err: err.message }, 'dispatch listener lost; reconnecting (polling meanwhile)'),
+      pollMs: POLL_MS,
+      maxBackoffMs: MAX_BACKOFF_MS,
+      logger,
+      failureMessage: 'dispatch failed; accepted messages wait in PostgreSQL',
+      round: () => this.round(),
     });
-    void this.check();
   }
 
-  private async check(): Promise<void> {
-    if (this.stopped || Date.now() < this.pausedUntil) return;
-    if (this.checking) {
-      this.again = true;
-      return;
-    }
-    this.checking = true;
-    try {
-      do {
-        this.again = false;
-        // One lease of workflow starts per round, then pages: a stream of singles never starves pages.
-        if ((await this.startMessageWorkflows()) === STARTS_PER_LEASE) this.again = true;
-        await this.writePages();
-        await this.startPages();
-      } while (this.again && !this.stopped && Date.now() >= this.pausedUntil);
-      this.failures = 0;
-    } catch (err) {
-      this.failures += 1;
-      const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.failures);
-      this.pausedUntil = Date.now() + delay;
-      this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'dispatch failed; accepted messages wait in PostgreSQL');
-    } finally {
-      this.checking = false;
-    }
+  start(): Promise<void> {
+    return this.loop.start();
+  }
+
+  /** One lease of workflow starts per round, then pages: a stream of singles never starves pages. */
+  private async round(): Promise<boolean> {
+    const more = (await this.startMessageWorkflows()) === STARTS_PER_LEASE;
+    await this.writePages();
+    await this.startPages();
+    return more;
   }
 
   /**
@@ -137,7 +117,7 @@ export class DispatcherService implements OnApplicationShutdown {
         .catch((err: unknown) => this.logger.error({ err, batchId: page.batchId }, 'page workflow failed'))
         .finally(() => {
           this.runningPages -= 1;
-          void this.check();
+          this.loop.wake();
         });
     }
     if (failure !== undefined) throw failure;
@@ -145,7 +125,6 @@ export class DispatcherService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    await this.listener?.close();
+    await this.loop.stop();
   }
 }

@@ -36,6 +36,36 @@ export class WebhookSecretInfo {
   expiresAt!: string | null;
 }
 
+export const ENDPOINTS_SHOWN = 50;
+
+export class EndpointHealthView {
+  @ApiProperty({ example: 'https://example.com/sms/status' })
+  url!: string;
+
+  @ApiProperty({
+    enum: ['healthy', 'unhealthy'],
+    description:
+      'unhealthy: every try failed for WEBHOOK_UNHEALTHY_AFTER_SECONDS (30 min by default). Its new webhooks are then held, not dropped: one is tried at a time ' +
+      '(every WEBHOOK_PROBE_SECONDS, 60 s), and once it answers 2xx it is healthy again and the held ones go out, in order. Held webhooks are never given up.',
+  })
+  health!: 'healthy' | 'unhealthy';
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  lastSuccessAt!: string | null;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  lastFailureAt!: string | null;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Since when every try failed; null after a success' })
+  failingSince!: string | null;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String })
+  unhealthySince!: string | null;
+
+  @ApiProperty({ description: 'Webhooks waiting for it (pending or held)' })
+  waiting!: number;
+}
+
 export class WebhooksView {
   @ApiProperty({ nullable: true, type: String })
   inboundUrl!: string | null;
@@ -45,6 +75,9 @@ export class WebhooksView {
 
   @ApiProperty({ type: [WebhookSecretInfo], description: 'Secrets that sign now (newest first)' })
   secrets!: WebhookSecretInfo[];
+
+  @ApiProperty({ type: [EndpointHealthView], description: `Health of the endpoints webhooks were sent to (inbound URL, status callback URLs): unhealthy first, then the most recently used; at most ${ENDPOINTS_SHOWN}` })
+  endpoints!: EndpointHealthView[];
 }
 
 export class RotatedSecretView {
