@@ -1,7 +1,7 @@
 // sendMessage: one SMS, durably. Plans the carriers, waits for its scheduled time if it has
 // one, submits to each carrier in turn, waits for the delivery receipt (of every part of a
 // concatenated message), fails over on a rejected submit / failed receipt / receipt timeout,
-// and ends delivered, failed or cancelled (a cancel is accepted only before a submit starts).
+// and ends delivered, failed or cancelled (or rejected before routing: the recipient opted out) (a cancel is accepted only before a submit starts).
 // Every step is an activity, a signal or an update, so the Temporal history is the message's
 // audit trail. Holds ids only: the body never enters workflow history.
 import {
@@ -45,7 +45,7 @@ import type { MessageActivities } from '../activities/messages/message.activitie
 // Short database steps run as local activities: in the workflow's own worker, without a round
 // trip through the server's task queues (they still appear in history, as markers). Measured
 // in BENCHMARKS.md (otp-latency).
-const { planRoute, recordAttemptOutcome, finalizeMessage } = proxyLocalActivities<MessageActivities>({
+const { checkRecipient, planRoute, recordAttemptOutcome, finalizeMessage } = proxyLocalActivities<MessageActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: [FailureTypes.messageInvalid] },
 });
@@ -107,6 +107,12 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
     return { cancelled: true };
   });
 
+  // Opt-out first: a recipient who opted out is refused before any route is planned or carrier reached.
+  const check = await checkRecipient({ messageId: input.messageId });
+  if (check.outcome === 'rejected') {
+    upsertSearchAttributes([{ key: searchAttributes.messageStatus, value: 'rejected' }]);
+    return { status: 'rejected', attempts: 0, reason: check.reason, error: check.error };
+  }
   const plan = await planRoute({ messageId: input.messageId });
   // Status callbacks are queued by the activities that record each change (an outbox in
   // PostgreSQL, the same for both shapes); here a change moves the search attributes an operator
