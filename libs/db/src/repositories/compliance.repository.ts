@@ -158,22 +158,26 @@ export class ComplianceRepository {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return {
-      items: page.map((r) => ({
-        id: `${r.kind}-${r.id}`,
-        type: r.type,
-        accountId: r.account_id,
-        phone: r.phone,
-        sender: r.sender,
-        category: r.category,
-        source: r.source,
-        keyword: r.keyword,
-        inboundMessageId: r.inbound_message_id,
-        campaignId: r.campaign_id,
-        createdAt: r.created_at,
-      })),
-      nextCursor: rows.length > limit && last ? encodeCursor(last.ts, last.kind, String(last.id)) : null,
-    };
+    return { items: page.map(toEvidence), nextCursor: rows.length > limit && last ? encodeCursor(last.ts, last.kind, String(last.id)) : null };
+  }
+
+  /** One event of the account by its export id (`opt-<n>`, `consent-<n>`). */
+  async getEvent(accountId: string, eventId: string): Promise<EvidenceEvent | null> {
+    const [, kind, id] = /^(opt|consent)-(\d{1,18})$/.exec(eventId) ?? [];
+    if (!kind) return null;
+    const rows: EvidenceRowSql[] =
+      kind === 'opt'
+        ? await this.db.query(
+            `SELECT 'opt' AS kind, id, CASE WHEN opted_out THEN 'opt_out' ELSE 'opt_in' END AS type, account_id, phone, sender, NULL AS category, source, keyword,
+                    inbound_message_id, campaign_id, created_at FROM opt_out_events WHERE account_id = $1 AND id = $2`,
+            [accountId, id],
+          )
+        : await this.db.query(
+            `SELECT 'consent' AS kind, id, CASE WHEN granted THEN 'consent_granted' ELSE 'consent_withdrawn' END AS type, account_id, phone, sender, category, source, keyword,
+                    inbound_message_id, campaign_id, created_at FROM consent_events WHERE account_id = $1 AND id = $2`,
+            [accountId, id],
+          );
+    return rows[0] ? toEvidence(rows[0]) : null;
   }
 
   // ---- the outbound check ----------------------------------------------------------------
@@ -302,6 +306,20 @@ export class ComplianceRepository {
     return rows[0] ? complianceSettings(rows[0].settings) : null;
   }
 }
+
+const toEvidence = (r: EvidenceRowSql): EvidenceEvent => ({
+  id: `${r.kind}-${r.id}`,
+  type: r.type,
+  accountId: r.account_id,
+  phone: r.phone,
+  sender: r.sender,
+  category: r.category,
+  source: r.source,
+  keyword: r.keyword,
+  inboundMessageId: r.inbound_message_id,
+  campaignId: r.campaign_id,
+  createdAt: r.created_at,
+});
 
 function exemptionOf(priority: MessagePriority, flagged: string | null, settings: ComplianceSettings): string | null {
   if (flagged) return flagged;
