@@ -149,8 +149,8 @@ export class ComplianceRepository {
             FROM opt_out_events WHERE account_id = $1 AND ($2::text IS NULL OR phone = $2) AND ($3::timestamptz IS NULL OR created_at >= $3)) o
           WHERE ${keyset} ORDER BY created_at, id LIMIT $7)
          UNION ALL
-         (SELECT * FROM (SELECT 'consent'::text AS kind, id, CASE WHEN granted THEN 'consent_granted' ELSE 'consent_withdrawn' END, account_id, phone, sender, category,
-                 source, keyword, inbound_message_id, campaign_id, created_at, created_at::text
+         (SELECT * FROM (SELECT 'consent'::text AS kind, id, CASE WHEN granted THEN 'consent_granted' ELSE 'consent_withdrawn' END AS type, account_id, phone, sender, category,
+                 source, keyword, inbound_message_id, campaign_id, created_at, created_at::text AS ts
             FROM consent_events WHERE account_id = $1 AND ($2::text IS NULL OR phone = $2) AND ($3::timestamptz IS NULL OR created_at >= $3)) c
           WHERE ${keyset} ORDER BY created_at, id LIMIT $7)) e
        ORDER BY created_at, kind, id LIMIT $7`,
