@@ -131,6 +131,24 @@ function receiptAfterSubmit(carrierId: string, attempt: number, state: CarrierRe
 }
 
 describe('sendMessage', () => {
+  it('checks a scheduled message again at its time: an opt-out while it waited ends it rejected, unsent', async () => {
+    let checks = 0;
+    const error = { code: 'recipient_opted_out', rawCode: 'opt-out event 8' };
+    const { result, calls } = await run(
+      // Two seconds, in real time if need be (see 'waits for its scheduled time' below).
+      { sendAt: new Date((await env.currentTimeMs()) + 2000).toISOString() },
+      {
+        checkRecipient: async () => {
+          checks += 1;
+          return checks === 1 ? { outcome: 'clear' } : { outcome: 'rejected', optOutEventId: '8', reason: 'the recipient opted out', error };
+        },
+      },
+    );
+    expect(checks).toBe(2);
+    expect(result).toEqual({ status: 'rejected', attempts: 0, reason: 'the recipient opted out', error });
+    expect(calls.submits).toEqual([]);
+  });
+
   it('ends rejected before routing when the recipient opted out: no route planned, no carrier reached', async () => {
     let planned = 0;
     const error = { code: 'recipient_opted_out', rawCode: 'opt-out event 7' };

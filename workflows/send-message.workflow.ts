@@ -139,6 +139,14 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   // Scheduled delivery: wait for the time (or a cancel) first.
   const waitMs = plan.sendAt ? Date.parse(plan.sendAt) - Date.now() : 0;
   if (waitMs > 0) await condition(() => cancelRequested, waitMs);
+  // The subscriber may have opted out while the message waited for its time: checked again.
+  if (waitMs > 0 && !cancelRequested && patched(OPT_OUT_CHECK_PATCH)) {
+    const again = await checkRecipient({ messageId: input.messageId });
+    if (again.outcome === 'rejected') {
+      statusChanged('rejected', {});
+      return { status: 'rejected', attempts: 0, reason: again.reason, error: again.error };
+    }
+  }
 
   let last: AttemptFailure = noCarrierFailure();
   const tried: string[] = [];
