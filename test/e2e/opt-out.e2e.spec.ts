@@ -216,7 +216,7 @@ it('exports every event as CSV with its source message; consents and opt-outs re
   expect(csv.status).toBe(200);
   expect(csv.type).toMatch(/^text\/csv/);
   const [header, ...lines] = csv.text.trim().split('\n');
-  expect(header).toBe('id,type,phone,sender,category,source,keyword,inbound_message_id,campaign_id,created_at');
+  expect(header).toBe('id,type,phone,sender,category,source,keyword,inbound_message_id,campaign_id,created_at,account_id');
   const rows = lines.map((l) => l.split(','));
   expect(rows.map((r) => [r[1], r[5], r[6], r[7]])).toEqual([
     ['opt_out', 'keyword', 'STOP', await inboundId(handset, 'STOP')],

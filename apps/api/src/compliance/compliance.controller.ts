@@ -40,7 +40,7 @@ export class ComplianceController {
   @ApiOperation({ summary: 'Export opt-out, opt-in and consent events, oldest first: a JSON page (cursor) or every event as streamed CSV', description: EVIDENCE_DESCRIPTION })
   @ApiResponse({
     status: 200,
-    description: 'format=json: a page; format=csv: id,type,phone,sender,category,source,keyword,inbound_message_id,campaign_id,created_at',
+    description: 'format=json: a page; format=csv: id,type,phone,sender,category,source,keyword,inbound_message_id,campaign_id,created_at,account_id',
     content: { 'application/json': { schema: { $ref: getSchemaPath(EvidenceListView) } }, 'text/csv': { schema: { type: 'string' } } },
   })
   @ApiResponse({ status: 400, description: 'phone, since, format, limit or cursor invalid, or an unknown parameter (the error names it)', type: ErrorBody })

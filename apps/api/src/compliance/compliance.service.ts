@@ -10,7 +10,7 @@ import { DEFAULT_PAGE } from '../conversations/dto/conversation.dto';
 import { AutoReplyDto, EvidenceListView, EvidenceQuery, RecordConsentDto, RecordOptOutDto, UpdateComplianceSettingsDto } from './dto/compliance.dto';
 
 const CSV_CHUNK = 1000;
-const CSV_COLUMNS = ['id', 'type', 'phone', 'sender', 'category', 'source', 'keyword', 'inbound_message_id', 'campaign_id', 'created_at'];
+const CSV_COLUMNS = ['id', 'type', 'phone', 'sender', 'category', 'source', 'keyword', 'inbound_message_id', 'campaign_id', 'created_at', 'account_id'];
 const KEYWORD_LISTS = ['optOut', 'optOutAll', 'optIn', 'help'] as const;
 const REPLY_KEYS = ['optOut', 'optIn', 'help'] as const;
 const MAX_KEYWORDS = 50;
@@ -35,7 +35,7 @@ export class ComplianceService {
     if (query.cursor !== undefined && !cursor) throw new ValidationError('invalid_cursor', 'cursor must be the nextCursor of a previous page', 'cursor');
     if (query.format !== 'csv') {
       const page = await this.compliance.listEvents(accountId, filter, query.limit ?? DEFAULT_PAGE, cursor);
-      const view: EvidenceListView = { items: page.items.map(toView), nextCursor: page.nextCursor };
+      const view: EvidenceListView = { items: page.items, nextCursor: page.nextCursor };
       res.status(200).json(view);
       return;
     }
@@ -46,7 +46,7 @@ export class ComplianceService {
     for (;;) {
       const page = await this.compliance.listEvents(accountId, filter, CSV_CHUNK, cursor);
       if (page.items.length > 0) {
-        const text = page.items.map((e) => [e.id, e.type, e.phone, e.sender, e.category, e.source, e.keyword, e.inboundMessageId, e.campaignId, e.createdAt].map(csvField).join(',')).join('\n');
+        const text = page.items.map((e) => [e.id, e.type, e.phone, e.sender, e.category, e.source, e.keyword, e.inboundMessageId, e.campaignId, e.createdAt, e.accountId].map(csvField).join(',')).join('\n');
         if (!res.write(`${text}\n`)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
       }
       if (res.destroyed || !page.nextCursor) break;
@@ -126,11 +126,6 @@ const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 function ruleFields(dto: AutoReplyDto) {
   if (dto.keyword.trim().length === 0) throw new ValidationError('invalid_field', 'keyword must not be blank', 'keyword');
   return { keyword: dto.keyword.trim(), match: dto.match ?? 'exact', locale: dto.locale ?? null, reply: dto.reply };
-}
-
-function toView(e: EvidenceEvent) {
-  const { accountId: _account, ...view } = e;
-  return view;
 }
 
 /** keywords: { <locale>: { optOut?, optOutAll?, optIn?, help?: string[]; replies?: { optOut?, optIn?, help?: string } } }. */

@@ -40,6 +40,7 @@ export class EvidenceQuery extends PageQuery {
 export class EvidenceEventView {
   @ApiProperty({ example: 'opt-42', description: '`opt-<n>` (opt-out/opt-in) or `consent-<n>`' }) id!: string;
   @ApiProperty({ enum: TYPES }) type!: (typeof TYPES)[number];
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The account the record belongs to (operator-wide opt-outs, which have none, are not exported)' }) accountId!: string | null;
   @ApiProperty({ example: '+385911234567' }) phone!: string;
   @ApiProperty({ nullable: true, type: String, description: 'The sender it applies to; null: the whole account' }) sender!: string | null;
   @ApiProperty({ nullable: true, type: String, enum: [...CONSENT_CATEGORIES], description: 'Consents: the category' }) category!: string | null;
