@@ -47,6 +47,7 @@ const receipt = (carrierId: string, carrierMessageId: string, state: CarrierRece
 
 function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): MessageActivities {
   const base: MessageActivities = {
+    checkRecipient: async () => ({ outcome: 'clear' }),
     planRoute: async () => ({
       carriers: ['alpha', 'beta'],
       receiptTimeoutMs: 120_000,
@@ -130,6 +131,42 @@ function receiptAfterSubmit(carrierId: string, attempt: number, state: CarrierRe
 }
 
 describe('sendMessage', () => {
+  it('checks a scheduled message again at its time: an opt-out while it waited ends it rejected, unsent', async () => {
+    let checks = 0;
+    const error = { code: 'recipient_opted_out', rawCode: 'opt-out event 8' };
+    const { result, calls } = await run(
+      // Two seconds, in real time if need be (see 'waits for its scheduled time' below).
+      { sendAt: new Date((await env.currentTimeMs()) + 2000).toISOString() },
+      {
+        checkRecipient: async () => {
+          checks += 1;
+          return checks === 1 ? { outcome: 'clear' } : { outcome: 'rejected', optOutEventId: '8', reason: 'the recipient opted out', error };
+        },
+      },
+    );
+    expect(checks).toBe(2);
+    expect(result).toEqual({ status: 'rejected', attempts: 0, reason: 'the recipient opted out', error });
+    expect(calls.submits).toEqual([]);
+  });
+
+  it('ends rejected before routing when the recipient opted out: no route planned, no carrier reached', async () => {
+    let planned = 0;
+    const error = { code: 'recipient_opted_out', rawCode: 'opt-out event 7' };
+    const { result, calls } = await run(
+      {},
+      {
+        checkRecipient: async () => ({ outcome: 'rejected', optOutEventId: '7', reason: 'the recipient opted out', error }),
+        planRoute: async () => {
+          planned += 1;
+          throw new Error('must not be called');
+        },
+      },
+    );
+    expect(result).toEqual({ status: 'rejected', attempts: 0, reason: 'the recipient opted out', error });
+    expect(planned).toBe(0);
+    expect(calls.submits).toEqual([]);
+  });
+
   it('is delivered by the first carrier when its receipt says DELIVRD', async () => {
     const { result, calls } = await run({}, {}, receiptAfterSubmit('alpha', 1, 'DELIVRD'));
     expect(result).toEqual({ status: 'delivered', carrierId: 'alpha', attempts: 1 });

@@ -1,13 +1,14 @@
 // sendMessage: one SMS, durably. Plans the carriers, waits for its scheduled time if it has
 // one, submits to each carrier in turn, waits for the delivery receipt (of every part of a
 // concatenated message), fails over on a rejected submit / failed receipt / receipt timeout,
-// and ends delivered, failed or cancelled (a cancel is accepted only before a submit starts).
+// and ends delivered, failed or cancelled (or rejected before routing: the recipient opted out) (a cancel is accepted only before a submit starts).
 // Every step is an activity, a signal or an update, so the Temporal history is the message's
 // audit trail. Holds ids only: the body never enters workflow history.
 import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -45,7 +46,7 @@ import type { MessageActivities } from '../activities/messages/message.activitie
 // Short database steps run as local activities: in the workflow's own worker, without a round
 // trip through the server's task queues (they still appear in history, as markers). Measured
 // in BENCHMARKS.md (otp-latency).
-const { planRoute, recordAttemptOutcome, finalizeMessage } = proxyLocalActivities<MessageActivities>({
+const { checkRecipient, planRoute, recordAttemptOutcome, finalizeMessage } = proxyLocalActivities<MessageActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: [FailureTypes.messageInvalid] },
 });
@@ -85,6 +86,9 @@ const { callWithVoice } = proxyActivities<MessageActivities>({
   retry: { initialInterval: '2s', maximumAttempts: 3, nonRetryableErrorTypes: ['VoiceUnavailable', FailureTypes.messageInvalid] },
 });
 
+/** The patch id of the opt-out check before routing (workflow versioning: `patched`). */
+export const OPT_OUT_CHECK_PATCH = 'recipient-opt-out-check';
+
 const receiptKey = (carrierId: string, carrierMessageId: string) => `${carrierId}\u0000${carrierMessageId}`;
 
 export async function sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
@@ -107,6 +111,14 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
     return { cancelled: true };
   });
 
+  // Opt-out first: a recipient who opted out is refused before any route is planned or carrier
+  // reached. Behind a patch marker, so workflows started before the check existed (and their
+  // recorded histories) replay as they ran; deprecate it once none of those can still be open.
+  const check = patched(OPT_OUT_CHECK_PATCH) ? await checkRecipient({ messageId: input.messageId }) : { outcome: 'clear' as const };
+  if (check.outcome === 'rejected') {
+    upsertSearchAttributes([{ key: searchAttributes.messageStatus, value: 'rejected' }]);
+    return { status: 'rejected', attempts: 0, reason: check.reason, error: check.error };
+  }
   const plan = await planRoute({ messageId: input.messageId });
   // Status callbacks are queued by the activities that record each change (an outbox in
   // PostgreSQL, the same for both shapes); here a change moves the search attributes an operator
@@ -127,6 +139,14 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   // Scheduled delivery: wait for the time (or a cancel) first.
   const waitMs = plan.sendAt ? Date.parse(plan.sendAt) - Date.now() : 0;
   if (waitMs > 0) await condition(() => cancelRequested, waitMs);
+  // The subscriber may have opted out while the message waited for its time: checked again.
+  if (waitMs > 0 && !cancelRequested && patched(OPT_OUT_CHECK_PATCH)) {
+    const again = await checkRecipient({ messageId: input.messageId });
+    if (again.outcome === 'rejected') {
+      statusChanged('rejected', {});
+      return { status: 'rejected', attempts: 0, reason: again.reason, error: again.error };
+    }
+  }
 
   let last: AttemptFailure = noCarrierFailure();
   const tried: string[] = [];

@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import type { SubmitBatchResult } from '@app/contracts';
 import { CarrierSubmitError } from '@app/carriers';
-import { BatchMessage, BatchRepository, CarrierPacer, FailedRow, ReceiptRepository, recordDespiteOutage, RoutePlanner, SubmittedRow } from '@app/db';
+import { BatchMessage, BatchRepository, CarrierPacer, ComplianceRepository, FailedRow, ReceiptRepository, recordDespiteOutage, RoutePlanner, SubmittedRow } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
 import { AttemptFailure, nextCarrier, noCarrierFailure, submitFailure } from '@app/lifecycle';
 import type { CarrierDirectory } from '../messages/message.activities';
@@ -16,6 +16,8 @@ export interface BatchActivityDeps {
   carriers: CarrierDirectory;
   planner: Pick<RoutePlanner, 'snapshot'>;
   pacer: Pick<CarrierPacer, 'reserve'>;
+  /** The opt-out check of a page's messages before their first attempt (one query per page). */
+  compliance: Pick<ComplianceRepository, 'checkPage'>;
 }
 
 
@@ -49,6 +51,8 @@ export function createBatchActivities(deps: BatchActivityDeps) {
      * connectors (their windows and pacing apply); results are written in chunks.
      */
     async submitBatch({ batchId, attempt }: { batchId: string; attempt: number }): Promise<SubmitBatchResult> {
+      // Recipients who opted out are refused (`rejected`, each on its own timeline) before any carrier has them.
+      if (attempt === 1) await deps.compliance.checkPage(batchId);
       const due = await batches.dueForAttempt(batchId, attempt);
       const plan = await deps.planner.snapshot();
       let receiptWaitMs = 0;

@@ -68,9 +68,9 @@ const recipientRows = async (campaignId: string) =>
 
 it('skips opted-out and non-consenting recipients with the records that decided, and sends the rest their locale\'s text', async () => {
   const [a, b, c, d] = [hr(), us(), us(), us()];
-  await compliance.recordOptOut(accountId, b, true, 'test');
-  await compliance.recordOptOut(null, d, true, 'test'); // an opt-out for every account…
-  await compliance.recordOptOut(accountId, d, false, 'test'); // …then this account's opt-in: the latest decides
+  await compliance.recordOptOut(accountId, b, true, 'api');
+  await compliance.recordOptOut(null, d, true, 'api'); // an opt-out for every account…
+  await compliance.recordOptOut(accountId, d, false, 'api'); // …then this account's opt-in: the latest decides
   const id = await runningCampaign({}, [
     { phone: a, country: 'HR', locale: 'hr', name: 'Ana' },
     { phone: b, country: 'US', locale: 'en' },

@@ -7,13 +7,14 @@ import {
   FailureTypes,
   FinalizeInput,
   MessageError,
+  RecipientCheck,
   RoutePlan,
   SubmitResult,
   VoiceCallOutcome,
 } from '@app/contracts';
 import type { CarrierConnector, VoiceConnector } from '@app/carriers';
 import { CarrierSubmitError, FINAL_VOICE_STATUSES } from '@app/carriers';
-import { CarrierPacer, MessageRepository, ReceiptRepository, recordDespiteOutage, RoutePlanner } from '@app/db';
+import { CarrierPacer, ComplianceRepository, MessageRepository, ReceiptRepository, recordDespiteOutage, RoutePlanner } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
 
 /** The carriers this worker is connected to. */
@@ -28,6 +29,8 @@ export interface MessageActivityDeps {
   planner: Pick<RoutePlanner, 'plan'>;
   /** A carrier's maxTps across every worker replica. */
   pacer: Pick<CarrierPacer, 'reserve'>;
+  /** The opt-out check before routing. */
+  compliance: Pick<ComplianceRepository, 'checkMessage'>;
   /** The voice (text-to-speech) provider of the voice fallback; none = no fallback. */
   voice?: Pick<VoiceConnector, 'place' | 'status'>;
   voicePollMs?: number;
@@ -46,6 +49,16 @@ export function createMessageActivities(deps: MessageActivityDeps) {
   }
 
   return {
+    /**
+     * The opt-out check before routing: a recipient who opted out (of the account, or of this
+     * sender) gets nothing: final status `rejected` (recipient_opted_out), recorded with its
+     * event, receipt and callback. An exempt category or a keyword's confirmation goes on, the
+     * exemption recorded on the message's timeline.
+     */
+    async checkRecipient({ messageId }: { messageId: string }): Promise<RecipientCheck> {
+      return deps.compliance.checkMessage(messageId);
+    },
+
     /**
      * Routes the message with the active routing table, records the version, rule and reasons
      * on the message, and returns the carriers to try with the rule's failover policy.

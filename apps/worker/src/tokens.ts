@@ -4,3 +4,4 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const TEMPORAL_CONNECTION = Symbol('TEMPORAL_CONNECTION');
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
 export const LOGGER = Symbol('LOGGER');
+export const LIMITS_POOL = Symbol('LIMITS_POOL');

@@ -5,7 +5,8 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, ComplianceRepository, AutoReplyRepository, AccountRepository, openLimitsPool, UsageCounterRepository, LimitsPool } from '@app/db';
+import { IntakeLimits, MessageIntake } from '@app/messaging';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
@@ -21,7 +22,7 @@ import { HealthMonitorService } from './health/health-monitor.service';
 import { WorkerHeartbeatService } from './health/worker-heartbeat.service';
 import { ReceiptRouterService } from './receipts/receipt-router.service';
 import { MESSAGE_ACTIVITIES, TemporalWorkerService } from './temporal/temporal-worker.service';
-import { DATA_SOURCE, LOGGER, TEMPORAL_CLIENT, TEMPORAL_CONNECTION, WORKER_CONFIG } from './tokens';
+import { DATA_SOURCE, LIMITS_POOL, LOGGER, TEMPORAL_CLIENT, TEMPORAL_CONNECTION, WORKER_CONFIG } from './tokens';
 
 @Module({})
 export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -34,7 +35,16 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-worker', poolSize: 20 }) },
         { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal.address) },
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
+        { provide: LIMITS_POOL, useFactory: () => openLimitsPool(config.databaseUrl, { applicationName: 'sms-worker-limits' }) },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
+        { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db), inject: [DATA_SOURCE] },
+        {
+          // Keyword confirmations and auto-replies are accepted like any message (limits, conversation, opt-out check).
+          provide: MessageIntake,
+          useFactory: (messages: MessageRepository, db: DataSource, pool: LimitsPool) =>
+            new MessageIntake(messages, { error: (m) => logger.error(m) }, new IntakeLimits(new AccountRepository(db), new UsageCounterRepository(pool))),
+          inject: [MessageRepository, DATA_SOURCE, LIMITS_POOL],
+        },
         { provide: ReceiptRepository, useFactory: (db: DataSource) => new ReceiptRepository(db), inject: [DATA_SOURCE] },
         { provide: InboundRepository, useFactory: (db: DataSource) => new InboundRepository(db, config.conversations.dedupWindowSeconds), inject: [DATA_SOURCE] },
         { provide: ConversationRepository, useFactory: (db: DataSource) => new ConversationRepository(db), inject: [DATA_SOURCE] },
@@ -65,6 +75,8 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
             pacer: CarrierPacer,
             conversations: ConversationRepository,
             db: DataSource,
+            compliance: ComplianceRepository,
+            intake: MessageIntake,
           ) => ({
             ...createMessageActivities({
               messages,
@@ -72,13 +84,14 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
               carriers,
               planner,
               pacer,
+              compliance,
               voice: config.voiceProviderUrl ? new VoiceConnector({ baseUrl: config.voiceProviderUrl }) : undefined,
             }),
-            ...createBatchActivities({ batches, receipts, carriers, planner, pacer }),
-            ...createConversationActivities({ conversations }),
+            ...createBatchActivities({ batches, receipts, carriers, planner, pacer, compliance }),
+            ...createConversationActivities({ conversations, compliance, autoReplies: new AutoReplyRepository(db), intake }),
             ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db) }),
           }),
-          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository, DATA_SOURCE],
+          inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository, DATA_SOURCE, ComplianceRepository, MessageIntake],
         },
         CarrierDirectoryService,
         CarrierWebhookService,
@@ -97,6 +110,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(TEMPORAL_CONNECTION) private readonly connection: Connection,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(LIMITS_POOL) private readonly limitsPool: LimitsPool,
     private readonly carriers: CarrierDirectoryService,
     private readonly webhook: CarrierWebhookService,
     private readonly routing: RoutingRepository,
@@ -131,6 +145,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
   // Nest calls module hooks after the providers' own: connectors and worker are already closed.
   async onApplicationShutdown(): Promise<void> {
     await this.connection.close().catch(() => undefined);
+    await this.limitsPool.end().catch(() => undefined);
     if (this.db.isInitialized) await this.db.destroy();
   }
 }

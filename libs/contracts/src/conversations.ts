@@ -45,9 +45,20 @@ export interface RecordedInbound {
   first: boolean;
 }
 
-/** What the keyword-rules step decided. Today no rule exists: always `no_rule`. */
+/**
+ * What the keyword-rules step decided: a compliance keyword (`opt_out`, `opt_in`, `help`), an
+ * account's auto-reply rule (`auto_reply`), or nothing (`no_rule`). Ids only.
+ */
 export interface KeywordRulesResult {
-  matched: 'no_rule';
+  matched: 'no_rule' | 'opt_out' | 'opt_in' | 'help' | 'auto_reply';
+  /** The opt-out/opt-in evidence recorded (opt_out_events id). */
+  optOutEventId?: string;
+  /** The auto-reply rule that matched. */
+  ruleId?: string;
+  /** The confirmation or auto-reply sent back (a message id); absent when the reply was refused (reason in `replyRefused`). */
+  replyMessageId?: string;
+  /** Why no reply went out (e.g. a limit of the account): the error code. */
+  replyRefused?: string;
 }
 
 export interface ForwardResult {

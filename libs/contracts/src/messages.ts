@@ -1,8 +1,9 @@
 // Message payloads shared by the API, the worker, workflows and activities.
 // Deliberately free of runtime dependencies: the workflow bundle imports this file.
 
-export type MessageStatus = 'accepted' | 'queued' | 'submitted' | 'delivered' | 'failed' | 'cancelled';
-export const FINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled'];
+/** `rejected`: refused before any carrier had it (the recipient opted out: error code `recipient_opted_out`). */
+export type MessageStatus = 'accepted' | 'queued' | 'submitted' | 'delivered' | 'failed' | 'cancelled' | 'rejected';
+export const FINAL_STATUSES: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled', 'rejected'];
 export type MessagePriority = 'otp' | 'transactional' | 'marketing';
 
 export type MessageEncoding = 'GSM-7' | 'UCS-2';
@@ -19,7 +20,7 @@ export interface SendMessageStart extends SendMessageInput {
 }
 
 export interface SendMessageResult {
-  status: 'delivered' | 'failed' | 'cancelled';
+  status: 'delivered' | 'failed' | 'cancelled' | 'rejected';
   carrierId?: string;
   attempts: number;
   reason?: string;
@@ -69,6 +70,10 @@ export type MessageEventType =
   | 'delivered'
   | 'failed'
   | 'cancelled'
+  /** Refused before any carrier had it: the recipient opted out (detail: code, optOutEventId). */
+  | 'rejected'
+  /** Sent although the recipient opted out: an exempt category or a keyword's confirmation (detail: reason, optOutEventId). */
+  | 'opt_out_exempt'
   | 'voice_call'
   | 'callback_delivered'
   | 'callback_failed';
@@ -103,6 +108,16 @@ export interface RoutePlan {
   ruleId: string | null;
   /** ISO time before which nothing is submitted (scheduled delivery); null: now. */
   sendAt: string | null;
+}
+
+/** What the opt-out check before routing decided (per-message workflow's `checkRecipient` step). */
+export interface RecipientCheck {
+  /** clear: not opted out; exempt: opted out, sent anyway (recorded); rejected: final status `rejected`. */
+  outcome: 'clear' | 'exempt' | 'rejected';
+  /** The opt-out event that decided (exempt, rejected). */
+  optOutEventId?: string;
+  error?: MessageError;
+  reason?: string;
 }
 
 /** A failure in our error taxonomy (libs/domain/src/error-taxonomy.ts). */

@@ -35,3 +35,5 @@ export * from './unavailable';
 export * from './repositories/heartbeat.repository';
 export * from './repositories/campaign.repository';
 export * from './repositories/audience-compliance';
+export * from './repositories/compliance.repository';
+export * from './repositories/auto-reply.repository';

@@ -34,6 +34,7 @@ export const ERRORS = {
   unknownSubscriber: define('unknown_subscriber', 'permanent', 'The number is not assigned to a subscriber', 'Remove the number from your list or ask the customer for a current one.'),
   destinationBarred: define('destination_barred', 'permanent', 'The subscriber or network blocks this message', 'The subscriber cannot receive messages from you; do not retry.'),
   optedOut: define('opted_out', 'permanent', 'The subscriber opted out of messages from this sender', 'Do not send again unless the subscriber opts in.'),
+  recipientOptedOut: define('recipient_opted_out', 'permanent', 'The recipient opted out of messages from this account (or sender): refused before any carrier had it', 'Send only after the subscriber opts in again (START), or in a category the account marks exempt.'),
   absentSubscriber: define('absent_subscriber', 'try_next_carrier', 'The handset was off or out of coverage until the message expired', 'None: it may succeed later or through another route.'),
   deliveryFailed: define('delivery_failed', 'try_next_carrier', 'The carrier could not deliver the message', 'None: another carrier is tried.'),
   expired: define('expired', 'try_next_carrier', 'The message expired before delivery', 'None: another carrier is tried.'),

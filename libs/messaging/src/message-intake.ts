@@ -37,6 +37,8 @@ export interface IntakeRequest {
    * 'workflow' (its own). `deliveryShape` has the last word.
    */
   delivery?: Delivery;
+  /** Sent even if the recipient opted out, for this reason (a keyword's confirmation); the exemption is recorded. */
+  optOutExempt?: string;
 }
 
 export type Delivery = 'workflow' | 'batch';
@@ -123,6 +125,7 @@ export class MessageIntake {
       registeredDelivery: request.smpp?.registeredDelivery ?? 0,
       sendAt: request.sendAt ?? null,
       delivery: deliveryShape({ priority, requested: request.delivery ?? 'workflow' }),
+      optOutExempt: request.optOutExempt ?? null,
     };
     const inserted = row.delivery === 'batch' ? await this.insertBulk(row) : await this.insertOne(row);
     if (!inserted) {

@@ -42,6 +42,7 @@ export interface DispatcherDeps {
 export function receiptStateOf(payload: Pick<SmppReceiptPayload, 'status' | 'carrierErrorCode'>): ReceiptState {
   if (payload.status === 'delivered') return 'DELIVRD';
   if (payload.status === 'cancelled') return 'DELETED';
+  if (payload.status === 'rejected') return 'REJECTD';
   const carrierState = RECEIPT_STATES.find((s) => payload.carrierErrorCode?.startsWith(s));
   return carrierState && carrierState !== 'DELIVRD' ? carrierState : 'UNDELIV';
 }

@@ -47,8 +47,8 @@ type Params = Record<string, unknown>;
 const E = smpp.errors;
 
 /** SMPP message_state (§5.2.28) of our statuses. */
-const MESSAGE_STATE: Record<MessageStatus, number> = { accepted: 1, queued: 1, submitted: 1, delivered: 2, failed: 5, cancelled: 4 };
-const FINAL: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled'];
+const MESSAGE_STATE: Record<MessageStatus, number> = { accepted: 1, queued: 1, submitted: 1, delivered: 2, failed: 5, cancelled: 4, rejected: 8 };
+const FINAL: readonly MessageStatus[] = ['delivered', 'failed', 'cancelled', 'rejected'];
 
 /** SMPP absolute time: YYMMDDhhmmss, tenths, offset in quarter hours, '+'. Always UTC here. */
 export function smppTime(date: Date): string {

@@ -95,6 +95,10 @@ export class MessageEntity {
   @Column({ name: 'batch_id', type: 'uuid', nullable: true })
   batchId!: string | null;
 
+  /** Why it goes to a subscriber even if opted out (a keyword's confirmation: 'keyword_confirmation'); null: the opt-out check applies. */
+  @Column({ name: 'opt_out_exempt', type: 'text', nullable: true })
+  optOutExempt!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,8 +1,10 @@
 // Who may receive a campaign: opt-outs and consents, behind an interface so the campaign
 // activities do not care where they are kept. The PostgreSQL implementation reads the
 // append-only `opt_out_events` and `consent_events` (the latest event per number decides);
-// two-way messaging (STOP/START keywords) appends to them, and so do the operator path
-// (POST /v1/campaigns/opt-outs) and a recipient uploaded with `consent: true`.
+// two-way messaging (STOP/START keywords), the compliance API (ComplianceRepository), the path
+// POST /v1/campaigns/opt-outs and a recipient uploaded with `consent: true` append to them. An
+// opt-out of one sender only (per-sender scope) does not skip a recipient here: the delivery
+// check refuses that sender's messages (`rejected`, recipient_opted_out).
 import type { CampaignCategory } from '@app/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -25,7 +27,7 @@ export class PgAudienceCompliance implements AudienceCompliance {
     const rows: { phone: string; opt_id: string | null; opted_out: boolean | null; consent_id: string | null; granted: boolean | null }[] = await this.db.query(
       `SELECT p.phone, o.id AS opt_id, o.opted_out, c.id AS consent_id, c.granted
        FROM unnest($2::text[]) AS p(phone)
-       LEFT JOIN LATERAL (SELECT id, opted_out FROM opt_out_events WHERE phone = p.phone AND (account_id = $1 OR account_id IS NULL) ORDER BY id DESC LIMIT 1) o ON true
+       LEFT JOIN LATERAL (SELECT id, opted_out FROM opt_out_events WHERE phone = p.phone AND (account_id = $1 OR account_id IS NULL) AND sender IS NULL ORDER BY id DESC LIMIT 1) o ON true
        LEFT JOIN LATERAL (SELECT id, granted FROM consent_events WHERE account_id = $1 AND phone = p.phone AND category = $3 ORDER BY id DESC LIMIT 1) c ON true`,
       [accountId, phones, category],
     );
@@ -42,18 +44,16 @@ export class PgAudienceCompliance implements AudienceCompliance {
   }
 
   /** Appends an opt-out (or, with optedOut false, an opt-in); accountId null applies to every account. */
-  async recordOptOut(accountId: string | null, phone: string, optedOut: boolean, source: string): Promise<void> {
+  async recordOptOut(accountId: string | null, phone: string, optedOut: boolean, source: 'api' | 'operator'): Promise<void> {
     await this.db.query(`INSERT INTO opt_out_events (account_id, phone, opted_out, source) VALUES ($1, $2, $3, $4)`, [accountId, phone, optedOut, source]);
   }
 
-  /** Appends granted consents for many numbers at once (an upload's `consent: true` rows), in the caller's transaction. */
-  static async recordConsents(tx: EntityManager, accountId: string, phones: string[], category: CampaignCategory, source: string): Promise<void> {
+  /** Appends granted consents for many numbers at once (an upload's `consent: true` rows, source `import`), in the caller's transaction. */
+  static async recordConsents(tx: EntityManager, accountId: string, phones: string[], category: CampaignCategory, campaignId: string): Promise<void> {
     if (phones.length === 0) return;
-    await tx.query(`INSERT INTO consent_events (account_id, phone, category, granted, source) SELECT $1, phone, $3, true, $4 FROM unnest($2::text[]) AS t(phone)`, [
-      accountId,
-      phones,
-      category,
-      source,
-    ]);
+    await tx.query(
+      `INSERT INTO consent_events (account_id, phone, category, granted, source, campaign_id) SELECT $1, phone, $3, true, 'import', $4 FROM unnest($2::text[]) AS t(phone)`,
+      [accountId, phones, category, campaignId],
+    );
   }
 }

@@ -64,7 +64,7 @@ export class BatchRepository {
     const rows: { batch_id: string; attempt: number }[] = await this.db.query(
       `SELECT t.batch_id, t.attempt FROM unnest($1::uuid[], $2::int[]) AS t(batch_id, attempt)
        WHERE NOT EXISTS (SELECT 1 FROM message_attempts a JOIN messages m ON m.id = a.message_id
-                         WHERE a.batch_id = t.batch_id AND a.attempt = t.attempt AND a.status = 'submitted' AND m.status NOT IN ('delivered', 'failed', 'cancelled'))`,
+                         WHERE a.batch_id = t.batch_id AND a.attempt = t.attempt AND a.status = 'submitted' AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected'))`,
       [pages.map((p) => p.batchId), pages.map((p) => p.attempt)],
     );
     return rows.map((r) => ({ batchId: r.batch_id, attempt: r.attempt }));
@@ -99,7 +99,7 @@ export class BatchRepository {
           `SELECT m.id, m.account_id, m.to_number, m.from_address, m.body, m.priority, m.segments,
                   COALESCE((SELECT array_agg(a.carrier_id ORDER BY a.attempt) FROM message_attempts a WHERE a.message_id = m.id), '{}') AS tried
            FROM messages m
-           WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled')
+           WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')
              AND NOT EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = m.id AND a.attempt >= $2)
            ORDER BY m.created_at`,
           [batchId, attempt],
@@ -163,7 +163,7 @@ export class BatchRepository {
           `UPDATE messages m SET status = 'submitted', carrier_id = t.carrier, attempts = t.attempt, routing_version = COALESCE(m.routing_version, t.version),
              routing_rule_id = COALESCE(m.routing_rule_id, t.rule), country = COALESCE(m.country, t.country), updated_at = now()
            FROM unnest($1::uuid[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[]) AS t(id, carrier, attempt, version, rule, country)
-           WHERE m.id = t.id AND m.status NOT IN ('delivered', 'failed', 'cancelled') RETURNING m.id`,
+           WHERE m.id = t.id AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected') RETURNING m.id`,
           [col('messageId'), col('carrierId'), col('attempt'), col('routingVersion'), col('ruleId'), col('country')],
         ),
       );
@@ -213,7 +213,7 @@ export class BatchRepository {
   async awaitingReceipts(batchId: string, attempt: number): Promise<number> {
     const rows: { n: string }[] = await this.db.query(
       `SELECT count(*) AS n FROM message_attempts a JOIN messages m ON m.id = a.message_id
-       WHERE a.batch_id = $1 AND a.attempt = $2 AND a.status = 'submitted' AND m.status NOT IN ('delivered', 'failed', 'cancelled')`,
+       WHERE a.batch_id = $1 AND a.attempt = $2 AND a.status = 'submitted' AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')`,
       [batchId, attempt],
     );
     return Number(rows[0].n);
@@ -221,7 +221,7 @@ export class BatchRepository {
 
   /** Messages of the page without a final status (0: the page has nothing left to try). */
   async undecided(batchId: string): Promise<number> {
-    const rows: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM messages WHERE batch_id = $1 AND status NOT IN ('delivered', 'failed', 'cancelled')`, [batchId]);
+    const rows: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM messages WHERE batch_id = $1 AND status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')`, [batchId]);
     return Number(rows[0].n);
   }
 
@@ -234,7 +234,7 @@ export class BatchRepository {
       const rows: { id: string; status: string | null; error: { reason?: string; code?: string; rawCode?: string } | null; carrier_id: string | null }[] = await tx.query(
         `SELECT m.id, a.status, a.error, a.carrier_id FROM messages m
          LEFT JOIN message_attempts a ON a.message_id = m.id AND a.attempt = m.attempts
-         WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled')`,
+         WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')`,
         [batchId],
       );
       const failures = rows.map((r) => {
@@ -262,7 +262,7 @@ export class BatchRepository {
       await tx.query(
         `UPDATE messages m SET status = 'failed', failure_reason = t.reason, failure_code = t.code, carrier_error_code = t.raw, updated_at = now()
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(id, reason, code, raw)
-         WHERE m.id = t.id AND m.status NOT IN ('delivered', 'failed', 'cancelled') RETURNING m.id`,
+         WHERE m.id = t.id AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected') RETURNING m.id`,
         [rows.map((r) => r.id), rows.map((r) => r.reason), rows.map((r) => r.code), rows.map((r) => r.rawCode)],
       ),
     );
@@ -294,7 +294,7 @@ export class BatchRepository {
         `SELECT k.i, m.id AS message_id, m.batch_id, a.attempt, a.carrier_id, a.receipts_first_part_only AS first_part_only,
                 (SELECT count(*)::int FROM message_parts p WHERE p.message_id = a.message_id AND p.attempt = a.attempt) AS parts
          FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS k(message_id, carrier_id, cmid, i)
-         JOIN messages m ON m.id = k.message_id AND m.status NOT IN ('delivered', 'failed', 'cancelled')
+         JOIN messages m ON m.id = k.message_id AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')
          JOIN message_attempts a ON a.message_id = m.id AND a.attempt = m.attempts AND a.carrier_id = k.carrier_id AND a.status = 'submitted'
            AND (a.carrier_message_id = k.cmid OR EXISTS (SELECT 1 FROM message_parts p WHERE p.message_id = a.message_id AND p.attempt = a.attempt
                                                          AND p.carrier_id = k.carrier_id AND p.carrier_message_id = k.cmid))

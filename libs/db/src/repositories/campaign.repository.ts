@@ -80,11 +80,11 @@ export interface PreparedPage {
 
 export interface CampaignCounters {
   recipients: Record<'total' | RecipientState, number>;
-  messages: Record<'accepted' | 'queued' | 'submitted' | 'delivered' | 'failed' | 'cancelled', number>;
+  messages: Record<'accepted' | 'queued' | 'submitted' | 'delivered' | 'failed' | 'cancelled' | 'rejected', number>;
 }
 
 const RECIPIENT_STATES: RecipientState[] = ['pending', 'deferred', 'sent', 'opted_out', 'no_consent', 'expired', 'invalid', 'cancelled'];
-const MESSAGE_STATUSES = ['accepted', 'queued', 'submitted', 'delivered', 'failed', 'cancelled'] as const;
+const MESSAGE_STATUSES = ['accepted', 'queued', 'submitted', 'delivered', 'failed', 'cancelled', 'rejected'] as const;
 
 interface CampaignRow {
   id: string;
@@ -220,7 +220,7 @@ export class CampaignRepository {
         );
         added += inserted.length;
         const consenting = rows.filter((r) => r.consent).map((r) => r.phone);
-        await PgAudienceCompliance.recordConsents(tx, campaign.accountId, consenting, campaign.category, `campaign:${campaign.id}`);
+        await PgAudienceCompliance.recordConsents(tx, campaign.accountId, consenting, campaign.category, campaign.id);
       }
       return added;
     });
@@ -352,7 +352,7 @@ export class CampaignRepository {
 
   /** Messages of the campaign not yet final. */
   async inFlight(campaignId: string): Promise<number> {
-    const rows: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM messages WHERE campaign_id = $1 AND status NOT IN ('delivered', 'failed', 'cancelled')`, [campaignId]);
+    const rows: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM messages WHERE campaign_id = $1 AND status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')`, [campaignId]);
     return Number(rows[0].n);
   }
 
@@ -399,7 +399,7 @@ export class CampaignRepository {
               (SELECT count(*) FROM m WHERE status = 'delivered') AS delivered,
               (SELECT count(*) FROM m WHERE status = 'failed') AS failed,
               (SELECT count(*) FROM m WHERE status = 'cancelled') AS cancelled,
-              (SELECT count(*) FROM m WHERE status NOT IN ('delivered', 'failed', 'cancelled')) AS in_flight,
+              (SELECT count(*) FROM m WHERE status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')) AS in_flight,
               (SELECT sum(price * segments) FROM a) AS cost,
               (SELECT count(*) FROM a WHERE price IS NULL) AS unpriced,
               (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM completed_at - submitted_at) * 1000) FROM a WHERE status = 'delivered' AND completed_at IS NOT NULL) AS p50,

@@ -30,8 +30,9 @@ export type NewMessage = Omit<
   | 'sendAt'
   | 'delivery'
   | 'batchId'
+  | 'optOutExempt'
 > &
-  Partial<Pick<MessageEntity, 'source' | 'smppSystemId' | 'registeredDelivery' | 'sendAt' | 'delivery'>>;
+  Partial<Pick<MessageEntity, 'source' | 'smppSystemId' | 'registeredDelivery' | 'sendAt' | 'delivery' | 'optOutExempt'>>;
 
 export { SMPP_DELIVERIES_CHANNEL } from './smpp-receipts';
 
@@ -49,8 +50,8 @@ export class MessageRepository {
     const inserted: unknown[] = await this.db.query(
       `WITH m AS (
          INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash, priority,
-           source, smpp_system_id, registered_delivery, send_at, delivery)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15, $16)
+           source, smpp_system_id, registered_delivery, send_at, delivery, opt_out_exempt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15, $16, $20)
          ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, account_id, delivery),
        e AS (INSERT INTO message_events (message_id, type, detail) SELECT id, 'accepted', $17::jsonb FROM m),
        w AS (INSERT INTO workflow_starts (message_id, account_id, priority, rank) SELECT id, account_id, $11, $19 FROM m WHERE delivery = 'workflow')
@@ -75,6 +76,7 @@ export class MessageRepository {
         JSON.stringify({ segments: message.segments, encoding: message.encoding }),
         DISPATCH_CHANNEL,
         PRIORITY_KEYS[message.priority],
+        message.optOutExempt ?? null,
       ],
     );
     return inserted.length > 0;
@@ -268,7 +270,7 @@ export class MessageRepository {
         await tx.query(
           `UPDATE messages SET status = $2, carrier_id = COALESCE($3, carrier_id), attempts = $4, failure_reason = $5, failure_code = $6, carrier_error_code = $7,
              channel = $8, updated_at = now()
-           WHERE id = $1 AND status NOT IN ('delivered', 'failed', 'cancelled') RETURNING id`,
+           WHERE id = $1 AND status NOT IN ('delivered', 'failed', 'cancelled', 'rejected') RETURNING id`,
           [input.messageId, input.status, input.carrierId ?? null, input.attempts, input.reason ?? null, input.error?.code ?? null, input.error?.rawCode ?? null, input.channel ?? 'sms'],
         ),
       );

@@ -10,7 +10,7 @@ export interface SmppReceiptPayload {
   messageId: string;
   to: string;
   from: string;
-  status: 'delivered' | 'failed' | 'cancelled';
+  status: 'delivered' | 'failed' | 'cancelled' | 'rejected';
   carrierErrorCode: string | null;
   segments: number;
   submittedAt: string;

@@ -17,7 +17,7 @@ export async function queueSmppReceipts(tx: EntityManager, messageIds: string[])
                                  'carrierErrorCode', carrier_error_code, 'segments', segments,
                                  'submittedAt', created_at, 'doneAt', now())
        FROM messages
-       WHERE id = ANY($1::uuid[]) AND smpp_system_id IS NOT NULL AND status IN ('delivered', 'failed', 'cancelled')
+       WHERE id = ANY($1::uuid[]) AND smpp_system_id IS NOT NULL AND status IN ('delivered', 'failed', 'cancelled', 'rejected')
          AND ((registered_delivery & 3) = 1 OR ((registered_delivery & 3) = 2 AND status <> 'delivered'))
        ORDER BY id
        ON CONFLICT (message_id) WHERE kind = 'receipt' DO NOTHING

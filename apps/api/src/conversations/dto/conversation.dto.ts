@@ -6,7 +6,7 @@ import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 
 
 export const MAX_PAGE = 100;
 export const DEFAULT_PAGE = 50;
-export const LISTED_STATUSES = ['accepted', 'queued', 'submitted', 'delivered', 'failed', 'cancelled', 'received'] as const;
+export const LISTED_STATUSES = ['accepted', 'queued', 'submitted', 'delivered', 'failed', 'cancelled', 'rejected', 'received'] as const;
 
 /** A `+` in a query string reads as a space unless sent as %2B: a leading space is taken for the `+` of an E.164 number. */
 const plusFromSpace = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/^ (?=\d)/, '+') : value);

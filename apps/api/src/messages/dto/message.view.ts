@@ -5,7 +5,7 @@ export class AcceptedMessageView {
   @ApiProperty({ format: 'uuid' })
   id!: string;
 
-  @ApiProperty({ enum: ['accepted', 'queued', 'submitted', 'delivered', 'failed', 'cancelled'] })
+  @ApiProperty({ enum: ['accepted', 'queued', 'submitted', 'delivered', 'failed', 'cancelled', 'rejected'] })
   status!: MessageStatus;
 
   @ApiProperty({ example: 1 })

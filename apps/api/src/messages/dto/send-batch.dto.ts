@@ -43,7 +43,7 @@ export class BatchItemView {
   @ApiPropertyOptional({ format: 'uuid' })
   id?: string;
 
-  @ApiPropertyOptional({ enum: ['accepted', 'queued', 'submitted', 'delivered', 'failed', 'cancelled'] })
+  @ApiPropertyOptional({ enum: ['accepted', 'queued', 'submitted', 'delivered', 'failed', 'cancelled', 'rejected'] })
   status?: MessageStatus;
 
   @ApiPropertyOptional({ example: 1 })
