@@ -3,8 +3,8 @@ const { swcOptions } = require('./scripts/swc-options');
 const transform = { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swcOptions(), swcrc: false }] };
 const common = {
   transform,
-  // NestJS 12 ships ESM only: transform it to CommonJS for Jest.
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  // NestJS 12 ships ESM only, and so do otplib's @scure/@noble dependencies: transform them to CommonJS for Jest.
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@scure|@noble)/)'],
   moduleNameMapper: {
     '^@app/(contracts|domain|db|carriers|temporal|config|messaging|lifecycle|smpp|egress|logging)$': '<rootDir>/libs/$1/src',
   },

@@ -421,6 +421,9 @@ export class ResponseChecker {
     if (res.headers['x-powered-by']) return `sent X-Powered-By: ${String(res.headers['x-powered-by'])}`;
     const declared = op.operation.responses[String(res.status)] ?? op.operation.responses.default;
     if (!declared) return `answered ${res.status}, which the document does not declare (declared: ${Object.keys(op.operation.responses).join(', ')})`;
+    // An answer in a declared non-JSON media type (an export that also has a JSON form): fine.
+    const answeredType = String(res.headers['content-type'] ?? '').split(';')[0].trim();
+    if (answeredType && answeredType !== 'application/json' && declared.content?.[answeredType]) return undefined;
     const schema = declared.content?.['application/json']?.schema;
     if (!schema) {
       // A declared non-JSON body (text/csv exports): the media type must be the declared one.

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, AuditRepository, WebhookLogRepository, ComplianceRepository, AutoReplyRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, AuditRepository, OAuthClientRepository, OperatorRepository, WebhookLogRepository, ComplianceRepository, AutoReplyRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
@@ -28,6 +28,12 @@ import { ApiKeyCache } from './auth/api-key-cache';
 import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
 import { KeysController } from './keys/keys.controller';
+import { AccessTokens } from './auth/access-tokens';
+import { Credentials } from './auth/credentials';
+import { OAuthClientsController } from './oauth/oauth-clients.controller';
+import { TokenController } from './oauth/token.controller';
+import { OperatorAuthController } from './operators/operator-auth.controller';
+import { OperatorsController } from './operators/operators.controller';
 import { KeysService } from './keys/keys.service';
 import { CampaignsController } from './campaigns/campaigns.controller';
 import { CampaignsService } from './campaigns/campaigns.service';
@@ -65,7 +71,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           pinoHttp: { ...httpLogOptions('api', config.logLevel), autoLogging: { ignore: (req) => req.url === '/health' } },
         }),
       ],
-      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, KeysController, AuditController, WebhookDeliveriesController, ComplianceController, AccountComplianceController],
+      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, KeysController, AuditController, TokenController, OAuthClientsController, OperatorAuthController, OperatorsController, WebhookDeliveriesController, ComplianceController, AccountComplianceController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -109,6 +115,14 @@ export class AppModule implements NestModule, OnApplicationShutdown {
             return cache;
           },
           inject: [AccountRepository],
+        },
+        { provide: AccessTokens, useValue: new AccessTokens(config.secretsKey) },
+        { provide: OAuthClientRepository, useFactory: (db: DataSource) => new OAuthClientRepository(db), inject: [DATA_SOURCE] },
+        { provide: OperatorRepository, useFactory: (db: DataSource) => new OperatorRepository(db, new SecretBox(config.secretsKey)), inject: [DATA_SOURCE] },
+        {
+          provide: Credentials,
+          useFactory: (keys: ApiKeyCache, tokens: AccessTokens, clients: OAuthClientRepository, operators: OperatorRepository) => new Credentials(keys, tokens, clients, operators),
+          inject: [ApiKeyCache, AccessTokens, OAuthClientRepository, OperatorRepository],
         },
         { provide: RequestLimits, useFactory: (pool: LimitsPool) => new RequestLimits(pool), inject: [LIMITS_POOL] },
         { provide: MessageCancel, useFactory: (messages: MessageRepository, client: Client) => new MessageCancel(messages, client), inject: [MessageRepository, TEMPORAL_CLIENT] },

@@ -2,6 +2,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { urlencoded } from 'express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { ApiConfig } from '@app/config';
@@ -20,6 +21,8 @@ export async function createApiApp(config: ApiConfig): Promise<INestApplication>
   // The same checks (UTF-8, depth, prototype keys) hold for both.
   app.use('/v1/messages/batch', jsonBody('4mb'));
   app.use('/v1/campaigns/:id/recipients', jsonBody('4mb'));
+  // The OAuth2 token endpoint takes the form encoding RFC 6749 asks for (and JSON).
+  app.use('/oauth/token', urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
   app.use(jsonBody('64kb'));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
@@ -29,7 +32,7 @@ export async function createApiApp(config: ApiConfig): Promise<INestApplication>
       .setTitle('SMS aggregator API')
       .setDescription('Send SMS through durable Temporal workflows: routing, carrier failover, delivery receipts and status callbacks.')
       .setVersion('v1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (sk_...)' })
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (sk_...), or an access token from POST /oauth/token or /v1/operator-auth/token' })
       .build(),
     { extraModels: [ErrorBody] },
   );

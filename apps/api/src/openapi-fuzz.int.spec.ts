@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import { Client } from 'pg';
-import { AccountRepository, HeartbeatRepository, HeartbeatWriter } from '@app/db';
+import { AccountRepository, HeartbeatRepository, HeartbeatWriter, LOOPBACK_ONLY } from '@app/db';
 import { testDatabaseUrl, testTemporalAddress } from '../../../test/support/env';
 import { Credentials, harvestIds, IdPool, OpenApiDocument, operationsOf, requestFor, ResponseChecker, send } from '../../../test/support/openapi-fuzz';
 import { startApiApp } from '../../../test/support/api-app';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   url.pathname = `/${database}`;
   ({ app, baseUrl } = await startApiApp({ databaseUrl: url.toString(), temporal: { address: testTemporalAddress(), namespace: 'default', taskQueue } }));
   const accounts = app.get(AccountRepository);
-  const full = await accounts.createWithKey(`fuzz-${randomUUID()}`, 'fuzz', ['messages', 'smpp', 'operator']);
+  const full = await accounts.createWithKey(`fuzz-${randomUUID()}`, 'fuzz', ['messages', 'smpp', 'keys', 'operator'], { allowedIps: LOOPBACK_ONLY });
   // Request limits high enough that fuzzed requests reach the operations (429 stays declared and checked).
   await accounts.setLimitsIfUnset(full.accountId, { requestsPerSecond: 100_000, keyRequestsPerSecond: 100_000, dailyMessages: 1_000_000, perNumberPerMinute: 1_000_000, perNumberPerHour: 1_000_000, perPrefixPerMinute: 1_000_000 });
   credentials = { full: full.apiKey, messagesOnly: await accounts.addKey(full.accountId, 'messages-only', ['messages']) };

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, openDatabase, SecretBox, SmppCredentialRepository, startEmbeddedPostgres } from '@app/db';
+import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, LOOPBACK_ONLY, openDatabase, SecretBox, SmppCredentialRepository, startEmbeddedPostgres } from '@app/db';
 import { MAX_LIMITS } from '@app/domain';
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { ManagedProcess } from './managed-process';
@@ -344,7 +344,8 @@ async function ensureDemoKey(accounts: AccountRepository, smpp: SmppCredentialRe
   if (!key) {
     // The local demo key may also manage carriers and routes (a production operator key is separate).
     const scopes: ApiKeyScope[] = ['messages', 'smpp', 'keys', 'operator'];
-    key = existing ? await accounts.addKey(existing.id, 'demo', scopes) : (await accounts.createWithKey('demo', 'demo', scopes)).apiKey;
+    // Bound to this machine's addresses: an operator key may then make operator changes without an operator's MFA token.
+    key = existing ? await accounts.addKey(existing.id, 'demo', scopes, { allowedIps: LOOPBACK_ONLY }) : (await accounts.createWithKey('demo', 'demo', scopes, { allowedIps: LOOPBACK_ONLY })).apiKey;
     fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
   }
   // Limits and SMPP ceilings the local demo and the benchmarks need (an operator sets them per

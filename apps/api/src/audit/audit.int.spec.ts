@@ -2,7 +2,7 @@
 // through @Audited, through the real Nest app against the run's PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { AccountRepository } from '@app/db';
+import { AccountRepository, LOOPBACK_ONLY } from '@app/db';
 import { startApiApp } from '../../../../test/support/api-app';
 
 interface AuditItem {
@@ -22,7 +22,7 @@ let tenant: { apiKey: string; accountId: string; keyId: string };
 beforeAll(async () => {
   ({ app, baseUrl } = await startApiApp());
   const accounts = app.get(AccountRepository);
-  operator = await accounts.createWithKey(`audit-ops-${randomUUID()}`, 'ops', ['messages', 'keys', 'operator']);
+  operator = await accounts.createWithKey(`audit-ops-${randomUUID()}`, 'ops', ['messages', 'keys', 'operator'], { allowedIps: LOOPBACK_ONLY });
   tenant = await accounts.createWithKey(`audit-tenant-${randomUUID()}`, 'admin', ['messages', 'smpp', 'keys']);
 });
 afterAll(async () => {

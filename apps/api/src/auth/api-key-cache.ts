@@ -1,6 +1,7 @@
-// The API keys this replica authenticated lately, so a request costs no database round trip for
-// its key: an entry lives up to API_KEY_CACHE_MS, and any change to a key or its account
-// (revocation, scopes, limits; a trigger announces it on the `api_keys` channel) drops that
+// The API keys (and OAuth clients and operators) this replica authenticated lately, so a request
+// costs no database round trip for its credential: an entry lives up to API_KEY_CACHE_MS, and any
+// change to a key, client, operator or their account (revocation, scopes, limits; triggers
+// announce it on the `api_keys` channel) drops that
 // account's entries on every replica at once. While the announcements cannot be heard (the
 // listening connection is lost), nothing is cached: every request reads its key again. It also
 // notes when each key was last used, written at most once a minute per key.
@@ -56,22 +57,26 @@ export class ApiKeyCache {
   }
 
   async authenticate(key: string): Promise<AuthenticatedKey | null> {
-    const hash = hashApiKey(key);
-    const cached = this.entries.get(hash);
+    const auth = await this.cached(hashApiKey(key), () => this.accounts.authenticate(key));
+    if (auth) this.noteUse(auth.keyId);
+    return auth;
+  }
+
+  /**
+   * What `load` reads for `cacheKey` (an API key's hash, an OAuth client's or an operator's id),
+   * from memory while it is fresh. Null answers (a wrong key, a revoked client) are not kept.
+   */
+  async cached(cacheKey: string, load: () => Promise<AuthenticatedKey | null>): Promise<AuthenticatedKey | null> {
+    const cached = this.entries.get(cacheKey);
     const now = this.now();
-    if (cached && this.listening && now - cached.at < this.options.ttlMs && (cached.auth.expiresAt === null || cached.auth.expiresAt.getTime() > now)) {
-      this.noteUse(cached.auth.keyId);
-      return cached.auth;
-    }
+    if (cached && this.listening && now - cached.at < this.options.ttlMs && (cached.auth.expiresAt === null || cached.auth.expiresAt.getTime() > now)) return cached.auth;
     const generation = this.generation;
-    const auth = await this.accounts.authenticate(key);
-    this.entries.delete(hash);
-    // Wrong keys are not kept: they cost their client IP's failed-authentication budget instead.
+    const auth = await load();
+    this.entries.delete(cacheKey);
     if (auth && this.listening && generation === this.generation && this.options.ttlMs > 0) {
-      this.entries.set(hash, { auth, at: this.now() });
+      this.entries.set(cacheKey, { auth, at: this.now() });
       if (this.entries.size > (this.options.maxEntries ?? 10_000)) this.entries.delete(this.entries.keys().next().value!);
     }
-    if (auth) this.noteUse(auth.keyId);
     return auth;
   }
 

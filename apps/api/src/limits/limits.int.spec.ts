@@ -3,7 +3,7 @@
 // the request limits with their headers.
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { AccountRepository } from '@app/db';
+import { AccountRepository, LOOPBACK_ONLY } from '@app/db';
 import { DEFAULT_ACCOUNT_LIMITS } from '@app/domain';
 import { startApiApp } from '../../../../test/support/api-app';
 
@@ -20,7 +20,7 @@ let tenantId: string;
 beforeAll(async () => {
   ({ app, baseUrl } = await startApiApp());
   accounts = app.get(AccountRepository);
-  operatorKey = (await accounts.createWithKey(`ops-${randomUUID()}`, 'ops', ['messages', 'operator'])).apiKey;
+  operatorKey = (await accounts.createWithKey(`ops-${randomUUID()}`, 'ops', ['messages', 'operator'], { allowedIps: LOOPBACK_ONLY })).apiKey;
   ({ apiKey: tenantKey, accountId: tenantId } = await accounts.createWithKey(`tenant-${randomUUID()}`));
 });
 

@@ -14,6 +14,8 @@ import type { AuthenticatedKey, LimitsPool } from '@app/db';
 /** Failed authentications one client IP may make per window before it is answered 429. */
 export const AUTH_FAILURES_PER_WINDOW = 20;
 export const AUTH_FAILURE_WINDOW_SECONDS = 60;
+/** Access tokens one OAuth2 client may get per minute (each lives 15 minutes). */
+export const TOKENS_PER_MINUTE = 30;
 
 const TABLE = 'rate_limits';
 
@@ -67,6 +69,12 @@ export class RequestLimits {
     const [policy] = policies[refused];
     const what = policy.name === 'key' ? 'API key' : 'account';
     return { headers, refusal: new RateLimitedError('rate_limited', `Over ${policy.points} requests per second for this ${what}; retry after Retry-After seconds`, resetSeconds(results[refused].res)) };
+  }
+
+  /** Counts a token request of an OAuth2 client; throws a RateLimitedError (429) once over TOKENS_PER_MINUTE. */
+  async tokenRequest(clientId: string): Promise<void> {
+    const { allowed, res } = await this.consume({ name: 'token', points: TOKENS_PER_MINUTE, seconds: 60 }, clientId);
+    if (!allowed) throw new RateLimitedError('too_many_token_requests', `Over ${TOKENS_PER_MINUTE} token requests a minute for this client; retry after ${resetSeconds(res)} s`, resetSeconds(res));
   }
 
   /** Counts a failed authentication from `ip`; throws a RateLimitedError (429) once over the limit. */

@@ -3,7 +3,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AccountRepository } from '@app/db';
+import { AccountRepository, LOOPBACK_ONLY } from '@app/db';
 import { DATA_SOURCE } from '../tokens';
 import { startApiApp } from '../../../../test/support/api-app';
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
   ({ app, baseUrl } = await startApiApp());
   db = app.get<DataSource>(DATA_SOURCE);
   const accounts = app.get(AccountRepository);
-  operatorKey = (await accounts.createWithKey(`numbers-operator-${randomUUID()}`, 'ops', ['messages', 'operator'])).apiKey;
+  operatorKey = (await accounts.createWithKey(`numbers-operator-${randomUUID()}`, 'ops', ['messages', 'operator'], { allowedIps: LOOPBACK_ONLY })).apiKey;
   const customer = await accounts.createWithKey(`numbers-customer-${randomUUID()}`);
   customerId = customer.accountId;
   messagesKey = customer.apiKey;

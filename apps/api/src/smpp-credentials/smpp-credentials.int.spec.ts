@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AccountRepository, verifySmppPassword } from '@app/db';
+import { AccountRepository, verifySmppPassword, LOOPBACK_ONLY } from '@app/db';
 import { DATA_SOURCE } from '../tokens';
 import { startApiApp } from '../../../../test/support/api-app';
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   const accounts = app.get(AccountRepository);
   ({ apiKey: ownerKey, accountId: ownerAccountId } = await accounts.createWithKey(`smpp-owner-${randomUUID()}`, 'default', ['messages', 'smpp']));
   ({ apiKey: otherKey, accountId: otherAccountId } = await accounts.createWithKey(`smpp-other-${randomUUID()}`, 'default', ['messages', 'smpp']));
-  operatorKey = (await accounts.createWithKey(`smpp-operator-${randomUUID()}`, 'ops', ['operator'])).apiKey;
+  operatorKey = (await accounts.createWithKey(`smpp-operator-${randomUUID()}`, 'ops', ['operator'], { allowedIps: LOOPBACK_ONLY })).apiKey;
   // The owner's operator raised its ceilings; the other account keeps the defaults (100/s, 8 binds).
   const raised = await call('PUT', `/v1/smpp/accounts/${ownerAccountId}/limits`, { maxThroughputPerSecond: 10_000, maxBinds: 100 }, operatorKey);
   expect(raised.status).toBe(200);

@@ -7,6 +7,9 @@ import { returningRows } from './returning';
 
 export const API_KEY_PREFIX = 'sk_';
 
+/** Client addresses of this machine: an operator key made for local use (the demo, tests) is bound to them. */
+export const LOOPBACK_ONLY = ['127.0.0.0/8', '::1'];
+
 /** Changes to an API key or its account are announced here (payload: the account id). */
 export const API_KEYS_CHANNEL = 'api_keys';
 
@@ -75,31 +78,46 @@ export interface AuthenticatedKey {
   allowedIps: string[];
   /** When the key stops working (null: never). */
   expiresAt: Date | null;
+  /** What authenticated the request: an API key (the default), an OAuth2 client's token, or an operator's token (password + TOTP). */
+  credential?: 'api_key' | 'oauth_client' | 'operator';
 }
 
 export class AccountRepository {
   constructor(private readonly db: DataSource) {}
 
   /** Creates an account and its first key; returns the key in clear text, the only time it exists. */
-  async createWithKey(name: string, keyName = 'default', scopes: ApiKeyScope[] = ['messages']): Promise<{ accountId: string; keyId: string; apiKey: string }> {
+  async createWithKey(
+    name: string,
+    keyName = 'default',
+    scopes: ApiKeyScope[] = ['messages'],
+    options: { allowedIps?: string[] } = {},
+  ): Promise<{ accountId: string; keyId: string; apiKey: string }> {
     const { key, hash, displayPrefix } = generateApiKey();
     return this.db.transaction(async (tx) => {
       const [account]: { id: string }[] = await tx.query(`INSERT INTO accounts (name) VALUES ($1) RETURNING id`, [name]);
-      const [apiKey]: { id: string }[] = await tx.query(`INSERT INTO api_keys (account_id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
+      const [apiKey]: { id: string }[] = await tx.query(`INSERT INTO api_keys (account_id, name, prefix, key_hash, scopes, allowed_ips) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, [
         account.id,
         keyName,
         displayPrefix,
         hash,
         scopes,
+        options.allowedIps ?? [],
       ]);
       return { accountId: account.id, keyId: apiKey.id, apiKey: key };
     });
   }
 
   /** Adds a key to an existing account; returns it in clear text, the only time it exists. */
-  async addKey(accountId: string, keyName: string, scopes: ApiKeyScope[] = ['messages']): Promise<string> {
+  async addKey(accountId: string, keyName: string, scopes: ApiKeyScope[] = ['messages'], options: { allowedIps?: string[] } = {}): Promise<string> {
     const { key, hash, displayPrefix } = generateApiKey();
-    await this.db.query(`INSERT INTO api_keys (account_id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5)`, [accountId, keyName, displayPrefix, hash, scopes]);
+    await this.db.query(`INSERT INTO api_keys (account_id, name, prefix, key_hash, scopes, allowed_ips) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      accountId,
+      keyName,
+      displayPrefix,
+      hash,
+      scopes,
+      options.allowedIps ?? [],
+    ]);
     return key;
   }
 

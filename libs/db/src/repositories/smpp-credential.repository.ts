@@ -4,32 +4,17 @@
 // fast digest; the password itself is shown once, when it is generated. Also each account's
 // SMPP ceilings (set by operators; a credential's own limits may only be lower). Any change
 // to either is announced on SMPP_CREDENTIALS_CHANNEL by a trigger, for the gateways' open sessions.
-import { randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomInt } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { hashPassword, verifyPassword } from '../passwords';
 import { returningRows } from './returning';
 
-const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
-
-/** scrypt cost: about 50 ms per bind on a 2-core machine; binds are rare, guessing is not. */
-const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyLength: 32, maxmem: 64 * 1024 * 1024 };
 const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 /** SMPP 3.4 §5.2.2: password is a C-Octet String of at most 9 octets, NUL included. */
 export const SMPP_PASSWORD_LENGTH = 8;
 
-export async function hashSmppPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: SCRYPT.maxmem } as never);
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
-
-export async function verifySmppPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem } as never);
-  return timingSafeEqual(actual, expected);
-}
+export const hashSmppPassword = hashPassword;
+export const verifySmppPassword = verifyPassword;
 
 export function generateSmppPassword(): string {
   let out = '';
