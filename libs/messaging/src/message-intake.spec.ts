@@ -3,6 +3,7 @@ import { ConflictError, ForbiddenError, RateLimitedError, UnavailableError, Vali
 import { CounterIncrement, MessageEntity, MessageRepository } from '@app/db';
 import { AccountLimits, resolveLimits } from '@app/domain';
 import { IntakeLimits } from './intake-limits';
+import { SenderRules } from './sender-rules';
 import { deliveryShape, IntakeRequest, MessageIntake } from './message-intake';
 
 /** Counters in a Map, as PostgreSQL's usage_counters would hold them. */
@@ -30,7 +31,12 @@ function setup({ insertFails = false, existing, limits = { otpPriority: true } }
   const logger = { error: jest.fn() };
   const counters = counterStore();
   const accounts = { limits: jest.fn(async () => resolveLimits(limits)) };
-  const service = new MessageIntake(repo as unknown as MessageRepository, logger, new IntakeLimits(accounts, counters));
+  // The account holds the sender ID Acme (the sender rules have their own spec).
+  const senders = new SenderRules({
+    held: async () => ({ numbers: new Map(), senderIds: new Map([['ACME', new Map()]]), pools: new Map() }),
+    stickyNumber: async () => null,
+  });
+  const service = new MessageIntake(repo as unknown as MessageRepository, logger, new IntakeLimits(accounts, counters), senders);
   return { service, repo, logger, counters, accounts };
 }
 
