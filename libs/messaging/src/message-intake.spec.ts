@@ -47,6 +47,13 @@ it('stores the normalised message with its start intent and answers at commit, w
   expect(repo.insertAccepted).toHaveBeenCalledWith(expect.objectContaining({ id: accepted.id, to: '+14155552671', from: 'Acme', segments: 1, delivery: 'workflow' }));
 });
 
+it('refuses a sender the account does not hold before anything is counted or stored', async () => {
+  const { service, repo, counters } = setup();
+  await expect(service.accept(request({ from: 'PayPal' }))).rejects.toMatchObject({ code: 'sender_not_held', field: 'from' });
+  expect(counters.add).not.toHaveBeenCalled();
+  expect(repo.insertAccepted).not.toHaveBeenCalled();
+});
+
 it('answers 503 naming no field when PostgreSQL cannot store the message, and logs no body', async () => {
   const { service, logger } = setup({ insertFails: true });
   await expect(service.accept(request())).rejects.toBeInstanceOf(UnavailableError);

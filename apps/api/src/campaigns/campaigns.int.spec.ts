@@ -12,6 +12,9 @@ import { campaignWorkflowId } from '@app/contracts';
 import { AccountRepository } from '@app/db';
 import { testTemporalAddress } from '../../../../test/support/env';
 import { startApiApp } from '../../../../test/support/api-app';
+import { grantSenders } from '../../../../test/support/senders';
+import { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '../tokens';
 
 let app: INestApplication;
 let baseUrl: string;
@@ -23,8 +26,9 @@ let doc: { paths: Record<string, Record<string, { responses: Record<string, { co
 beforeAll(async () => {
   ({ app, baseUrl } = await startApiApp());
   const accounts = app.get(AccountRepository);
-  key = (await accounts.createWithKey(`campaigns-${randomUUID()}`)).apiKey;
-  otherKey = (await accounts.createWithKey(`campaigns-other-${randomUUID()}`)).apiKey;
+  const [owner, other] = [await accounts.createWithKey(`campaigns-${randomUUID()}`), await accounts.createWithKey(`campaigns-other-${randomUUID()}`)];
+  [key, otherKey] = [owner.apiKey, other.apiKey];
+  for (const tenant of [owner, other]) await grantSenders(app.get<DataSource>(DATA_SOURCE), tenant.accountId);
   doc = (await (await fetch(`${baseUrl}/docs/openapi.json`)).json()) as typeof doc;
   temporal = await Connection.connect({ address: testTemporalAddress() });
 }, 60_000);
