@@ -174,3 +174,11 @@ it('starts the campaign\'s workflow once, pauses it by signal, and cancels what 
   expect(got.body).toMatchObject({ status: 'cancelled', counters: { recipients: { cancelled: 1 } } });
   await handle.terminate('test over');
 });
+
+it('refuses a campaign from a sender the account does not hold (403 naming the field)', async () => {
+  const res = await create({ from: 'PayPal' });
+  expect(res).toEqual({ status: 403, body: { error: { code: 'sender_not_held', message: expect.any(String), field: 'from' } } });
+  expectSchema('/v1/campaigns', 'post', 403, res.body);
+  const pool = await create({ from: undefined, senderPool: ['Acme', '+14155550100'] });
+  expect(pool).toEqual({ status: 403, body: { error: { code: 'sender_not_held', message: expect.any(String), field: 'senderPool[1]' } } });
+});
