@@ -1,15 +1,17 @@
 // Activities of runCampaign: prepare a page of recipients (opt-out and consent checks, quiet
 // hours in each recipient's local time, validity, locale template and personalization, sender
-// choice) and hand its messages to the delivery engine's paged path in one transaction; move
+// choice, checked by the sender rule of every door) and hand its messages to the delivery engine's paged path in one transaction; move
 // the campaign's status; cancel what has not started; count what is still in flight.
 import { randomUUID } from 'node:crypto';
 import type { CampaignPageResult, CampaignStatus } from '@app/contracts';
 import { AudienceCompliance, CampaignRecord, CampaignRepository, RecipientDecision, WaitingRecipient } from '@app/db';
-import { analyzeText, campaignText, nextSendTime, normalizeE164, personalize, templateFor } from '@app/domain';
+import { analyzeText, campaignText, HeldSenders, nextSendTime, normalizeE164, normalizeSender, personalize, senderRefusal, templateFor } from '@app/domain';
 
 export interface CampaignActivityDeps {
   campaigns: CampaignRepository;
   compliance: AudienceCompliance;
+  /** What the account may send from (SenderRepository), read once per page. */
+  senders: { held(accountId: string): Promise<HeldSenders> };
   /** See MAX_CAMPAIGN_BACKLOG. */
   maxBacklog?: number;
   /** The clock (tests move it). */
@@ -38,13 +40,16 @@ export function senderFor(campaign: Pick<CampaignRecord, 'from' | 'senderPool'>,
   return sameCountry ?? pool[Number(BigInt(recipient.id) % BigInt(pool.length))];
 }
 
-export function createCampaignActivities({ campaigns, compliance, maxBacklog = MAX_CAMPAIGN_BACKLOG, now = () => new Date() }: CampaignActivityDeps) {
+export function createCampaignActivities({ campaigns, compliance, senders, maxBacklog = MAX_CAMPAIGN_BACKLOG, now = () => new Date() }: CampaignActivityDeps) {
   async function decide(campaign: CampaignRecord, recipients: WaitingRecipient[]): Promise<RecipientDecision[]> {
-    const checks = await compliance.check(
-      campaign.accountId,
-      campaign.category,
-      recipients.map((r) => r.phone),
-    );
+    const [checks, held] = await Promise.all([
+      compliance.check(
+        campaign.accountId,
+        campaign.category,
+        recipients.map((r) => r.phone),
+      ),
+      senders.held(campaign.accountId),
+    ]);
     const at = now();
     // Every recipient of a country has the same window at the same moment: computed once per country per page.
     const sendTimes = new Map<string | null, Date | null>();
@@ -70,11 +75,15 @@ export function createCampaignActivities({ campaigns, compliance, maxBacklog = M
       if (body.length === 0 || body.length > MAX_BODY_LENGTH || body.includes('\u0000')) {
         return { recipientId: r.id, state: 'invalid', detail: { ...evidence, reason: `the personalized text has ${body.length} characters (1 to ${MAX_BODY_LENGTH}, no NUL)` } };
       }
+      // The rule REST and SMPP sends obey: held now (it may have been revoked since the campaign was made), registered where the country requires it.
+      const from = senderFor(campaign, r);
+      const refusal = senderRefusal(held, normalizeSender(from), r.country ?? undefined);
+      if (refusal) return { recipientId: r.id, state: 'invalid', detail: { ...evidence, reason: `${refusal.code}: ${refusal.message}` } };
       const { encoding, segments } = analyzeText(body);
       return {
         recipientId: r.id,
         state: 'sent',
-        message: { id: randomUUID(), to: r.phone, from: senderFor(campaign, r), body, encoding, segments, country: r.country },
+        message: { id: randomUUID(), to: r.phone, from, body, encoding, segments, country: r.country },
         detail: { ...evidence, template: template.locale },
       };
     });

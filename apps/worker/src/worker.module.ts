@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, SenderRepository } from '@app/db';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
@@ -76,7 +76,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
             }),
             ...createBatchActivities({ batches, receipts, carriers, planner, pacer }),
             ...createConversationActivities({ conversations }),
-            ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db) }),
+            ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db), senders: new SenderRepository(db) }),
           }),
           inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository, DATA_SOURCE],
         },
