@@ -2,7 +2,7 @@
 // opt-out and consent checks recorded on the recipient, locale templates and personalization,
 // quiet hours and validity, messages inserted into the paged path once per recipient however
 // often a page is retried, nothing taken from a paused campaign, and cancel.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AccountRepository, CampaignRepository, NewCampaign, openDatabase, PgAudienceCompliance, SenderRepository } from '@app/db';
 import { testDatabaseUrl } from '../../test/support/env';
@@ -116,6 +116,30 @@ it('applies the sender rule per recipient: a sender ID not approved in Croatia s
   expect(await db.query(`SELECT to_number, from_address FROM messages WHERE campaign_id = $1`, [id])).toEqual([{ to_number: american, from_address: 'Pending' }]);
   const [refused] = await db.query(`SELECT state, detail FROM campaign_recipients WHERE campaign_id = $1 AND phone = $2`, [id, croat]);
   expect(refused).toMatchObject({ state: 'invalid', detail: { reason: expect.stringMatching(/^sender_not_registered: /) } });
+});
+
+it('sends from a named sender pool: a recipient keeps the number it got before (REST or an earlier campaign)', async () => {
+  const senders = new SenderRepository(db);
+  const numbers = [0, 1].map(() => `+1415${randomInt(200, 999)}${String(randomInt(0, 10_000)).padStart(4, '0')}`);
+  await grantSenders(db, accountId, { senderIds: [], numbers });
+  const pool = await senders.createPool(accountId, `pool-${randomUUID()}`, numbers);
+  if ('refused' in pool) throw new Error('pool refused');
+  const [known, fresh] = [us(), us()];
+  // The known subscriber got the second number before (say, from POST /v1/messages).
+  expect(await senders.stickyNumber(pool.id, known, numbers[1])).toBe(numbers[1]);
+  const first = await runningCampaign({ category: 'transactional', from: null, senderPoolName: pool.name }, [
+    { phone: known, country: 'US' },
+    { phone: fresh, country: 'US' },
+  ]);
+  await activities.prepareCampaignPage({ campaignId: first, limit: 10 });
+  const sent: { to_number: string; from_address: string }[] = await db.query(`SELECT to_number, from_address FROM messages WHERE campaign_id = $1`, [first]);
+  expect(sent.find((m) => m.to_number === known)?.from_address).toBe(numbers[1]);
+  const freshNumber = sent.find((m) => m.to_number === fresh)?.from_address;
+  expect(numbers).toContain(freshNumber);
+  // A later campaign from the pool gives each the same number again.
+  const second = await runningCampaign({ category: 'transactional', from: null, senderPoolName: pool.name }, [{ phone: fresh, country: 'US' }]);
+  await activities.prepareCampaignPage({ campaignId: second, limit: 10 });
+  expect(await db.query(`SELECT from_address FROM messages WHERE campaign_id = $1`, [second])).toEqual([{ from_address: freshNumber }]);
 });
 
 it('gives each recipient at most one message, however often a page is run again', async () => {

@@ -4,14 +4,17 @@
 // the campaign's status; cancel what has not started; count what is still in flight.
 import { randomUUID } from 'node:crypto';
 import type { CampaignPageResult, CampaignStatus } from '@app/contracts';
-import { AudienceCompliance, CampaignRecord, CampaignRepository, RecipientDecision, WaitingRecipient } from '@app/db';
-import { analyzeText, campaignText, HeldSenders, nextSendTime, normalizeE164, normalizeSender, personalize, senderRefusal, templateFor } from '@app/domain';
+import { AccountSenders, AudienceCompliance, CampaignRecord, CampaignRepository, RecipientDecision, WaitingRecipient } from '@app/db';
+import { analyzeText, campaignText, nextSendTime, normalizeE164, normalizeSender, personalize, poolCandidate, senderRefusal, templateFor } from '@app/domain';
 
 export interface CampaignActivityDeps {
   campaigns: CampaignRepository;
   compliance: AudienceCompliance;
-  /** What the account may send from (SenderRepository), read once per page. */
-  senders: { held(accountId: string): Promise<HeldSenders> };
+  /** What the account may send from, read once per page, and its pools' sticky numbers (SenderRepository). */
+  senders: {
+    held(accountId: string): Promise<AccountSenders>;
+    stickyNumbers(poolId: string, wanted: { subscriber: string; candidate: string }[]): Promise<Map<string, string>>;
+  };
   /** See MAX_CAMPAIGN_BACKLOG. */
   maxBacklog?: number;
   /** The clock (tests move it). */
@@ -50,6 +53,7 @@ export function createCampaignActivities({ campaigns, compliance, senders, maxBa
       ),
       senders.held(campaign.accountId),
     ]);
+    const pooled = campaign.senderPoolName ? await poolNumbers(campaign.senderPoolName, held, recipients) : null;
     const at = now();
     // Every recipient of a country has the same window at the same moment: computed once per country per page.
     const sendTimes = new Map<string | null, Date | null>();
@@ -76,7 +80,8 @@ export function createCampaignActivities({ campaigns, compliance, senders, maxBa
         return { recipientId: r.id, state: 'invalid', detail: { ...evidence, reason: `the personalized text has ${body.length} characters (1 to ${MAX_BODY_LENGTH}, no NUL)` } };
       }
       // The rule REST and SMPP sends obey: held now (it may have been revoked since the campaign was made), registered where the country requires it.
-      const from = senderFor(campaign, r);
+      const from = pooled ? pooled.get(r.phone) : senderFor(campaign, r);
+      if (!from) return { recipientId: r.id, state: 'invalid', detail: { ...evidence, reason: `sender_pool_no_number: sender pool ${campaign.senderPoolName} has no number that may send to ${r.country ?? 'this number'}` } };
       const refusal = senderRefusal(held, normalizeSender(from), r.country ?? undefined);
       if (refusal) return { recipientId: r.id, state: 'invalid', detail: { ...evidence, reason: `${refusal.code}: ${refusal.message}` } };
       const { encoding, segments } = analyzeText(body);
@@ -87,6 +92,17 @@ export function createCampaignActivities({ campaigns, compliance, senders, maxBa
         detail: { ...evidence, template: template.locale },
       };
     });
+  }
+
+  /** The number of the named pool each recipient gets: the one it got before, else one chosen for it (sticky, one statement per page). */
+  async function poolNumbers(name: string, held: AccountSenders, recipients: WaitingRecipient[]): Promise<Map<string, string>> {
+    const pool = held.pools.get(name);
+    if (!pool) return new Map();
+    const wanted = recipients.flatMap((r) => {
+      const candidate = poolCandidate(held, pool.numbers, r.phone, r.country ?? undefined);
+      return candidate ? [{ subscriber: r.phone, candidate }] : [];
+    });
+    return senders.stickyNumbers(pool.id, wanted);
   }
 
   return {

@@ -90,3 +90,20 @@ export function senderRefusal(
   }
   return null;
 }
+
+/**
+ * The number of a sender pool a subscriber gets the first time (later it keeps what it got,
+ * SenderRepository.stickyNumber): among the pool's numbers that may send to its country, one
+ * chosen by a hash of its number, so subscribers spread over the pool. Null when none may.
+ */
+export function poolCandidate(held: HeldSenders, poolNumbers: readonly string[], subscriber: string, country: string | undefined, registrationCountries?: ReadonlySet<string>): string | null {
+  const eligible = poolNumbers.filter((n) => {
+    const number = held.numbers.get(n);
+    return number !== undefined && senderRefusal(held, { value: n, type: number.kind }, country, registrationCountries) === null;
+  });
+  if (eligible.length === 0) return null;
+  // FNV-1a: stable across processes and releases, which is all the spread needs.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < subscriber.length; i += 1) hash = Math.imul(hash ^ subscriber.charCodeAt(i), 0x01000193) >>> 0;
+  return eligible[hash % eligible.length];
+}

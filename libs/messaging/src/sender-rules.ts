@@ -6,10 +6,9 @@
 // a change is announced on the `account_senders` channel (the caller wires `invalidate` to
 // it), entries also expire after `ttlMs`, and a refusal re-reads once before it is final, so a
 // sender granted a moment ago is usable at once.
-import { createHash } from 'node:crypto';
 import { ForbiddenError, UnavailableError, ValidationError } from '@app/contracts';
 import { ACCOUNT_SENDERS_CHANNEL, AccountSenders, listenForNotifications, NotificationListener } from '@app/db';
-import { E164Number, normalizeSender, senderRefusal } from '@app/domain';
+import { E164Number, normalizeSender, poolCandidate, senderRefusal } from '@app/domain';
 
 export interface SendersSource {
   held(accountId: string): Promise<AccountSenders>;
@@ -95,19 +94,25 @@ export class SenderRules {
     return sender.value;
   }
 
+  /** That the account has a sender pool of this name (a campaign's, checked at creation); 400 naming `field` if not. */
+  async checkPool(accountId: string, name: string, field = 'senderPool'): Promise<string> {
+    let entry = await this.entry(accountId);
+    if (!entry.held.pools.has(name)) entry = await this.entry(accountId, true);
+    if (!entry.held.pools.has(name)) throw new ValidationError('unknown_sender_pool', `The account has no sender pool ${JSON.stringify(name)}`, field);
+    return name;
+  }
+
   private async fromPool(accountId: string, name: string, to: E164Number): Promise<string> {
     let entry = await this.entry(accountId);
     if (!entry.held.pools.has(name) && this.now() - entry.at >= this.recheckAfterMs) entry = await this.entry(accountId, true);
     for (let attempt = 0; ; attempt += 1) {
       const pool = entry.held.pools.get(name);
       if (!pool) throw new ValidationError('unknown_sender_pool', `The account has no sender pool ${JSON.stringify(name)}`, 'senderPool');
-      // Numbers of the pool this destination may get (a short code only in its own country).
-      const eligible = pool.numbers.filter((n) => !senderRefusal(entry.held, { value: n, type: entry.held.numbers.get(n)?.kind ?? 'long_code' }, to.country, this.options.registrationCountries));
-      if (eligible.length === 0) {
+      // A subscriber's first number is spread by a hash of it; later ones are what it got first.
+      const candidate = poolCandidate(entry.held, pool.numbers, to.e164, to.country, this.options.registrationCountries);
+      if (candidate === null) {
         throw new ForbiddenError('sender_pool_no_number', `Sender pool ${JSON.stringify(name)} has no number that may send to ${to.country ?? 'this destination'}`, 'senderPool');
       }
-      // A subscriber's first number is spread by a hash of it; later ones are what it got first.
-      const candidate = eligible[createHash('sha256').update(to.e164).digest().readUInt32BE(0) % eligible.length];
       let number: string | null;
       try {
         number = await this.source.stickyNumber(pool.id, to.e164, candidate);

@@ -61,7 +61,8 @@ export class CampaignsService {
     if (!dto.from === !dto.senderPool) throw new ValidationError('invalid_field', 'give either from or senderPool', dto.from ? 'senderPool' : 'from');
     // Senders the account holds and may send SMS from (a short code's country is checked per recipient at send).
     const from = dto.from !== undefined ? await this.senders.checkHeld(accountId, dto.from, 'from') : null;
-    const senderPool = dto.senderPool ? await Promise.all(dto.senderPool.map((s, i) => this.senders.checkHeld(accountId, s, `senderPool[${i}]`))) : null;
+    const senderPoolName = typeof dto.senderPool === 'string' ? await this.senders.checkPool(accountId, dto.senderPool) : null;
+    const senderPool = Array.isArray(dto.senderPool) ? await Promise.all(dto.senderPool.map((s, i) => this.senders.checkHeld(accountId, s, `senderPool[${i}]`))) : null;
     this.checkText(dto.message.default, 'message.default');
     const locales: Record<string, string> = {};
     for (const [locale, text] of Object.entries(dto.message.locales ?? {})) {
@@ -81,6 +82,7 @@ export class CampaignsService {
       name: dto.name,
       from,
       senderPool,
+      senderPoolName,
       message: { default: dto.message.default, locales },
       category: dto.category,
       startAt,
@@ -127,6 +129,7 @@ export class CampaignsService {
       category: c.category,
       from: c.from,
       senderPool: c.senderPool,
+      senderPoolName: c.senderPoolName,
       message: c.message,
       schedule: { startAt: c.startAt?.toISOString() ?? null, quietHours: c.quietHours },
       throttle: c.throttleMps === null ? null : { mps: c.throttleMps },
@@ -376,7 +379,7 @@ export class CampaignsService {
           to: group.samplePhone,
           country: group.country ?? undefined,
           priority: campaign.category === 'marketing' ? 'marketing' : 'transactional',
-          senderType: normalizeSender(campaign.from ?? campaign.senderPool![0]).type,
+          senderType: campaign.senderPoolName ? 'long_code' : normalizeSender(campaign.from ?? campaign.senderPool![0]).type,
           accountId,
           segments,
         });

@@ -8,6 +8,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   and `sender_id_registrations` (status per country);
  * - `sender_pools` of numbers an account holds, and `sender_pool_assignments`: the number each
  *   subscriber gets from a pool (sticky sender);
+ * - `campaigns.sender_pool_name`: a campaign sending from one of those pools;
  * - a trigger NOTIFYs `account_senders` with the account id on any change, so every API and
  *   gateway replica drops its cached copy of what that account holds.
  */
@@ -53,6 +54,8 @@ export class Senders1734200000000 implements MigrationInterface {
       number text NOT NULL,
       assigned_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (pool_id, subscriber))`);
+    // A campaign may send from a named sender pool of its account (sticky per recipient).
+    await q.query(`ALTER TABLE campaigns ADD COLUMN sender_pool_name text`);
     await q.query(`CREATE FUNCTION notify_account_senders() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
         account uuid;
@@ -91,6 +94,7 @@ export class Senders1734200000000 implements MigrationInterface {
     for (const table of ['sender_pool_assignments', 'sender_pool_numbers', 'sender_pools', 'sender_id_registrations', 'sender_ids']) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
+    await q.query(`ALTER TABLE campaigns DROP COLUMN IF EXISTS sender_pool_name`);
     await q.query(`DROP INDEX IF EXISTS account_numbers_account`);
     await q.query(`ALTER TABLE account_numbers DROP COLUMN capabilities, DROP COLUMN carrier_id, DROP COLUMN country, DROP COLUMN kind`);
   }

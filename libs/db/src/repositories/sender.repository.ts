@@ -230,21 +230,34 @@ export class SenderRepository {
    * `candidate` is no longer in the pool either (the caller's copy of the pool was stale).
    */
   async stickyNumber(poolId: string, subscriber: string, candidate: string): Promise<string | null> {
-    const rows: { number: string }[] = await this.db.query(
+    return (await this.stickyNumbers(poolId, [{ subscriber, candidate }])).get(subscriber) ?? null;
+  }
+
+  /** stickyNumber for many distinct subscribers in one statement (a campaign page): subscriber → number. */
+  async stickyNumbers(poolId: string, wanted: { subscriber: string; candidate: string }[]): Promise<Map<string, string>> {
+    if (wanted.length === 0) return new Map();
+    const [subscribers, candidates] = [wanted.map((w) => w.subscriber), wanted.map((w) => w.candidate)];
+    const rows: { subscriber: string; number: string }[] = await this.db.query(
       `INSERT INTO sender_pool_assignments AS a (pool_id, subscriber, number)
-       SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM sender_pool_numbers WHERE pool_id = $1 AND number = $3)
+       SELECT $1, t.subscriber, t.candidate FROM unnest($2::text[], $3::text[]) AS t(subscriber, candidate)
+       WHERE EXISTS (SELECT 1 FROM sender_pool_numbers WHERE pool_id = $1 AND number = t.candidate)
        ON CONFLICT (pool_id, subscriber) DO UPDATE
          SET number = CASE WHEN EXISTS (SELECT 1 FROM sender_pool_numbers m WHERE m.pool_id = a.pool_id AND m.number = a.number) THEN a.number ELSE EXCLUDED.number END,
              assigned_at = CASE WHEN EXISTS (SELECT 1 FROM sender_pool_numbers m WHERE m.pool_id = a.pool_id AND m.number = a.number) THEN a.assigned_at ELSE now() END
-       RETURNING number`,
-      [poolId, subscriber, candidate],
+       RETURNING a.subscriber, a.number`,
+      [poolId, subscribers, candidates],
     );
-    if (rows[0]) return rows[0].number;
-    // The candidate left the pool: a subscriber assigned before may still keep its number.
-    const kept: { number: string }[] = await this.db.query(
-      `SELECT a.number FROM sender_pool_assignments a JOIN sender_pool_numbers m ON m.pool_id = a.pool_id AND m.number = a.number WHERE a.pool_id = $1 AND a.subscriber = $2`,
-      [poolId, subscriber],
-    );
-    return kept[0]?.number ?? null;
+    const got = new Map(rows.map((r) => [r.subscriber, r.number]));
+    const missing = subscribers.filter((s) => !got.has(s));
+    if (missing.length > 0) {
+      // Their candidate left the pool: a subscriber assigned before may still keep its number.
+      const kept: { subscriber: string; number: string }[] = await this.db.query(
+        `SELECT a.subscriber, a.number FROM sender_pool_assignments a JOIN sender_pool_numbers m ON m.pool_id = a.pool_id AND m.number = a.number
+         WHERE a.pool_id = $1 AND a.subscriber = ANY($2)`,
+        [poolId, missing],
+      );
+      for (const k of kept) got.set(k.subscriber, k.number);
+    }
+    return got;
   }
 }
