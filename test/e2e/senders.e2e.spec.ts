@@ -79,9 +79,18 @@ it('refuses over SMPP a source address the account does not hold with ESME_RINVS
   expect((await submit({ source_addr_ton: 1, source_addr_npi: 1, source_addr: digits(usNumber()) }, 'spoofed number')).command_status).toBe(E.ESME_RINVSRCADR);
   const ok = await submit({ source_addr_ton: 5, source_addr_npi: 0, source_addr: 'ACME' }, 'held, any case');
   expect(ok.command_status).toBe(E.ESME_ROK);
-  await eventually(async () => ((await submissions()).some((s) => s.destination === to) ? true : undefined), 30_000, 'SMPP message at the carrier');
-  const sent = (await submissions()).filter((s) => s.destination === to);
-  expect(sent.map((s) => s.text)).toEqual(['held, any case']);
+  // A number the account holds, as an ESME writes it (TON 1, no +), is accepted.
+  const ours = usNumber();
+  expect((await stack.api('POST', '/v1/numbers', { number: ours, accountId: tenant.accountId })).status).toBe(201);
+  expect((await submit({ source_addr_ton: 1, source_addr_npi: 1, source_addr: digits(ours) }, 'from our number')).command_status).toBe(E.ESME_ROK);
+  const sent = await eventually(async () => {
+    const mine = (await submissions()).filter((s) => s.destination === to);
+    return mine.length >= 2 ? mine : undefined;
+  }, 30_000, 'SMPP messages at the carrier');
+  expect(sent.map((s) => [s.source, s.text]).sort()).toEqual([
+    ['Acme', 'held, any case'],
+    [digits(ours), 'from our number'],
+  ]);
 });
 
 it('keeps a subscriber on one pool number across 20 messages, and its reply lands in that conversation', async () => {
