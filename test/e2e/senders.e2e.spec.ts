@@ -88,7 +88,7 @@ it('refuses over SMPP a source address the account does not hold with ESME_RINVS
     return mine.length >= 2 ? mine : undefined;
   }, 30_000, 'SMPP messages at the carrier');
   expect(sent.map((s) => [s.source, s.text]).sort()).toEqual([
-    ['Acme', 'held, any case'],
+    ['ACME', 'held, any case'],
     [digits(ours), 'from our number'],
   ]);
 });
