@@ -87,10 +87,12 @@ it('refuses over SMPP a source address the account does not hold with ESME_RINVS
     const mine = (await submissions()).filter((s) => s.destination === to);
     return mine.length >= 2 ? mine : undefined;
   }, 30_000, 'SMPP messages at the carrier');
-  expect(sent.map((s) => [s.source, s.text]).sort()).toEqual([
-    ['ACME', 'held, any case'],
-    [digits(ours), 'from our number'],
-  ]);
+  expect(sent.map((s) => [s.source, s.text]).sort()).toEqual(
+    [
+      ['ACME', 'held, any case'],
+      [digits(ours), 'from our number'],
+    ].sort(),
+  );
 });
 
 it('keeps a subscriber on one pool number across 20 messages, and its reply lands in that conversation', async () => {
