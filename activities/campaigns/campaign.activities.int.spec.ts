@@ -2,10 +2,11 @@
 // opt-out and consent checks recorded on the recipient, locale templates and personalization,
 // quiet hours and validity, messages inserted into the paged path once per recipient however
 // often a page is retried, nothing taken from a paused campaign, and cancel.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AccountRepository, CampaignRepository, NewCampaign, openDatabase, PgAudienceCompliance } from '@app/db';
+import { AccountRepository, CampaignRepository, NewCampaign, openDatabase, PgAudienceCompliance, SenderRepository } from '@app/db';
 import { testDatabaseUrl } from '../../test/support/env';
+import { grantSenders } from '../../test/support/senders';
 import { createCampaignActivities, senderFor } from './campaign.activities';
 
 let db: DataSource;
@@ -20,7 +21,9 @@ beforeAll(async () => {
   campaigns = new CampaignRepository(db);
   compliance = new PgAudienceCompliance(db);
   accountId = (await new AccountRepository(db).createWithKey(`campaigns-${randomUUID()}`)).accountId;
-  activities = createCampaignActivities({ campaigns, compliance, now: () => clock });
+  // Acme, approved in Croatia (the recipients here are mostly Croatian).
+  await grantSenders(db, accountId, { registrations: [{ senderId: 'Acme', country: 'HR', status: 'approved' }] });
+  activities = createCampaignActivities({ campaigns, compliance, senders: new SenderRepository(db), now: () => clock });
 });
 afterAll(async () => {
   await db?.destroy();
@@ -102,6 +105,43 @@ it('sends a Croatian text as GSM-7 when the campaign transliterates', async () =
   expect(await db.query(`SELECT body, encoding FROM messages WHERE campaign_id = $1`, [id])).toEqual([{ body: 'Bok Durda cao', encoding: 'GSM-7' }]);
 });
 
+it('applies the sender rule per recipient: a sender ID not approved in Croatia sends only elsewhere', async () => {
+  await grantSenders(db, accountId, { senderIds: ['Pending'], registrations: [{ senderId: 'Pending', country: 'HR', status: 'pending' }] });
+  const [croat, american] = [hr(), us()];
+  const id = await runningCampaign({ category: 'transactional', from: 'Pending' }, [
+    { phone: croat, country: 'HR' },
+    { phone: american, country: 'US' },
+  ]);
+  await activities.prepareCampaignPage({ campaignId: id, limit: 10 });
+  expect(await db.query(`SELECT to_number, from_address FROM messages WHERE campaign_id = $1`, [id])).toEqual([{ to_number: american, from_address: 'Pending' }]);
+  const [refused] = await db.query(`SELECT state, detail FROM campaign_recipients WHERE campaign_id = $1 AND phone = $2`, [id, croat]);
+  expect(refused).toMatchObject({ state: 'invalid', detail: { reason: expect.stringMatching(/^sender_not_registered: /) } });
+});
+
+it('sends from a named sender pool: a recipient keeps the number it got before (REST or an earlier campaign)', async () => {
+  const senders = new SenderRepository(db);
+  const numbers = [0, 1].map(() => `+1415${randomInt(200, 999)}${String(randomInt(0, 10_000)).padStart(4, '0')}`);
+  await grantSenders(db, accountId, { senderIds: [], numbers });
+  const pool = await senders.createPool(accountId, `pool-${randomUUID()}`, numbers);
+  if ('refused' in pool) throw new Error('pool refused');
+  const [known, fresh] = [us(), us()];
+  // The known subscriber got the second number before (say, from POST /v1/messages).
+  expect(await senders.stickyNumber(pool.id, known, numbers[1])).toBe(numbers[1]);
+  const first = await runningCampaign({ category: 'transactional', from: null, senderPoolName: pool.name }, [
+    { phone: known, country: 'US' },
+    { phone: fresh, country: 'US' },
+  ]);
+  await activities.prepareCampaignPage({ campaignId: first, limit: 10 });
+  const sent: { to_number: string; from_address: string }[] = await db.query(`SELECT to_number, from_address FROM messages WHERE campaign_id = $1`, [first]);
+  expect(sent.find((m) => m.to_number === known)?.from_address).toBe(numbers[1]);
+  const freshNumber = sent.find((m) => m.to_number === fresh)?.from_address;
+  expect(numbers).toContain(freshNumber);
+  // A later campaign from the pool gives each the same number again.
+  const second = await runningCampaign({ category: 'transactional', from: null, senderPoolName: pool.name }, [{ phone: fresh, country: 'US' }]);
+  await activities.prepareCampaignPage({ campaignId: second, limit: 10 });
+  expect(await db.query(`SELECT from_address FROM messages WHERE campaign_id = $1`, [second])).toEqual([{ from_address: freshNumber }]);
+});
+
 it('gives each recipient at most one message, however often a page is run again', async () => {
   const phones = Array.from({ length: 25 }, us);
   const id = await runningCampaign({ category: 'transactional' }, phones.map((phone) => ({ phone, country: 'US', consent: false })));
@@ -167,7 +207,7 @@ it('moves a scheduled campaign to running when its workflow pages it (its own st
 });
 
 it('prepares no page while enough of the campaign\'s messages wait for the delivery engine', async () => {
-  const held = createCampaignActivities({ campaigns, compliance, maxBacklog: 3 });
+  const held = createCampaignActivities({ campaigns, compliance, senders: new SenderRepository(db), maxBacklog: 3 });
   const id = await runningCampaign({ category: 'transactional' }, Array.from({ length: 8 }, () => ({ phone: us(), country: 'US' })));
   expect(await held.prepareCampaignPage({ campaignId: id, limit: 4 })).toMatchObject({ processed: 4, remaining: 4 });
   expect(await held.prepareCampaignPage({ campaignId: id, limit: 4 })).toMatchObject({ processed: 0, backlogged: true, remaining: 4 });

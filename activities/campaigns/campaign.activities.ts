@@ -1,15 +1,20 @@
 // Activities of runCampaign: prepare a page of recipients (opt-out and consent checks, quiet
 // hours in each recipient's local time, validity, locale template and personalization, sender
-// choice) and hand its messages to the delivery engine's paged path in one transaction; move
+// choice, checked by the sender rule of every door) and hand its messages to the delivery engine's paged path in one transaction; move
 // the campaign's status; cancel what has not started; count what is still in flight.
 import { randomUUID } from 'node:crypto';
 import type { CampaignPageResult, CampaignStatus } from '@app/contracts';
-import { AudienceCompliance, CampaignRecord, CampaignRepository, RecipientDecision, WaitingRecipient } from '@app/db';
-import { analyzeText, campaignText, nextSendTime, normalizeE164, personalize, templateFor } from '@app/domain';
+import { AccountSenders, AudienceCompliance, CampaignRecord, CampaignRepository, RecipientDecision, WaitingRecipient } from '@app/db';
+import { analyzeText, campaignText, nextSendTime, normalizeE164, normalizeSender, personalize, poolCandidate, senderRefusal, templateFor } from '@app/domain';
 
 export interface CampaignActivityDeps {
   campaigns: CampaignRepository;
   compliance: AudienceCompliance;
+  /** What the account may send from, read once per page, and its pools' sticky numbers (SenderRepository). */
+  senders: {
+    held(accountId: string): Promise<AccountSenders>;
+    stickyNumbers(poolId: string, wanted: { subscriber: string; candidate: string }[]): Promise<Map<string, string>>;
+  };
   /** See MAX_CAMPAIGN_BACKLOG. */
   maxBacklog?: number;
   /** The clock (tests move it). */
@@ -38,13 +43,17 @@ export function senderFor(campaign: Pick<CampaignRecord, 'from' | 'senderPool'>,
   return sameCountry ?? pool[Number(BigInt(recipient.id) % BigInt(pool.length))];
 }
 
-export function createCampaignActivities({ campaigns, compliance, maxBacklog = MAX_CAMPAIGN_BACKLOG, now = () => new Date() }: CampaignActivityDeps) {
+export function createCampaignActivities({ campaigns, compliance, senders, maxBacklog = MAX_CAMPAIGN_BACKLOG, now = () => new Date() }: CampaignActivityDeps) {
   async function decide(campaign: CampaignRecord, recipients: WaitingRecipient[]): Promise<RecipientDecision[]> {
-    const checks = await compliance.check(
-      campaign.accountId,
-      campaign.category,
-      recipients.map((r) => r.phone),
-    );
+    const [checks, held] = await Promise.all([
+      compliance.check(
+        campaign.accountId,
+        campaign.category,
+        recipients.map((r) => r.phone),
+      ),
+      senders.held(campaign.accountId),
+    ]);
+    const pooled = campaign.senderPoolName ? await poolNumbers(campaign.senderPoolName, held, recipients) : null;
     const at = now();
     // Every recipient of a country has the same window at the same moment: computed once per country per page.
     const sendTimes = new Map<string | null, Date | null>();
@@ -70,14 +79,30 @@ export function createCampaignActivities({ campaigns, compliance, maxBacklog = M
       if (body.length === 0 || body.length > MAX_BODY_LENGTH || body.includes('\u0000')) {
         return { recipientId: r.id, state: 'invalid', detail: { ...evidence, reason: `the personalized text has ${body.length} characters (1 to ${MAX_BODY_LENGTH}, no NUL)` } };
       }
+      // The rule REST and SMPP sends obey: held now (it may have been revoked since the campaign was made), registered where the country requires it.
+      const from = pooled ? pooled.get(r.phone) : senderFor(campaign, r);
+      if (!from) return { recipientId: r.id, state: 'invalid', detail: { ...evidence, reason: `sender_pool_no_number: sender pool ${campaign.senderPoolName} has no number that may send to ${r.country ?? 'this number'}` } };
+      const refusal = senderRefusal(held, normalizeSender(from), r.country ?? undefined);
+      if (refusal) return { recipientId: r.id, state: 'invalid', detail: { ...evidence, reason: `${refusal.code}: ${refusal.message}` } };
       const { encoding, segments } = analyzeText(body);
       return {
         recipientId: r.id,
         state: 'sent',
-        message: { id: randomUUID(), to: r.phone, from: senderFor(campaign, r), body, encoding, segments, country: r.country },
+        message: { id: randomUUID(), to: r.phone, from, body, encoding, segments, country: r.country },
         detail: { ...evidence, template: template.locale },
       };
     });
+  }
+
+  /** The number of the named pool each recipient gets: the one it got before, else one chosen for it (sticky, one statement per page). */
+  async function poolNumbers(name: string, held: AccountSenders, recipients: WaitingRecipient[]): Promise<Map<string, string>> {
+    const pool = held.pools.get(name);
+    if (!pool) return new Map();
+    const wanted = recipients.flatMap((r) => {
+      const candidate = poolCandidate(held, pool.numbers, r.phone, r.country ?? undefined);
+      return candidate ? [{ subscriber: r.phone, candidate }] : [];
+    });
+    return senders.stickyNumbers(pool.id, wanted);
   }
 
   return {

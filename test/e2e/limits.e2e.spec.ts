@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as smpp from 'smpp';
 import { Client as PgClient } from 'pg';
 import { AccountRepository, openDatabase } from '@app/db';
+import { grantSenders } from '../support/senders';
 import { DEFAULT_ACCOUNT_LIMITS } from '@app/domain';
 import { DataSource } from 'typeorm';
 import { connectEsme, Esme } from '../support/esme';
@@ -61,6 +62,7 @@ async function call<T = unknown>(replica: number, method: string, route: string,
 
 async function tenant(): Promise<{ key: string; accountId: string }> {
   const { apiKey, accountId } = await accounts.createWithKey(`limits-e2e-${randomUUID()}`, 'default', ['messages', 'smpp']);
+  await grantSenders(db, accountId);
   return { key: apiKey, accountId };
 }
 

@@ -14,6 +14,7 @@ import * as smpp from 'smpp';
 import { Client as PgClient } from 'pg';
 import { freePort } from '@app/config';
 import { AccountRepository, openDatabase } from '@app/db';
+import { grantSenders } from '../support/senders';
 import { connectEsme, Esme } from '../support/esme';
 import { testDatabaseUrl, testTemporalAddress } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
@@ -303,7 +304,10 @@ describe('account ceilings across gateway replicas', () => {
     });
 
     const db = await openDatabase(testDatabaseUrl(), { poolSize: 1 });
-    const tenant = await new AccountRepository(db).createWithKey(`ceilings-${randomUUID()}`, 'default', ['messages', 'smpp']).finally(() => db.destroy());
+    const tenant = await new AccountRepository(db)
+      .createWithKey(`ceilings-${randomUUID()}`, 'default', ['messages', 'smpp'])
+      .then(async (created) => (await grantSenders(db, created.accountId), created))
+      .finally(() => db.destroy());
     expect((await stack.api('PUT', `/v1/smpp/accounts/${tenant.accountId}/limits`, { maxThroughputPerSecond: 20, maxBinds: 2 })).status).toBe(200);
     // Every submit goes to one number: lift the per-number velocity rules, so only the ceiling counts.
     const velocity = { perNumberPerMinute: 1_000_000, perNumberPerHour: 1_000_000, perPrefixPerMinute: 1_000_000 };

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { freePort } from '@app/config';
 import { AccountRepository, openDatabase } from '@app/db';
+import { grantSenders } from '../support/senders';
 import { startCallbackReceiver } from '../support/callback-receiver';
 import { destinationNumbers } from '../support/delivery-checks';
 import { connectEsme, Esme } from '../support/esme';
@@ -54,6 +55,7 @@ beforeAll(async () => {
   const accounts = new AccountRepository(db);
   const make = async (name: string): Promise<Tenant> => {
     const { accountId, apiKey } = await accounts.createWithKey(`${name}-${randomUUID()}`, 'default', ['messages', 'smpp']);
+    await grantSenders(db, accountId);
     return { accountId, key: apiKey };
   };
   b = await make('tenant-b');

@@ -5,13 +5,13 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, AuditRepository, OAuthClientRepository, OperatorRepository, WebhookLogRepository, ComplianceRepository, AutoReplyRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, AuditRepository, OAuthClientRepository, OperatorRepository, WebhookLogRepository, ComplianceRepository, AutoReplyRepository, SenderRepository, NotificationListener } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
 import { Logger } from '@nestjs/common';
 import { EgressPolicy } from '@app/egress';
-import { IntakeLimits, MessageCancel, MessageIntake } from '@app/messaging';
+import { IntakeLimits, listenForSenderChanges, MessageCancel, MessageIntake, SenderRules } from '@app/messaging';
 import { httpLogOptions } from '@app/logging';
 import { AccountController } from './account/account.controller';
 import { AccountService } from './account/account.service';
@@ -52,10 +52,12 @@ import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
 import { NumbersController } from './numbers/numbers.controller';
 import { NumbersService } from './numbers/numbers.service';
+import { OperatorSenderIdsController, SenderPoolsController, SendersController } from './senders/senders.controller';
+import { SendersService } from './senders/senders.service';
 import { SmppAccountLimitsController } from './smpp-credentials/smpp-account-limits.controller';
 import { SmppCredentialsController } from './smpp-credentials/smpp-credentials.controller';
 import { SmppCredentialsService } from './smpp-credentials/smpp-credentials.service';
-import { API_CONFIG, DATA_SOURCE, LIMITS_POOL, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
+import { API_CONFIG, DATA_SOURCE, LIMITS_POOL, SENDERS_LISTENER, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
 
 /** How long a replica reuses an authenticated key without hearing of a change to it (changes are announced at once). */
 const API_KEY_CACHE_MS = 30_000;
@@ -71,7 +73,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           pinoHttp: { ...httpLogOptions('api', config.logLevel), autoLogging: { ignore: (req) => req.url === '/health' } },
         }),
       ],
-      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, KeysController, AuditController, TokenController, OAuthClientsController, OperatorAuthController, OperatorsController, WebhookDeliveriesController, ComplianceController, AccountComplianceController],
+      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, KeysController, AuditController, TokenController, OAuthClientsController, OperatorAuthController, OperatorsController, WebhookDeliveriesController, ComplianceController, AccountComplianceController, SendersController, SenderPoolsController, OperatorSenderIdsController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -100,11 +102,21 @@ export class AppModule implements NestModule, OnApplicationShutdown {
             new RoutePlanner(routing, carriers, health, createNumberLookup(config.numberLookup)),
           inject: [RoutingRepository, CarrierRepository, CarrierHealthRepository],
         },
+        { provide: SenderRepository, useFactory: (db: DataSource) => new SenderRepository(db), inject: [DATA_SOURCE] },
+        { provide: SenderRules, useFactory: (senders: SenderRepository) => new SenderRules(senders), inject: [SenderRepository] },
+        {
+          provide: SENDERS_LISTENER,
+          useFactory: (rules: SenderRules) => {
+            const logger = new Logger(SenderRules.name);
+            return listenForSenderChanges(rules, { databaseUrl: config.databaseUrl, applicationName: 'sms-api-senders', onLost: (err) => logger.warn(`sender change notifications lost (${err.message}); reconnecting`) });
+          },
+          inject: [SenderRules],
+        },
         {
           provide: MessageIntake,
-          useFactory: (messages: MessageRepository, accounts: AccountRepository, pool: LimitsPool) =>
-            new MessageIntake(messages, new Logger(MessageIntake.name), new IntakeLimits(accounts, new UsageCounterRepository(pool))),
-          inject: [MessageRepository, AccountRepository, LIMITS_POOL],
+          useFactory: (messages: MessageRepository, accounts: AccountRepository, pool: LimitsPool, senders: SenderRules) =>
+            new MessageIntake(messages, new Logger(MessageIntake.name), new IntakeLimits(accounts, new UsageCounterRepository(pool)), senders),
+          inject: [MessageRepository, AccountRepository, LIMITS_POOL, SenderRules],
         },
         {
           provide: ApiKeyCache,
@@ -134,6 +146,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         RoutesService,
         SmppCredentialsService,
         NumbersService,
+        SendersService,
         AccountService,
         WebhooksService,
         WebhookDeliveriesService,
@@ -153,6 +166,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
     @Inject(TEMPORAL_CONNECTION) private readonly connection: Connection,
     @Inject(LIMITS_POOL) private readonly limitsPool: LimitsPool,
     private readonly keys: ApiKeyCache,
+    @Inject(SENDERS_LISTENER) private readonly sendersListener: NotificationListener,
   ) {}
 
   configure(consumer: MiddlewareConsumer): void {
@@ -162,6 +176,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.connection.close().catch(() => undefined);
     await this.keys.close().catch(() => undefined);
+    await this.sendersListener.close();
     await this.limitsPool.end().catch(() => undefined);
     if (this.db.isInitialized) await this.db.destroy();
   }

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, LOOPBACK_ONLY, openDatabase, SecretBox, SmppCredentialRepository, startEmbeddedPostgres } from '@app/db';
-import { MAX_LIMITS } from '@app/domain';
+import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, LOOPBACK_ONLY, openDatabase, SecretBox, SmppCredentialRepository, startEmbeddedPostgres, SenderRepository } from '@app/db';
+import { MAX_LIMITS, senderIdKey } from '@app/domain';
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { ManagedProcess } from './managed-process';
 import { RestartPolicy, SupervisedRun, Supervisor } from './supervisor';
@@ -198,7 +198,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const db: DataSource = await openDatabase(databaseUrl, { poolSize: 1, applicationName: 'sms-launcher' });
     let demoApiKey: string;
     try {
-      demoApiKey = await ensureDemoKey(new AccountRepository(db), new SmppCredentialRepository(db), dataDir);
+      demoApiKey = await ensureDemoKey(new AccountRepository(db), new SmppCredentialRepository(db), new SenderRepository(db), dataDir);
     } finally {
       await db.destroy();
     }
@@ -333,7 +333,7 @@ const DEMO_LIMITS = {
 };
 
 /** The demo account's key is printed at every start, so it is kept in the (local, git-ignored) data dir. */
-async function ensureDemoKey(accounts: AccountRepository, smpp: SmppCredentialRepository, dataDir: string): Promise<string> {
+async function ensureDemoKey(accounts: AccountRepository, smpp: SmppCredentialRepository, senders: SenderRepository, dataDir: string): Promise<string> {
   const keyFile = path.join(dataDir, 'demo-api-key');
   const existing = await accounts.findByName('demo');
   let key: string | undefined;
@@ -354,8 +354,14 @@ async function ensureDemoKey(accounts: AccountRepository, smpp: SmppCredentialRe
   if (demo) {
     await accounts.setLimitsIfUnset(demo.id, DEMO_LIMITS);
     await smpp.setAccountLimits(demo.id, DEMO_SMPP_LIMITS);
+    // The sender ID the README's examples, the benchmarks and the tests send from (README,
+    // "Numbers and sender IDs"), approved in Croatia for the campaign examples' Croatian
+    // audiences; numbers an operator gives it with POST /v1/numbers.
+    await senders.grantSenderId(demo.id, DEMO_SENDER_ID, senderIdKey(DEMO_SENDER_ID));
+    await senders.setRegistration(demo.id, senderIdKey(DEMO_SENDER_ID), 'HR', 'approved', 'local demo', true);
   }
   return key;
 }
 
 const DEMO_SMPP_LIMITS = { maxThroughputPerSecond: 10_000, maxBinds: 32 };
+const DEMO_SENDER_ID = 'Acme';

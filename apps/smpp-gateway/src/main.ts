@@ -2,8 +2,8 @@
 import os from 'node:os';
 import { createLogger, logFatalErrors } from '@app/logging';
 import { configOrExit, readSmppGatewayConfig } from '@app/config';
-import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppGatewayStateRepository, SmppMultipartRepository, openLimitsPool, UsageCounterRepository, HeartbeatRepository, HeartbeatWriter } from '@app/db';
-import { IntakeLimits, MessageCancel, MessageIntake } from '@app/messaging';
+import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppGatewayStateRepository, SmppMultipartRepository, openLimitsPool, UsageCounterRepository, HeartbeatRepository, HeartbeatWriter, SenderRepository } from '@app/db';
+import { IntakeLimits, listenForSenderChanges, MessageCancel, MessageIntake, SenderRules } from '@app/messaging';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { DeliveryDispatcher } from './deliveries/delivery-dispatcher';
 import { SmppGateway } from './gateway';
@@ -28,6 +28,13 @@ async function main(): Promise<void> {
   const state = new SmppGatewayStateRepository(db);
   const accountLimits = new AccountLimitsCache(credentials);
   const limitsPool = openLimitsPool(config.databaseUrl, { applicationName: 'sms-smpp-gateway-limits' });
+  // What each account may send from, cached and kept current by the account_senders notifications.
+  const senders = new SenderRules(new SenderRepository(db));
+  const sendersListener = await listenForSenderChanges(senders, {
+    databaseUrl: config.databaseUrl,
+    applicationName: 'sms-smpp-gateway-senders',
+    onLost: (err) => logger.warn({ err: err.message }, 'sender change notifications lost; reconnecting'),
+  });
 
   // The account's smart-encoding setting, read at most every few seconds per account.
   const settings = new Map<string, { smartEncoding: boolean; at: number }>();
@@ -48,7 +55,7 @@ async function main(): Promise<void> {
     state,
     accountLimits,
     submits: new SubmitHandler({
-      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }, new IntakeLimits(accounts, new UsageCounterRepository(limitsPool))),
+      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }, new IntakeLimits(accounts, new UsageCounterRepository(limitsPool)), senders),
       canceller: new MessageCancel(messages, temporal),
       messages,
       multipart,
@@ -83,6 +90,7 @@ async function main(): Promise<void> {
     await heartbeat.stop();
     await gateway.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
     await connection.close().catch(() => undefined);
+    await sendersListener.close();
     await limitsPool.end().catch(() => undefined);
     await db.destroy().catch(() => undefined);
     process.exit(0);

@@ -5,8 +5,8 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, ComplianceRepository, AutoReplyRepository, AccountRepository, openLimitsPool, UsageCounterRepository, LimitsPool } from '@app/db';
-import { IntakeLimits, MessageIntake } from '@app/messaging';
+import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, ComplianceRepository, AutoReplyRepository, AccountRepository, openLimitsPool, UsageCounterRepository, LimitsPool, SenderRepository } from '@app/db';
+import { IntakeLimits, MessageIntake, SenderRules } from '@app/messaging';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
@@ -39,10 +39,17 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
         { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db), inject: [DATA_SOURCE] },
         {
-          // Keyword confirmations and auto-replies are accepted like any message (limits, conversation, opt-out check).
+          // Keyword confirmations and auto-replies are accepted like any message (limits, sender rule,
+          // conversation, opt-out check). What an account holds is re-read after a few seconds here
+          // (no change listener in the worker; a refusal re-reads it at once anyway).
           provide: MessageIntake,
           useFactory: (messages: MessageRepository, db: DataSource, pool: LimitsPool) =>
-            new MessageIntake(messages, { error: (m) => logger.error(m) }, new IntakeLimits(new AccountRepository(db), new UsageCounterRepository(pool))),
+            new MessageIntake(
+              messages,
+              { error: (m) => logger.error(m) },
+              new IntakeLimits(new AccountRepository(db), new UsageCounterRepository(pool)),
+              new SenderRules(new SenderRepository(db), { ttlMs: 5_000 }),
+            ),
           inject: [MessageRepository, DATA_SOURCE, LIMITS_POOL],
         },
         { provide: ReceiptRepository, useFactory: (db: DataSource) => new ReceiptRepository(db), inject: [DATA_SOURCE] },
@@ -89,7 +96,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
             }),
             ...createBatchActivities({ batches, receipts, carriers, planner, pacer, compliance }),
             ...createConversationActivities({ conversations, compliance, autoReplies: new AutoReplyRepository(db), intake }),
-            ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db) }),
+            ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db), senders: new SenderRepository(db) }),
           }),
           inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository, DATA_SOURCE, ComplianceRepository, MessageIntake],
         },

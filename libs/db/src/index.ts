@@ -40,3 +40,4 @@ export * from './repositories/campaign.repository';
 export * from './repositories/audience-compliance';
 export * from './repositories/compliance.repository';
 export * from './repositories/auto-reply.repository';
+export * from './repositories/sender.repository';

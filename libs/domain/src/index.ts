@@ -7,3 +7,4 @@ export * from './smpp-user-data';
 export * from './limits';
 export * from './campaign-text';
 export * from './keywords';
+export * from './senders';

@@ -3,6 +3,7 @@ import { ConflictError, ForbiddenError, RateLimitedError, UnavailableError, Vali
 import { CounterIncrement, MessageEntity, MessageRepository } from '@app/db';
 import { AccountLimits, resolveLimits } from '@app/domain';
 import { IntakeLimits } from './intake-limits';
+import { SenderRules } from './sender-rules';
 import { deliveryShape, IntakeRequest, MessageIntake } from './message-intake';
 
 /** Counters in a Map, as PostgreSQL's usage_counters would hold them. */
@@ -30,7 +31,12 @@ function setup({ insertFails = false, existing, limits = { otpPriority: true } }
   const logger = { error: jest.fn() };
   const counters = counterStore();
   const accounts = { limits: jest.fn(async () => resolveLimits(limits)) };
-  const service = new MessageIntake(repo as unknown as MessageRepository, logger, new IntakeLimits(accounts, counters));
+  // The account holds the sender ID Acme (the sender rules have their own spec).
+  const senders = new SenderRules({
+    held: async () => ({ numbers: new Map(), senderIds: new Map([['ACME', new Map()]]), pools: new Map() }),
+    stickyNumber: async () => null,
+  });
+  const service = new MessageIntake(repo as unknown as MessageRepository, logger, new IntakeLimits(accounts, counters), senders);
   return { service, repo, logger, counters, accounts };
 }
 
@@ -39,6 +45,13 @@ it('stores the normalised message with its start intent and answers at commit, w
   const accepted = await service.accept(request());
   expect(accepted).toEqual({ id: expect.any(String), status: 'accepted', segments: 1, encoding: 'GSM-7' });
   expect(repo.insertAccepted).toHaveBeenCalledWith(expect.objectContaining({ id: accepted.id, to: '+14155552671', from: 'Acme', segments: 1, delivery: 'workflow' }));
+});
+
+it('refuses a sender the account does not hold before anything is counted or stored', async () => {
+  const { service, repo, counters } = setup();
+  await expect(service.accept(request({ from: 'PayPal' }))).rejects.toMatchObject({ code: 'sender_not_held', field: 'from' });
+  expect(counters.add).not.toHaveBeenCalled();
+  expect(repo.insertAccepted).not.toHaveBeenCalled();
 });
 
 it('answers 503 naming no field when PostgreSQL cannot store the message, and logs no body', async () => {

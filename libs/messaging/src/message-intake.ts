@@ -3,12 +3,14 @@
 // shape are one piece of code. Accept at commit: the answer is given once PostgreSQL has the
 // message and its start intent (one transaction); the worker's dispatcher starts its workflow
 // or page from there, so Temporal being slow or down delays sending, never accepting. Limits
-// and fraud rules (IntakeLimits) apply here too, so both channels refuse alike.
+// and fraud rules (IntakeLimits) and the sender rules (SenderRules: a `from` the account holds,
+// or a number of one of its sender pools) apply here too, so both channels refuse alike.
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, MessageEncoding, MessagePriority, MessageStatus, UnavailableError, ValidationError } from '@app/contracts';
 import { MessageEntity, MessageRepository, NewMessage } from '@app/db';
-import { AccountLimits, analyzeText, normalizeE164, normalizeSender, smartEncode } from '@app/domain';
+import { AccountLimits, analyzeText, normalizeE164, smartEncode } from '@app/domain';
 import type { IntakeLimits } from './intake-limits';
+import type { SenderRules } from './sender-rules';
 import { errorText } from '@app/logging';
 
 export const MAX_BODY_LENGTH = 1600;
@@ -17,7 +19,9 @@ export const MAX_IDEMPOTENCY_KEY = 255;
 export interface IntakeRequest {
   accountId: string;
   to: string;
-  from: string;
+  /** The sender; or give `senderPool`, and the pool's number for this subscriber is used. */
+  from?: string;
+  senderPool?: string;
   body: string;
   priority?: MessagePriority;
   statusCallbackUrl?: string | null;
@@ -75,6 +79,7 @@ export class MessageIntake {
     private readonly messages: MessageRepository,
     private readonly logger: IntakeLogger,
     private readonly limits: IntakeLimits,
+    private readonly senders: SenderRules,
   ) {}
 
   async accept(request: IntakeRequest): Promise<AcceptedMessage> {
@@ -84,7 +89,6 @@ export class MessageIntake {
     }
     const number = normalizeE164(request.to, 'to');
     const to = number.e164;
-    const from = normalizeSender(request.from, 'from').value;
     if (request.body.length === 0) throw new ValidationError('invalid_body', 'body must not be empty', 'body');
     // No handset shows a NUL, and PostgreSQL text cannot hold one: refused here, alone, rather
     // than failing the multi-row insert it would share with other customers' messages.
@@ -95,8 +99,10 @@ export class MessageIntake {
     const priority = request.priority ?? 'transactional';
     const limits = await this.limits.limitsOf(request.accountId, request.limits);
     this.limits.check(limits, priority, number);
+    const from = await this.senders.resolve(request.accountId, { from: request.from, senderPool: request.senderPool }, number);
+    // A pool's request is the same request whichever number the pool gives.
     const requestHash = createHash('sha256')
-      .update(JSON.stringify([to, from, request.body, request.statusCallbackUrl ?? null, priority]))
+      .update(JSON.stringify([to, request.senderPool === undefined ? from : { senderPool: request.senderPool }, request.body, request.statusCallbackUrl ?? null, priority]))
       .digest('hex');
 
     if (idempotencyKey) {

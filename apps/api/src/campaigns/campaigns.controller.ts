@@ -30,7 +30,8 @@ export class CampaignsController {
   @Post()
   @ApiOperation({ summary: 'Create a campaign (a draft: add recipients, preview, then start)' })
   @ApiResponse({ status: 201, type: CampaignView })
-  @ApiResponse({ status: 400, description: 'Invalid or unknown field', type: ErrorBody })
+  @ApiResponse({ status: 400, description: 'Invalid or unknown field; unknown_sender_pool (field senderPool)', type: ErrorBody })
+  @ApiResponse({ status: 403, description: 'sender_not_held or sender_not_capable (field from or senderPool[i]): a sender the account does not hold or may not send SMS from', type: ErrorBody })
   create(@CurrentAuth() auth: AuthenticatedKey, @Body() dto: CreateCampaignDto): Promise<CampaignView> {
     return this.campaigns.create(auth.accountId, dto);
   }

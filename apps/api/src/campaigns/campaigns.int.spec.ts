@@ -2,7 +2,7 @@
 // (no worker: the workflow is started and signalled, not run): answers match their OpenAPI
 // schemas, a 200,000-row CSV streams in, accounts are kept apart, and start/pause/cancel move
 // the status and reach the workflow.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
@@ -12,19 +12,25 @@ import { campaignWorkflowId } from '@app/contracts';
 import { AccountRepository } from '@app/db';
 import { testTemporalAddress } from '../../../../test/support/env';
 import { startApiApp } from '../../../../test/support/api-app';
+import { grantSenders } from '../../../../test/support/senders';
+import { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '../tokens';
 
 let app: INestApplication;
 let baseUrl: string;
 let key: string;
 let otherKey: string;
+let ownerId: string;
 let temporal: Connection;
 let doc: { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>; components: object };
 
 beforeAll(async () => {
   ({ app, baseUrl } = await startApiApp());
   const accounts = app.get(AccountRepository);
-  key = (await accounts.createWithKey(`campaigns-${randomUUID()}`)).apiKey;
-  otherKey = (await accounts.createWithKey(`campaigns-other-${randomUUID()}`)).apiKey;
+  const [owner, other] = [await accounts.createWithKey(`campaigns-${randomUUID()}`), await accounts.createWithKey(`campaigns-other-${randomUUID()}`)];
+  [key, otherKey] = [owner.apiKey, other.apiKey];
+  ownerId = owner.accountId;
+  for (const tenant of [owner, other]) await grantSenders(app.get<DataSource>(DATA_SOURCE), tenant.accountId);
   doc = (await (await fetch(`${baseUrl}/docs/openapi.json`)).json()) as typeof doc;
   temporal = await Connection.connect({ address: testTemporalAddress() });
 }, 60_000);
@@ -55,7 +61,7 @@ function expectSchema(path: string, method: string, status: number, body: unknow
   expect({ path, method, status, errors: ok ? null : validate.errors }).toEqual({ path, method, status, errors: null });
 }
 
-const create = (extra: Record<string, unknown> = {}) =>
+const create = (extra: Record<string, unknown> = {}, apiKey = key) =>
   call<{ id: string }>('POST', '/v1/campaigns', {
     name: 'int',
     from: 'Acme',
@@ -63,7 +69,7 @@ const create = (extra: Record<string, unknown> = {}) =>
     message: { default: 'Hi {{name}}', locales: { hr: 'Bok {{name}}, čekamo vas' } },
     schedule: { quietHours: { from: '21:00', to: '08:00' } },
     ...extra,
-  });
+  }, apiKey);
 
 it('documents every campaign operation, and its answers match their schemas', async () => {
   for (const path of ['/v1/campaigns', '/v1/campaigns/{id}', '/v1/campaigns/{id}/recipients', '/v1/campaigns/{id}/preview', '/v1/campaigns/{id}/start', '/v1/campaigns/{id}/pause', '/v1/campaigns/{id}/resume', '/v1/campaigns/{id}/cancel', '/v1/campaigns/{id}/report', '/v1/campaigns/{id}/export', '/v1/campaigns/opt-outs']) {
@@ -169,4 +175,24 @@ it('starts the campaign\'s workflow once, pauses it by signal, and cancels what 
   const got = await call<{ status: string; counters: { recipients: { cancelled: number } } }>('GET', `/v1/campaigns/${body.id}`);
   expect(got.body).toMatchObject({ status: 'cancelled', counters: { recipients: { cancelled: 1 } } });
   await handle.terminate('test over');
+});
+
+it('refuses a campaign from a sender the account does not hold (403 naming the field)', async () => {
+  const res = await create({ from: 'PayPal' });
+  expect(res).toEqual({ status: 403, body: { error: { code: 'sender_not_held', message: expect.any(String), field: 'from' } } });
+  expectSchema('/v1/campaigns', 'post', 403, res.body);
+  expect((await create({ from: undefined, senderPool: 'no-such-pool' })).body).toEqual({ error: { code: 'unknown_sender_pool', message: expect.any(String), field: 'senderPool' } });
+  const pool = await create({ from: undefined, senderPool: ['Acme', '+14155550100'] });
+  expect(pool).toEqual({ status: 403, body: { error: { code: 'sender_not_held', message: expect.any(String), field: 'senderPool[1]' } } });
+});
+
+it('sends from a named sender pool of the account', async () => {
+  const number = `+1415${randomInt(200, 999)}${String(randomInt(0, 10_000)).padStart(4, '0')}`;
+  await grantSenders(app.get<DataSource>(DATA_SOURCE), ownerId, { senderIds: [], numbers: [number] });
+  const pool = await call('POST', '/v1/sender-pools', { name: 'campaign-pool', numbers: [number] });
+  expect(pool.status).toBe(201);
+  const res = await create({ from: undefined, senderPool: 'campaign-pool' });
+  expect(res).toMatchObject({ status: 201, body: { from: null, senderPool: null, senderPoolName: 'campaign-pool' } });
+  expectSchema('/v1/campaigns', 'post', 201, res.body);
+  expect((await create({ from: undefined, senderPool: 'campaign-pool' }, otherKey)).status).toBe(400);
 });

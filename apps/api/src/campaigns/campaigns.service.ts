@@ -20,6 +20,7 @@ import {
 } from '@app/contracts';
 import { CampaignCounters, CampaignRecord, CampaignRepository, CarrierRepository, NewRecipient, PgAudienceCompliance, RoutePlanner } from '@app/db';
 import { analyzeText, campaignText, isGsm7, LOCALE_PATTERN, normalizeE164, normalizeSender, placeholders, personalize, smartEncode, templateFor, transliterateToGsm7, VARIABLE_NAME } from '@app/domain';
+import { SenderRules } from '@app/messaging';
 import { startRunCampaign } from '@app/temporal';
 import { API_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { csvRecords } from './csv-records';
@@ -52,13 +53,16 @@ export class CampaignsService {
     private readonly planner: RoutePlanner,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly senders: SenderRules,
   ) {}
 
   async create(accountId: string, dto: CreateCampaignDto): Promise<CampaignView> {
     if (dto.name.includes('\u0000')) throw new ValidationError('invalid_field', 'name must not contain NUL', 'name');
     if (!dto.from === !dto.senderPool) throw new ValidationError('invalid_field', 'give either from or senderPool', dto.from ? 'senderPool' : 'from');
-    const from = dto.from !== undefined ? normalizeSender(dto.from, 'from').value : null;
-    const senderPool = dto.senderPool?.map((s, i) => normalizeSender(s, `senderPool[${i}]`).value) ?? null;
+    // Senders the account holds and may send SMS from (a short code's country is checked per recipient at send).
+    const from = dto.from !== undefined ? await this.senders.checkHeld(accountId, dto.from, 'from') : null;
+    const senderPoolName = typeof dto.senderPool === 'string' ? await this.senders.checkPool(accountId, dto.senderPool) : null;
+    const senderPool = Array.isArray(dto.senderPool) ? await Promise.all(dto.senderPool.map((s, i) => this.senders.checkHeld(accountId, s, `senderPool[${i}]`))) : null;
     this.checkText(dto.message.default, 'message.default');
     const locales: Record<string, string> = {};
     for (const [locale, text] of Object.entries(dto.message.locales ?? {})) {
@@ -78,6 +82,7 @@ export class CampaignsService {
       name: dto.name,
       from,
       senderPool,
+      senderPoolName,
       message: { default: dto.message.default, locales },
       category: dto.category,
       startAt,
@@ -124,6 +129,7 @@ export class CampaignsService {
       category: c.category,
       from: c.from,
       senderPool: c.senderPool,
+      senderPoolName: c.senderPoolName,
       message: c.message,
       schedule: { startAt: c.startAt?.toISOString() ?? null, quietHours: c.quietHours },
       throttle: c.throttleMps === null ? null : { mps: c.throttleMps },
@@ -373,7 +379,7 @@ export class CampaignsService {
           to: group.samplePhone,
           country: group.country ?? undefined,
           priority: campaign.category === 'marketing' ? 'marketing' : 'transactional',
-          senderType: normalizeSender(campaign.from ?? campaign.senderPool![0]).type,
+          senderType: campaign.senderPoolName ? 'long_code' : normalizeSender(campaign.from ?? campaign.senderPool![0]).type,
           accountId,
           segments,
         });

@@ -20,8 +20,13 @@ export class MessagesController {
   @ApiOperation({ summary: 'Send an SMS', description: 'Validates and stores the message with its start intent, and answers once PostgreSQL has committed them; delivery continues in its workflow (or page), started by the worker even while Temporal is briefly unavailable.' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeat a request safely: the same key returns the same message' })
   @ApiResponse({ status: 202, type: AcceptedMessageView })
-  @ApiResponse({ status: 400, description: 'Invalid field, unknown field or malformed JSON', type: ErrorBody })
-  @ApiResponse({ status: 403, description: 'otp_priority_not_allowed (field priority), destination_country_not_allowed or destination_number_type_refused (field to)', type: ErrorBody })
+  @ApiResponse({ status: 400, description: 'Invalid field, unknown field or malformed JSON; unknown_sender_pool (field senderPool)', type: ErrorBody })
+  @ApiResponse({
+    status: 403,
+    description:
+      'otp_priority_not_allowed (field priority), destination_country_not_allowed or destination_number_type_refused (field to), sender_not_held, sender_not_registered, sender_not_capable or sender_not_for_destination (field from), sender_pool_no_number (field senderPool)',
+    type: ErrorBody,
+  })
   @ApiResponse({ status: 409, description: 'Idempotency-Key reused with a different request', type: ErrorBody })
   @ApiResponse({ status: 415, description: 'Body is not JSON', type: ErrorBody })
   @ApiResponse({

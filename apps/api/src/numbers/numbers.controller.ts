@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
-import { AccountNumberView, AssignNumberDto } from './dto/number.dto';
+import { AccountNumberView, AssignNumberDto, UpdateNumberDto } from './dto/number.dto';
 import { NumbersService } from './numbers.service';
 
 @ApiTags('numbers (operator)')
@@ -16,11 +16,12 @@ export class NumbersController {
 
   @Post()
   @ApiOperation({
-    summary: 'Assign a number to an account',
-    description: "Inbound SMS to this number are stored for the account and delivered to its SMPP receivers as deliver_sm.",
+    summary: 'Give an account a long or short code',
+    description:
+      'The account may send from the number (with the sms capability; a short code only to numbers of its country), and inbound SMS to it are stored for the account, go through its conversations and reach its webhook and SMPP receivers.',
   })
   @ApiResponse({ status: 201, type: AccountNumberView })
-  @ApiResponse({ status: 400, description: 'Invalid number, or `field` accountId: no such account', type: ErrorBody })
+  @ApiResponse({ status: 400, description: 'Invalid number, country or capabilities; unknown_account (field accountId); unknown_carrier (field carrierId)', type: ErrorBody })
   @ApiResponse({ status: 409, description: 'number_taken: the number belongs to an account', type: ErrorBody })
   assign(@Body() dto: AssignNumberDto): Promise<AccountNumberView> {
     return this.numbers.assign(dto);
@@ -33,9 +34,19 @@ export class NumbersController {
     return this.numbers.list();
   }
 
+  @Patch(':number')
+  @ApiOperation({ summary: "Change a number's carrier or capabilities" })
+  @ApiParam({ name: 'number', description: 'E.164, URL-encoded (%2B for +), or a short code', example: '%2B447400123456' })
+  @ApiResponse({ status: 200, type: AccountNumberView })
+  @ApiResponse({ status: 400, description: 'Invalid capabilities; unknown_carrier (field carrierId)', type: ErrorBody })
+  @ApiResponse({ status: 404, description: 'No account holds the number', type: ErrorBody })
+  update(@Param('number') number: string, @Body() dto: UpdateNumberDto): Promise<AccountNumberView> {
+    return this.numbers.update(number, dto);
+  }
+
   @Delete(':number')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Release a number: inbound SMS to it are stored without an account' })
+  @ApiOperation({ summary: 'Release a number: the account may no longer send from it, and inbound SMS to it are stored without an account' })
   @ApiParam({ name: 'number', description: 'E.164, URL-encoded (%2B for +)', example: '%2B447400123456' })
   @ApiResponse({ status: 204, description: 'Released' })
   @ApiResponse({ status: 404, description: 'The number is not assigned', type: ErrorBody })

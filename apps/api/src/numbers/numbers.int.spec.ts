@@ -7,7 +7,7 @@ import { AccountRepository, LOOPBACK_ONLY } from '@app/db';
 import { DATA_SOURCE } from '../tokens';
 import { startApiApp } from '../../../../test/support/api-app';
 
-type NumberView = { number: string; accountId: string; createdAt: string };
+type NumberView = { number: string; accountId: string; kind: string; country: string | null; carrierId: string | null; capabilities: string[]; createdAt: string };
 type Answer<T = unknown> = { status: number; body: T };
 type ErrorAnswer = { error: { code: string; message: string; field?: string } };
 
@@ -70,7 +70,10 @@ it('requires the operator scope', async () => {
 it('assigns a number in E.164, lists it, refuses it twice, and releases it', async () => {
   const { written, e164 } = ukMobile();
   const created = await call<NumberView>('POST', '/v1/numbers', { number: written, accountId: customerId });
-  expect(created).toEqual({ status: 201, body: { number: e164, accountId: customerId, createdAt: expect.any(String) } });
+  expect(created).toEqual({
+    status: 201,
+    body: { number: e164, accountId: customerId, kind: 'long_code', country: 'GB', carrierId: null, capabilities: ['sms', 'inbound'], createdAt: expect.any(String) },
+  });
   expect(new Date(created.body.createdAt).toISOString()).toBe(created.body.createdAt);
   expect(await owner(e164)).toBe(customerId);
 
@@ -114,7 +117,11 @@ it.each([
   [{ number: 447400900001, accountId: CUSTOMER }, 'number', 'invalid_field'],
   [{ number: '+447400900001', accountId: 'not-a-uuid' }, 'accountId', 'invalid_field'],
   [{ number: '+447400900001' }, 'accountId', 'invalid_field'],
-  [{ number: '+447400900001', accountId: CUSTOMER, carrierId: 'alpha' }, 'carrierId', 'unknown_field'],
+  [{ number: '+447400900001', accountId: CUSTOMER, owner: 'alpha' }, 'owner', 'unknown_field'],
+  [{ number: '+447400900001', accountId: CUSTOMER, carrierId: 'no-such-carrier' }, 'carrierId', 'unknown_carrier'],
+  [{ number: '+447400900001', accountId: CUSTOMER, capabilities: ['sms', 'fax'] }, 'capabilities', 'invalid_field'],
+  [{ number: '+447400900001', accountId: CUSTOMER, country: 'US' }, 'country', 'invalid_field'],
+  [{ number: '55555', accountId: CUSTOMER }, 'country', 'invalid_field'],
 ])('refuses %j naming %s', async (body, field, code) => {
   const filled = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, v === CUSTOMER ? customerId : v]));
   const res = await call<ErrorAnswer>('POST', '/v1/numbers', filled);
@@ -125,4 +132,15 @@ it.each([
 it('answers 404 for a number never assigned, written any way', async () => {
   expect((await call('DELETE', `/v1/numbers/${encodeURIComponent('+15005550000')}`)).status).toBe(404);
   expect((await call('DELETE', '/v1/numbers/not-a-number')).status).toBe(404);
+});
+
+it('holds a short code with its country, and changes capabilities and carrier', async () => {
+  const code = String(randomInt(100_000, 99_999_999));
+  const created = await call<NumberView>('POST', '/v1/numbers', { number: code, accountId: customerId, country: 'US', capabilities: ['sms'] });
+  expect(created).toMatchObject({ status: 201, body: { number: code, kind: 'short_code', country: 'US', capabilities: ['sms'] } });
+  const changed = await call<NumberView>('PATCH', `/v1/numbers/${code}`, { capabilities: ['inbound'] });
+  expect(changed).toMatchObject({ status: 200, body: { number: code, capabilities: ['inbound'], carrierId: null } });
+  expect((await call<ErrorAnswer>('PATCH', `/v1/numbers/${code}`, { carrierId: 'no-such-carrier' })).body).toMatchObject({ error: { code: 'unknown_carrier', field: 'carrierId' } });
+  expect((await call('PATCH', '/v1/numbers/%2B15005550000', { capabilities: ['sms'] })).status).toBe(404);
+  expect((await call('DELETE', `/v1/numbers/${code}`)).status).toBe(204);
 });

@@ -105,7 +105,7 @@ export class SubmitHandler {  /** Parts of one multipart message are handled one
       return E.ESME_RINVMSGLEN;
     }
     // The intake's limits and fraud rules: a refused destination or priority, or a quota or velocity limit.
-    if (err instanceof ForbiddenError) return err.field === 'priority' ? E.ESME_RINVPRTFLG : E.ESME_RINVDSTADR;
+    if (err instanceof ForbiddenError) return err.field === 'priority' ? E.ESME_RINVPRTFLG : err.field === 'from' ? E.ESME_RINVSRCADR : E.ESME_RINVDSTADR;
     if (err instanceof RateLimitedError) return E.ESME_RTHROTTLED;
     if (err instanceof UnavailableError) return E.ESME_RSYSERR;
     this.deps.logger.error({ err, systemId: session.systemId, command: pdu.command }, 'request failed');

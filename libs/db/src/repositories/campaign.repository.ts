@@ -15,7 +15,10 @@ export interface CampaignRecord {
   accountId: string;
   name: string;
   from: string | null;
+  /** Senders to choose from by the recipient's country (a list given with the campaign). */
   senderPool: string[] | null;
+  /** Or the name of one of the account's sender pools: each recipient keeps its number (sticky). */
+  senderPoolName: string | null;
   message: { default: string; locales?: Record<string, string> };
   category: CampaignCategory;
   startAt: Date | null;
@@ -32,7 +35,7 @@ export interface CampaignRecord {
   finishedAt: Date | null;
 }
 
-export type NewCampaign = Omit<CampaignRecord, 'status' | 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt'>;
+export type NewCampaign = Omit<CampaignRecord, 'status' | 'createdAt' | 'updatedAt' | 'startedAt' | 'finishedAt' | 'senderPoolName'> & { senderPoolName?: string | null };
 
 export interface NewRecipient {
   phone: string;
@@ -92,6 +95,7 @@ interface CampaignRow {
   name: string;
   from_address: string | null;
   sender_pool: string[] | null;
+  sender_pool_name: string | null;
   message: CampaignRecord['message'];
   category: CampaignCategory;
   start_at: Date | null;
@@ -114,6 +118,7 @@ const toRecord = (r: CampaignRow): CampaignRecord => ({
   name: r.name,
   from: r.from_address,
   senderPool: r.sender_pool,
+  senderPoolName: r.sender_pool_name,
   message: r.message,
   category: r.category,
   startAt: r.start_at,
@@ -139,8 +144,8 @@ export class CampaignRepository {
 
   async create(c: NewCampaign): Promise<CampaignRecord> {
     const rows: CampaignRow[] = await this.db.query(
-      `INSERT INTO campaigns (id, account_id, name, from_address, sender_pool, message, category, start_at, quiet_from, quiet_to, throttle_mps, validity_seconds, smart_encoding, transliterate)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
+      `INSERT INTO campaigns (id, account_id, name, from_address, sender_pool, message, category, start_at, quiet_from, quiet_to, throttle_mps, validity_seconds, smart_encoding, transliterate, sender_pool_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
       [
         c.id,
         c.accountId,
@@ -156,6 +161,7 @@ export class CampaignRepository {
         c.validitySeconds,
         c.smartEncoding,
         c.transliterate,
+        c.senderPoolName ?? null,
       ],
     );
     return toRecord(rows[0]);

@@ -10,6 +10,7 @@ import { SecretBox } from '../secrets';
 import { AccountRepository } from './account.repository';
 import { ConversationRepository, decodeCursor } from './conversation.repository';
 import { InboundRepository } from './inbound.repository';
+import { SenderRepository } from './sender.repository';
 import { MessageRepository, NewMessage } from './message.repository';
 import { WebhookSecretRepository } from './webhook-secret.repository';
 
@@ -39,7 +40,7 @@ afterAll(async () => {
 
 async function ownedNumber(owner = accountId): Promise<string> {
   const n = number();
-  expect(await inbound.assignNumber(n, owner)).not.toBeNull();
+  expect(await new SenderRepository(db).assignNumber({ number: n, accountId: owner, kind: 'long_code', country: 'US', carrierId: null, capabilities: ['sms', 'inbound'] })).not.toBeNull();
   return n;
 }
 

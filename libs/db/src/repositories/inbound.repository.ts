@@ -13,18 +13,11 @@
 // account holds is stored (and counted), not forwarded.
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { returningRows } from './returning';
 
 /** Channel on which conversation dispatchers learn that signal intents wait. */
 export const CONVERSATION_SIGNALS_CHANNEL = 'conversation_signals';
 /** Parts of a concatenated MO whose siblings never came are dropped after this. */
 const PART_TTL_SECONDS = 3600;
-
-export interface AccountNumber {
-  number: string;
-  accountId: string;
-  createdAt: Date;
-}
 
 export interface NewInbound {
   carrierId: string;
@@ -118,23 +111,5 @@ export class InboundRepository {
     if (parts.length < part.total) return null;
     await tx.query(`DELETE FROM inbound_parts WHERE carrier_id = $1 AND from_number = $2 AND to_number = $3 AND reference = $4 AND total = $5`, group);
     return parts.map((p) => p.body).join('');
-  }
-
-  /** Null when the number already belongs to an account. */
-  async assignNumber(number: string, accountId: string): Promise<AccountNumber | null> {
-    const rows: { number: string; account_id: string; created_at: Date }[] = await this.db.query(
-      `INSERT INTO account_numbers (number, account_id) VALUES ($1, $2) ON CONFLICT (number) DO NOTHING RETURNING *`,
-      [number, accountId],
-    );
-    return rows[0] ? { number: rows[0].number, accountId: rows[0].account_id, createdAt: rows[0].created_at } : null;
-  }
-
-  async listNumbers(): Promise<AccountNumber[]> {
-    const rows: { number: string; account_id: string; created_at: Date }[] = await this.db.query(`SELECT * FROM account_numbers ORDER BY number`);
-    return rows.map((r) => ({ number: r.number, accountId: r.account_id, createdAt: r.created_at }));
-  }
-
-  async releaseNumber(number: string): Promise<boolean> {
-    return returningRows(await this.db.query(`DELETE FROM account_numbers WHERE number = $1 RETURNING number`, [number])).length > 0;
   }
 }

@@ -3,9 +3,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -19,6 +16,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import type { CampaignCategory, CampaignStatus, MessageEncoding } from '@app/contracts';
@@ -91,14 +89,25 @@ export class CreateCampaignDto {
   @MaxLength(20)
   from?: string;
 
-  @ApiPropertyOptional({ example: ['+14155550100', '+385911234567'], description: 'Senders to choose from: a recipient gets the pool\'s number of its own country, else one of the pool' })
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'string', example: 'support', description: "The name of one of the account's sender pools (POST /v1/sender-pools): each recipient keeps getting the same number" },
+      { type: 'array', items: { type: 'string', maxLength: 20 }, minItems: 1, maxItems: 50, example: ['+14155550100', '+385911234567'], description: "Senders to choose from: a recipient gets the list's number of its own country, else one of the list" },
+    ],
+    description: 'Give this or from. Every sender must be one the account holds',
+  })
   @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MaxLength(20, { each: true })
-  senderPool?: string[];
+  @ValidateBy({
+    name: 'senderPool',
+    validator: {
+      validate: (v: unknown) =>
+        typeof v === 'string'
+          ? /^[A-Za-z0-9._-]{1,64}$/.test(v)
+          : Array.isArray(v) && v.length >= 1 && v.length <= 50 && v.every((s) => typeof s === 'string' && s.length > 0 && s.length <= 20),
+      defaultMessage: () => 'senderPool must be the name of a sender pool or a list of 1 to 50 senders',
+    },
+  })
+  senderPool?: string | string[];
 
   @ApiProperty({ type: CampaignTextsDto })
   @ValidateNested()
@@ -245,7 +254,8 @@ export class CampaignView {
   status!: CampaignStatus;
   @ApiProperty({ enum: ['marketing', 'transactional'] }) category!: CampaignCategory;
   @ApiProperty({ nullable: true, type: String }) from!: string | null;
-  @ApiProperty({ nullable: true, type: [String] }) senderPool!: string[] | null;
+  @ApiProperty({ nullable: true, type: [String], description: 'The list of senders given as senderPool' }) senderPool!: string[] | null;
+  @ApiProperty({ nullable: true, type: String, description: "The account's sender pool given by name as senderPool" }) senderPoolName!: string | null;
   @ApiProperty({ type: CampaignTextsDto }) message!: CampaignTextsDto;
   @ApiProperty({ type: ScheduleView }) schedule!: ScheduleView;
   @ApiProperty({ type: 'object', nullable: true, properties: { mps: { type: 'number', example: 50 } }, required: ['mps'], description: 'null: no limit' })

@@ -13,11 +13,23 @@ export class SendMessageDto {
   @MaxLength(32)
   to!: string;
 
-  @ApiProperty({ example: 'Acme', description: 'Sender: an alphanumeric id (max 11), a short code or an E.164 long code' })
+  @ApiPropertyOptional({
+    example: 'Acme',
+    description:
+      'Sender: an alphanumeric sender ID (max 11), a short code or an E.164 long code the account holds (GET /v1/senders); an alphanumeric one must be approved for the destination\'s country where that country requires registration. Give this or senderPool.',
+  })
+  @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(32)
-  from!: string;
+  from?: string;
+
+  @ApiPropertyOptional({ example: 'support', description: 'Instead of from: the name of one of the account\'s sender pools; a subscriber keeps getting the same number of the pool (sticky sender)' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  senderPool?: string;
 
   @ApiProperty({ example: 'Your order has shipped', maxLength: MAX_BODY_LENGTH, description: 'Text; GSM-7 or UCS-2 is chosen for you (with the account\'s smart encoding on, look-alike Unicode such as curly quotes becomes GSM-7 first)' })
   @IsString()
