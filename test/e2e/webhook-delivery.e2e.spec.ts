@@ -11,9 +11,10 @@ import { verifyWebhookSignature } from '@app/egress';
 import { testDatabaseUrl } from '../support/env';
 import { destinationNumbers } from '../support/delivery-checks';
 import { eventually, startTestStack, TestStack } from '../support/stack';
+import { grantSenders, TEST_SENDER_ID } from '../support/senders';
 
 /** Senders used here (one place, should sender rules change). */
-const SENDER = 'Acme';
+const SENDER = TEST_SENDER_ID;
 /** Every event is refused this many times (HTTP 503) before the receiver takes it. */
 const FAIL_FIRST = 2;
 
@@ -80,6 +81,7 @@ beforeAll(async () => {
   stack = await startTestStack({ worker: { WEBHOOK_RETRY_BASE_MS: '1500', WEBHOOK_RETRY_MAX_MS: '5000' } });
   const db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
   const { accountId, apiKey } = await new AccountRepository(db).createWithKey(`webhook-delivery-${randomUUID()}`, 'default', ['messages']);
+  await grantSenders(db, accountId, { senderIds: [SENDER] });
   await db.destroy();
   key = apiKey;
   expect((await stack.api('POST', '/v1/numbers', { number: ours, accountId })).status).toBe(201);

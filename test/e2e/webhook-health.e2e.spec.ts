@@ -9,9 +9,10 @@ import { AccountRepository, openDatabase } from '@app/db';
 import { testDatabaseUrl } from '../support/env';
 import { destinationNumbers } from '../support/delivery-checks';
 import { eventually, startTestStack, TestStack } from '../support/stack';
+import { grantSenders, TEST_SENDER_ID } from '../support/senders';
 
 /** Senders used here (one place, should sender rules change). */
-const SENDER = 'Acme';
+const SENDER = TEST_SENDER_ID;
 
 interface Hook {
   at: number;
@@ -83,8 +84,11 @@ beforeAll(async () => {
   stack = await startTestStack({ worker: { WEBHOOK_RETRY_BASE_MS: '200', WEBHOOK_RETRY_MAX_MS: '400', WEBHOOK_UNHEALTHY_AFTER_SECONDS: '2', WEBHOOK_PROBE_SECONDS: '1' } });
   const db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
   const accounts = new AccountRepository(db);
-  keys.a = (await accounts.createWithKey(`webhook-health-a-${randomUUID()}`)).apiKey;
-  keys.b = (await accounts.createWithKey(`webhook-health-b-${randomUUID()}`)).apiKey;
+  for (const name of ['a', 'b'] as const) {
+    const tenant = await accounts.createWithKey(`webhook-health-${name}-${randomUUID()}`);
+    await grantSenders(db, tenant.accountId, { senderIds: [SENDER] });
+    keys[name] = tenant.apiKey;
+  }
   await db.destroy();
 }, 180_000);
 

@@ -4,7 +4,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AccountRepository, SenderRepository } from '@app/db';
+import { AccountRepository, LOOPBACK_ONLY, SenderRepository } from '@app/db';
 import { DATA_SOURCE } from '../tokens';
 import { startApiApp } from '../../../../test/support/api-app';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   ({ app, baseUrl } = await startApiApp());
   db = app.get<DataSource>(DATA_SOURCE);
   const accounts = app.get(AccountRepository);
-  operatorKey = (await accounts.createWithKey(`senders-operator-${randomUUID()}`, 'ops', ['messages', 'operator'])).apiKey;
+  operatorKey = (await accounts.createWithKey(`senders-operator-${randomUUID()}`, 'ops', ['messages', 'operator'], { allowedIps: LOOPBACK_ONLY })).apiKey;
   ({ apiKey: tenantKey, accountId: tenantId } = await accounts.createWithKey(`senders-tenant-${randomUUID()}`));
   otherKey = (await accounts.createWithKey(`senders-other-${randomUUID()}`)).apiKey;
 });
