@@ -71,7 +71,7 @@ describe('the API', () => {
   });
 
   it('is refused by a client that does not trust the test CA, and does not speak plain HTTP', async () => {
-    await expect(httpsRequest(`${stack.apiUrl}/health`, {})).rejects.toMatchObject({ code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    await expect(httpsRequest(`${stack.apiUrl}/health`, {})).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
     await expect(fetch(stack.apiUrl.replace('https:', 'http:') + '/health', { signal: AbortSignal.timeout(5000) })).rejects.toThrow();
   });
 });
@@ -125,7 +125,7 @@ describe('the SMPP gateway over TLS', () => {
   it('does not speak plain SMPP on the TLS port, and a client not trusting the CA cannot bind', async () => {
     const { credential } = await tenant();
     await expect(esme({ port: tlsPort(), systemId: credential.systemId, password: credential.password, localAddress: '127.0.0.64' })).rejects.toThrow();
-    await expect(esme({ port: tlsPort(), systemId: credential.systemId, password: credential.password, tls: {}, localAddress: '127.0.0.64' })).rejects.toMatchObject({ code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    await expect(esme({ port: tlsPort(), systemId: credential.systemId, password: credential.password, tls: {}, localAddress: '127.0.0.64' })).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
   });
 });
 
