@@ -132,10 +132,14 @@ const SIM_WINDOW = 50;
 
 export const DEFAULT_SIM_HTTP_CARRIERS = [{ id: 'gamma', token: 'gamma-token' }];
 
-/** One GET over HTTPS trusting `ca` (global fetch cannot be given a CA): resolves on any answer. */
-function httpsAnswers(url: string, ca: Buffer): Promise<void> {
+/**
+ * One GET over HTTPS (global fetch cannot be given a CA): resolves on any answer. Without a CA
+ * (npm start with API_TLS_* in the environment) the certificate is not checked: this only asks
+ * whether our own child on loopback is up.
+ */
+function httpsAnswers(url: string, ca: Buffer | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = https.get(url, { ca, timeout: 2000 }, (res) => {
+    const req = https.get(url, { ...(ca ? { ca } : { rejectUnauthorized: false }), timeout: 2000 }, (res) => {
       res.resume();
       resolve();
     });
@@ -148,7 +152,7 @@ async function waitForHttp(url: string, timeoutMs = 60_000, ca?: Buffer): Promis
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      if (ca) {
+      if (url.startsWith('https:')) {
         await httpsAnswers(url, ca);
         return;
       }
@@ -310,7 +314,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     log(`Worker                  running   (pid ${workerRun.pid})`);
 
     const { tls } = options;
-    const apiScheme = tls ? 'https' : 'http';
+    // API_TLS_* from the stack's tls, the API's extra environment, or ours (npm start): the API then speaks HTTPS only.
+    const apiScheme = tls || options.apiEnv?.API_TLS_CERT_FILE || process.env.API_TLS_CERT_FILE ? 'https' : 'http';
     const apiUrl = `${apiScheme}://127.0.0.1:${options.apiPort}`;
     const apiTlsEnv: Record<string, string> = tls ? { API_TLS_CERT_FILE: tls.certFile, API_TLS_KEY_FILE: tls.keyFile } : {};
     const caPem = tls ? fs.readFileSync(tls.caFile) : undefined;

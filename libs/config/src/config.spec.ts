@@ -105,7 +105,7 @@ describe('TLS settings', () => {
   });
 
   it('reads Temporal TLS: the CA, the client pair for mTLS and the server name; on when a file is given', () => {
-    const tls = readWorkerConfig({ ...base, TEMPORAL_TLS_CA_FILE: certs.caFile, TEMPORAL_TLS_CERT_FILE: certs.certFile, TEMPORAL_TLS_KEY_FILE: certs.keyFile, TEMPORAL_TLS_SERVER_NAME: 'temporal' }).temporal.tls;
+    const tls = readWorkerConfig({ ...base, TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.caFile, TEMPORAL_TLS_CLIENT_CERT_PATH: certs.certFile, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.keyFile, TEMPORAL_TLS_SERVER_NAME: 'temporal' }).temporal.tls;
     expect(tls?.ca?.toString()).toBe(readFileSync(certs.caFile, 'utf8'));
     expect(tls?.client?.cert.toString()).toBe(readFileSync(certs.certFile, 'utf8'));
     expect(tls?.serverName).toBe('temporal');
@@ -114,9 +114,9 @@ describe('TLS settings', () => {
   });
 
   it.each([
-    [{ TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA_FILE: 'CA' }, 'TEMPORAL_TLS is false but TEMPORAL_TLS_CA_FILE is set'],
-    [{ TEMPORAL_TLS_CA_FILE: '/nonexistent/ca.pem' }, 'TEMPORAL_TLS_CA_FILE cannot be read'],
-    [{ TEMPORAL_TLS_CERT_FILE: 'CERT' }, 'TEMPORAL_TLS_KEY_FILE is required when TEMPORAL_TLS_CERT_FILE is set'],
+    [{ TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_CA_CERT_PATH: 'CA' }, 'TEMPORAL_TLS is false but TEMPORAL_TLS_SERVER_CA_CERT_PATH is set'],
+    [{ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/nonexistent/ca.pem' }, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH cannot be read'],
+    [{ TEMPORAL_TLS_CLIENT_CERT_PATH: 'CERT' }, 'TEMPORAL_TLS_CLIENT_KEY_PATH is required when TEMPORAL_TLS_CLIENT_CERT_PATH is set'],
     [{ TEMPORAL_TLS: 'maybe' }, 'TEMPORAL_TLS must be true or false'],
   ])('a bad Temporal TLS setting stops start-up naming it (%#)', (settings, message) => {
     const files: Record<string, string> = { CA: certs.caFile, CERT: certs.certFile };

@@ -9,7 +9,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
- * TLS to the Temporal frontend (TEMPORAL_TLS_*): the server checked against `ca` (or the system's
+ * TLS to the Temporal frontend (TEMPORAL_TLS*): the server checked against `ca` (or the system's
  * roots), a client certificate for mTLS when the cluster asks for one.
  */
 export interface TemporalTlsConfig {
@@ -91,19 +91,20 @@ export interface WorkerConfig extends CommonConfig {
 }
 
 /**
- * TEMPORAL_TLS (default: on when a TEMPORAL_TLS_* file is set), TEMPORAL_TLS_CA_FILE,
- * TEMPORAL_TLS_CERT_FILE + TEMPORAL_TLS_KEY_FILE (mTLS), TEMPORAL_TLS_SERVER_NAME.
+ * Temporal's own client environment names (as its CLI and SDKs' environment configuration read
+ * them): TEMPORAL_TLS (default: on when a file is given), TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+ * TEMPORAL_TLS_CLIENT_CERT_PATH + TEMPORAL_TLS_CLIENT_KEY_PATH (mTLS), TEMPORAL_TLS_SERVER_NAME.
  */
 export function readTemporalTls(env: Env): TemporalTlsConfig | undefined {
-  const files = ['TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE'].filter((name) => env[name]?.trim());
+  const files = ['TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'].filter((name) => env[name]?.trim());
   const enabled = readBool(env, 'TEMPORAL_TLS', files.length > 0);
   if (!enabled) {
     if (files.length > 0) throw new ConfigError('TEMPORAL_TLS', `is false but ${files.join(', ')} ${files.length > 1 ? 'are' : 'is'} set`);
     return undefined;
   }
   return {
-    ca: readCertificateFile(env, 'TEMPORAL_TLS_CA_FILE')?.pem,
-    client: readTlsIdentity(env, 'TEMPORAL_TLS'),
+    ca: readCertificateFile(env, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH')?.pem,
+    client: readTlsIdentity(env, 'TEMPORAL_TLS_CLIENT', { cert: 'TEMPORAL_TLS_CLIENT_CERT_PATH', key: 'TEMPORAL_TLS_CLIENT_KEY_PATH' }),
     serverName: readOptionalString(env, 'TEMPORAL_TLS_SERVER_NAME'),
   };
 }

@@ -32,12 +32,13 @@ export function readCertificateFile(env: Env, name: string): { pem: Buffer; cert
 }
 
 /**
- * A certificate and key pair from `<prefix>_CERT_FILE` and `<prefix>_KEY_FILE`: undefined when
- * neither is set; both are required when one is, and the key must belong to the certificate.
+ * A certificate and key pair from `<prefix>_CERT_FILE` and `<prefix>_KEY_FILE` (or the names
+ * given): undefined when neither is set; both are required when one is, and the key must belong
+ * to the certificate.
  */
-export function readTlsIdentity(env: Env, prefix: string): TlsIdentity | undefined {
-  const certName = `${prefix}_CERT_FILE`;
-  const keyName = `${prefix}_KEY_FILE`;
+export function readTlsIdentity(env: Env, prefix: string, names = { cert: `${prefix}_CERT_FILE`, key: `${prefix}_KEY_FILE` }): TlsIdentity | undefined {
+  const certName = names.cert;
+  const keyName = names.key;
   const hasCert = Boolean(env[certName]?.trim());
   const hasKey = Boolean(env[keyName]?.trim());
   if (!hasCert && !hasKey) return undefined;
