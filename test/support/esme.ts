@@ -20,11 +20,18 @@ export async function connectEsme(options: {
   deliverStatus?: number;
   /** Source address of the connection (127.0.0.x on Linux loopback: distinct client addresses). */
   localAddress?: string;
+  /** SMPP over TLS, trusting `ca` (the gateway's SMPP_TLS_PORT). */
+  tls?: { ca?: Buffer };
 }): Promise<Esme> {
-  const session = smpp.connect({ host: '127.0.0.1', port: options.port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+  const session = smpp.connect({
+    host: '127.0.0.1',
+    port: options.port,
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    ...(options.tls ? { tls: true, ca: options.tls.ca } : {}),
+  });
   session.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
-    session.socket.once('connect', () => resolve());
+    session.socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve());
     session.socket.once('error', reject);
   });
   const delivered: smpp.PDU[] = [];

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { freePort } from '@app/config';
-import { SimCarrier, startStack, Stack } from '../../apps/launcher/src/stack';
+import { SimCarrier, SimHttpCarrier, startStack, Stack } from '../../apps/launcher/src/stack';
 import { testDatabaseUrl, testSecretsKey, testTemporalAddress } from './env';
+import { httpsRequest, makeTestCertificates, TestCertificates } from './tls';
 
 /** A priority rule over alpha then beta: what each end-to-end suite starts from. */
 export const DEFAULT_TEST_RULE = { id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }, { carrierId: 'beta' }] };
@@ -16,6 +17,8 @@ export const DEFAULT_TEST_RULE = { id: 'default', strategy: 'priority', targets:
 export interface TestStack extends Stack {
   taskQueue: string;
   logDir: string;
+  /** With `tls`: the throwaway CA and certificate the stack serves. */
+  certificates?: TestCertificates;
   api<T = unknown>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   sim<T = unknown>(method: string, route: string, body?: unknown): Promise<T>;
 }
@@ -32,6 +35,13 @@ export async function startTestStack(
     twoOfEach?: boolean;
     /** More simulated SMPP carriers than alpha and beta (the port is picked here). */
     extraSimCarriers?: Omit<SimCarrier, 'smppPort'>[];
+    /** More simulated HTTP carriers than gamma. */
+    extraSimHttpCarriers?: SimHttpCarrier[];
+    /**
+     * TLS with a CA and certificate made for this run: the API over HTTPS, the SMPP gateway's TLS
+     * port (stack.smppGatewayTls), and TLS to simulated carriers marked `tls`.
+     */
+    tls?: boolean;
   } = {},
 ): Promise<TestStack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sms-e2e-'));
@@ -42,6 +52,7 @@ export async function startTestStack(
     { id: 'beta', smppPort: await freePort(), systemId: 'beta', password: 'beta-pw' },
   ];
   for (const extra of env.extraSimCarriers ?? []) simCarriers.push({ ...extra, smppPort: await freePort() });
+  const certificates = env.tls ? makeTestCertificates(path.join(dataDir, 'tls')) : undefined;
   const stack = await startStack({
     dataDir,
     databaseUrl: testDatabaseUrl(),
@@ -52,7 +63,10 @@ export async function startTestStack(
     carrierSimControlPort: await freePort(),
     startCarrierSim: true,
     simCarriers,
-    simHttpCarriers: [{ id: 'gamma', token: 'gamma-token' }],
+    simHttpCarriers: [{ id: 'gamma', token: 'gamma-token' }, ...(env.extraSimHttpCarriers ?? [])],
+    tls: certificates
+      ? { certFile: certificates.certFile, keyFile: certificates.keyFile, caFile: certificates.caFile, smppGatewayPort: await freePort(), carrierSimControlPort: await freePort() }
+      : undefined,
     carrierWebhookPort: await freePort(),
     smppGatewayPort: await freePort(),
     extraReplicas: env.twoOfEach ? { workerWebhookPorts: [await freePort()], apiPorts: [await freePort()], smppGatewayPorts: [await freePort()] } : undefined,
@@ -71,12 +85,18 @@ export async function startTestStack(
   const result = Object.assign(stack, {
     taskQueue,
     logDir,
+    certificates,
     async api<T>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
-      const res = await fetch(`${stack.apiUrl}${route}`, {
+      const init = {
         method,
         headers: { authorization: `Bearer ${stack.demoApiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
+      };
+      if (certificates) {
+        const res = await httpsRequest(`${stack.apiUrl}${route}`, { ...init, ca: certificates.ca });
+        return { status: res.status, body: (res.text ? JSON.parse(res.text) : undefined) as T };
+      }
+      const res = await fetch(`${stack.apiUrl}${route}`, init);
       return { status: res.status, body: (await json(res)) as T };
     },
     async sim<T>(method: string, route: string, body?: unknown) {
@@ -94,7 +114,7 @@ export async function startTestStack(
   await pg.connect();
   await pg.query(`UPDATE carriers SET circuit_state = 'closed', circuit_reason = NULL, circuit_changed_at = now()`);
   await pg.end();
-  for (const id of [...simCarriers.map((c) => c.id), 'gamma']) await result.api('PATCH', `/v1/carriers/${id}`, { enabled: true, costs: {}, maxTps: null });
+  for (const id of [...simCarriers.map((c) => c.id), 'gamma', ...(env.extraSimHttpCarriers ?? []).map((c) => c.id)]) await result.api('PATCH', `/v1/carriers/${id}`, { enabled: true, costs: {}, maxTps: null });
   await result.api('PUT', '/v1/routes', { rules: [{ ...DEFAULT_TEST_RULE, ...env.rule }], comment: 'test stack' });
   return result;
 }

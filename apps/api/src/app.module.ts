@@ -78,7 +78,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
         { provide: LIMITS_POOL, useFactory: () => openLimitsPool(config.databaseUrl, { applicationName: 'sms-api-limits' }) },
-        { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal.address) },
+        { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal) },
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
         { provide: AccountRepository, useFactory: (db: DataSource) => new AccountRepository(db), inject: [DATA_SOURCE] },

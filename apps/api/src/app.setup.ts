@@ -14,7 +14,12 @@ import { createValidationPipe } from './common/validation.pipe';
 
 export async function createApiApp(config: ApiConfig): Promise<INestApplication> {
   // Body parsers are ours (common/json-body.ts): Nest's defaults would also parse url-encoded forms.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  // With API_TLS_CERT_FILE / API_TLS_KEY_FILE the one listener speaks HTTPS only.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    bodyParser: false,
+    ...(config.tls ? { httpsOptions: { cert: config.tls.cert, key: config.tls.key } } : {}),
+  });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   // A batch of 1,000 long texts needs more room than one message; every other route keeps 64 kB.

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   logFatalErrors(createLogger('api', config.logLevel));
   const app = await createApiApp(config);
   await app.listen(config.port, config.host);
-  console.log(`API listening on http://${config.host}:${config.port} (docs at /docs)`);
+  console.log(`API listening on ${config.tls ? 'https' : 'http'}://${config.host}:${config.port} (docs at /docs)`);
 }
 
 main().catch((err) => {

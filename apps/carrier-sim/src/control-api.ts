@@ -1,6 +1,9 @@
 // HTTP control API of the simulator: tests and demos set each carrier's behaviour and read
-// what it received. JSON in, JSON out; errors as { error: { code, message, field? } }.
+// what it received. JSON in, JSON out; errors as { error: { code, message, field? } }. With a
+// certificate the same routes are also served over HTTPS (HTTP carriers that require TLS).
 import http from 'node:http';
+import https from 'node:https';
+import type { TlsIdentity } from '@app/config';
 import { BehaviourError, parseBehaviour } from './behaviour';
 import { HttpCarrier } from './http-carrier';
 import { Smsc } from './smsc';
@@ -103,7 +106,7 @@ async function lookupRoute(numbers: Map<string, string>, req: http.IncomingMessa
   return error(404, 'not_found', `no route ${req.method} /${parts.join('/')}`);
 }
 
-export function createControlServer(carriers: Map<string, SimCarrier>, voice: VoiceProvider, numbers = new Map<string, string>()): http.Server {
+export function createControlServer(carriers: Map<string, SimCarrier>, voice: VoiceProvider, { numbers = new Map<string, string>(), tls }: { numbers?: Map<string, string>; tls?: TlsIdentity } = {}): http.Server {
   const route = async (req: http.IncomingMessage, url: URL): Promise<Answer> => {
     const parts = url.pathname.split('/').filter(Boolean);
     if (req.method === 'GET' && url.pathname === '/health') return { status: 200, body: { status: 'ok' } };
@@ -183,12 +186,13 @@ export function createControlServer(carriers: Map<string, SimCarrier>, voice: Vo
     }
   };
 
-  return http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     route(req, new URL(req.url ?? '/', 'http://localhost'))
       .catch((err: Error) => error(500, 'internal_error', err.message))
       .then(({ status, body }) => {
         if (body === undefined) return void res.writeHead(status).end();
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       });
-  });
+  };
+  return tls ? https.createServer({ cert: tls.cert, key: tls.key }, handler) : http.createServer(handler);
 }

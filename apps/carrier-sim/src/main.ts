@@ -1,7 +1,7 @@
 // carrier-sim process: simulated carriers for development, tests, demos and benchmarks.
 // Never a production dependency.
 import { createLogger, logFatalErrors } from '@app/logging';
-import { configOrExit, readJson, readPort, readString } from '@app/config';
+import { configOrExit, ConfigError, readJson, readPort, readString, readTlsIdentity } from '@app/config';
 import { BehaviourError, parseBehaviour } from './behaviour';
 import { startCarrierSim } from './carrier-sim';
 import type { HttpCarrierConfig } from './http-carrier';
@@ -34,7 +34,8 @@ function parseCarriers(value: unknown): SimCarrierConfig[] {
     } catch (err) {
       throw new Error(`[${i}].behaviour.${(err as BehaviourError).field}: ${(err as Error).message}`);
     }
-    return { id: c.id as string, smppPort: c.smppPort, systemId: c.systemId as string, password: c.password as string, behaviour };
+    if (c.tls !== undefined && typeof c.tls !== 'boolean') throw new Error(`[${i}].tls must be true or false`);
+    return { id: c.id as string, smppPort: c.smppPort, systemId: c.systemId as string, password: c.password as string, tls: c.tls === true, behaviour };
   });
 }
 
@@ -42,17 +43,26 @@ async function main(): Promise<void> {
   const logger = createLogger('carrier-sim');
   logFatalErrors(logger);
   const config = configOrExit(
-    (env) => ({
-      host: readString(env, 'CARRIER_SIM_HOST', '127.0.0.1'),
-      controlPort: readPort(env, 'CARRIER_SIM_CONTROL_PORT', 8090),
-      carriers: readJson(env, 'CARRIER_SIM_CARRIERS', DEFAULT_CARRIERS, parseCarriers),
-      httpCarriers: readJson(env, 'CARRIER_SIM_HTTP_CARRIERS', DEFAULT_HTTP_CARRIERS, parseHttpCarriers),
-    }),
+    (env) => {
+      const carriers = readJson(env, 'CARRIER_SIM_CARRIERS', DEFAULT_CARRIERS, parseCarriers);
+      // CARRIER_SIM_TLS_CERT_FILE / _KEY_FILE: SMSCs with "tls": true, and HTTPS control on CARRIER_SIM_TLS_CONTROL_PORT.
+      const tls = readTlsIdentity(env, 'CARRIER_SIM_TLS');
+      const wantsTls = carriers.find((c) => c.tls);
+      if (wantsTls && !tls) throw new ConfigError('CARRIER_SIM_TLS_CERT_FILE', `is required: carrier ${wantsTls.id} has "tls": true`);
+      return {
+        host: readString(env, 'CARRIER_SIM_HOST', '127.0.0.1'),
+        controlPort: readPort(env, 'CARRIER_SIM_CONTROL_PORT', 8090),
+        carriers,
+        httpCarriers: readJson(env, 'CARRIER_SIM_HTTP_CARRIERS', DEFAULT_HTTP_CARRIERS, parseHttpCarriers),
+        tls,
+        tlsControlPort: tls ? readPort(env, 'CARRIER_SIM_TLS_CONTROL_PORT', 8443) : undefined,
+      };
+    },
     process.env,
     (message) => logger.fatal(message),
   );
   const sim = await startCarrierSim({ ...config, logger });
-  logger.info({ control: sim.controlUrl, smpp: sim.ports }, 'carrier simulator ready');
+  logger.info({ control: sim.controlUrl, tlsControl: sim.tlsControlUrl, smpp: sim.ports }, 'carrier simulator ready');
   const stop = async () => {
     await sim.close();
     process.exit(0);

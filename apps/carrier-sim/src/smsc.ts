@@ -30,6 +30,8 @@ export interface SimCarrierConfig {
   smppPort: number;
   systemId: string;
   password: string;
+  /** SMPP over TLS on smppPort (with the simulator's certificate). */
+  tls?: boolean;
   behaviour?: Partial<CarrierBehaviour>;
 }
 
@@ -102,8 +104,8 @@ export class Smsc {
     return this.pendingReceipts.length + this.inFlight.size;
   }
 
-  async listen(host: string): Promise<void> {
-    const server = createServer({}, (session) => this.onSession(session));
+  async listen(host: string, tls?: { cert: Buffer; key: Buffer }): Promise<void> {
+    const server = createServer(tls ? { cert: tls.cert, key: tls.key } : {}, (session) => this.onSession(session));
     server.on('error', (err: Error) => this.logger.error({ carrier: this.config.id, err: err.message }, 'SMPP server error'));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -3,6 +3,7 @@
 // as processes. With `supervise` (npm start), each of them is restarted when it dies (supervisor.ts).
 // Used by `npm start` (apps/launcher/src/main.ts) and by the end-to-end tests.
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, LOOPBACK_ONLY, openDatabase, SecretBox, SmppCredentialRepository, startEmbeddedPostgres, SenderRepository } from '@app/db';
@@ -25,6 +26,29 @@ export interface SimCarrier {
   window?: number;
   /** The worker's setting for this carrier's multipart receipts (default each part). */
   multipartReceipts?: 'each' | 'first';
+  /** SMPP over TLS to this simulated SMSC (needs the stack's `tls`). */
+  tls?: boolean;
+}
+
+/** A simulated carrier with an HTTP API; `tls`: reached over HTTPS with requireTls (needs the stack's `tls`). */
+export interface SimHttpCarrier {
+  id: string;
+  token: string;
+  tls?: boolean;
+}
+
+/**
+ * TLS across the stack with one certificate (for 127.0.0.1) issued by a CA in `caFile`: the API
+ * serves HTTPS, the SMPP gateway also listens for SMPP over TLS on `smppGatewayPort`, the
+ * simulator serves its carriers marked `tls` over TLS (and its control API over HTTPS on
+ * `carrierSimControlPort`), and the worker reaches those carriers over TLS trusting `caFile`.
+ */
+export interface StackTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  smppGatewayPort: number;
+  carrierSimControlPort: number;
 }
 
 export interface StackOptions {
@@ -45,7 +69,9 @@ export interface StackOptions {
   startCarrierSim: boolean;
   simCarriers: SimCarrier[];
   /** Simulated carriers with an HTTP API (served by carrier-sim's control port). */
-  simHttpCarriers: { id: string; token: string }[];
+  simHttpCarriers: SimHttpCarrier[];
+  /** TLS for the API, the SMPP gateway and the simulated carriers marked `tls` (see StackTls). */
+  tls?: StackTls;
   /** Where the worker receives HTTP carriers' receipts. */
   carrierWebhookPort: number;
   /** Where customers' ESMEs bind (the SMPP gateway). */
@@ -84,6 +110,8 @@ export interface Stack {
   temporalUiUrl?: string;
   carrierSimUrl?: string;
   smppGateway: { host: string; port: number };
+  /** The SMPP gateway's TLS port, with `tls`. */
+  smppGatewayTls?: { host: string; port: number };
   processes: { carrierSim?: ManagedProcess; worker: ManagedProcess; api: ManagedProcess; smppGateway: ManagedProcess };
   /** Every API and SMPP gateway replica, the first ones included (one each unless `replicas` was given). */
   apiUrls: string[];
@@ -104,10 +132,30 @@ const SIM_WINDOW = 50;
 
 export const DEFAULT_SIM_HTTP_CARRIERS = [{ id: 'gamma', token: 'gamma-token' }];
 
-async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+/**
+ * One GET over HTTPS (global fetch cannot be given a CA): resolves on any answer. Without a CA
+ * (npm start with API_TLS_* in the environment) the certificate is not checked: this only asks
+ * whether our own child on loopback is up.
+ */
+function httpsAnswers(url: string, ca: Buffer | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ...(ca ? { ca } : { rejectUnauthorized: false }), timeout: 2000 }, (res) => {
+      res.resume();
+      resolve();
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs = 60_000, ca?: Buffer): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
+      if (url.startsWith('https:')) {
+        await httpsAnswers(url, ca);
+        return;
+      }
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
       await res.body?.cancel();
       return;
@@ -122,7 +170,8 @@ async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
  * The carrier simulator as a process, as the stack runs it (default behaviour: receipts on);
  * also used by bench scenarios that point another system (a peer) at the same simulator.
  */
-export function carrierSimProcess(options: { controlPort: number; simCarriers: SimCarrier[]; simHttpCarriers: { id: string; token: string }[]; logFile?: string }): ManagedProcess {
+export function carrierSimProcess(options: { controlPort: number; simCarriers: SimCarrier[]; simHttpCarriers: SimHttpCarrier[]; tls?: StackTls; logFile?: string }): ManagedProcess {
+  const { tls } = options;
   return new ManagedProcess({
     name: 'carrier-sim',
     script: appScript('carrier-sim'),
@@ -130,6 +179,7 @@ export function carrierSimProcess(options: { controlPort: number; simCarriers: S
       CARRIER_SIM_CONTROL_PORT: String(options.controlPort),
       CARRIER_SIM_CARRIERS: JSON.stringify(options.simCarriers),
       CARRIER_SIM_HTTP_CARRIERS: JSON.stringify(options.simHttpCarriers),
+      ...(tls ? { CARRIER_SIM_TLS_CERT_FILE: tls.certFile, CARRIER_SIM_TLS_KEY_FILE: tls.keyFile, CARRIER_SIM_TLS_CONTROL_PORT: String(tls.carrierSimControlPort) } : {}),
     },
     ready: () => waitForHttp(`http://127.0.0.1:${options.controlPort}/health`),
     logFile: options.logFile,
@@ -212,21 +262,41 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       carrierSimUrl = `http://127.0.0.1:${options.carrierSimControlPort}`;
       // HTTP carriers send MOs to the worker's inbound webhook.
       const simHttpCarriers = options.simHttpCarriers.map((c) => ({ ...c, inboundUrl: `http://127.0.0.1:${options.carrierWebhookPort}/carriers/${c.id}/inbound` }));
-      carrierSim = carrierSimProcess({ controlPort: options.carrierSimControlPort, simCarriers: options.simCarriers, simHttpCarriers, logFile: logFile('carrier-sim') });
+      carrierSim = carrierSimProcess({ controlPort: options.carrierSimControlPort, simCarriers: options.simCarriers, simHttpCarriers, tls: options.tls, logFile: logFile('carrier-sim') });
       const sim = await keep('carrier-sim', () => carrierSim!.run());
       log(
         `Carrier simulator       ${carrierSimUrl}  (SMPP ${options.simCarriers.map((c) => `${c.id}:${c.smppPort}`).join(', ')}; HTTP ${options.simHttpCarriers.map((c) => c.id).join(', ')}; voice)   (pid ${sim.pid})`,
       );
     }
 
+    const stackTls = (carrierId: string): StackTls => {
+      if (!options.tls) throw new Error(`simulated carrier ${carrierId} wants TLS but the stack has no tls option`);
+      return options.tls;
+    };
     const carriersEnv: Record<string, string> = options.startCarrierSim
       ? {
           CARRIERS: JSON.stringify([
-            ...options.simCarriers.map((c) => ({ id: c.id, type: 'smpp', host: '127.0.0.1', port: c.smppPort, systemId: c.systemId, password: c.password, window: c.window ?? SIM_WINDOW, ...(c.multipartReceipts ? { multipartReceipts: c.multipartReceipts } : {}) })),
-            ...options.simHttpCarriers.map((c) => ({ id: c.id, type: 'http', url: `${carrierSimUrl}/http/${c.id}`, token: c.token })),
+            ...options.simCarriers.map((c) => ({
+              id: c.id,
+              type: 'smpp',
+              host: '127.0.0.1',
+              port: c.smppPort,
+              systemId: c.systemId,
+              password: c.password,
+              window: c.window ?? SIM_WINDOW,
+              ...(c.multipartReceipts ? { multipartReceipts: c.multipartReceipts } : {}),
+              ...(c.tls ? { tls: true, tlsCa: fs.readFileSync(stackTls(c.id).caFile, 'utf8') } : {}),
+            })),
+            ...options.simHttpCarriers.map((c) =>
+              c.tls
+                ? { id: c.id, type: 'http', url: `https://127.0.0.1:${stackTls(c.id).carrierSimControlPort}/http/${c.id}`, token: c.token, requireTls: true }
+                : { id: c.id, type: 'http', url: `${carrierSimUrl}/http/${c.id}`, token: c.token },
+            ),
           ]),
           VOICE_PROVIDER_URL: `${carrierSimUrl}/voice`,
           NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup`,
+          // HTTP carriers over HTTPS (fetch) trust the test CA this way; SMPP carriers are given it as tlsCa.
+          ...(options.tls ? { NODE_EXTRA_CA_CERTS: options.tls.caFile } : {}),
         }
       : {};
     const workerProcess = (webhookPort = options.carrierWebhookPort, name = 'worker') =>
@@ -243,13 +313,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const workerRun = await keep('worker', () => worker.run());
     log(`Worker                  running   (pid ${workerRun.pid})`);
 
-    const apiUrl = `http://127.0.0.1:${options.apiPort}`;
+    const { tls } = options;
+    // API_TLS_* from the stack's tls, the API's extra environment, or ours (npm start): the API then speaks HTTPS only.
+    const apiScheme = tls || options.apiEnv?.API_TLS_CERT_FILE || process.env.API_TLS_CERT_FILE ? 'https' : 'http';
+    const apiUrl = `${apiScheme}://127.0.0.1:${options.apiPort}`;
+    const apiTlsEnv: Record<string, string> = tls ? { API_TLS_CERT_FILE: tls.certFile, API_TLS_KEY_FILE: tls.keyFile } : {};
+    const caPem = tls ? fs.readFileSync(tls.caFile) : undefined;
     const apiProcess = (port: number, name: string) =>
       new ManagedProcess({
         name,
         script: appScript('api'),
-        env: { ...common, ...(carrierSimUrl ? { NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup` } : {}), API_PORT: String(port), API_HOST: '127.0.0.1', ...options.apiEnv },
-        ready: () => waitForHttp(`http://127.0.0.1:${port}/health`),
+        env: { ...common, ...(carrierSimUrl ? { NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup` } : {}), API_PORT: String(port), API_HOST: '127.0.0.1', ...apiTlsEnv, ...options.apiEnv },
+        ready: () => waitForHttp(`${apiScheme}://127.0.0.1:${port}/health`, undefined, caPem),
         logFile: logFile(name),
         nodeArgs: options.nodeArgs,
       });
@@ -261,14 +336,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       new ManagedProcess({
         name,
         script: appScript('smpp-gateway'),
-        env: { ...common, SMPP_GATEWAY_HOST: '127.0.0.1', SMPP_GATEWAY_PORT: String(port), ...options.smppGatewayEnv },
+        env: {
+          ...common,
+          SMPP_GATEWAY_HOST: '127.0.0.1',
+          SMPP_GATEWAY_PORT: String(port),
+          // Only the first gateway gets the TLS port (replicas would collide on it).
+          ...(tls && port === options.smppGatewayPort ? { SMPP_TLS_PORT: String(tls.smppGatewayPort), SMPP_TLS_CERT_FILE: tls.certFile, SMPP_TLS_KEY_FILE: tls.keyFile } : {}),
+          ...options.smppGatewayEnv,
+        },
         ready: (p) => p.waitForLine(isReadyLine('smpp-gateway ready')).then(() => undefined),
         logFile: logFile(name),
         nodeArgs: options.nodeArgs,
       });
     const smppGateway = smppGatewayProcess();
     const gatewayRun = await keep('smpp-gateway', () => smppGateway.run());
-    log(`SMPP gateway            127.0.0.1:${options.smppGatewayPort}   (credentials: POST ${apiUrl}/v1/smpp/credentials)   (pid ${gatewayRun.pid})`);
+    log(`SMPP gateway            127.0.0.1:${options.smppGatewayPort}${tls ? `, TLS 127.0.0.1:${tls.smppGatewayPort}` : ''}   (credentials: POST ${apiUrl}/v1/smpp/credentials)   (pid ${gatewayRun.pid})`);
 
     const extra = options.extraReplicas ?? { workerWebhookPorts: [], apiPorts: [], smppGatewayPorts: [] };
     const replicas = [
@@ -287,7 +369,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       temporalUiUrl,
       carrierSimUrl,
       smppGateway: { host: '127.0.0.1', port: options.smppGatewayPort },
-      apiUrls: [apiUrl, ...extra.apiPorts.map((port) => `http://127.0.0.1:${port}`)],
+      ...(tls ? { smppGatewayTls: { host: '127.0.0.1', port: tls.smppGatewayPort } } : {}),
+      apiUrls: [apiUrl, ...extra.apiPorts.map((port) => `${apiScheme}://127.0.0.1:${port}`)],
       smppGateways: [options.smppGatewayPort, ...extra.smppGatewayPorts].map((port) => ({ host: '127.0.0.1', port })),
       processes: { carrierSim, worker, api, smppGateway },
       demoApiKey,

@@ -1,12 +1,13 @@
-// The SMPP gateway: an SMPP 3.4 server (npm `smpp`) for customers' ESMEs. Caps connections
-// in total and per source address, records bound sessions in PostgreSQL (max_binds per
+// The SMPP gateway: an SMPP 3.4 server (npm `smpp`) for customers' ESMEs, on a plain port and,
+// with a certificate, over TLS on a port of its own (SMPP_TLS_PORT); both listeners share every
+// rule below. Caps connections in total and per source address, records bound sessions in PostgreSQL (max_binds per
 // credential and per account across replicas, kept alive by a heartbeat) and here per
 // system_id (for sending deliver_sm), answers requests through the SubmitHandler, sends the
 // deliveries outbox through the DeliveryDispatcher, applies credential changes to open
 // sessions (CredentialWatcher), and finishes multipart submits left complete or stale by a restart.
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import * as smpp from 'smpp';
 import type { SmppGatewayConfig } from '@app/config';
@@ -51,6 +52,8 @@ export class SmppGateway implements SessionHost {
   readonly logger: Logger;
   readonly bindPolicy: BindPolicy;
   private readonly server: smpp.Server;
+  /** SMPP over TLS (SMPP_TLS_PORT), when configured: the same sessions, limits and policy as the plain port. */
+  private readonly tlsServer?: smpp.Server;
   private readonly sessions = new Set<CustomerSession>();
   private readonly bound = new Map<string, Set<CustomerSession>>();
   private readonly dispatcher: DeliveryDispatcher;
@@ -84,33 +87,61 @@ export class SmppGateway implements SessionHost {
       staleAfterMs: SESSION_STALE_MS,
       logger: deps.logger,
     });
-    this.server = smpp.createServer({}, (session) => {
-      const address = sourceAddress(session.socket.remoteAddress);
-      const admitted = this.connections.admit(address);
-      if (!admitted.ok) {
-        this.logRefusal(address, admitted.reason);
-        session.socket.destroy();
-        return;
-      }
+    this.server = this.createServer({});
+    const tls = deps.config.tls;
+    if (tls) {
+      // A TLS handshake must finish within the bind timeout, like the bind that follows it.
+      this.tlsServer = this.createServer({ cert: tls.identity.cert, key: tls.identity.key, handshakeTimeout: deps.config.bindTimeoutMs });
+      this.tlsServer.on('tlsClientError', (err: Error, socket: Socket) => this.logger.debug({ err: err.message, remote: socket.remoteAddress }, 'TLS handshake failed'));
+    }
+  }
+
+  /**
+   * One listener. Connections are counted when the TCP connection arrives (before a TLS
+   * handshake, so a flood of handshakes meets the same caps) and released when it closes.
+   */
+  private createServer(options: Record<string, unknown>): smpp.Server {
+    const server = smpp.createServer(options, (session) => {
+      // For TLS the session's socket wraps the TCP socket admitted below; test the session's own.
+      if (session.socket.destroyed) return;
       const customer = new CustomerSession(session, this);
       this.sessions.add(customer);
-      session.on('close', () => {
-        this.sessions.delete(customer);
-        this.connections.release(address);
+      session.on('close', () => this.sessions.delete(customer));
+    });
+    server.prependListener('connection', (socket: Socket) => {
+      const address = sourceAddress(socket.remoteAddress);
+      const admission = this.connections.admit(address);
+      if (!admission.ok) {
+        this.logRefusal(address, admission.reason);
+        socket.destroy();
+        return;
+      }
+      socket.once('close', () => this.connections.release(address));
+    });
+    server.on('error', (err) => this.logger.error({ err }, 'SMPP server error'));
+    return server;
+  }
+
+  private static async listenOn(server: smpp.Server, port: number, host: string): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
       });
     });
-    this.server.on('error', (err) => this.logger.error({ err }, 'SMPP server error'));
+    return server.address() as AddressInfo;
+  }
+
+  /** The TLS listener's address, once listen() resolved (undefined without SMPP_TLS_*). */
+  tlsAddress(): AddressInfo | undefined {
+    return this.tlsServer?.listening ? (this.tlsServer.address() as AddressInfo) : undefined;
   }
 
   async listen(): Promise<AddressInfo> {
     await this.deps.state.removeGateway(this.gatewayId);
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.config.port, this.config.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    const address = await SmppGateway.listenOn(this.server, this.config.port, this.config.host);
+    if (this.tlsServer) await SmppGateway.listenOn(this.tlsServer, this.config.tls!.port, this.config.host);
     await this.dispatcher.start();
     await this.watcher.start();
     this.heartbeat = setInterval(() => {
@@ -118,7 +149,7 @@ export class SmppGateway implements SessionHost {
     }, SESSION_HEARTBEAT_MS);
     this.multipartSweeper = setInterval(() => void this.sweepMultipart(), MULTIPART_SWEEP_MS);
     void this.sweepMultipart();
-    return this.server.address() as AddressInfo;
+    return address;
   }
 
   private logRefusal(address: string, reason: string): void {
@@ -192,7 +223,7 @@ export class SmppGateway implements SessionHost {
     clearInterval(this.heartbeat);
     await this.watcher.stop();
     await this.dispatcher.stop();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all([this.server, this.tlsServer].map((server) => new Promise<void>((resolve) => (server?.listening ? server.close(() => resolve()) : resolve()))));
     await Promise.all([...this.sessions].map((s) => s.shutdown()));
     await this.deps.state.removeGateway(this.gatewayId).catch(() => undefined);
   }

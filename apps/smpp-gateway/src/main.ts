@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   logFatalErrors(logger);
   const config = configOrExit(readSmppGatewayConfig, process.env, (message) => logger.fatal(message));
   const db = await openDatabase(config.databaseUrl, { applicationName: 'sms-smpp-gateway', poolSize: 20 });
-  const connection = await connectTemporal(config.temporal.address);
+  const connection = await connectTemporal(config.temporal);
   const temporal = createTemporalClient(connection, config.temporal.namespace);
   const messages = new MessageRepository(db);
   const accounts = new AccountRepository(db);
@@ -80,7 +80,8 @@ async function main(): Promise<void> {
   });
   await heartbeat.start();
   // The launcher waits for this line.
-  console.log(`smpp-gateway ready: listening on ${address.address}:${address.port}`);
+  const tls = gateway.tlsAddress();
+  console.log(`smpp-gateway ready: listening on ${address.address}:${address.port}${tls ? `, TLS on ${tls.address}:${tls.port}` : ''}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

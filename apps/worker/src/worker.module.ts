@@ -33,7 +33,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: WORKER_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-worker', poolSize: 20 }) },
-        { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal.address) },
+        { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal) },
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
         { provide: LIMITS_POOL, useFactory: () => openLimitsPool(config.databaseUrl, { applicationName: 'sms-worker-limits' }) },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },

@@ -2,16 +2,35 @@
 // settings validation names the bad field, its secrets stay out of the readable settings, and
 // a connector comes out of valid settings. A kind added to CARRIER_KINDS without an example
 // here does not compile.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { CarrierSettingsError } from './carrier-kind';
+import { makeTestCertificates } from '../../../test/support/tls';
 import { buildCarrier, CARRIER_CONNECTION_FIELDS, CARRIER_KINDS, carrierEndpoint, CarrierKindName, isCarrierKindName, joinSecrets, parseCarrierSettings, splitSecrets } from './registry';
+
+const certDir = mkdtempSync(path.join(tmpdir(), 'registry-spec-'));
+const TEST_CA = makeTestCertificates(certDir).ca.toString();
+afterAll(() => rmSync(certDir, { recursive: true, force: true }));
 
 /** Valid connection settings of each kind (without id, type and window). */
 const EXAMPLES = {
-  smpp: { host: '127.0.0.1', port: 2775, systemId: 'acme', password: 'pw', systemType: 'vas', concatenation: 'sar', multipartReceipts: 'first' },
-  http: { url: 'http://127.0.0.1:9/http/x', token: 'tok' },
+  smpp: {
+    host: '127.0.0.1',
+    port: 2775,
+    systemId: 'acme',
+    // Not a substring of the PEM below (the test looks for the secret in the readable settings).
+    password: 'pw!secret',
+    systemType: 'vas',
+    concatenation: 'sar',
+    multipartReceipts: 'first',
+    tls: true,
+    tlsCa: TEST_CA,
+    tlsServername: 'smsc.example',
+    tlsRejectUnauthorized: true,
+  },
+  http: { url: 'https://127.0.0.1:9/http/x', token: 'tok', requireTls: true },
 } satisfies Record<CarrierKindName, Record<string, unknown>>;
 
 const kinds = Object.entries(CARRIER_KINDS).map(([name, kind]) => ({ name: name as CarrierKindName, kind, example: EXAMPLES[name as CarrierKindName] as Record<string, unknown> }));

@@ -1,3 +1,7 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { makeTestCertificates, TestCertificates } from '../../../test/support/tls';
 import { ConfigError } from './env';
 import { readApiConfig, readSmppGatewayConfig, readWorkerConfig } from './config';
 
@@ -49,4 +53,75 @@ it('reads the SMPP gateway abuse limits with their documented defaults, and refu
   expect(readSmppGatewayConfig({ ...base, SMPP_BIND_LOCKOUT_SECONDS: '60' }).bindFailures.lockoutMs).toBe(60_000);
   expect(() => readSmppGatewayConfig({ ...base, SMPP_MAX_CONNECTIONS_PER_IP: '0' })).toThrow('SMPP_MAX_CONNECTIONS_PER_IP');
   expect(() => readSmppGatewayConfig({ ...base, SMPP_BIND_LOCKOUT_FAILURES: 'many' })).toThrow('SMPP_BIND_LOCKOUT_FAILURES');
+});
+
+describe('TLS settings', () => {
+  let dir: string;
+  let certs: TestCertificates;
+  let other: TestCertificates;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'config-tls-'));
+    certs = makeTestCertificates(path.join(dir, 'a'));
+    other = makeTestCertificates(path.join(dir, 'b'));
+    writeFileSync(path.join(dir, 'garbage.pem'), 'not a certificate');
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('leaves TLS off by default: plain HTTP, plain SMPP only, plain gRPC to Temporal', () => {
+    expect(readApiConfig(base).tls).toBeUndefined();
+    expect(readSmppGatewayConfig(base).tls).toBeUndefined();
+    expect(readApiConfig(base).temporal.tls).toBeUndefined();
+  });
+
+  it('reads the API and SMPP gateway certificate and key; the SMPP TLS port defaults to 3550', () => {
+    const api = readApiConfig({ ...base, API_TLS_CERT_FILE: certs.certFile, API_TLS_KEY_FILE: certs.keyFile });
+    expect(api.tls?.cert.toString()).toBe(readFileSync(certs.certFile, 'utf8'));
+    expect(api.tls?.key.toString()).toBe(readFileSync(certs.keyFile, 'utf8'));
+    const gateway = readSmppGatewayConfig({ ...base, SMPP_TLS_CERT_FILE: certs.certFile, SMPP_TLS_KEY_FILE: certs.keyFile });
+    expect(gateway.tls?.port).toBe(3550);
+    expect(gateway.port).toBe(2775);
+    expect(readSmppGatewayConfig({ ...base, SMPP_TLS_CERT_FILE: certs.certFile, SMPP_TLS_KEY_FILE: certs.keyFile, SMPP_TLS_PORT: '3551' }).tls?.port).toBe(3551);
+  });
+
+  it.each([
+    [{ API_TLS_CERT_FILE: '/nonexistent/api.pem', API_TLS_KEY_FILE: '/nonexistent/api.key' }, 'API_TLS_CERT_FILE', 'cannot be read: /nonexistent/api.pem (ENOENT)'],
+    [{ API_TLS_CERT_FILE: 'GARBAGE', API_TLS_KEY_FILE: 'KEY' }, 'API_TLS_CERT_FILE', 'is not a PEM certificate'],
+    [{ API_TLS_CERT_FILE: 'CERT', API_TLS_KEY_FILE: 'GARBAGE' }, 'API_TLS_KEY_FILE', 'is not a PEM private key'],
+    [{ API_TLS_CERT_FILE: 'CERT' }, 'API_TLS_KEY_FILE', 'is required when API_TLS_CERT_FILE is set'],
+    [{ API_TLS_KEY_FILE: 'KEY' }, 'API_TLS_CERT_FILE', 'is required when API_TLS_KEY_FILE is set'],
+    [{ API_TLS_CERT_FILE: 'CERT', API_TLS_KEY_FILE: 'OTHER_KEY' }, 'API_TLS_KEY_FILE', 'does not match the certificate in API_TLS_CERT_FILE'],
+  ])('a bad API certificate or key stops start-up naming the setting (%#)', (settings, variable, message) => {
+    const files: Record<string, string> = { CERT: certs.certFile, KEY: certs.keyFile, OTHER_KEY: other.keyFile, GARBAGE: path.join(dir, 'garbage.pem') };
+    const env = { ...base, ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, files[v] ?? v])) };
+    expect(() => readApiConfig(env)).toThrow(ConfigError);
+    expect(() => readApiConfig(env)).toThrow(`Invalid configuration: ${variable} ${message}`);
+  });
+
+  it('refuses an unreadable SMPP key and a TLS port equal to the plain one, by name', () => {
+    expect(() => readSmppGatewayConfig({ ...base, SMPP_TLS_CERT_FILE: certs.certFile, SMPP_TLS_KEY_FILE: dir })).toThrow('SMPP_TLS_KEY_FILE cannot be read');
+    expect(() => readSmppGatewayConfig({ ...base, SMPP_TLS_CERT_FILE: certs.certFile, SMPP_TLS_KEY_FILE: certs.keyFile, SMPP_TLS_PORT: '2775' })).toThrow('SMPP_TLS_PORT must differ from SMPP_GATEWAY_PORT');
+  });
+
+  it('reads Temporal TLS: the CA, the client pair for mTLS and the server name; on when a file is given', () => {
+    const tls = readWorkerConfig({ ...base, TEMPORAL_TLS_SERVER_CA_CERT_PATH: certs.caFile, TEMPORAL_TLS_CLIENT_CERT_PATH: certs.certFile, TEMPORAL_TLS_CLIENT_KEY_PATH: certs.keyFile, TEMPORAL_TLS_SERVER_NAME: 'temporal' }).temporal.tls;
+    expect(tls?.ca?.toString()).toBe(readFileSync(certs.caFile, 'utf8'));
+    expect(tls?.client?.cert.toString()).toBe(readFileSync(certs.certFile, 'utf8'));
+    expect(tls?.serverName).toBe('temporal');
+    // TLS against the system's roots (a cloud endpoint), no files.
+    expect(readApiConfig({ ...base, TEMPORAL_TLS: 'true' }).temporal.tls).toEqual({ ca: undefined, client: undefined, serverName: undefined });
+  });
+
+  it.each([
+    [{ TEMPORAL_TLS: 'false', TEMPORAL_TLS_SERVER_CA_CERT_PATH: 'CA' }, 'TEMPORAL_TLS is false but TEMPORAL_TLS_SERVER_CA_CERT_PATH is set'],
+    [{ TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/nonexistent/ca.pem' }, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH cannot be read'],
+    [{ TEMPORAL_TLS_CLIENT_CERT_PATH: 'CERT' }, 'TEMPORAL_TLS_CLIENT_KEY_PATH is required when TEMPORAL_TLS_CLIENT_CERT_PATH is set'],
+    [{ TEMPORAL_TLS: 'maybe' }, 'TEMPORAL_TLS must be true or false'],
+  ])('a bad Temporal TLS setting stops start-up naming it (%#)', (settings, message) => {
+    const files: Record<string, string> = { CA: certs.caFile, CERT: certs.certFile };
+    const env = { ...base, ...Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, files[v] ?? v])) };
+    expect(() => readSmppGatewayConfig(env)).toThrow(ConfigError);
+    expect(() => readSmppGatewayConfig(env)).toThrow(message);
+  });
 });

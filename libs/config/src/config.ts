@@ -2,14 +2,25 @@
 // Every environment variable the project reads is listed here (and in the README table).
 import { CarrierConfig, CarrierSettingsError, parseCarrierSettings } from '@app/carriers';
 import { DEFAULT_TASK_QUEUE } from '@app/contracts';
-import { ConfigError, Env, readBool, readEnum, readHostPort, readInt, readJson, readPort, readString, readUrl } from './env';
+import { ConfigError, Env, readBool, readEnum, readHostPort, readInt, readJson, readOptionalString, readPort, readString, readUrl } from './env';
+import { readCertificateFile, readTlsIdentity, TlsIdentity } from './tls';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * TLS to the Temporal frontend (TEMPORAL_TLS*): the server checked against `ca` (or the system's
+ * roots), a client certificate for mTLS when the cluster asks for one.
+ */
+export interface TemporalTlsConfig {
+  ca?: Buffer;
+  client?: TlsIdentity;
+  serverName?: string;
+}
+
 export interface CommonConfig {
   databaseUrl: string;
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: { address: string; namespace: string; taskQueue: string; tls?: TemporalTlsConfig };
   logLevel: LogLevel;
   /** Mobile network lookup for network-specific routing rules. */
   numberLookup: { url?: string; prefixes?: Record<string, string> };
@@ -40,6 +51,8 @@ function parseNetworkPrefixes(value: unknown): Record<string, string> {
 export interface ApiConfig extends CommonConfig {
   host: string;
   port: number;
+  /** API_TLS_CERT_FILE / API_TLS_KEY_FILE: HTTPS with this certificate; plain HTTP without. */
+  tls?: TlsIdentity;
 }
 
 /** A carrier's settings: its kind's (libs/carriers/src/<kind>/<kind>.settings.ts), by `type`. */
@@ -77,13 +90,34 @@ export interface WorkerConfig extends CommonConfig {
   };
 }
 
+/**
+ * Temporal's own client environment names (as its CLI and SDKs' environment configuration read
+ * them): TEMPORAL_TLS (default: on when a file is given), TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+ * TEMPORAL_TLS_CLIENT_CERT_PATH + TEMPORAL_TLS_CLIENT_KEY_PATH (mTLS), TEMPORAL_TLS_SERVER_NAME.
+ */
+export function readTemporalTls(env: Env): TemporalTlsConfig | undefined {
+  const files = ['TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH'].filter((name) => env[name]?.trim());
+  const enabled = readBool(env, 'TEMPORAL_TLS', files.length > 0);
+  if (!enabled) {
+    if (files.length > 0) throw new ConfigError('TEMPORAL_TLS', `is false but ${files.join(', ')} ${files.length > 1 ? 'are' : 'is'} set`);
+    return undefined;
+  }
+  return {
+    ca: readCertificateFile(env, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH')?.pem,
+    client: readTlsIdentity(env, 'TEMPORAL_TLS_CLIENT', { cert: 'TEMPORAL_TLS_CLIENT_CERT_PATH', key: 'TEMPORAL_TLS_CLIENT_KEY_PATH' }),
+    serverName: readOptionalString(env, 'TEMPORAL_TLS_SERVER_NAME'),
+  };
+}
+
 export function readCommonConfig(env: Env): CommonConfig {
+  const tls = readTemporalTls(env);
   return {
     databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     temporal: {
       address: readHostPort(env, 'TEMPORAL_ADDRESS'),
       namespace: readString(env, 'TEMPORAL_NAMESPACE', 'default'),
       taskQueue: readString(env, 'TEMPORAL_TASK_QUEUE', DEFAULT_TASK_QUEUE),
+      ...(tls ? { tls } : {}),
     },
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     secretsKey: readSecretsKey(env),
@@ -107,7 +141,8 @@ function readHostList(env: Env, name: string): string[] {
 }
 
 export function readApiConfig(env: Env): ApiConfig {
-  return { ...readCommonConfig(env), host: readString(env, 'API_HOST', '127.0.0.1'), port: readPort(env, 'API_PORT', 3000) };
+  const tls = readTlsIdentity(env, 'API_TLS');
+  return { ...readCommonConfig(env), host: readString(env, 'API_HOST', '127.0.0.1'), port: readPort(env, 'API_PORT', 3000), ...(tls ? { tls } : {}) };
 }
 
 export const DEFAULT_CARRIERS: CarrierConfig[] = [
@@ -184,6 +219,8 @@ export function readWorkerConfig(env: Env): WorkerConfig {
 export interface SmppGatewayConfig extends CommonConfig {
   host: string;
   port: number;
+  /** SMPP over TLS on its own port (SMPP_TLS_PORT, 3550 by default) beside the plain port, when SMPP_TLS_CERT_FILE / SMPP_TLS_KEY_FILE are set. */
+  tls?: { port: number; identity: TlsIdentity };
   /** system_id the gateway names itself with in bind responses. */
   systemId: string;
   /** A connection must bind within this, or it is closed. */
@@ -213,10 +250,15 @@ export interface SmppGatewayConfig extends CommonConfig {
 }
 
 export function readSmppGatewayConfig(env: Env): SmppGatewayConfig {
+  const port = readPort(env, 'SMPP_GATEWAY_PORT', 2775);
+  const identity = readTlsIdentity(env, 'SMPP_TLS');
+  const tlsPort = readPort(env, 'SMPP_TLS_PORT', 3550);
+  if (identity && tlsPort !== 0 && tlsPort === port) throw new ConfigError('SMPP_TLS_PORT', `must differ from SMPP_GATEWAY_PORT (${port})`);
   return {
     ...readCommonConfig(env),
     host: readString(env, 'SMPP_GATEWAY_HOST', '127.0.0.1'),
-    port: readPort(env, 'SMPP_GATEWAY_PORT', 2775),
+    port,
+    ...(identity ? { tls: { port: tlsPort, identity } } : {}),
     systemId: readString(env, 'SMPP_GATEWAY_SYSTEM_ID', 'smsagg'),
     bindTimeoutMs: readInt(env, 'SMPP_BIND_TIMEOUT_SECONDS', 30, { min: 1, max: 3600 }) * 1000,
     idleTimeoutMs: readInt(env, 'SMPP_IDLE_TIMEOUT_SECONDS', 120, { min: 5, max: 86400 }) * 1000,

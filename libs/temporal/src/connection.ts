@@ -1,13 +1,31 @@
 // Client-side Temporal helpers shared by the API and the worker.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, TLSConfig } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_TYPES } from '@app/contracts';
+import type { TemporalTlsConfig } from '@app/config';
 import { temporal } from '@temporalio/proto';
 
-export async function connectTemporal(address: string, { timeoutMs = 30_000 } = {}): Promise<Connection> {
+/** Where the Temporal frontend is, and how to reach it (TEMPORAL_ADDRESS, TEMPORAL_TLS_*). */
+export interface TemporalTarget {
+  address: string;
+  tls?: TemporalTlsConfig;
+}
+
+/** The SDK's TLS option for a target (the client Connection and the worker's NativeConnection take the same): undefined for plain gRPC. */
+export function temporalTlsOption(tls: TemporalTlsConfig | undefined): TLSConfig | undefined {
+  if (!tls) return undefined;
+  return {
+    ...(tls.ca ? { serverRootCACertificate: tls.ca } : {}),
+    ...(tls.client ? { clientCertPair: { crt: tls.client.cert, key: tls.client.key } } : {}),
+    ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
+  };
+}
+
+export async function connectTemporal(target: TemporalTarget, { timeoutMs = 30_000 } = {}): Promise<Connection> {
+  const { address } = target;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return await Connection.connect({ address, connectTimeout: '5s' });
+      return await Connection.connect({ address, tls: temporalTlsOption(target.tls), connectTimeout: '5s' });
     } catch (err) {
       if (Date.now() > deadline) throw new Error(`cannot reach Temporal at TEMPORAL_ADDRESS=${address}: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 500));

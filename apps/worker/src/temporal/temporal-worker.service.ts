@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { carrierTaskQueue } from '@app/contracts';
 import type { WorkerConfig } from '@app/config';
 import { CarrierRepository } from '@app/db';
-import { workflowBundlerOptions } from '@app/temporal';
+import { temporalTlsOption, workflowBundlerOptions } from '@app/temporal';
 import type { MessageActivities } from '../../../../activities/messages/message.activities';
 import { CarrierDirectoryService } from '../carriers/carrier-directory.service';
 import { LOGGER, WORKER_CONFIG } from '../tokens';
@@ -43,7 +43,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
   ) {}
 
   async start(): Promise<void> {
-    this.connection = await NativeConnection.connect({ address: this.config.temporal.address });
+    this.connection = await NativeConnection.connect({ address: this.config.temporal.address, tls: temporalTlsOption(this.config.temporal.tls) });
     const workflows = this.config.workflowBundlePath ? { workflowBundle: { codePath: this.config.workflowBundlePath } } : workflowBundlerOptions();
     this.main = this.run(
       await Worker.create({

@@ -19,6 +19,8 @@ export interface HttpConnectorOptions {
   token: string;
   /** Where the carrier sends receipts for this connector (the worker's webhook endpoint). */
   callbackUrl: string;
+  /** Only https: a redirect is an error rather than followed (it could lead to plain http). */
+  requireTls?: boolean;
   timeoutMs?: number;
 }
 
@@ -73,6 +75,7 @@ export class HttpConnector implements CarrierConnector {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.options.token}` },
         body: JSON.stringify({ from: sms.from, to: sms.to, text: sms.body, ...(sms.registeredDelivery ? { callbackUrl: this.options.callbackUrl } : {}) }),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        ...(this.options.requireTls ? { redirect: 'error' as const } : {}),
       });
     } catch (err) {
       this.setError(`carrier unreachable: ${(err as Error).message}`);

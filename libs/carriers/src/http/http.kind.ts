@@ -5,12 +5,12 @@ import { HttpCarrierSettings, parseHttpSettings } from './http.settings';
 
 export const httpKind: CarrierKind<HttpCarrierSettings, HttpConnector> = {
   name: 'http',
-  fields: ['url', 'token'],
+  fields: ['url', 'token', 'requireTls'],
   secretFields: ['token'],
   parseSettings: parseHttpSettings,
   columns: (s) => ({ host: s.url, port: 0, systemId: '' }),
   endpoint: ({ host }) => host,
-  createConnector: (s, context) => new HttpConnector({ carrierId: s.id, url: s.url, token: s.token, callbackUrl: context.receiptWebhookUrl }),
+  createConnector: (s, context) => new HttpConnector({ carrierId: s.id, url: s.url, token: s.token, requireTls: s.requireTls, callbackUrl: context.receiptWebhookUrl }),
   handleReceiptWebhook: (connector, request) => connector.handleWebhook(request.authorization, request.body),
   handleInboundWebhook: (connector, request) => connector.handleInboundWebhook(request.authorization, request.body),
 };

@@ -1,11 +1,15 @@
 // The SMPP connector over real TCP against a small SMSC built here with the smpp library's server.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { AddressInfo, createServer as createTcpServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createServer, PDU, Server, Session } from 'smpp';
 import type { InboundMessage, InboundReceipt, OutboundSms } from '../carrier-connector';
 import { CarrierSubmitError } from '../carrier-submit-error';
 import { SmppConnector, SmppConnectorOptions } from './smpp.connector';
+import { makeTestCertificates, TestCertificates } from '../../../../test/support/tls';
 
 interface ReceivedSubmit {
   text: string;
@@ -34,8 +38,8 @@ class TestSmsc {
   private readonly timers = new Set<NodeJS.Timeout>();
   private nextId = 1;
 
-  async listen(port = 0): Promise<void> {
-    const server = createServer((session) => this.accept(session));
+  async listen(port = 0, tls?: { cert: Buffer; key: Buffer }): Promise<void> {
+    const server = createServer(tls ? { cert: tls.cert, key: tls.key } : {}, (session) => this.accept(session));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -518,5 +522,50 @@ describe('deliver_sm', () => {
       { carrierId: 'alpha', from: '1', to: '2', body: 'end', carrierMoId: 'mo-77', part: { reference: 0x0102, total: 3, sequence: 3 } },
       { carrierId: 'alpha', from: '1', to: '2', body: 'sar part', part: { reference: 9, total: 2, sequence: 2 } },
     ]);
+  });
+});
+
+describe('TLS', () => {
+  let dir: string;
+  let certs: TestCertificates;
+  let otherCa: TestCertificates;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'smpp-tls-'));
+    certs = makeTestCertificates(path.join(dir, 'smsc'));
+    otherCa = makeTestCertificates(path.join(dir, 'other'));
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  beforeEach(async () => {
+    await smsc.kill();
+    await smsc.listen(0, { cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) });
+  });
+
+  it('binds over TLS to an SMSC whose certificate chains to tlsCa, and submits', async () => {
+    const c = await bound({ tls: { ca: certs.ca.toString(), rejectUnauthorized: true } });
+    await expect(c.submit(sms('secret text'))).resolves.toEqual({ carrierMessageId: 'smsc-1' });
+    expect(smsc.submits.map((s) => s.text)).toEqual(['secret text']);
+  });
+
+  it('never binds when the certificate does not verify (another CA, or not the expected name): lastError says why', async () => {
+    const untrusted = connector({ tls: { ca: otherCa.ca.toString(), rejectUnauthorized: true } });
+    const wrongName = connector({ tls: { ca: certs.ca.toString(), servername: 'smsc.carrier.example', rejectUnauthorized: true } });
+    untrusted.start();
+    wrongName.start();
+    await until(() => Boolean(untrusted.status().lastError && wrongName.status().lastError));
+    await sleep(100);
+    expect(untrusted.status()).toMatchObject({ state: 'connecting', lastError: expect.stringMatching(/certificate/i) });
+    expect(wrongName.status()).toMatchObject({ state: 'connecting', lastError: expect.stringMatching(/does not match/i) });
+    expect(smsc.binds).toBe(0);
+  });
+
+  it('a plain connector cannot bind to a TLS-only SMSC', async () => {
+    const c = connector();
+    c.start();
+    await sleep(500);
+    expect(c.status().state).not.toBe('bound');
+    expect(smsc.binds).toBe(0);
   });
 });

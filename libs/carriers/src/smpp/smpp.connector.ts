@@ -70,13 +70,15 @@ export interface SmppConnectorOptions {
   concatenation?: SmppConcatenation;
   /** 'first': this carrier sends a receipt for the first part of a concatenated text only. */
   multipartReceipts?: 'each' | 'first';
+  /** SMPP over TLS: the bind waits for the handshake, and a certificate that does not verify drops the link (lastError says why). */
+  tls?: { ca?: string; servername?: string; rejectUnauthorized: boolean };
   /** Most submit_sm awaiting their response at once. Default 10. */
   window?: number;
   /** Deadline of one submit() from the call: bind, window slot and response. Default 10 000. */
   submitTimeoutMs?: number;
   /** enquire_link period; an unanswered one at the next tick drops the link. Default 30 000. */
   enquireLinkMs?: number;
-  /** TCP connect plus bind_transceiver must finish within this. Default 10 000. */
+  /** TCP connect (and the TLS handshake) plus bind_transceiver must finish within this. Default 10 000. */
   bindTimeoutMs?: number;
   /** Reconnect delay: doubles from minMs up to maxMs, with jitter. Default 500 / 30 000. */
   reconnect?: { minMs: number; maxMs: number };
@@ -269,13 +271,14 @@ export class SmppConnector implements CarrierConnector {
     this.reconnectTimer = undefined;
     if (this.closed) return;
     this.dropReason = undefined;
-    const session = connect({ host: this.options.host, port: this.options.port });
+    const { tls } = this.options;
+    const session = connect({ host: this.options.host, port: this.options.port, ...(tls ? { tls: true, ca: tls.ca, servername: tls.servername, rejectUnauthorized: tls.rejectUnauthorized } : {}) });
     this.session = session;
     this.bindTimer = setTimeout(() => this.drop(session, `no bind within ${this.bindTimeoutMs} ms`), this.bindTimeoutMs);
 
     // The library calls these from its socket 'readable' handler, where a throw would be an
     // uncaught exception: every listener is guarded.
-    session.on('connect', this.guard(() => this.bind(session)));
+    session.on(tls ? 'secureConnect' : 'connect', this.guard(() => this.bind(session)));
     session.on('error', (err: Error) => this.drop(session, errorMessage(err)));
     session.on('close', this.guard(() => this.onSessionClosed(session)));
     session.on('deliver_sm', (pdu: PDU) => this.track(this.onDeliverSm(session, pdu)));

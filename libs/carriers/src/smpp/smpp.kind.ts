@@ -5,7 +5,7 @@ import { parseSmppSettings, SmppCarrierSettings } from './smpp.settings';
 
 export const smppKind: CarrierKind<SmppCarrierSettings, SmppConnector> = {
   name: 'smpp',
-  fields: ['host', 'port', 'systemId', 'systemType', 'password', 'concatenation', 'multipartReceipts'],
+  fields: ['host', 'port', 'systemId', 'systemType', 'password', 'concatenation', 'multipartReceipts', 'tls', 'tlsCa', 'tlsServername', 'tlsRejectUnauthorized'],
   secretFields: ['password'],
   parseSettings: parseSmppSettings,
   columns: (s) => ({ host: s.host, port: s.port, systemId: s.systemId }),
@@ -21,6 +21,7 @@ export const smppKind: CarrierKind<SmppCarrierSettings, SmppConnector> = {
       window: s.window,
       concatenation: s.concatenation,
       multipartReceipts: s.multipartReceipts,
+      tls: s.tls ? { ca: s.tlsCa, servername: s.tlsServername, rejectUnauthorized: s.tlsRejectUnauthorized ?? true } : undefined,
       logger: context.logger.child({ carrierId: s.id }),
     }),
 };

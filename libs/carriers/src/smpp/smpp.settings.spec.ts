@@ -1,4 +1,8 @@
 // SMPP carrier settings: defaults for what older CARRIERS entries leave out, and errors that name the field.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { makeTestCertificates } from '../../../../test/support/tls';
 import { CarrierSettingsError } from '../carrier-kind';
 import { parseSmppSettings } from './smpp.settings';
 
@@ -20,4 +24,37 @@ it.each([
 ])('refuses %j: %s', (change, message) => {
   expect(() => parseSmppSettings({ ...valid, ...change }, common)).toThrow(CarrierSettingsError);
   expect(() => parseSmppSettings({ ...valid, ...change }, common)).toThrow(message);
+});
+
+describe('TLS', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'smpp-settings-'));
+  const ca = makeTestCertificates(dir).ca.toString();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is off unless asked for; with tls: true keeps the CA, server name and verification choice', () => {
+    expect(parseSmppSettings(valid, common).tls).toBeUndefined();
+    expect(parseSmppSettings({ ...valid, tls: true }, common)).toMatchObject({ tls: true });
+    expect(parseSmppSettings({ ...valid, tls: true, tlsCa: ca, tlsServername: 'smsc.example', tlsRejectUnauthorized: false }, common)).toMatchObject({
+      tls: true,
+      tlsCa: ca,
+      tlsServername: 'smsc.example',
+      tlsRejectUnauthorized: false,
+    });
+  });
+
+  it('tls: false turns TLS off with its options (an API update of a stored carrier)', () => {
+    const settings = parseSmppSettings({ ...valid, tls: false, tlsCa: ca }, common);
+    expect(settings).not.toHaveProperty('tls');
+    expect(settings).not.toHaveProperty('tlsCa');
+  });
+
+  it.each([
+    [{ tls: 'yes' }, 'tls must be true or false'],
+    [{ tls: true, tlsCa: 'not pem' }, 'tlsCa must be a PEM certificate'],
+    [{ tls: true, tlsRejectUnauthorized: 'no' }, 'tlsRejectUnauthorized must be true or false'],
+    [{ tlsServername: 'smsc.example' }, 'tlsServername needs "tls": true'],
+  ])('refuses %j: %s', (change, message) => {
+    expect(() => parseSmppSettings({ ...valid, ...change }, common)).toThrow(CarrierSettingsError);
+    expect(() => parseSmppSettings({ ...valid, ...change }, common)).toThrow(message);
+  });
 });

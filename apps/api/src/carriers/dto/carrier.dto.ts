@@ -74,6 +74,33 @@ export class CarrierConnectionDto {
   @IsIn(SMPP_MULTIPART_RECEIPTS)
   multipartReceipts?: 'each' | 'first';
 
+  @ApiPropertyOptional({ default: false, description: 'SMPP: connect over TLS (the carrier\'s TLS port, often 3550); false turns TLS and its options off' })
+  @IsOptional()
+  @IsBoolean()
+  tls?: boolean;
+
+  @ApiPropertyOptional({ description: 'SMPP with tls: PEM CA certificate(s) the carrier\'s certificate must chain to, instead of the system\'s roots' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(65536)
+  tlsCa?: string;
+
+  @ApiPropertyOptional({ example: 'smsc.carrier.example', description: 'SMPP with tls: the name the carrier\'s certificate must carry, when it is not host' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  tlsServername?: string;
+
+  @ApiPropertyOptional({ default: true, description: 'SMPP with tls: false accepts any certificate (encryption without authentication; a carrier\'s test system only)' })
+  @IsOptional()
+  @IsBoolean()
+  tlsRejectUnauthorized?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'HTTP: refuse anything but an https url, and never follow a redirect' })
+  @IsOptional()
+  @IsBoolean()
+  requireTls?: boolean;
+
   @ApiPropertyOptional({ example: 10, description: 'Outstanding submits per bind' })
   @IsOptional()
   @IsInt()
