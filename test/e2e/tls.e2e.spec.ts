@@ -11,6 +11,7 @@ import { testDatabaseUrl } from '../support/env';
 import { connectEsme, deliverText, Esme } from '../support/esme';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 import { httpsRequest } from '../support/tls';
+import { grantSenders, TEST_SENDER_ID } from '../support/senders';
 
 const E = smpp.errors;
 /** Connections one address may hold on the gateway, over both ports together. */
@@ -47,7 +48,8 @@ afterAll(async () => {
 });
 
 async function tenant(): Promise<{ key: string; credential: { systemId: string; password: string } }> {
-  const { apiKey } = await accounts.createWithKey(`tls-e2e-${randomUUID()}`, 'default', ['messages', 'smpp']);
+  const { apiKey, accountId } = await accounts.createWithKey(`tls-e2e-${randomUUID()}`, 'default', ['messages', 'smpp']);
+  await grantSenders(db, accountId, { senderIds: [TEST_SENDER_ID] });
   const res = await stack.api<{ systemId: string; password: string }>('POST', '/v1/smpp/credentials', {}, { authorization: `Bearer ${apiKey}` });
   expect(res.status).toBe(201);
   return { key: apiKey, credential: res.body };
@@ -84,7 +86,7 @@ describe('the SMPP gateway over TLS', () => {
     const [to] = numbers(1);
     const resp = await client.request('submit_sm', {
       source_addr_ton: 5,
-      source_addr: 'Acme',
+      source_addr: TEST_SENDER_ID,
       dest_addr_ton: 1,
       dest_addr_npi: 1,
       destination_addr: to.slice(1),
