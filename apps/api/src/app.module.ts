@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, VerificationRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
@@ -40,6 +40,8 @@ import { NumbersService } from './numbers/numbers.service';
 import { SmppAccountLimitsController } from './smpp-credentials/smpp-account-limits.controller';
 import { SmppCredentialsController } from './smpp-credentials/smpp-credentials.controller';
 import { SmppCredentialsService } from './smpp-credentials/smpp-credentials.service';
+import { VerificationsController, VerifySettingsController } from './verifications/verifications.controller';
+import { VerificationsService } from './verifications/verifications.service';
 import { API_CONFIG, DATA_SOURCE, LIMITS_POOL, TEMPORAL_CLIENT, TEMPORAL_CONNECTION } from './tokens';
 
 @Module({})
@@ -53,7 +55,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           pinoHttp: { ...httpLogOptions('api', config.logLevel), autoLogging: { ignore: (req) => req.url === '/health' } },
         }),
       ],
-      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController],
+      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, VerificationsController, VerifySettingsController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -71,6 +73,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: WebhookSecretRepository, useFactory: (db: DataSource) => new WebhookSecretRepository(db, new SecretBox(config.secretsKey)), inject: [DATA_SOURCE] },
         { provide: HeartbeatRepository, useFactory: (db: DataSource) => new HeartbeatRepository(db), inject: [DATA_SOURCE] },
         { provide: CampaignRepository, useFactory: (db: DataSource) => new CampaignRepository(db), inject: [DATA_SOURCE] },
+        { provide: VerificationRepository, useFactory: (db: DataSource) => new VerificationRepository(db), inject: [DATA_SOURCE] },
         { provide: PgAudienceCompliance, useFactory: (db: DataSource) => new PgAudienceCompliance(db), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
@@ -100,6 +103,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         LimitsService,
         HealthService,
         CampaignsService,
+        VerificationsService,
       ],
     };
   }

@@ -5,13 +5,15 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, VerificationRepository } from '@app/db';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { createBatchActivities } from '../../../activities/batches/batch.activities';
 import { createConversationActivities } from '../../../activities/conversations/conversation.activities';
 import { createCampaignActivities } from '../../../activities/campaigns/campaign.activities';
+import { createVerificationActivities } from '../../../activities/verifications/verification.activities';
+import { VerificationCodes } from '@app/messaging';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
 import { StatusCallbackSenderService } from './callbacks/status-callback-sender.service';
 import { CarrierWebhookService } from './carriers/carrier-webhook.service';
@@ -55,7 +57,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         },
         {
           provide: MESSAGE_ACTIVITIES,
-          // One worker runs every path: per-message (sendMessage), bulk pages (sendBatch), conversations and campaigns (runCampaign).
+          // One worker runs every path: per-message (sendMessage), bulk pages (sendBatch), conversations, campaigns (runCampaign) and verifications (verifyPhone).
           useFactory: (
             messages: MessageRepository,
             receipts: ReceiptRepository,
@@ -77,6 +79,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
             ...createBatchActivities({ batches, receipts, carriers, planner, pacer }),
             ...createConversationActivities({ conversations }),
             ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db) }),
+            ...createVerificationActivities({ verifications: new VerificationRepository(db), codes: new VerificationCodes(config.secretsKey) }),
           }),
           inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository, DATA_SOURCE],
         },

@@ -23,9 +23,10 @@ import { SmppHardening1733600000000 } from './migrations/1733600000000-smpp-hard
 import { TwoWayMessaging1733900000000 } from './migrations/1733900000000-two-way-messaging';
 import { ServiceHeartbeats1733700000000 } from './migrations/1733700000000-service-heartbeats';
 import { Campaigns1734000000000 } from './migrations/1734000000000-campaigns';
+import { Verifications1734400000000 } from './migrations/1734400000000-verifications';
 
 export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageEventEntity, MessageAttemptEntity, CarrierReceiptEntity];
-export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000, CarrierSettings1733000000000, SmppGateway1733100000000, MessageBatches1733200000000, BatchBookkeeping1733300000000, DeliveryEngine1733400000000, AccountLimits1733500000000, SmppHardening1733600000000, ServiceHeartbeats1733700000000, TwoWayMessaging1733900000000, Campaigns1734000000000];
+export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000, CarrierSettings1733000000000, SmppGateway1733100000000, MessageBatches1733200000000, BatchBookkeeping1733300000000, DeliveryEngine1733400000000, AccountLimits1733500000000, SmppHardening1733600000000, ServiceHeartbeats1733700000000, TwoWayMessaging1733900000000, Campaigns1734000000000, Verifications1734400000000];
 
 const MIGRATION_LOCK_ID = 727_001;
 

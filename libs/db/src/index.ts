@@ -33,3 +33,4 @@ export * from './unavailable';
 export * from './repositories/heartbeat.repository';
 export * from './repositories/campaign.repository';
 export * from './repositories/audience-compliance';
+export * from './repositories/verification.repository';

@@ -6,3 +6,4 @@ export * from './routing';
 export * from './smpp-user-data';
 export * from './limits';
 export * from './campaign-text';
+export * from './verify';
