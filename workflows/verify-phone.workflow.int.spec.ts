@@ -126,7 +126,7 @@ async function refusal(update: Promise<unknown>): Promise<unknown> {
     () => undefined,
     (e: unknown) => e,
   );
-  if (err instanceof WorkflowUpdateFailedError) await env.connection.testService.unlockTimeSkipping({});
+  if (err instanceof WorkflowUpdateFailedError) await env.connection.testService!.unlockTimeSkipping({});
   if (err === undefined) throw new Error('the update was accepted');
   return err;
 }
@@ -182,7 +182,7 @@ it('refuses the sixth of six concurrent checks in its validator, without history
       expect(refusalType(refused[0].reason)).toBe(VerificationRefusals.maxAttempts);
       expect(await handle.result()).toMatchObject({ status: 'max_attempts', checks: 5 });
       // The refused update's clock lock (see refusal()), released once the workflow is done.
-      await env.connection.testService.unlockTimeSkipping({});
+      await env.connection.testService!.unlockTimeSkipping({});
       const updates = (await eventTypes(handle.workflowId)).filter((t) => t === 'workflowExecutionUpdateAcceptedEventAttributes');
       expect(updates).toHaveLength(5);
     },
