@@ -18,13 +18,14 @@ import { otpLatencyScenario } from './scenarios/otp-latency';
 import { restAcceptScenario } from './scenarios/rest-accept';
 import { restBatchScenario } from './scenarios/rest-batch';
 import { smppIngressScenario } from './scenarios/smpp-ingress';
+import { verifyScenario } from './scenarios/verify';
 import { workerMemoryScenario } from './scenarios/worker-memory';
 import { BenchContext, Ceilings, commit, findPid, machine, recordRate, Resources, ResourceSampler, Scenario, topStatements, writeResults } from './support';
 
 const here = path.resolve(__dirname, '..');
 const root = path.basename(here) === 'dist' ? path.resolve(here, '..') : here;
 
-const SCENARIOS: Scenario[] = [ceilingsScenario, otpLatencyScenario, apiThroughputScenario, smppIngressScenario, workerMemoryScenario, campaignScenario, kannelScenario, restBatchScenario, restAcceptScenario];
+const SCENARIOS: Scenario[] = [ceilingsScenario, otpLatencyScenario, apiThroughputScenario, smppIngressScenario, workerMemoryScenario, campaignScenario, kannelScenario, restBatchScenario, restAcceptScenario, verifyScenario];
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -3,3 +3,4 @@ export { sendMessage } from './send-message.workflow';
 export { sendBatch } from './send-batch.workflow';
 export { conversation } from './conversation.workflow';
 export { runCampaign } from './run-campaign.workflow';
+export { verifyPhone } from './verify-phone.workflow';

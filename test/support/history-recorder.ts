@@ -12,7 +12,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowExecutionInfo } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { RunCampaignResult, SendBatchResult } from '@app/contracts';
+import type { RunCampaignResult, SendBatchResult, VerifyPhoneResult } from '@app/contracts';
 import { historyFromJson, historyToJson } from './history-json';
 
 type History = temporal.api.history.v1.IHistory;
@@ -180,6 +180,11 @@ export function labelOf(wf: Pick<FetchedHistory, 'type' | 'status'>, history: Hi
   if (wf.type === 'runCampaign' && result) {
     const { status, counters } = result as unknown as RunCampaignResult;
     return [status, ...(counters.runs > 0 ? ['continued'] : []), ...features].join('-');
+  }
+  if (wf.type === 'verifyPhone' && result) {
+    const { status, sends } = result as unknown as VerifyPhoneResult;
+    const children = events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length;
+    return [status.replace(/_/g, '-'), ...(sends > 1 ? ['resent'] : []), ...(children === 0 ? ['voice'] : []), ...features].join('-');
   }
   return [wf.status.toLowerCase(), ...features].join('-');
 }

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, AuditRepository, OAuthClientRepository, OperatorRepository, WebhookLogRepository, ComplianceRepository, AutoReplyRepository, SenderRepository, NotificationListener } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, AuditRepository, OAuthClientRepository, OperatorRepository, WebhookLogRepository, ComplianceRepository, AutoReplyRepository, SenderRepository, NotificationListener, VerificationRepository } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
@@ -61,6 +61,8 @@ import { API_CONFIG, DATA_SOURCE, LIMITS_POOL, SENDERS_LISTENER, TEMPORAL_CLIENT
 
 /** How long a replica reuses an authenticated key without hearing of a change to it (changes are announced at once). */
 const API_KEY_CACHE_MS = 30_000;
+import { VerificationsController, VerifySettingsController } from './verifications/verifications.controller';
+import { VerificationsService } from './verifications/verifications.service';
 
 @Module({})
 export class AppModule implements NestModule, OnApplicationShutdown {
@@ -73,7 +75,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           pinoHttp: { ...httpLogOptions('api', config.logLevel), autoLogging: { ignore: (req) => req.url === '/health' } },
         }),
       ],
-      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, KeysController, AuditController, TokenController, OAuthClientsController, OperatorAuthController, OperatorsController, WebhookDeliveriesController, ComplianceController, AccountComplianceController, SendersController, SenderPoolsController, OperatorSenderIdsController],
+      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, KeysController, AuditController, TokenController, OAuthClientsController, OperatorAuthController, OperatorsController, WebhookDeliveriesController, ComplianceController, AccountComplianceController, SendersController, SenderPoolsController, OperatorSenderIdsController, VerificationsController, VerifySettingsController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -93,6 +95,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: HeartbeatRepository, useFactory: (db: DataSource) => new HeartbeatRepository(db), inject: [DATA_SOURCE] },
         { provide: CampaignRepository, useFactory: (db: DataSource) => new CampaignRepository(db), inject: [DATA_SOURCE] },
         { provide: AuditRepository, useFactory: (db: DataSource) => new AuditRepository(db), inject: [DATA_SOURCE] },
+        { provide: VerificationRepository, useFactory: (db: DataSource) => new VerificationRepository(db), inject: [DATA_SOURCE] },
         { provide: PgAudienceCompliance, useFactory: (db: DataSource) => new PgAudienceCompliance(db), inject: [DATA_SOURCE] },
         { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db), inject: [DATA_SOURCE] },
         { provide: AutoReplyRepository, useFactory: (db: DataSource) => new AutoReplyRepository(db), inject: [DATA_SOURCE] },
@@ -157,6 +160,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         KeysService,
         AuditService,
         ComplianceService,
+        VerificationsService,
       ],
     };
   }

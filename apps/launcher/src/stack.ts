@@ -7,7 +7,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { AccountRepository, ApiKeyScope, EmbeddedPostgresHandle, LOOPBACK_ONLY, openDatabase, SecretBox, SmppCredentialRepository, startEmbeddedPostgres, SenderRepository } from '@app/db';
-import { MAX_LIMITS, senderIdKey } from '@app/domain';
+import { DEFAULT_VERIFY_SENDER, MAX_LIMITS, senderIdKey } from '@app/domain';
 import { DevServerHandle, startTemporalDevServer } from '@app/temporal';
 import { ManagedProcess } from './managed-process';
 import { RestartPolicy, SupervisedRun, Supervisor } from './supervisor';
@@ -442,6 +442,8 @@ async function ensureDemoKey(accounts: AccountRepository, smpp: SmppCredentialRe
     // audiences; numbers an operator gives it with POST /v1/numbers.
     await senders.grantSenderId(demo.id, DEMO_SENDER_ID, senderIdKey(DEMO_SENDER_ID));
     await senders.setRegistration(demo.id, senderIdKey(DEMO_SENDER_ID), 'HR', 'approved', 'local demo', true);
+    // Verify's default sender, so the README's verify round trip works on the demo account.
+    await senders.grantSenderId(demo.id, DEFAULT_VERIFY_SENDER, senderIdKey(DEFAULT_VERIFY_SENDER));
   }
   return key;
 }

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, ComplianceRepository, AutoReplyRepository, AccountRepository, openLimitsPool, UsageCounterRepository, LimitsPool, SenderRepository } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, ComplianceRepository, AutoReplyRepository, AccountRepository, openLimitsPool, UsageCounterRepository, LimitsPool, SenderRepository, VerificationRepository } from '@app/db';
 import { IntakeLimits, MessageIntake, SenderRules } from '@app/messaging';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
@@ -13,6 +13,8 @@ import { createMessageActivities } from '../../../activities/messages/message.ac
 import { createBatchActivities } from '../../../activities/batches/batch.activities';
 import { createConversationActivities } from '../../../activities/conversations/conversation.activities';
 import { createCampaignActivities } from '../../../activities/campaigns/campaign.activities';
+import { createVerificationActivities } from '../../../activities/verifications/verification.activities';
+import { VerificationCodes } from '@app/messaging';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
 import { StatusCallbackSenderService } from './callbacks/status-callback-sender.service';
 import { CarrierWebhookService } from './carriers/carrier-webhook.service';
@@ -72,7 +74,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         },
         {
           provide: MESSAGE_ACTIVITIES,
-          // One worker runs every path: per-message (sendMessage), bulk pages (sendBatch), conversations and campaigns (runCampaign).
+          // One worker runs every path: per-message (sendMessage), bulk pages (sendBatch), conversations, campaigns (runCampaign) and verifications (verifyPhone).
           useFactory: (
             messages: MessageRepository,
             receipts: ReceiptRepository,
@@ -97,6 +99,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
             ...createBatchActivities({ batches, receipts, carriers, planner, pacer, compliance }),
             ...createConversationActivities({ conversations, compliance, autoReplies: new AutoReplyRepository(db), intake }),
             ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db), senders: new SenderRepository(db) }),
+            ...createVerificationActivities({ verifications: new VerificationRepository(db), codes: new VerificationCodes(config.secretsKey) }),
           }),
           inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository, DATA_SOURCE, ComplianceRepository, MessageIntake],
         },

@@ -36,6 +36,9 @@ export const searchAttributes = {
   conversationId: keyword('ConversationId'),
   /** A campaign's runCampaign workflow (`CampaignId = '<campaign id>'`; AccountId is set too). */
   campaignId: keyword('CampaignId'),
+  /** A verification's verifyPhone workflow (`VerificationId = '<id>'`; AccountId and VerificationStatus are set too). */
+  verificationId: keyword('VerificationId'),
+  verificationStatus: keyword('VerificationStatus'),
 } as const;
 /** Name → type as the Temporal CLI's `--search-attribute` flag spells it. */
 export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'KeywordList'> = Object.fromEntries(

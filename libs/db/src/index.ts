@@ -41,3 +41,4 @@ export * from './repositories/audience-compliance';
 export * from './repositories/compliance.repository';
 export * from './repositories/auto-reply.repository';
 export * from './repositories/sender.repository';
+export * from './repositories/verification.repository';

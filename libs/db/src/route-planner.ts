@@ -1,13 +1,15 @@
 // Plans the route of a message from the active rule set and what we know of the carriers:
 // used by the worker's planRoute activity and by POST /v1/routing/simulate, so a simulation
 // shows exactly what sending would do.
-import { CarrierFacts, NoRouteError, planRoute, RoutePlanDecision, RouteRequest, RoutingRule } from '@app/domain';
+import { CarrierFacts, NoRouteError, planRoute, RoutePlanDecision, RouteRequest, RoutingRule, withConversion } from '@app/domain';
 import { CarrierHealthRepository } from './repositories/carrier-health.repository';
 import { CarrierRepository } from './repositories/carrier.repository';
 import { RoutingRepository } from './repositories/routing.repository';
 
 /** Quality routing looks at the last 15 minutes per destination country. */
 const QUALITY_WINDOW_MS = 15 * 60_000;
+/** Verify conversion per carrier looks at the last hour (verifications are fewer than messages). */
+const CONVERSION_WINDOW_MS = 60 * 60_000;
 
 export interface VersionedPlan extends RoutePlanDecision {
   routingVersion: number;
@@ -26,10 +28,13 @@ export class RoutePlanner {
 
   /** Delivery rate and receipt latency per carrier for the destination country (quality strategy). */
   private async quality(country: string | undefined): Promise<Map<string, { deliveryRate?: number; receiptLatencyMs?: number; samples: number }>> {
-    const stats = (await this.health.windowByCountry(QUALITY_WINDOW_MS)).filter((s) => s.country === (country ?? null));
-    return new Map(
-      stats.map((s) => [s.carrierId, { deliveryRate: s.deliveryRate ?? undefined, receiptLatencyMs: s.receiptLatencyP50Ms ?? undefined, samples: s.finished }]),
+    const [stats, conversion] = await Promise.all([this.health.windowByCountry(QUALITY_WINDOW_MS), this.health.conversionByCountry(CONVERSION_WINDOW_MS)]);
+    const here = (s: { country: string | null }) => s.country === (country ?? null);
+    const quality = new Map(
+      stats.filter(here).map((s) => [s.carrierId, { deliveryRate: s.deliveryRate ?? undefined, receiptLatencyMs: s.receiptLatencyP50Ms ?? undefined, samples: s.finished }]),
     );
+    // Verify conversion: a carrier whose delivered codes are rarely entered scores lower.
+    return withConversion(quality, conversion.filter(here));
   }
 
   /**

@@ -8,3 +8,4 @@ export * from './limits';
 export * from './campaign-text';
 export * from './keywords';
 export * from './senders';
+export * from './verify';

@@ -53,6 +53,14 @@ const SELECT_STATS = `count(*) AS attempts,
   count(*) FILTER (WHERE a.status = 'receipt_failed') AS receipt_failed,
   percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (a.completed_at - a.submitted_at)) * 1000) FILTER (WHERE a.status = 'delivered') AS p50`;
 
+/** Finished verifications whose code went through a carrier, and how many were approved. */
+export interface ConversionStats {
+  carrierId: string;
+  country: string | null;
+  finished: number;
+  approved: number;
+}
+
 export class CarrierHealthRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -94,5 +102,19 @@ export class CarrierHealthRepository {
 
   async setCircuit(carrierId: string, state: CircuitState, reason: string): Promise<void> {
     await this.db.query(`UPDATE carriers SET circuit_state = $2, circuit_reason = $3, circuit_changed_at = now(), updated_at = now() WHERE id = $1`, [carrierId, state, reason]);
+  }
+
+  /**
+   * Verify conversion per carrier and destination country over the last `windowMs`: a carrier whose
+   * delivered codes are not entered (faked receipts, SIM-box routes) loses quality (RoutePlanner).
+   */
+  async conversionByCountry(windowMs: number): Promise<ConversionStats[]> {
+    const rows: { carrier_id: string; country: string | null; finished: string; approved: string }[] = await this.db.query(
+      `SELECT carrier_id, country, count(*) AS finished, count(*) FILTER (WHERE status = 'approved') AS approved
+       FROM verifications WHERE carrier_id IS NOT NULL AND status <> 'pending' AND created_at > now() - make_interval(secs => $1)
+       GROUP BY carrier_id, country`,
+      [windowMs / 1000],
+    );
+    return rows.map((r) => ({ carrierId: r.carrier_id, country: r.country, finished: Number(r.finished), approved: Number(r.approved) }));
   }
 }
