@@ -11,7 +11,7 @@ import { DataSource } from 'typeorm';
 import { messageWorkflowId } from '@app/contracts';
 import { AccountRepository, openDatabase } from '@app/db';
 import { connectEsme, deliverText, Esme } from '../support/esme';
-import { testDatabaseUrl } from '../support/env';
+import { testDatabaseUrl, testKms } from '../support/env';
 import { decodedText } from '../support/history-recorder';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 
@@ -68,7 +68,7 @@ async function call<T = unknown>(method: string, route: string, body?: unknown):
 
 beforeAll(async () => {
   stack = await startTestStack();
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 2 });
   connection = await Connection.connect({ address: stack.temporalAddress });
   temporal = new Client({ connection });
   const tenant = await new AccountRepository(db).createWithKey(`opt-out-e2e-${randomUUID()}`, 'default', ['messages', 'smpp']);

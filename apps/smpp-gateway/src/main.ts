@@ -3,6 +3,7 @@ import os from 'node:os';
 import { createLogger, logFatalErrors } from '@app/logging';
 import { configOrExit, readSmppGatewayConfig } from '@app/config';
 import { AccountRepository, MessageRepository, openDatabase, SmppCredentialRepository, SmppDeliveryRepository, SmppGatewayStateRepository, SmppMultipartRepository, openLimitsPool, UsageCounterRepository, HeartbeatRepository, HeartbeatWriter } from '@app/db';
+import { LocalKms } from '@app/crypto';
 import { IntakeLimits, MessageCancel, MessageIntake } from '@app/messaging';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { DeliveryDispatcher } from './deliveries/delivery-dispatcher';
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const logger = createLogger('smpp-gateway');
   logFatalErrors(logger);
   const config = configOrExit(readSmppGatewayConfig, process.env, (message) => logger.fatal(message));
-  const db = await openDatabase(config.databaseUrl, { applicationName: 'sms-smpp-gateway', poolSize: 20 });
+  const db = await openDatabase(config.databaseUrl, { applicationName: 'sms-smpp-gateway', poolSize: 20, kms: new LocalKms(config.keks) });
   const connection = await connectTemporal(config.temporal.address);
   const temporal = createTemporalClient(connection, config.temporal.namespace);
   const messages = new MessageRepository(db);

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
 import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, ComplianceRepository, AutoReplyRepository, AccountRepository, openLimitsPool, UsageCounterRepository, LimitsPool } from '@app/db';
+import { LocalKms } from '@app/crypto';
 import { IntakeLimits, MessageIntake } from '@app/messaging';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
 import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
@@ -32,7 +33,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-worker', poolSize: 20 }) },
+        { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-worker', poolSize: 20, kms: new LocalKms(config.keks) }) },
         { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal.address) },
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
         { provide: LIMITS_POOL, useFactory: () => openLimitsPool(config.databaseUrl, { applicationName: 'sms-worker-limits' }) },

@@ -2,6 +2,7 @@
 // Every environment variable the project reads is listed here (and in the README table).
 import { CarrierConfig, CarrierSettingsError, parseCarrierSettings } from '@app/carriers';
 import { DEFAULT_TASK_QUEUE } from '@app/contracts';
+import { deriveKekFromSecretsKey, SECRETS_DERIVED_KEK_ID } from '@app/crypto';
 import { ConfigError, Env, readBool, readEnum, readHostPort, readInt, readJson, readPort, readString, readUrl } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -15,6 +16,8 @@ export interface CommonConfig {
   numberLookup: { url?: string; prefixes?: Record<string, string> };
   /** Key sealing carrier credentials at rest (32 bytes, base64). */
   secretsKey: string;
+  /** Key-encryption keys wrapping the data keys of bodies at rest and Temporal payloads (ENCRYPTION_KEKS), the current one first. */
+  keks: [string, Buffer][];
   /** Internal hosts a tenant's URL (status callbacks) may reach anyway; none by default. */
   egressAllowHosts: string[];
 }
@@ -26,6 +29,26 @@ export function readSecretsKey(env: Env): string {
   const key = readString(env, 'SECRETS_KEY');
   if (!/^[A-Za-z0-9+/]{43}=$/.test(key)) throw new ConfigError('SECRETS_KEY', 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
   return key;
+}
+
+/**
+ * ENCRYPTION_KEKS: `id:base64key[,id:base64key…]`, the first wraps new data keys, the others only
+ * unwrap (rotation). Unset: one KEK derived from SECRETS_KEY, id `sk`, which also stays available to
+ * unwrap what it wrapped before ENCRYPTION_KEKS was set.
+ */
+export function readEncryptionKeks(env: Env, secretsKey: string): [string, Buffer][] {
+  const raw = env.ENCRYPTION_KEKS?.trim();
+  const derived: [string, Buffer] = [SECRETS_DERIVED_KEK_ID, deriveKekFromSecretsKey(secretsKey)];
+  if (!raw) return [derived];
+  const keks: [string, Buffer][] = [];
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/]{43}=)$/.exec(entry);
+    if (!match) throw new ConfigError('ENCRYPTION_KEKS', `entry "${entry.split(':')[0]}:…" must be "id:key" with an id of letters, digits, _ or - and a 32-byte base64 key (e.g. \`k2:$(openssl rand -base64 32)\`)`);
+    if (keks.some(([id]) => id === match[1])) throw new ConfigError('ENCRYPTION_KEKS', `lists the id "${match[1]}" twice`);
+    keks.push([match[1], Buffer.from(match[2], 'base64')]);
+  }
+  if (!keks.some(([id]) => id === SECRETS_DERIVED_KEK_ID)) keks.push(derived);
+  return keks;
 }
 
 function parseNetworkPrefixes(value: unknown): Record<string, string> {
@@ -86,13 +109,18 @@ export function readCommonConfig(env: Env): CommonConfig {
       taskQueue: readString(env, 'TEMPORAL_TASK_QUEUE', DEFAULT_TASK_QUEUE),
     },
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    secretsKey: readSecretsKey(env),
+    ...secretsAndKeks(env),
     egressAllowHosts: readHostList(env, 'EGRESS_ALLOW_HOSTS'),
     numberLookup: {
       url: env.NUMBER_LOOKUP_URL?.trim() ? readUrl(env, 'NUMBER_LOOKUP_URL', ['http:', 'https:']) : undefined,
       prefixes: readJson(env, 'NETWORK_PREFIXES', {}, parseNetworkPrefixes),
     },
   };
+}
+
+function secretsAndKeks(env: Env): { secretsKey: string; keks: [string, Buffer][] } {
+  const secretsKey = readSecretsKey(env);
+  return { secretsKey, keks: readEncryptionKeks(env, secretsKey) };
 }
 
 /** A comma-separated list of host names or IP addresses (no scheme, no port). */

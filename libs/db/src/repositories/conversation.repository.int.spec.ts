@@ -4,7 +4,7 @@
 // secrets with rotation.
 import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { SecretBox } from '../secrets';
 import { AccountRepository } from './account.repository';
@@ -12,6 +12,7 @@ import { ConversationRepository, decodeCursor } from './conversation.repository'
 import { InboundRepository } from './inbound.repository';
 import { MessageRepository, NewMessage } from './message.repository';
 import { WebhookSecretRepository } from './webhook-secret.repository';
+import { openSealed } from '../../../../test/support/sealed';
 
 let db: DataSource;
 let inbound: InboundRepository;
@@ -25,7 +26,7 @@ const number = () => `+1415${randomInt(2_000_000, 9_999_999)}`;
 const carrier = () => `c-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4 });
   inbound = new InboundRepository(db, 60);
   conversations = new ConversationRepository(db);
   messages = new MessageRepository(db);
@@ -88,7 +89,8 @@ describe('storing an MO', () => {
     const done = await part(2, 'two-');
     expect(done).toMatchObject({ outcome: 'stored' });
     if (done.outcome !== 'stored') throw new Error('not stored');
-    expect(await db.query(`SELECT body, parts FROM inbound_messages WHERE id = $1`, [done.id])).toEqual([{ body: 'one-two-three', parts: 3 }]);
+    const [stored] = await db.query(`SELECT body, parts FROM inbound_messages WHERE id = $1`, [done.id]);
+    expect({ body: await openSealed(db, stored.body), parts: stored.parts }).toEqual({ body: 'one-two-three', parts: 3 });
     expect(await db.query(`SELECT count(*)::int AS n FROM inbound_parts WHERE carrier_id = $1`, [c])).toEqual([{ n: 0 }]);
   });
 
