@@ -7,6 +7,7 @@ import { AccountRepository, openDatabase } from '@app/db';
 import { startCallbackReceiver } from '../support/callback-receiver';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 import { testDatabaseUrl, testKms } from '../support/env';
+import { testTemporalClient } from '../support/temporal-client';
 
 const RECEIPT_TIMEOUT_SECONDS = 6;
 // Short receipt waits and no pause between attempts keep failover tests quick.
@@ -31,7 +32,7 @@ let pg: PgClient;
 
 beforeAll(async () => {
   stack = await startTestStack({ rule: { policy: POLICY } });
-  temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
+  temporal = testTemporalClient(await Connection.connect({ address: stack.temporalAddress }));
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
 }, 120_000);

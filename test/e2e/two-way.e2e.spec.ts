@@ -16,6 +16,7 @@ import { testDatabaseUrl } from '../support/env';
 import { decodedText } from '../support/history-recorder';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 import { openSealed } from '../support/sealed';
+import { testTemporalClient } from '../support/temporal-client';
 
 interface Hook {
   headers: http.IncomingHttpHeaders;
@@ -53,7 +54,7 @@ beforeAll(async () => {
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
   connection = await Connection.connect({ address: stack.temporalAddress });
-  temporal = new Client({ connection });
+  temporal = testTemporalClient(connection);
 
   const accountId = (await pg.query(`SELECT account_id FROM api_keys WHERE key_hash = $1`, [hashApiKey(stack.demoApiKey)])).rows[0].account_id;
   const numberRes = await stack.api('POST', '/v1/numbers', { number: ours, accountId });

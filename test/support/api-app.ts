@@ -14,6 +14,7 @@ export async function startApiApp(overrides: Partial<ApiConfig> = {}): Promise<{
     numberLookup: {},
     secretsKey: randomBytes(32).toString('base64'),
     keks: testKeks(),
+    codecCorsOrigins: [],
     egressAllowHosts: [],
     host: '127.0.0.1',
     port: 0,

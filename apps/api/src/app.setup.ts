@@ -10,6 +10,7 @@ import { ErrorBody } from './common/error-body';
 import { jsonBody } from './common/json-body';
 import { documentCommonAnswers } from './common/openapi';
 import { createValidationPipe } from './common/validation.pipe';
+import { codecMiddleware } from './codec/codec.middleware';
 
 export async function createApiApp(config: ApiConfig): Promise<INestApplication> {
   // Body parsers are ours (common/json-body.ts): Nest's defaults would also parse url-encoded forms.
@@ -20,6 +21,9 @@ export async function createApiApp(config: ApiConfig): Promise<INestApplication>
   // The same checks (UTF-8, depth, prototype keys) hold for both.
   app.use('/v1/messages/batch', jsonBody('4mb'));
   app.use('/v1/campaigns/:id/recipients', jsonBody('4mb'));
+  // The Temporal Web UI decodes histories here: CORS for its origin, its session cookie, payloads of a whole history.
+  app.use('/v1/codec', codecMiddleware(config.codecCorsOrigins));
+  app.use('/v1/codec', jsonBody('4mb'));
   app.use(jsonBody('64kb'));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);

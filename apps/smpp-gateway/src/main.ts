@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const config = configOrExit(readSmppGatewayConfig, process.env, (message) => logger.fatal(message));
   const db = await openDatabase(config.databaseUrl, { applicationName: 'sms-smpp-gateway', poolSize: 20, kms: new LocalKms(config.keks) });
   const connection = await connectTemporal(config.temporal.address);
-  const temporal = createTemporalClient(connection, config.temporal.namespace);
+  const temporal = createTemporalClient(connection, config.temporal.namespace, new LocalKms(config.keks));
   const messages = new MessageRepository(db);
   const accounts = new AccountRepository(db);
   const multipart = new SmppMultipartRepository(db);

@@ -35,7 +35,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: LOGGER, useValue: logger },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-worker', poolSize: 20, kms: new LocalKms(config.keks) }) },
         { provide: TEMPORAL_CONNECTION, useFactory: () => connectTemporal(config.temporal.address) },
-        { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
+        { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace, new LocalKms(config.keks)), inject: [TEMPORAL_CONNECTION] },
         { provide: LIMITS_POOL, useFactory: () => openLimitsPool(config.databaseUrl, { applicationName: 'sms-worker-limits' }) },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
         { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db), inject: [DATA_SOURCE] },

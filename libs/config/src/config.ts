@@ -63,6 +63,8 @@ function parseNetworkPrefixes(value: unknown): Record<string, string> {
 export interface ApiConfig extends CommonConfig {
   host: string;
   port: number;
+  /** Origins (the Temporal Web UI's) allowed to call the codec endpoint /v1/codec from a browser. */
+  codecCorsOrigins: string[];
 }
 
 /** A carrier's settings: its kind's (libs/carriers/src/<kind>/<kind>.settings.ts), by `type`. */
@@ -135,7 +137,32 @@ function readHostList(env: Env, name: string): string[] {
 }
 
 export function readApiConfig(env: Env): ApiConfig {
-  return { ...readCommonConfig(env), host: readString(env, 'API_HOST', '127.0.0.1'), port: readPort(env, 'API_PORT', 3000) };
+  return {
+    ...readCommonConfig(env),
+    host: readString(env, 'API_HOST', '127.0.0.1'),
+    port: readPort(env, 'API_PORT', 3000),
+    codecCorsOrigins: readOriginList(env, 'CODEC_CORS_ORIGINS'),
+  };
+}
+
+/** A comma-separated list of web origins (`scheme://host[:port]`, no path). */
+function readOriginList(env: Env, name: string): string[] {
+  const origins = (env[name] ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(name, `"${origin}" is not an origin such as http://127.0.0.1:8233 (scheme, host and port; no path or trailing slash)`);
+    }
+  }
+  return origins;
 }
 
 export const DEFAULT_CARRIERS: CarrierConfig[] = [

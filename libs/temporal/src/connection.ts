@@ -2,6 +2,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_TYPES } from '@app/contracts';
 import { temporal } from '@temporalio/proto';
+import type { Kms } from '@app/crypto';
+import { encryptedDataConverter } from './payload-codec';
 
 export async function connectTemporal(address: string, { timeoutMs = 30_000 } = {}): Promise<Connection> {
   const deadline = Date.now() + timeoutMs;
@@ -15,8 +17,9 @@ export async function connectTemporal(address: string, { timeoutMs = 30_000 } = 
   }
 }
 
-export function createTemporalClient(connection: Connection, namespace: string): Client {
-  return new Client({ connection, namespace });
+/** A client whose payloads are encrypted (payload-codec.ts): `kms` holds the KEKs of ENCRYPTION_KEKS. */
+export function createTemporalClient(connection: Connection, namespace: string, kms: Kms): Client {
+  return new Client({ connection, namespace, dataConverter: encryptedDataConverter(kms) });
 }
 
 /**

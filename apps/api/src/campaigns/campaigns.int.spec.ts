@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { INestApplication } from '@nestjs/common';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { campaignWorkflowId } from '@app/contracts';
 import { AccountRepository } from '@app/db';
 import { testTemporalAddress } from '../../../../test/support/env';
 import { startApiApp } from '../../../../test/support/api-app';
+import { testTemporalClient } from '../../../../test/support/temporal-client';
 
 let app: INestApplication;
 let baseUrl: string;
@@ -155,7 +156,7 @@ it('starts the campaign\'s workflow once, pauses it by signal, and cancels what 
   await call('POST', `/v1/campaigns/${body.id}/recipients`, { recipients: [{ phone: '+14155550199', variables: { name: 'Z' } }] });
   expect(await call('POST', `/v1/campaigns/${body.id}/start`)).toEqual({ status: 200, body: { status: 'scheduled' } });
   expect((await call('POST', `/v1/campaigns/${body.id}/start`)).status).toBe(409);
-  const client = new Client({ connection: temporal });
+  const client = testTemporalClient(temporal);
   const handle = client.workflow.getHandle(campaignWorkflowId(body.id));
   const described = await handle.describe();
   expect(described.type).toBe('runCampaign');
