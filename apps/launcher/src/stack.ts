@@ -141,7 +141,10 @@ const isReadyLine = (msg: string) => (line: string) => line.startsWith(msg);
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = path.resolve(options.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Keys, the demo key, PostgreSQL's and Temporal's data: readable by their owner only.
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
+  const apiUrl = `http://127.0.0.1:${options.apiPort}`;
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => log(`stop: ${(err as Error).message}`));
@@ -185,6 +188,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             dataDir: path.join(dataDir, 'temporal'),
             port: options.temporalPort,
             uiPort: options.temporalUiPort,
+            // The Web UI decodes the encrypted payloads through the API (an operator signs in at /v1/codec/login).
+            uiCodecEndpoint: `${apiUrl}/v1/codec`,
             inMemory: options.temporalInMemory,
             nice: options.backgroundNice,
           })),
@@ -243,12 +248,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const workerRun = await keep('worker', () => worker.run());
     log(`Worker                  running   (pid ${workerRun.pid})`);
 
-    const apiUrl = `http://127.0.0.1:${options.apiPort}`;
     const apiProcess = (port: number, name: string) =>
       new ManagedProcess({
         name,
         script: appScript('api'),
-        env: { ...common, ...(carrierSimUrl ? { NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup` } : {}), API_PORT: String(port), API_HOST: '127.0.0.1', ...options.apiEnv },
+        env: {
+          ...common,
+          ...(carrierSimUrl ? { NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup` } : {}),
+          ...(temporalUiUrl ? { CODEC_CORS_ORIGINS: temporalUiUrl } : {}),
+          API_PORT: String(port),
+          API_HOST: '127.0.0.1',
+          ...options.apiEnv,
+        },
         ready: () => waitForHttp(`http://127.0.0.1:${port}/health`),
         logFile: logFile(name),
         nodeArgs: options.nodeArgs,
