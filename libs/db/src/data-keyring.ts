@@ -112,10 +112,14 @@ export class DataKeyring {
  * Rotation: every data key not wrapped by the current KEK is unwrapped (with the KEK that wrapped
  * it, still configured) and wrapped again by the current one. Rows sealed with those data keys are
  * untouched and stay readable throughout; afterwards the old KEK can be dropped from ENCRYPTION_KEKS
- * (once Temporal histories encrypted under it have passed the namespace retention).
+ * (once Temporal histories encrypted under it have passed the namespace retention). `fromKekId`:
+ * only the data keys of that KEK.
  */
-export async function rewrapDataKeys(db: DataSource, kms: Kms): Promise<{ rewrapped: number }> {
-  const rows: { id: string; kek_id: string; wrapped: Buffer }[] = await db.query(`SELECT id, kek_id, wrapped FROM data_keys WHERE kek_id <> $1`, [kms.currentKekId]);
+export async function rewrapDataKeys(db: DataSource, kms: Kms, { fromKekId }: { fromKekId?: string } = {}): Promise<{ rewrapped: number }> {
+  const rows: { id: string; kek_id: string; wrapped: Buffer }[] = await db.query(`SELECT id, kek_id, wrapped FROM data_keys WHERE kek_id <> $1 AND ($2::text IS NULL OR kek_id = $2)`, [
+    kms.currentKekId,
+    fromKekId ?? null,
+  ]);
   for (const row of rows) {
     const wrapped = await kms.wrap(await kms.unwrap({ kekId: row.kek_id, wrapped: row.wrapped }));
     await db.query(`UPDATE data_keys SET kek_id = $2, wrapped = $3, rewrapped_at = now() WHERE id = $1 AND kek_id = $4`, [row.id, wrapped.kekId, wrapped.wrapped, row.kek_id]);
@@ -135,4 +139,31 @@ export function keyringOf(db: DataSource | EntityManager): DataKeyring {
   const ring = KEYRINGS.get(source);
   if (!ring) throw new Error('this database connection was opened without a KMS (openDatabase(url, { kms })): it cannot read or write message bodies');
   return ring;
+}
+
+/** Columns holding bodies (text), sealed at rest; rows from before encryption are sealed by sealPlaintextRows. */
+const SEALED_TEXT_COLUMNS: { table: string; column: string }[] = [
+  { table: 'messages', column: 'body' },
+  { table: 'inbound_messages', column: 'body' },
+  { table: 'inbound_parts', column: 'body' },
+  { table: 'carrier_receipts', column: 'raw_text' },
+];
+
+/** Seals, in batches, the bodies stored before encryption existed (upgrades); returns how many per table. */
+export async function sealPlaintextRows(db: DataSource, batchSize = 500): Promise<Record<string, number>> {
+  const keyring = keyringOf(db);
+  const counts: Record<string, number> = {};
+  for (const { table, column } of SEALED_TEXT_COLUMNS) {
+    counts[table] = 0;
+    for (;;) {
+      const rows: { ctid: string; value: string }[] = await db.query(`SELECT ctid::text AS ctid, ${column} AS value FROM ${table} WHERE ${column} NOT LIKE '${PREFIX}%' LIMIT $1`, [batchSize]);
+      if (rows.length === 0) break;
+      await db.query(
+        `UPDATE ${table} t SET ${column} = u.sealed FROM unnest($1::tid[], $2::text[], $3::text[]) AS u(ctid, plain, sealed) WHERE t.ctid = u.ctid AND t.${column} = u.plain`,
+        [rows.map((r) => r.ctid), rows.map((r) => r.value), rows.map((r) => keyring.seal(r.value))],
+      );
+      counts[table] += rows.length;
+    }
+  }
+  return counts;
 }

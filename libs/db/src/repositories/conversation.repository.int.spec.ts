@@ -149,8 +149,10 @@ describe('the conversation activities', () => {
     expect(await conversations.recordInbound(mo.id)).toEqual({ accountId: owner, first: false });
     const hooks = (await db.query(`SELECT kind, url, payload, event_id FROM status_callbacks WHERE inbound_id = $1`, [mo.id])) as { kind: string; url: string; payload: Record<string, unknown>; event_id: string }[];
     expect(hooks).toEqual([
-      { kind: 'inbound', url: 'https://example.com/in', event_id: expect.any(String), payload: expect.objectContaining({ id: mo.id, conversationId: mo.conversationId, to: ours, body: 'forward me', sequence: 1 }) },
+      { kind: 'inbound', url: 'https://example.com/in', event_id: expect.any(String), payload: expect.objectContaining({ id: mo.id, conversationId: mo.conversationId, to: ours, body: expect.stringMatching(/^enc1:/), sequence: 1 }) },
     ]);
+    // The body rides the outbox sealed, as it is at rest.
+    expect(await openSealed(db, hooks[0].payload.body as string)).toBe('forward me');
     expect(await db.query(`SELECT count(*)::int AS n FROM smpp_deliveries WHERE payload->>'inboundId' = $1`, [mo.id])).toEqual([{ n: 1 }]);
   });
 
