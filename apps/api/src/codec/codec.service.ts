@@ -7,9 +7,9 @@ import type { ApiConfig } from '@app/config';
 import { LocalKms } from '@app/crypto';
 import { EncryptionCodec } from '@app/temporal';
 import { API_CONFIG } from '../tokens';
-import { CodecPayload } from './dto/codec-payloads.dto';
+import { BASE64_PATTERN, CodecPayload } from './dto/codec-payloads.dto';
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const BASE64 = new RegExp(BASE64_PATTERN);
 
 @Injectable()
 export class CodecService {
