@@ -160,9 +160,10 @@ it('keeps bodies out of PostgreSQL and numbers, URLs and bodies out of Temporal,
     encrypted += payloads.length;
   }
   expect(encrypted).toBeGreaterThan(0);
-  expect((await promisify(execFile)(cli, ['workflow', 'show', '--workflow-id', `msg-${sent.body.id}`, '--address', stack.temporalAddress, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 })).stdout).toContain(
-    Buffer.from(ENCRYPTED_ENCODING).toString('base64'),
-  );
+  const { stdout: shownRaw } = await promisify(execFile)(cli, ['workflow', 'show', '--workflow-id', `msg-${sent.body.id}`, '--address', stack.temporalAddress, '--output', 'json'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  expect(shownRaw).toContain(Buffer.from(ENCRYPTED_ENCODING).toString('base64'));
 
   // Through the codec endpoint (what the Web UI calls), the message's history decodes.
   const history = await raw.workflow.getHandle(`msg-${sent.body.id}`).fetchHistory();
@@ -186,7 +187,17 @@ it('keeps bodies out of PostgreSQL and numbers, URLs and bodies out of Temporal,
   expect(decoded[0]).toMatchObject({ messageId: sent.body.id, accountId: tenant.accountId });
   expect(JSON.stringify(decoded)).toContain('"status":"delivered"');
 
-  // Operators only: no key 401, a key without the operator scope 403, a payload altered 400 naming it.
+  // The CLI decodes through it too (what README tells operators).
+  const { stdout: viaCodec } = await promisify(execFile)(
+    cli,
+    ['workflow', 'show', '--workflow-id', `msg-${sent.body.id}`, '--address', stack.temporalAddress, '--output', 'json', '--codec-endpoint', `${stack.apiUrl}/v1/codec`, '--codec-auth', `Bearer ${stack.demoApiKey}`],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  expect(viaCodec).not.toContain(Buffer.from(ENCRYPTED_ENCODING).toString('base64'));
+  const input = (JSON.parse(viaCodec) as { events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } } }[] }).events[0].workflowExecutionStartedEventAttributes!.input.payloads[0];
+  expect(JSON.parse(Buffer.from(input.data, 'base64').toString())).toEqual({ messageId: sent.body.id, accountId: tenant.accountId });
+
+    // Operators only: no key 401, a key without the operator scope 403, a payload altered 400 naming it.
   expect((await decode({})).status).toBe(401);
   expect((await decode({ authorization: `Bearer ${tenant.key}` })).status).toBe(403);
   const altered = structuredClone(json);
