@@ -59,14 +59,22 @@ async function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServerHandle> {
-  const dataDir = path.resolve(options.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  // The server's state holds every workflow's history: its owner's only (files from older versions too).
-  fs.chmodSync(dataDir, 0o700);
+/**
+ * The server's state holds every workflow's history: its owner's only. (The server refuses a
+ * database file it did not create, so it is made private after it exists; SQLite gives the -wal
+ * and -shm files the database file's mode.)
+ */
+function ownerOnly(dataDir: string): void {
   for (const f of ['temporal.sqlite', 'temporal.sqlite-wal', 'temporal.sqlite-shm', 'temporal.log']) {
     if (fs.existsSync(path.join(dataDir, f))) fs.chmodSync(path.join(dataDir, f), 0o600);
   }
+}
+
+export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServerHandle> {
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
+  ownerOnly(dataDir);
   if (await canConnect(options.port)) {
     throw new Error(`TEMPORAL_PORT ${options.port} is already in use: stop what listens there, choose another TEMPORAL_PORT, or set TEMPORAL_ADDRESS to use that server`);
   }
@@ -105,6 +113,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // Made by the server with the umask's mode (the launcher's is 077; a library caller's may not be).
+  ownerOnly(dataDir);
 
   return {
     address: `127.0.0.1:${options.port}`,
