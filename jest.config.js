@@ -6,7 +6,7 @@ const common = {
   // NestJS 12 ships ESM only, and so do otplib's @scure/@noble dependencies: transform them to CommonJS for Jest.
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@scure|@noble)/)'],
   moduleNameMapper: {
-    '^@app/(contracts|domain|db|carriers|temporal|config|messaging|lifecycle|smpp|egress|logging)$': '<rootDir>/libs/$1/src',
+    '^@app/(contracts|domain|db|carriers|temporal|config|messaging|lifecycle|smpp|egress|logging|crypto)$': '<rootDir>/libs/$1/src',
   },
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],

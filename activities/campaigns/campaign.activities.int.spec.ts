@@ -5,9 +5,10 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AccountRepository, CampaignRepository, NewCampaign, openDatabase, PgAudienceCompliance, SenderRepository } from '@app/db';
-import { testDatabaseUrl } from '../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../test/support/env';
 import { grantSenders } from '../../test/support/senders';
 import { createCampaignActivities, senderFor } from './campaign.activities';
+import { openSealed } from '../../test/support/sealed';
 
 let db: DataSource;
 let campaigns: CampaignRepository;
@@ -17,7 +18,7 @@ let clock = new Date();
 let activities: ReturnType<typeof createCampaignActivities>;
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4 });
   campaigns = new CampaignRepository(db);
   compliance = new PgAudienceCompliance(db);
   accountId = (await new AccountRepository(db).createWithKey(`campaigns-${randomUUID()}`)).accountId;
@@ -86,9 +87,13 @@ it('skips opted-out and non-consenting recipients with the records that decided,
   expect(rows.map((r) => r.state)).toEqual(['sent', 'opted_out', 'no_consent', 'sent']);
   expect(rows[1].detail.optOutEventId).toEqual(expect.any(String));
   expect(rows[2].detail).toMatchObject({ consentEventId: null });
-  const messages = await db.query(
-    `SELECT to_number, body, encoding, delivery, priority, status, country, campaign_recipient_id IS NOT NULL AS linked FROM messages WHERE campaign_id = $1 ORDER BY to_number`,
-    [id],
+  const messages = await Promise.all(
+    (
+      await db.query(
+        `SELECT to_number, body, encoding, delivery, priority, status, country, campaign_recipient_id IS NOT NULL AS linked FROM messages WHERE campaign_id = $1 ORDER BY to_number`,
+        [id],
+      )
+    ).map(async (m: { body: string }) => ({ ...m, body: await openSealed(db, m.body) })),
   );
   expect(messages).toEqual(
     [
@@ -102,7 +107,8 @@ it('skips opted-out and non-consenting recipients with the records that decided,
 it('sends a Croatian text as GSM-7 when the campaign transliterates', async () => {
   const id = await runningCampaign({ category: 'transactional', transliterate: true }, [{ phone: hr(), country: 'HR', locale: 'hr', name: 'Đurđa' }]);
   await activities.prepareCampaignPage({ campaignId: id, limit: 10 });
-  expect(await db.query(`SELECT body, encoding FROM messages WHERE campaign_id = $1`, [id])).toEqual([{ body: 'Bok Durda cao', encoding: 'GSM-7' }]);
+  const [stored] = await db.query(`SELECT body, encoding FROM messages WHERE campaign_id = $1`, [id]);
+  expect({ body: await openSealed(db, stored.body), encoding: stored.encoding }).toEqual({ body: 'Bok Durda cao', encoding: 'GSM-7' });
 });
 
 it('applies the sender rule per recipient: a sender ID not approved in Croatia sends only elsewhere', async () => {

@@ -4,10 +4,10 @@
 // quality routing reads.
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AccountRepository, CarrierHealthRepository, openDatabase, VerificationRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, openDatabase, VerificationRepository, keyringOf } from '@app/db';
 import { verifyPrefix } from '@app/domain';
 import { VerificationCodes } from '@app/messaging';
-import { testDatabaseUrl } from '../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../test/support/env';
 import { createVerificationActivities, VerificationActivities } from './verification.activities';
 
 let db: DataSource;
@@ -17,7 +17,7 @@ let accountId: string;
 const codes = new VerificationCodes(Buffer.alloc(32, 3).toString('base64'));
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
+  db = await openDatabase(testDatabaseUrl(), { poolSize: 2, kms: testKms() });
   repo = new VerificationRepository(db);
   activities = createVerificationActivities({ verifications: repo, codes });
   ({ accountId } = await new AccountRepository(db).createWithKey(`verify-int-${randomUUID()}`, 'default', ['messages']));
@@ -34,7 +34,12 @@ async function verification(over: { to?: string; codeLength?: number; locale?: s
   return id;
 }
 
-const bodyOf = async (messageId: string) => (await db.query(`SELECT body, priority, channel, from_address FROM messages WHERE id = $1`, [messageId]))[0];
+/** The message row, its body opened (stored sealed: encryption at rest). */
+const bodyOf = async (messageId: string) => {
+  const row = (await db.query(`SELECT body, priority, channel, from_address FROM messages WHERE id = $1`, [messageId]))[0];
+  expect(row.body).toMatch(/^enc1:/);
+  return { ...row, body: await keyringOf(db).open(row.body) };
+};
 const codeIn = (text: string, length = 6) => new RegExp(`\\b(\\d{${length}})\\b`).exec(text)![1];
 
 it('writes the code in an otp message only, keeps its digest, and compares in constant time', async () => {

@@ -10,6 +10,7 @@ import { Client as PgClient } from 'pg';
 import { startCallbackReceiver } from '../support/callback-receiver';
 import { testDatabaseUrl } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
+import { testTemporalClient } from '../support/temporal-client';
 
 const RECEIPT_WAIT_MS = 4000;
 const POLICY = { receiptWaitMs: RECEIPT_WAIT_MS, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 } };
@@ -33,7 +34,7 @@ let pg: PgClient;
 beforeAll(async () => {
   // The scenarios fail alpha on purpose, again and again: its circuit must not open meanwhile.
   stack = await startTestStack({ rule: { policy: POLICY }, worker: { CIRCUIT_MIN_ATTEMPTS: '10000' }, extraSimCarriers: [{ id: 'kappa', systemId: 'kappa', password: 'kappa-pw', multipartReceipts: 'first' }] });
-  temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
+  temporal = testTemporalClient(await Connection.connect({ address: stack.temporalAddress }));
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
   // kappa reports first parts only (the simulator's behaviour below), and our carrier setting says so.

@@ -11,7 +11,7 @@ import { grantSenders } from '../support/senders';
 import { DEFAULT_ACCOUNT_LIMITS } from '@app/domain';
 import { DataSource } from 'typeorm';
 import { connectEsme, Esme } from '../support/esme';
-import { testDatabaseUrl } from '../support/env';
+import { testDatabaseUrl, testKms } from '../support/env';
 import { startTestStack, TestStack } from '../support/stack';
 
 const E = smpp.errors;
@@ -33,7 +33,7 @@ beforeAll(async () => {
   stack = await startTestStack({ twoOfEach: true });
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 2 });
   accounts = new AccountRepository(db);
 }, 180_000);
 

@@ -12,10 +12,14 @@ import { connectEsme, Esme } from '../support/esme';
 import { destinationNumbers } from '../support/delivery-checks';
 import { testDatabaseUrl } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
+import { openSealed } from '../support/sealed';
 
 const marker = randomUUID().replace(/-/g, '').slice(0, 16);
 const BODY = `Secret body ${marker} code 493817`;
 const FAILING_BODY = `Failing body ${marker}`;
+const numbers = destinationNumbers();
+/** Destinations whose messages PostgreSQL refuses (bodies are sealed at rest, so the trigger picks rows by number). */
+const [restFailTo, smppFailTo] = numbers(2);
 const WRONG_KEY = `sk_live_${marker}wrongkey`;
 
 let stack: TestStack;
@@ -27,12 +31,12 @@ beforeAll(async () => {
   stack = await startTestStack({ worker: { LOG_LEVEL: 'info' }, api: { LOG_LEVEL: 'info' }, gateway: { LOG_LEVEL: 'info', SMPP_DELIVERY: 'workflow' } });
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
-  // Failures in PostgreSQL for this test's rows only: a message whose body carries the failing
-  // text (refused as PostgreSQL refuses bad input, quoting the value), and every multipart group of
-  // this test's SMPP credential.
+  // Failures in PostgreSQL for this test's rows only: a message to a failing number (refused as
+  // PostgreSQL refuses bad input, quoting the value), and every multipart group of this test's SMPP
+  // credential.
   await pg.query(`CREATE OR REPLACE FUNCTION log_redaction_fail() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION 'invalid input syntax for type integer: "%"', NEW.${'body'} USING ERRCODE = '22P02'; END $$`);
-  await pg.query(`CREATE TRIGGER log_redaction_fail BEFORE INSERT ON messages FOR EACH ROW WHEN (NEW.body LIKE 'Failing body ${marker}%') EXECUTE FUNCTION log_redaction_fail()`);
+  await pg.query(`CREATE TRIGGER log_redaction_fail BEFORE INSERT ON messages FOR EACH ROW WHEN (NEW.to_number IN ('${restFailTo}', '${smppFailTo}')) EXECUTE FUNCTION log_redaction_fail()`);
 }, 120_000);
 
 afterAll(async () => {
@@ -54,8 +58,7 @@ function allLogs(): string {
 }
 
 it('logs requests and failures without bodies, numbers, keys or passwords', async () => {
-  const numbers = destinationNumbers();
-  const [restTo, restFailTo, smppTo, smppFailTo, multipartTo] = numbers(5);
+  const [restTo, smppTo, multipartTo] = numbers(3);
   const cred = (await stack.api<{ systemId: string; password: string }>('POST', '/v1/smpp/credentials', {})).body;
   systemId = cred.systemId;
   await pg.query(`CREATE OR REPLACE FUNCTION log_redaction_fail_multipart() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
@@ -82,8 +85,9 @@ it('logs requests and failures without bodies, numbers, keys or passwords', asyn
 
   // Both sent messages reach the carrier and get their receipt (the worker and connectors log on the way).
   await eventually(async () => {
-    const { rows } = await pg.query(`SELECT count(*)::int AS n FROM messages WHERE body = $1 AND status = 'delivered'`, [BODY]);
-    return rows[0].n === 2 ? true : undefined;
+    const { rows } = await pg.query(`SELECT body FROM messages WHERE to_number = ANY($1::text[]) AND status = 'delivered'`, [[restTo, smppTo]]);
+    const bodies = await Promise.all(rows.map((r) => openSealed(pg, r.body)));
+    return bodies.filter((b) => b === BODY).length === 2 ? true : undefined;
   }, 60_000, 'both messages delivered');
   await new Promise((r) => setTimeout(r, 1500)); // the last lines reach the files
 

@@ -11,9 +11,10 @@ import { DataSource } from 'typeorm';
 import { messageWorkflowId } from '@app/contracts';
 import { AccountRepository, openDatabase } from '@app/db';
 import { connectEsme, deliverText, Esme } from '../support/esme';
-import { testDatabaseUrl } from '../support/env';
+import { testDatabaseUrl, testKms } from '../support/env';
 import { decodedText } from '../support/history-recorder';
 import { eventually, startTestStack, TestStack } from '../support/stack';
+import { testTemporalClient } from '../support/temporal-client';
 
 // Senders in one place (a rule that `from` must be a sender the account holds may change them).
 const OUR_NUMBER = `+1415${randomInt(2_000_000, 9_999_999)}`;
@@ -68,9 +69,9 @@ async function call<T = unknown>(method: string, route: string, body?: unknown):
 
 beforeAll(async () => {
   stack = await startTestStack();
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 2 });
   connection = await Connection.connect({ address: stack.temporalAddress });
-  temporal = new Client({ connection });
+  temporal = testTemporalClient(connection);
   const tenant = await new AccountRepository(db).createWithKey(`opt-out-e2e-${randomUUID()}`, 'default', ['messages', 'smpp']);
   key = tenant.apiKey;
   expect((await stack.api('PATCH', `/v1/accounts/${tenant.accountId}/limits`, { perNumberPerMinute: 1000, perNumberPerHour: 1000, perPrefixPerMinute: 1000 })).status).toBe(200);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { AccountRepository, openDatabase } from '@app/db';
 import { eventually, startTestStack, TestStack } from '../support/stack';
-import { testDatabaseUrl } from '../support/env';
+import { testDatabaseUrl, testKms } from '../support/env';
 
 let stack: TestStack;
 let pg: PgClient;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   stack = await startTestStack({ worker: { CIRCUIT_MIN_ATTEMPTS: '3', CIRCUIT_COOLDOWN_SECONDS: '3', CIRCUIT_PROBE_SUCCESSES: '2' } });
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
-  const db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
+  const db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 2 });
   customerKey = (await new AccountRepository(db).createWithKey(`customer-${randomUUID()}`)).apiKey;
   await db.destroy();
 }, 120_000);

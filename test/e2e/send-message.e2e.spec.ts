@@ -6,7 +6,8 @@ import { messageWorkflowId } from '@app/contracts';
 import { AccountRepository, openDatabase } from '@app/db';
 import { startCallbackReceiver } from '../support/callback-receiver';
 import { eventually, startTestStack, TestStack } from '../support/stack';
-import { testDatabaseUrl } from '../support/env';
+import { testDatabaseUrl, testKms } from '../support/env';
+import { testTemporalClient } from '../support/temporal-client';
 
 const RECEIPT_TIMEOUT_SECONDS = 6;
 // Short receipt waits and no pause between attempts keep failover tests quick.
@@ -31,7 +32,7 @@ let pg: PgClient;
 
 beforeAll(async () => {
   stack = await startTestStack({ rule: { policy: POLICY } });
-  temporal = new Client({ connection: await Connection.connect({ address: stack.temporalAddress }) });
+  temporal = testTemporalClient(await Connection.connect({ address: stack.temporalAddress }));
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
 }, 120_000);
@@ -223,7 +224,7 @@ describe('sending an SMS through the real stack', () => {
     });
     expect((res.body as { taskQueues: { pollers: number }[] }).taskQueues.every((q) => q.pollers > 0)).toBe(true);
     // A key without the operator scope is refused, not shown less.
-    const db = await openDatabase(testDatabaseUrl(), { poolSize: 1 });
+    const db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 1 });
     try {
       const { apiKey } = await new AccountRepository(db).createWithKey(`health-${Date.now()}`, 'messages only', ['messages']);
       expect((await stack.api('GET', '/health', undefined, { authorization: `Bearer ${apiKey}` })).status).toBe(403);

@@ -16,8 +16,9 @@ import { freePort } from '@app/config';
 import { AccountRepository, openDatabase } from '@app/db';
 import { grantSenders } from '../support/senders';
 import { connectEsme, Esme } from '../support/esme';
-import { testDatabaseUrl, testTemporalAddress } from '../support/env';
+import { testDatabaseUrl, testKms, testTemporalAddress } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
+import { openSealed } from '../support/sealed';
 
 const E = smpp.errors;
 /** Short back-off so the suite stays short; the lockout threshold is the default (10). */
@@ -270,7 +271,7 @@ const smsbox = bearerbox && path.join(path.dirname(bearerbox), 'smsbox');
       20_000,
       'the message from Kannel stored',
     );
-    expect(row).toEqual({ to_number: '+447400123456', body: '@ {ok}' });
+    expect({ ...row, body: await openSealed(pg, row.body) }).toEqual({ to_number: '+447400123456', body: '@ {ok}' });
   });
 });
 
@@ -303,7 +304,7 @@ describe('account ceilings across gateway replicas', () => {
       second!.once('exit', (code) => reject(new Error(`second gateway exited ${code}`)));
     });
 
-    const db = await openDatabase(testDatabaseUrl(), { poolSize: 1 });
+    const db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 1 });
     const tenant = await new AccountRepository(db)
       .createWithKey(`ceilings-${randomUUID()}`, 'default', ['messages', 'smpp'])
       .then(async (created) => (await grantSenders(db, created.accountId), created))

@@ -13,7 +13,7 @@ import { grantSenders } from '../support/senders';
 import { startCallbackReceiver } from '../support/callback-receiver';
 import { destinationNumbers } from '../support/delivery-checks';
 import { connectEsme, Esme } from '../support/esme';
-import { testDatabaseUrl } from '../support/env';
+import { testDatabaseUrl, testKms } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 
 const ESME_ROK = 0x00;
@@ -51,7 +51,7 @@ beforeAll(async () => {
   stack = await startTestStack({ api: { EGRESS_ALLOW_HOSTS: '127.0.0.1,localhost' }, worker: { STATUS_CALLBACK_TIMEOUT_MS: '20000' } });
   pg = new PgClient({ connectionString: testDatabaseUrl() });
   await pg.connect();
-  const db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
+  const db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 2 });
   const accounts = new AccountRepository(db);
   const make = async (name: string): Promise<Tenant> => {
     const { accountId, apiKey } = await accounts.createWithKey(`${name}-${randomUUID()}`, 'default', ['messages', 'smpp']);

@@ -10,10 +10,11 @@ import { Client, Connection } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { messageWorkflowId, verificationWorkflowId } from '@app/contracts';
 import { AccountRepository, openDatabase } from '@app/db';
-import { testDatabaseUrl } from '../support/env';
+import { testDatabaseUrl, testKms } from '../support/env';
 import { DEFAULT_TEST_RULE, eventually, startTestStack, TestStack } from '../support/stack';
 import { grantSenders } from '../support/senders';
 import { DEFAULT_VERIFY_SENDER } from '@app/domain';
+import { testTemporalClient } from '../support/temporal-client';
 
 interface Verification {
   id: string;
@@ -42,12 +43,12 @@ const number = () => `+1415555${String(nextLine++).padStart(4, '0')}`;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
+  db = await openDatabase(testDatabaseUrl(), { poolSize: 2, kms: testKms() });
   const tenant = await new AccountRepository(db).createWithKey(`verify-e2e-${randomUUID()}`, 'default', ['messages']);
   await grantSenders(db, tenant.accountId, { senderIds: [DEFAULT_VERIFY_SENDER] });
   key = tenant.apiKey;
   connection = await Connection.connect({ address: stack.temporalAddress });
-  temporal = new Client({ connection });
+  temporal = testTemporalClient(connection);
 }, 180_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { AddressInfo } from 'node:net';
 import { randomInt, randomUUID } from 'node:crypto';
 import { AccountRepository, openDatabase } from '@app/db';
 import { verifyWebhookSignature } from '@app/egress';
-import { testDatabaseUrl } from '../support/env';
+import { testDatabaseUrl, testKms } from '../support/env';
 import { destinationNumbers } from '../support/delivery-checks';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 import { grantSenders, TEST_SENDER_ID } from '../support/senders';
@@ -79,7 +79,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   // Retries 1.5 s doubling to 5 s here (2 s to 10 min by default), so a restart falls amid them.
   stack = await startTestStack({ worker: { WEBHOOK_RETRY_BASE_MS: '1500', WEBHOOK_RETRY_MAX_MS: '5000' } });
-  const db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
+  const db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 2 });
   const { accountId, apiKey } = await new AccountRepository(db).createWithKey(`webhook-delivery-${randomUUID()}`, 'default', ['messages']);
   await grantSenders(db, accountId, { senderIds: [SENDER] });
   await db.destroy();

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { AccountRepository, openDatabase } from '@app/db';
-import { testDatabaseUrl } from '../support/env';
+import { testDatabaseUrl, testKms } from '../support/env';
 import { destinationNumbers } from '../support/delivery-checks';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 import { grantSenders, TEST_SENDER_ID } from '../support/senders';
@@ -82,7 +82,7 @@ beforeAll(async () => {
   [down, fine] = await Promise.all([receiver(false), receiver(true)]);
   // Unhealthy after 2 s of failures and probed every second here (30 min and 60 s by default).
   stack = await startTestStack({ worker: { WEBHOOK_RETRY_BASE_MS: '200', WEBHOOK_RETRY_MAX_MS: '400', WEBHOOK_UNHEALTHY_AFTER_SECONDS: '2', WEBHOOK_PROBE_SECONDS: '1' } });
-  const db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
+  const db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 2 });
   const accounts = new AccountRepository(db);
   for (const name of ['a', 'b'] as const) {
     const tenant = await accounts.createWithKey(`webhook-health-${name}-${randomUUID()}`);

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import type { ApiConfig } from '@app/config';
 import { createApiApp } from '../../apps/api/src/app.setup';
-import { testDatabaseUrl, testTemporalAddress } from './env';
+import { testDatabaseUrl, testKeks, testTemporalAddress } from './env';
 
 export async function startApiApp(overrides: Partial<ApiConfig> = {}): Promise<{ app: INestApplication; baseUrl: string }> {
   const app = await createApiApp({
@@ -13,6 +13,8 @@ export async function startApiApp(overrides: Partial<ApiConfig> = {}): Promise<{
     logLevel: 'silent',
     numberLookup: {},
     secretsKey: randomBytes(32).toString('base64'),
+    keks: testKeks(),
+    codecCorsOrigins: [],
     egressAllowHosts: [],
     host: '127.0.0.1',
     port: 0,

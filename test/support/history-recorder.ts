@@ -14,6 +14,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { RunCampaignResult, SendBatchResult, VerifyPhoneResult } from '@app/contracts';
 import { historyFromJson, historyToJson } from './history-json';
+import { decodePayloadsDeep, EncryptionCodec } from '@app/temporal';
+import { testKms } from './env';
 
 type History = temporal.api.history.v1.IHistory;
 type Payload = temporal.api.common.v1.IPayload;
@@ -82,13 +84,15 @@ async function fetchHistories(address: string, taskQueuePrefix: string): Promise
   const connection = await Connection.connect({ address });
   try {
     const client = new Client({ connection });
+    const codec = new EncryptionCodec(testKms());
     const closed: WorkflowExecutionInfo[] = [];
     for await (const wf of client.workflow.list()) {
       if (wf.taskQueue.startsWith(taskQueuePrefix) && wf.status.name !== 'RUNNING') closed.push(wf);
     }
     const fetched: FetchedHistory[] = [];
     await forEachLimited(closed, 8, async (wf) => {
-      const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+      // Kept decoded: replay then needs no key (the codec passes payloads in clear through).
+      const history = await decodePayloadsDeep(await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory(), codec);
       fetched.push({ workflowId: wf.workflowId, runId: wf.runId, type: wf.type, status: wf.status.name, history });
     });
     return fetched.sort((a, b) => a.workflowId.localeCompare(b.workflowId));

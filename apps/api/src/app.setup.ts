@@ -11,6 +11,7 @@ import { ErrorBody } from './common/error-body';
 import { jsonBody } from './common/json-body';
 import { documentCommonAnswers } from './common/openapi';
 import { createValidationPipe } from './common/validation.pipe';
+import { codecMiddleware } from './codec/codec.middleware';
 
 export async function createApiApp(config: ApiConfig): Promise<INestApplication> {
   // Body parsers are ours (common/json-body.ts): Nest's defaults would also parse url-encoded forms.
@@ -28,6 +29,9 @@ export async function createApiApp(config: ApiConfig): Promise<INestApplication>
   app.use('/v1/campaigns/:id/recipients', jsonBody('4mb'));
   // The OAuth2 token endpoint takes the form encoding RFC 6749 asks for (and JSON).
   app.use('/oauth/token', urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
+  // The Temporal Web UI decodes histories here: CORS for its origin, its session cookie, payloads of a whole history.
+  app.use('/v1/codec', codecMiddleware(config.codecCorsOrigins));
+  app.use('/v1/codec', jsonBody('4mb'));
   app.use(jsonBody('64kb'));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);

@@ -10,6 +10,9 @@ import { DEFAULT_RESTART_POLICY } from './supervisor';
 const LOCAL_DEMO_EGRESS = '127.0.0.1,localhost';
 
 async function main(): Promise<void> {
+  // Everything this launcher and the parts it starts create (data dir, logs, temporal.sqlite, key
+  // files) is readable by its owner only.
+  process.umask(0o077);
   const config = configOrExit(readLauncherConfig);
   console.log('Starting the SMS aggregator...');
   const running: { stack?: Stack } = {};

@@ -191,7 +191,13 @@ const isReadyLine = (msg: string) => (line: string) => line.startsWith(msg);
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = path.resolve(options.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Keys, the demo key, PostgreSQL's and Temporal's data: readable by their owner only.
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
+  const { tls } = options;
+  // API_TLS_* from the stack's tls, the API's extra environment, or ours (npm start): the API then speaks HTTPS only.
+  const apiScheme = tls || options.apiEnv?.API_TLS_CERT_FILE || process.env.API_TLS_CERT_FILE ? 'https' : 'http';
+  const apiUrl = `${apiScheme}://127.0.0.1:${options.apiPort}`;
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => log(`stop: ${(err as Error).message}`));
@@ -235,6 +241,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
             dataDir: path.join(dataDir, 'temporal'),
             port: options.temporalPort,
             uiPort: options.temporalUiPort,
+            // The Web UI decodes the encrypted payloads through the API (an operator signs in at /v1/codec/login).
+            uiCodecEndpoint: `${apiUrl}/v1/codec`,
             inMemory: options.temporalInMemory,
             nice: options.backgroundNice,
           })),
@@ -313,17 +321,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const workerRun = await keep('worker', () => worker.run());
     log(`Worker                  running   (pid ${workerRun.pid})`);
 
-    const { tls } = options;
-    // API_TLS_* from the stack's tls, the API's extra environment, or ours (npm start): the API then speaks HTTPS only.
-    const apiScheme = tls || options.apiEnv?.API_TLS_CERT_FILE || process.env.API_TLS_CERT_FILE ? 'https' : 'http';
-    const apiUrl = `${apiScheme}://127.0.0.1:${options.apiPort}`;
     const apiTlsEnv: Record<string, string> = tls ? { API_TLS_CERT_FILE: tls.certFile, API_TLS_KEY_FILE: tls.keyFile } : {};
     const caPem = tls ? fs.readFileSync(tls.caFile) : undefined;
     const apiProcess = (port: number, name: string) =>
       new ManagedProcess({
         name,
         script: appScript('api'),
-        env: { ...common, ...(carrierSimUrl ? { NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup` } : {}), API_PORT: String(port), API_HOST: '127.0.0.1', ...apiTlsEnv, ...options.apiEnv },
+        env: {
+          ...common,
+          ...(carrierSimUrl ? { NUMBER_LOOKUP_URL: `${carrierSimUrl}/lookup` } : {}),
+          ...(temporalUiUrl ? { CODEC_CORS_ORIGINS: temporalUiUrl } : {}),
+          API_PORT: String(port),
+          API_HOST: '127.0.0.1',
+          ...apiTlsEnv,
+          ...options.apiEnv,
+        },
         ready: () => waitForHttp(`${apiScheme}://127.0.0.1:${port}/health`, undefined, caPem),
         logFile: logFile(name),
         nodeArgs: options.nodeArgs,

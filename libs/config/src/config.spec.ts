@@ -26,6 +26,11 @@ it.each([
   [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
   [{ ...base, SECRETS_KEY: 'short' }, 'SECRETS_KEY'],
   [{ DATABASE_URL: base.DATABASE_URL, TEMPORAL_ADDRESS: base.TEMPORAL_ADDRESS }, 'SECRETS_KEY'],
+  [{ ...base, ENCRYPTION_KEKS: 'k1' }, 'ENCRYPTION_KEKS'],
+  [{ ...base, ENCRYPTION_KEKS: 'k1:c2hvcnQ=' }, 'ENCRYPTION_KEKS'],
+  [{ ...base, ENCRYPTION_KEKS: `k1:${base.SECRETS_KEY},k1:${base.SECRETS_KEY}` }, 'ENCRYPTION_KEKS'],
+  [{ ...base, CODEC_CORS_ORIGINS: 'http://127.0.0.1:8233/' }, 'CODEC_CORS_ORIGINS'],
+  [{ ...base, CODEC_CORS_ORIGINS: 'ftp://ui' }, 'CODEC_CORS_ORIGINS'],
 ])('a bad setting stops start-up naming the variable (%#)', (env, variable) => {
   expect(() => readApiConfig(env)).toThrow(ConfigError);
   expect(() => readApiConfig(env)).toThrow(variable);
@@ -124,4 +129,15 @@ describe('TLS settings', () => {
     expect(() => readSmppGatewayConfig(env)).toThrow(ConfigError);
     expect(() => readSmppGatewayConfig(env)).toThrow(message);
   });
+});
+
+it('derives the KEK from SECRETS_KEY by default, and keeps it to unwrap after ENCRYPTION_KEKS is set', () => {
+  const unset = readApiConfig(base).keks;
+  expect(unset.map(([id]) => id)).toEqual(['sk']);
+  expect(unset[0][1].equals(Buffer.from(base.SECRETS_KEY, 'base64'))).toBe(false);
+  const k2 = Buffer.alloc(32, 9).toString('base64');
+  const set = readApiConfig({ ...base, ENCRYPTION_KEKS: ` k2:${k2} ` }).keks;
+  expect(set.map(([id]) => id)).toEqual(['k2', 'sk']);
+  expect(set[1][1]).toEqual(unset[0][1]);
+  expect(readApiConfig({ ...base, CODEC_CORS_ORIGINS: 'http://127.0.0.1:8233, https://ui.example.com' }).codecCorsOrigins).toEqual(['http://127.0.0.1:8233', 'https://ui.example.com']);
 });

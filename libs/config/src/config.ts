@@ -4,6 +4,7 @@ import { CarrierConfig, CarrierSettingsError, parseCarrierSettings } from '@app/
 import { DEFAULT_TASK_QUEUE } from '@app/contracts';
 import { ConfigError, Env, readBool, readEnum, readHostPort, readInt, readJson, readOptionalString, readPort, readString, readUrl } from './env';
 import { readCertificateFile, readTlsIdentity, TlsIdentity } from './tls';
+import { deriveKekFromSecretsKey, SECRETS_DERIVED_KEK_ID } from '@app/crypto';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -26,6 +27,8 @@ export interface CommonConfig {
   numberLookup: { url?: string; prefixes?: Record<string, string> };
   /** Key sealing carrier credentials at rest (32 bytes, base64). */
   secretsKey: string;
+  /** Key-encryption keys wrapping the data keys of bodies at rest and Temporal payloads (ENCRYPTION_KEKS), the current one first. */
+  keks: [string, Buffer][];
   /** Internal hosts a tenant's URL (status callbacks) may reach anyway; none by default. */
   egressAllowHosts: string[];
 }
@@ -37,6 +40,26 @@ export function readSecretsKey(env: Env): string {
   const key = readString(env, 'SECRETS_KEY');
   if (!/^[A-Za-z0-9+/]{43}=$/.test(key)) throw new ConfigError('SECRETS_KEY', 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
   return key;
+}
+
+/**
+ * ENCRYPTION_KEKS: `id:base64key[,id:base64key…]`, the first wraps new data keys, the others only
+ * unwrap (rotation). Unset: one KEK derived from SECRETS_KEY, id `sk`, which also stays available to
+ * unwrap what it wrapped before ENCRYPTION_KEKS was set.
+ */
+export function readEncryptionKeks(env: Env, secretsKey: string): [string, Buffer][] {
+  const raw = env.ENCRYPTION_KEKS?.trim();
+  const derived: [string, Buffer] = [SECRETS_DERIVED_KEK_ID, deriveKekFromSecretsKey(secretsKey)];
+  if (!raw) return [derived];
+  const keks: [string, Buffer][] = [];
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/]{43}=)$/.exec(entry);
+    if (!match) throw new ConfigError('ENCRYPTION_KEKS', `entry "${entry.split(':')[0]}:…" must be "id:key" with an id of letters, digits, _ or - and a 32-byte base64 key (e.g. \`k2:$(openssl rand -base64 32)\`)`);
+    if (keks.some(([id]) => id === match[1])) throw new ConfigError('ENCRYPTION_KEKS', `lists the id "${match[1]}" twice`);
+    keks.push([match[1], Buffer.from(match[2], 'base64')]);
+  }
+  if (!keks.some(([id]) => id === SECRETS_DERIVED_KEK_ID)) keks.push(derived);
+  return keks;
 }
 
 function parseNetworkPrefixes(value: unknown): Record<string, string> {
@@ -53,6 +76,8 @@ export interface ApiConfig extends CommonConfig {
   port: number;
   /** API_TLS_CERT_FILE / API_TLS_KEY_FILE: HTTPS with this certificate; plain HTTP without. */
   tls?: TlsIdentity;
+  /** Origins (the Temporal Web UI's) allowed to call the codec endpoint /v1/codec from a browser. */
+  codecCorsOrigins: string[];
 }
 
 /** A carrier's settings: its kind's (libs/carriers/src/<kind>/<kind>.settings.ts), by `type`. */
@@ -120,13 +145,18 @@ export function readCommonConfig(env: Env): CommonConfig {
       ...(tls ? { tls } : {}),
     },
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    secretsKey: readSecretsKey(env),
+    ...secretsAndKeks(env),
     egressAllowHosts: readHostList(env, 'EGRESS_ALLOW_HOSTS'),
     numberLookup: {
       url: env.NUMBER_LOOKUP_URL?.trim() ? readUrl(env, 'NUMBER_LOOKUP_URL', ['http:', 'https:']) : undefined,
       prefixes: readJson(env, 'NETWORK_PREFIXES', {}, parseNetworkPrefixes),
     },
   };
+}
+
+function secretsAndKeks(env: Env): { secretsKey: string; keks: [string, Buffer][] } {
+  const secretsKey = readSecretsKey(env);
+  return { secretsKey, keks: readEncryptionKeks(env, secretsKey) };
 }
 
 /** A comma-separated list of host names or IP addresses (no scheme, no port). */
@@ -142,7 +172,33 @@ function readHostList(env: Env, name: string): string[] {
 
 export function readApiConfig(env: Env): ApiConfig {
   const tls = readTlsIdentity(env, 'API_TLS');
-  return { ...readCommonConfig(env), host: readString(env, 'API_HOST', '127.0.0.1'), port: readPort(env, 'API_PORT', 3000), ...(tls ? { tls } : {}) };
+  return {
+    ...readCommonConfig(env),
+    host: readString(env, 'API_HOST', '127.0.0.1'),
+    port: readPort(env, 'API_PORT', 3000),
+    codecCorsOrigins: readOriginList(env, 'CODEC_CORS_ORIGINS'),
+    ...(tls ? { tls } : {}),
+  };
+}
+
+/** A comma-separated list of web origins (`scheme://host[:port]`, no path). */
+function readOriginList(env: Env, name: string): string[] {
+  const origins = (env[name] ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(name, `"${origin}" is not an origin such as http://127.0.0.1:8233 (scheme, host and port; no path or trailing slash)`);
+    }
+  }
+  return origins;
 }
 
 export const DEFAULT_CARRIERS: CarrierConfig[] = [

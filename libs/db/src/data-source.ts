@@ -1,6 +1,8 @@
 // Builds the TypeORM DataSource every process uses, and runs migrations at start-up under a
 // PostgreSQL advisory lock so the API and the worker starting together never race.
 import { DataSource } from 'typeorm';
+import type { Kms } from '@app/crypto';
+import { attachKeyring, DataKeyring } from './data-keyring';
 import { AccountEntity } from './entities/account.entity';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { CarrierReceiptEntity } from './entities/carrier-receipt.entity';
@@ -29,9 +31,10 @@ import { OptOutCompliance1734100000000 } from './migrations/1734100000000-opt-ou
 import { Senders1734200000000 } from './migrations/1734200000000-senders';
 import { WebhookDelivery1734300000000 } from './migrations/1734300000000-webhook-delivery';
 import { Verifications1734400000000 } from './migrations/1734400000000-verifications';
+import { DataKeys1734500000000 } from './migrations/1734500000000-data-keys';
 
 export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageEventEntity, MessageAttemptEntity, CarrierReceiptEntity];
-export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000, CarrierSettings1733000000000, SmppGateway1733100000000, MessageBatches1733200000000, BatchBookkeeping1733300000000, DeliveryEngine1733400000000, AccountLimits1733500000000, SmppHardening1733600000000, ServiceHeartbeats1733700000000, TwoWayMessaging1733900000000, Campaigns1734000000000, ApiKeyLifecycle1734050000000, OAuthClientsAndOperators1734070000000, OptOutCompliance1734100000000, Senders1734200000000, WebhookDelivery1734300000000, Verifications1734400000000];
+export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000, CarrierSettings1733000000000, SmppGateway1733100000000, MessageBatches1733200000000, BatchBookkeeping1733300000000, DeliveryEngine1733400000000, AccountLimits1733500000000, SmppHardening1733600000000, ServiceHeartbeats1733700000000, TwoWayMessaging1733900000000, Campaigns1734000000000, ApiKeyLifecycle1734050000000, OAuthClientsAndOperators1734070000000, OptOutCompliance1734100000000, Senders1734200000000, WebhookDelivery1734300000000, Verifications1734400000000, DataKeys1734500000000];
 
 const MIGRATION_LOCK_ID = 727_001;
 
@@ -63,10 +66,15 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   }
 }
 
-/** Connects, runs pending migrations, and returns the initialised DataSource. */
-export async function openDatabase(databaseUrl: string, options?: { poolSize?: number; applicationName?: string }): Promise<DataSource> {
+/**
+ * Connects, runs pending migrations, and returns the initialised DataSource. With `kms`, the
+ * DataSource gets its keyring (bodies at rest); without one, nothing that reads or writes bodies
+ * works on it.
+ */
+export async function openDatabase(databaseUrl: string, options?: { poolSize?: number; applicationName?: string; kms?: Kms }): Promise<DataSource> {
   const dataSource = createDataSource(databaseUrl, options);
   await dataSource.initialize();
   await runMigrations(dataSource);
+  if (options?.kms) attachKeyring(dataSource, await DataKeyring.load(dataSource, options.kms));
   return dataSource;
 }

@@ -63,11 +63,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dir = path.resolve(options.dir);
   const clusterDir = path.join(dir, 'cluster');
   const database = options.database ?? 'sms';
-  fs.mkdirSync(dir, { recursive: true });
-  // When run as root, PostgreSQL runs as the `postgres` user, which must be able to reach the cluster.
-  fs.chmodSync(dir, 0o755);
-  const creds = loadOrCreateCredentials(path.join(dir, 'credentials.json'));
   const isRoot = process.getuid?.() === 0;
+  fs.mkdirSync(dir, { recursive: true });
+  // Readable by its owner only. When run as root, PostgreSQL runs as the `postgres` user, which
+  // must be able to pass through (not list) to the cluster directory it owns (initdb makes it 0700).
+  fs.chmodSync(dir, isRoot ? 0o711 : 0o700);
+  if (isRoot) fs.chmodSync(path.dirname(dir), fs.statSync(path.dirname(dir)).mode & 0o777 | 0o011);
+  const creds = loadOrCreateCredentials(path.join(dir, 'credentials.json'));
   const logLines: string[] = [];
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({

@@ -19,6 +19,7 @@ export * from './repositories/carrier.repository';
 export * from './route-planner';
 export * from './repositories/carrier-health.repository';
 export * from './secrets';
+export * from './data-keyring';
 export * from './repositories/smpp-credential.repository';
 export * from './repositories/smpp-delivery.repository';
 export * from './repositories/smpp-multipart.repository';

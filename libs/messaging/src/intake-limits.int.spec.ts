@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { RateLimitedError } from '@app/contracts';
 import { AccountRepository, LimitsPool, openDatabase, openLimitsPool, UsageCounterRepository } from '@app/db';
 import { resolveLimits } from '@app/domain';
-import { testDatabaseUrl } from '../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../test/support/env';
 import { IntakeLimits } from './intake-limits';
 
 let dbs: DataSource[];
@@ -14,7 +14,7 @@ let replicas: IntakeLimits[];
 let accounts: AccountRepository;
 
 beforeAll(async () => {
-  dbs = await Promise.all([1, 2].map((n) => openDatabase(testDatabaseUrl(), { poolSize: 4, applicationName: `limits-replica-${n}` })));
+  dbs = await Promise.all([1, 2].map((n) => openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4, applicationName: `limits-replica-${n}` })));
   accounts = new AccountRepository(dbs[0]);
   pools = [1, 2].map((n) => openLimitsPool(testDatabaseUrl(), { max: 4, applicationName: `limits-counters-${n}` }));
   replicas = dbs.map((db, i) => new IntakeLimits(new AccountRepository(db), new UsageCounterRepository(pools[i]), { cacheMs: 0 }));

@@ -3,6 +3,8 @@ import { Client, Connection, TLSConfig } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_TYPES } from '@app/contracts';
 import type { TemporalTlsConfig } from '@app/config';
 import { temporal } from '@temporalio/proto';
+import type { Kms } from '@app/crypto';
+import { encryptedDataConverter } from './payload-codec';
 
 /** Where the Temporal frontend is, and how to reach it (TEMPORAL_ADDRESS, TEMPORAL_TLS_*). */
 export interface TemporalTarget {
@@ -33,8 +35,9 @@ export async function connectTemporal(target: TemporalTarget, { timeoutMs = 30_0
   }
 }
 
-export function createTemporalClient(connection: Connection, namespace: string): Client {
-  return new Client({ connection, namespace });
+/** A client whose payloads are encrypted (payload-codec.ts): `kms` holds the KEKs of ENCRYPTION_KEKS. */
+export function createTemporalClient(connection: Connection, namespace: string, kms: Kms): Client {
+  return new Client({ connection, namespace, dataConverter: encryptedDataConverter(kms) });
 }
 
 /**

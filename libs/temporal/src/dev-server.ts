@@ -14,6 +14,8 @@ export interface DevServerOptions {
   port: number;
   /** Web UI port; omit for a headless server (tests). */
   uiPort?: number;
+  /** The remote codec endpoint the Web UI decodes payloads through (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   namespace?: string;
   /** Keep state in memory only (tests that don't need persistence). */
   inMemory?: boolean;
@@ -57,9 +59,22 @@ async function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * The server's state holds every workflow's history: its owner's only. (The server refuses a
+ * database file it did not create, so it is made private after it exists; SQLite gives the -wal
+ * and -shm files the database file's mode.)
+ */
+function ownerOnly(dataDir: string): void {
+  for (const f of ['temporal.sqlite', 'temporal.sqlite-wal', 'temporal.sqlite-shm', 'temporal.log']) {
+    if (fs.existsSync(path.join(dataDir, f))) fs.chmodSync(path.join(dataDir, f), 0o600);
+  }
+}
+
 export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServerHandle> {
   const dataDir = path.resolve(options.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
+  ownerOnly(dataDir);
   if (await canConnect(options.port)) {
     throw new Error(`TEMPORAL_PORT ${options.port} is already in use: stop what listens there, choose another TEMPORAL_PORT, or set TEMPORAL_ADDRESS to use that server`);
   }
@@ -67,6 +82,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
   if (!options.inMemory) args.push('--db-filename', path.join(dataDir, 'temporal.sqlite'), '--sqlite-pragma', 'journal_mode=WAL');
   if (options.uiPort !== undefined) args.push('--ui-ip', '127.0.0.1', '--ui-port', String(options.uiPort), '--ui-disable-news-fetch');
+  if (options.uiPort !== undefined && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   else args.push('--headless');
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   for (const [key, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) args.push('--search-attribute', `${key}=${type}`);
@@ -75,7 +91,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   args.push(...(options.extraArgs ?? []));
 
   const logFile = path.join(dataDir, 'temporal.log');
-  const log = fs.openSync(logFile, 'a');
+  const log = fs.openSync(logFile, 'a', 0o600);
   // Own process group: a terminal Ctrl-C reaches our launcher, which stops the server last.
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', log, log], detached: true });
   if (options.nice) lowerPriority(child.pid, options.nice);
@@ -97,6 +113,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // Made by the server with the umask's mode (the launcher's is 077; a library caller's may not be).
+  ownerOnly(dataDir);
 
   return {
     address: `127.0.0.1:${options.port}`,

@@ -1,4 +1,5 @@
 export * from './connection';
+export * from './payload-codec';
 export * from './dev-server';
 export * from './workflow-bundle';
 export * from './message-workflows';

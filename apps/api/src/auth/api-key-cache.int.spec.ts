@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AccountRepository, openDatabase } from '@app/db';
 import { eventually } from '../../../../test/support/stack';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { ApiKeyCache } from './api-key-cache';
 
 let db: DataSource;
@@ -13,7 +13,7 @@ let lookups = 0;
 const replicas: ApiKeyCache[] = [];
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4, applicationName: 'key-cache-spec' });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4, applicationName: 'key-cache-spec' });
   accounts = new AccountRepository(db);
   const counting = { authenticate: (key: string) => ((lookups += 1), accounts.authenticate(key)), touchKeys: (ids: string[]) => accounts.touchKeys(ids) };
   for (let i = 0; i < 2; i += 1) {

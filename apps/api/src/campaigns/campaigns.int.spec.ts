@@ -5,7 +5,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { INestApplication } from '@nestjs/common';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { campaignWorkflowId } from '@app/contracts';
@@ -15,6 +15,7 @@ import { startApiApp } from '../../../../test/support/api-app';
 import { grantSenders } from '../../../../test/support/senders';
 import { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../tokens';
+import { testTemporalClient } from '../../../../test/support/temporal-client';
 
 let app: INestApplication;
 let baseUrl: string;
@@ -161,7 +162,7 @@ it('starts the campaign\'s workflow once, pauses it by signal, and cancels what 
   await call('POST', `/v1/campaigns/${body.id}/recipients`, { recipients: [{ phone: '+14155550199', variables: { name: 'Z' } }] });
   expect(await call('POST', `/v1/campaigns/${body.id}/start`)).toEqual({ status: 200, body: { status: 'scheduled' } });
   expect((await call('POST', `/v1/campaigns/${body.id}/start`)).status).toBe(409);
-  const client = new Client({ connection: temporal });
+  const client = testTemporalClient(temporal);
   const handle = client.workflow.getHandle(campaignWorkflowId(body.id));
   const described = await handle.describe();
   expect(described.type).toBe('runCampaign');

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { RateLimitedError } from '@app/contracts';
 import { LimitsPool, openDatabase, openLimitsPool } from '@app/db';
 import { resolveLimits } from '@app/domain';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { AUTH_FAILURES_PER_WINDOW, leaseSize, RequestLimits } from './request-limits';
 
 let pools: LimitsPool[];
@@ -12,7 +12,7 @@ let replicas: RequestLimits[];
 
 beforeAll(async () => {
   // Migrations (rate_limits) first, as a process does at start.
-  await (await openDatabase(testDatabaseUrl(), { poolSize: 2 })).destroy();
+  await (await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 2 })).destroy();
   pools = [1, 2].map((n) => openLimitsPool(testDatabaseUrl(), { max: 4, applicationName: `request-limits-${n}` }));
   replicas = pools.map((pool) => new RequestLimits(pool));
 });

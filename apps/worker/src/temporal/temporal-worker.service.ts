@@ -12,7 +12,9 @@ import type { Logger } from 'pino';
 import { carrierTaskQueue } from '@app/contracts';
 import type { WorkerConfig } from '@app/config';
 import { CarrierRepository } from '@app/db';
-import { temporalTlsOption, workflowBundlerOptions } from '@app/temporal';
+import { encryptedDataConverter, temporalTlsOption, workflowBundlerOptions } from '@app/temporal';
+import { LocalKms } from '@app/crypto';
+import type { DataConverter } from '@temporalio/common';
 import type { MessageActivities } from '../../../../activities/messages/message.activities';
 import { CarrierDirectoryService } from '../carriers/carrier-directory.service';
 import { LOGGER, WORKER_CONFIG } from '../tokens';
@@ -42,7 +44,11 @@ export class TemporalWorkerService implements OnApplicationShutdown {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** Every payload encrypted (libs/temporal/src/payload-codec.ts), one codec (and data key) for all of this process's workers. */
+  private dataConverter?: DataConverter;
+
   async start(): Promise<void> {
+    this.dataConverter = encryptedDataConverter(new LocalKms(this.config.keks));
     this.connection = await NativeConnection.connect({ address: this.config.temporal.address, tls: temporalTlsOption(this.config.temporal.tls) });
     const workflows = this.config.workflowBundlePath ? { workflowBundle: { codePath: this.config.workflowBundlePath } } : workflowBundlerOptions();
     this.main = this.run(
@@ -51,6 +57,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
         namespace: this.config.temporal.namespace,
         taskQueue: this.config.temporal.taskQueue,
         activities: this.activities,
+        dataConverter: this.dataConverter,
         ...workflows,
       }),
       null,
@@ -99,6 +106,7 @@ export class TemporalWorkerService implements OnApplicationShutdown {
         namespace: this.config.temporal.namespace,
         taskQueue: carrierTaskQueue(this.config.temporal.taskQueue, id),
         activities: { submitToCarrier: this.activities.submitToCarrier },
+        dataConverter: this.dataConverter,
         ...(maxTps ? { maxTaskQueueActivitiesPerSecond: maxTps } : {}),
       });
       this.carrierWorkers.set(id, this.run(worker, maxTps));

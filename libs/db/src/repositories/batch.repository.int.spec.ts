@@ -4,7 +4,7 @@
 // attempts decided by the lifecycle (every part, or the first part only).
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { BatchRepository } from './batch.repository';
@@ -18,7 +18,7 @@ let dispatch: DispatchRepository;
 let accountId: string;
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4 });
   messages = new MessageRepository(db);
   batches = new BatchRepository(db);
   dispatch = new DispatchRepository(db);

@@ -5,6 +5,7 @@
 import { PRIORITY_KEYS, type CarrierReceipt, type MessagePriority, type ReceiptState } from '@app/contracts';
 import { isFinalStat } from '@app/domain';
 import { AttemptFailure, decideAttempt, noCarrierFailure, PartReceipt, receiptTimeoutFailure } from '@app/lifecycle';
+import { keyringOf } from '../data-keyring';
 import { DataSource, EntityManager } from 'typeorm';
 import { DISPATCH_CHANNEL } from './dispatch.repository';
 import { returningRows } from './returning';
@@ -104,7 +105,10 @@ export class BatchRepository {
            ORDER BY m.created_at`,
           [batchId, attempt],
         );
-      return rows.map((r) => ({ id: r.id, accountId: r.account_id, to: r.to_number, from: r.from_address, body: r.body, priority: r.priority, segments: r.segments, tried: r.tried }));
+      const keyring = keyringOf(tx);
+      return Promise.all(
+        rows.map(async (r) => ({ id: r.id, accountId: r.account_id, to: r.to_number, from: r.from_address, body: await keyring.open(r.body), priority: r.priority, segments: r.segments, tried: r.tried })),
+      );
     });
   }
 

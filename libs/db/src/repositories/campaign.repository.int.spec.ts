@@ -2,7 +2,7 @@
 // joined by campaign_id, their attempts and the carriers' prices), and the export's rows.
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { CampaignRepository } from './campaign.repository';
@@ -12,7 +12,7 @@ let campaigns: CampaignRepository;
 let accountId: string;
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4 });
   campaigns = new CampaignRepository(db);
   accountId = (await new AccountRepository(db).createWithKey(`campaign-report-${randomUUID()}`)).accountId;
 });

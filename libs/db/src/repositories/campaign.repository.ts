@@ -5,6 +5,7 @@
 // (campaign_id, campaign_recipient_id) of messages holds even if that were ever wrong.
 // Counters are counted from the rows (messages joined by campaign_id), so they are exact.
 import { ConflictError, type CampaignCategory, type CampaignStatus, type MessageEncoding, type MessagePriority, type RecipientState } from '@app/contracts';
+import { keyringOf } from '../data-keyring';
 import { DataSource } from 'typeorm';
 import { DISPATCH_CHANNEL } from './dispatch.repository';
 import { returningRows } from './returning';
@@ -288,7 +289,7 @@ export class CampaignRepository {
               sends.map((s) => s.recipientId),
               sends.map((s) => s.message.to),
               sends.map((s) => s.message.from),
-              sends.map((s) => s.message.body),
+              sends.map((s) => keyringOf(tx).seal(s.message.body)),
               sends.map((s) => s.message.encoding),
               sends.map((s) => s.message.segments),
               sends.map((s) => s.message.country),

@@ -4,7 +4,7 @@
 // latest event deciding), the export's pages, and auto-reply rules.
 import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { AutoReplyRepository } from './auto-reply.repository';
@@ -19,7 +19,7 @@ let accountId: string;
 const phone = () => `+1415${randomInt(2_000_000, 9_999_999)}`;
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4 });
   compliance = new ComplianceRepository(db);
   messages = new MessageRepository(db);
   accountId = (await new AccountRepository(db).createWithKey(`compliance-${randomUUID()}`)).accountId;

@@ -7,6 +7,7 @@
 import { ERRORS, complianceSettings, type ComplianceSettings, type ComplianceSettingsInput } from '@app/domain';
 import type { CampaignCategory, MessagePriority, RecipientCheck } from '@app/contracts';
 import { DataSource, EntityManager } from 'typeorm';
+import { keyringOf } from '../data-keyring';
 import { returningRows } from './returning';
 import { queueSmppReceipts } from './smpp-receipts';
 import { queueStatusCallbacks } from './status-callbacks';
@@ -285,7 +286,7 @@ export class ComplianceRepository {
       );
     const r = rows[0];
     if (!r || !r.account_id) return null;
-    return { accountId: r.account_id, subscriber: r.from_number, ourNumber: r.to_number, body: r.body, settings: complianceSettings(r.settings), campaignId: r.campaign_id };
+    return { accountId: r.account_id, subscriber: r.from_number, ourNumber: r.to_number, body: await keyringOf(this.db).open(r.body), settings: complianceSettings(r.settings), campaignId: r.campaign_id };
   }
 
   // ---- settings --------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // secrets with rotation.
 import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { SecretBox } from '../secrets';
 import { AccountRepository } from './account.repository';
@@ -13,6 +13,7 @@ import { InboundRepository } from './inbound.repository';
 import { SenderRepository } from './sender.repository';
 import { MessageRepository, NewMessage } from './message.repository';
 import { WebhookSecretRepository } from './webhook-secret.repository';
+import { openSealed } from '../../../../test/support/sealed';
 
 let db: DataSource;
 let inbound: InboundRepository;
@@ -26,7 +27,7 @@ const number = () => `+1415${randomInt(2_000_000, 9_999_999)}`;
 const carrier = () => `c-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4 });
   inbound = new InboundRepository(db, 60);
   conversations = new ConversationRepository(db);
   messages = new MessageRepository(db);
@@ -89,7 +90,8 @@ describe('storing an MO', () => {
     const done = await part(2, 'two-');
     expect(done).toMatchObject({ outcome: 'stored' });
     if (done.outcome !== 'stored') throw new Error('not stored');
-    expect(await db.query(`SELECT body, parts FROM inbound_messages WHERE id = $1`, [done.id])).toEqual([{ body: 'one-two-three', parts: 3 }]);
+    const [stored] = await db.query(`SELECT body, parts FROM inbound_messages WHERE id = $1`, [done.id]);
+    expect({ body: await openSealed(db, stored.body), parts: stored.parts }).toEqual({ body: 'one-two-three', parts: 3 });
     expect(await db.query(`SELECT count(*)::int AS n FROM inbound_parts WHERE carrier_id = $1`, [c])).toEqual([{ n: 0 }]);
   });
 
@@ -148,8 +150,10 @@ describe('the conversation activities', () => {
     expect(await conversations.recordInbound(mo.id)).toEqual({ accountId: owner, first: false });
     const hooks = (await db.query(`SELECT kind, url, payload, event_id FROM status_callbacks WHERE inbound_id = $1`, [mo.id])) as { kind: string; url: string; payload: Record<string, unknown>; event_id: string }[];
     expect(hooks).toEqual([
-      { kind: 'inbound', url: 'https://example.com/in', event_id: expect.any(String), payload: expect.objectContaining({ id: mo.id, conversationId: mo.conversationId, to: ours, body: 'forward me', sequence: 1 }) },
+      { kind: 'inbound', url: 'https://example.com/in', event_id: expect.any(String), payload: expect.objectContaining({ id: mo.id, conversationId: mo.conversationId, to: ours, body: expect.stringMatching(/^enc1:/), sequence: 1 }) },
     ]);
+    // The body rides the outbox sealed, as it is at rest.
+    expect(await openSealed(db, hooks[0].payload.body as string)).toBe('forward me');
     expect(await db.query(`SELECT count(*)::int AS n FROM smpp_deliveries WHERE payload->>'inboundId' = $1`, [mo.id])).toEqual([{ n: 1 }]);
   });
 

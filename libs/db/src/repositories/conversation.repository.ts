@@ -5,6 +5,7 @@
 // row in `smpp_deliveries` when it has SMPP logins), once. Also the account-scoped, keyset
 // paginated reads behind GET /v1/conversations and GET /v1/messages.
 import { DataSource } from 'typeorm';
+import { keyringOf } from '../data-keyring';
 import { SMPP_DELIVERIES_CHANNEL } from './smpp-receipts';
 import { STATUS_CALLBACKS_CHANNEL } from './status-callbacks';
 import { returningRows } from './returning';
@@ -141,6 +142,7 @@ export class ConversationRepository {
       if (!mo || !mo.account_id) return [];
       if (mo.forwarded_at) return mo.forwarded_to as ('webhook' | 'smpp')[];
       const to: ('webhook' | 'smpp')[] = [];
+      // mo.body stays sealed into the outboxes: their senders open it (WebhookOutbox, SmppDeliveryRepository).
       if (mo.url) {
         const payload = {
           type: 'message.inbound',
@@ -208,7 +210,7 @@ export class ConversationRepository {
     );
     return {
       conversation: { id: c.id, ourNumber: c.our_number, subscriber: c.subscriber, inboundCount: c.inbound_count, createdAt: c.created_at, lastMessageAt: c.last_message_at },
-      messages: messages.map(toListed),
+      messages: await Promise.all(messages.map((m) => this.listed(m))),
     };
   }
 
@@ -233,7 +235,11 @@ export class ConversationRepository {
     const rows: MessageRowSql[] = await this.db.query(`SELECT * FROM (${sides.map((s) => `(${s})`).join(' UNION ALL ')}) m ORDER BY created_at DESC, id DESC LIMIT $8`, params);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page.map(toListed), nextCursor: rows.length > limit && last ? encodeCursor(last.ts, last.id) : null };
+    return { items: await Promise.all(page.map((m) => this.listed(m))), nextCursor: rows.length > limit && last ? encodeCursor(last.ts, last.id) : null };
+  }
+
+  private async listed(r: MessageRowSql): Promise<ListedMessage> {
+    return toListed({ ...r, body: await keyringOf(this.db).open(r.body) });
   }
 }
 

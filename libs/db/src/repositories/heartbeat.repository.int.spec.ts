@@ -2,7 +2,7 @@
 // than three of its writer's intervals, per task queue; a clean stop removes it at once.
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { HeartbeatRepository, HeartbeatWriter } from './heartbeat.repository';
 
@@ -11,7 +11,7 @@ let heartbeats: HeartbeatRepository;
 const queue = `hb-${randomUUID()}`;
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 2 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 2 });
   heartbeats = new HeartbeatRepository(db);
 });
 afterAll(async () => {

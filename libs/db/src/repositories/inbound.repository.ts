@@ -13,6 +13,7 @@
 // account holds is stored (and counted), not forwarded.
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { keyringOf } from '../data-keyring';
 
 /** Channel on which conversation dispatchers learn that signal intents wait. */
 export const CONVERSATION_SIGNALS_CHANNEL = 'conversation_signals';
@@ -85,7 +86,7 @@ export class InboundRepository {
       await tx.query(
         `INSERT INTO inbound_messages (id, carrier_id, from_number, to_number, body, account_id, conversation_id, carrier_mo_id, content_key, parts, sequence)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [id, message.carrierId, message.from, message.to, body, accountId, conversationId, message.carrierMoId ?? null, contentKey, parts, sequence],
+        [id, message.carrierId, message.from, message.to, keyringOf(tx).seal(body), accountId, conversationId, message.carrierMoId ?? null, contentKey, parts, sequence],
       );
       if (conversationId) {
         await tx.query(`INSERT INTO conversation_signals (conversation_id, kind, ref_id) VALUES ($1, 'inbound', $2)`, [conversationId, id]);
@@ -102,7 +103,7 @@ export class InboundRepository {
     await tx.query(`DELETE FROM inbound_parts WHERE received_at < now() - make_interval(secs => $1)`, [PART_TTL_SECONDS]);
     await tx.query(
       `INSERT INTO inbound_parts (carrier_id, from_number, to_number, reference, total, sequence, body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-      [...group, part.sequence, message.body],
+      [...group, part.sequence, keyringOf(tx).seal(message.body)],
     );
     const parts: { sequence: number; body: string }[] = await tx.query(
       `SELECT sequence, body FROM inbound_parts WHERE carrier_id = $1 AND from_number = $2 AND to_number = $3 AND reference = $4 AND total = $5 ORDER BY sequence`,
@@ -110,6 +111,7 @@ export class InboundRepository {
     );
     if (parts.length < part.total) return null;
     await tx.query(`DELETE FROM inbound_parts WHERE carrier_id = $1 AND from_number = $2 AND to_number = $3 AND reference = $4 AND total = $5`, group);
-    return parts.map((p) => p.body).join('');
+    const keyring = keyringOf(tx);
+    return (await Promise.all(parts.map((p) => keyring.open(p.body)))).join('');
   }
 }

@@ -2,6 +2,7 @@
 // message writes its row and its event in one transaction.
 import { PRIORITY_KEYS, type FinalizeInput, type MessageEventType, type RecordEventInput } from '@app/contracts';
 import { DataSource, EntityManager } from 'typeorm';
+import { keyringOf } from '../data-keyring';
 import { AttemptStatus, MessageAttemptEntity } from '../entities/message-attempt.entity';
 import { MessageEventEntity } from '../entities/message-event.entity';
 import { MessageEntity } from '../entities/message.entity';
@@ -61,7 +62,7 @@ export class MessageRepository {
         message.accountId,
         message.to,
         message.from,
-        message.body,
+        keyringOf(this.db).seal(message.body),
         message.encoding,
         message.segments,
         message.statusCallbackUrl,
@@ -90,6 +91,7 @@ export class MessageRepository {
   async insertAcceptedMany(messages: NewMessage[]): Promise<Set<string>> {
     if (messages.length === 0) return new Set();
     const col = <K extends keyof NewMessage>(key: K, fallback: NewMessage[K] | null = null) => messages.map((m) => m[key] ?? fallback);
+    const keyring = keyringOf(this.db);
     return this.db.transaction(async (tx) => {
       // A row whose Idempotency-Key the account used already is left out (the caller replays the first).
       const inserted: { id: string }[] = await tx.query(
@@ -105,7 +107,7 @@ export class MessageRepository {
           col('accountId'),
           col('to'),
           col('from'),
-          col('body'),
+          messages.map((m) => keyring.seal(m.body)),
           col('encoding'),
           col('segments'),
           col('statusCallbackUrl'),
@@ -153,16 +155,22 @@ export class MessageRepository {
     });
   }
 
-  findById(id: string): Promise<MessageEntity | null> {
-    return this.db.getRepository(MessageEntity).findOneBy({ id });
+  async findById(id: string): Promise<MessageEntity | null> {
+    return this.opened(await this.db.getRepository(MessageEntity).findOneBy({ id }));
   }
 
-  findForAccount(accountId: string, id: string): Promise<MessageEntity | null> {
-    return this.db.getRepository(MessageEntity).findOneBy({ id, accountId });
+  async findForAccount(accountId: string, id: string): Promise<MessageEntity | null> {
+    return this.opened(await this.db.getRepository(MessageEntity).findOneBy({ id, accountId }));
   }
 
-  findByIdempotencyKey(accountId: string, idempotencyKey: string): Promise<MessageEntity | null> {
-    return this.db.getRepository(MessageEntity).findOneBy({ accountId, idempotencyKey });
+  async findByIdempotencyKey(accountId: string, idempotencyKey: string): Promise<MessageEntity | null> {
+    return this.opened(await this.db.getRepository(MessageEntity).findOneBy({ accountId, idempotencyKey }));
+  }
+
+  /** The body is sealed at rest (data-keyring.ts): every entity read opens it here. */
+  private async opened(message: MessageEntity | null): Promise<MessageEntity | null> {
+    if (message) message.body = await keyringOf(this.db).open(message.body);
+    return message;
   }
 
   events(messageId: string): Promise<MessageEventEntity[]> {

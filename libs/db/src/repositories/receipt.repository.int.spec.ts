@@ -2,7 +2,7 @@
 // they arrive before the submit response was recorded.
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { MessageRepository } from './message.repository';
@@ -14,7 +14,7 @@ let receipts: ReceiptRepository;
 let accountId: string;
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4 });
   messages = new MessageRepository(db);
   receipts = new ReceiptRepository(db);
   accountId = (await new AccountRepository(db).createWithKey(`receipts-${randomUUID()}`)).accountId;

@@ -2,6 +2,7 @@
 // our message through message_attempts. See README "Receipts" for the race this resolves.
 import type { CarrierReceipt, ReceiptState } from '@app/contracts';
 import { DataSource } from 'typeorm';
+import { keyringOf } from '../data-keyring';
 import { returningRows } from './returning';
 
 export interface StoredReceipt {
@@ -43,7 +44,7 @@ export class ReceiptRepository {
        SELECT * FROM ins
        UNION ALL
        SELECT * FROM carrier_receipts WHERE carrier_id = $1 AND carrier_message_id = $2 AND state = $3 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [receipt.carrierId, receipt.carrierMessageId, receipt.state, receipt.errorCode, rawText],
+      [receipt.carrierId, receipt.carrierMessageId, receipt.state, receipt.errorCode, keyringOf(this.db).seal(rawText)],
     );
     return toStored(rows[0]);
   }
@@ -52,7 +53,9 @@ export class ReceiptRepository {
   async storeMany(items: { receipt: Omit<CarrierReceipt, 'receivedAt'>; rawText: string }[]): Promise<StoredReceipt[]> {
     if (items.length === 0) return [];
     const col = (f: (i: (typeof items)[number]) => string) => items.map(f);
-    const args = [col((i) => i.receipt.carrierId), col((i) => i.receipt.carrierMessageId), col((i) => i.receipt.state), col((i) => i.receipt.errorCode), col((i) => i.rawText)];
+    const keyring = keyringOf(this.db);
+    // raw_text holds the start of the body (a DLR's `text:` field): sealed at rest, never read back.
+    const args = [col((i) => i.receipt.carrierId), col((i) => i.receipt.carrierMessageId), col((i) => i.receipt.state), col((i) => i.receipt.errorCode), col((i) => keyring.seal(i.rawText))];
     await this.db.query(
       `INSERT INTO carrier_receipts (carrier_id, carrier_message_id, state, error_code, raw_text)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])

@@ -1,6 +1,6 @@
 // Versioned routing rule sets against a real PostgreSQL.
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { RoutingRepository } from './routing.repository';
 
@@ -8,7 +8,7 @@ let db: DataSource;
 let routing: RoutingRepository;
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4 });
   routing = new RoutingRepository(db);
   // This suite owns the routing tables of the shared test database.
   await db.query('DELETE FROM routing_versions');

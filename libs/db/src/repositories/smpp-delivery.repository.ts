@@ -4,7 +4,9 @@
 // a gateway restarts. Rows of one account go out in id order; a gateway takes a batch under a
 // short lease, so two gateway processes never send the same row at once.
 import { DataSource } from 'typeorm';
+import { keyringOf } from '../data-keyring';
 import { returningRows } from './returning';
+import { SEALED_PAYLOAD_FIELDS } from './status-callbacks';
 
 export interface SmppReceiptPayload {
   messageId: string;
@@ -63,7 +65,10 @@ export class SmppDeliveryRepository {
         [accountId, systemIds, limit, leaseMs / 1000],
       ),
     );
-    return rows.map(toDelivery).sort((a, b) => Number(a.id) - Number(b.id));
+    const keyring = keyringOf(this.db);
+    // An inbound deliver_sm carries the MO body sealed at rest (ConversationRepository.forwardInbound).
+    const opened = await Promise.all(rows.map(async (r) => (r.kind === 'inbound' ? { ...r, payload: await keyring.openFields(r.payload, SEALED_PAYLOAD_FIELDS) } : r)));
+    return opened.map(toDelivery).sort((a, b) => Number(a.id) - Number(b.id));
   }
 
   async markDelivered(ids: string[]): Promise<void> {

@@ -3,7 +3,7 @@
 // smpp_credentials NOTIFY a trigger sends on every change.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { listenForNotifications } from '../notifications';
 import { AccountRepository } from './account.repository';
@@ -16,7 +16,7 @@ let credentials: SmppCredentialRepository;
 let accountId: string;
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4 });
   state = new SmppGatewayStateRepository(db);
   credentials = new SmppCredentialRepository(db);
   accountId = (await new AccountRepository(db).createWithKey(`smpp-state-${randomUUID()}`)).accountId;

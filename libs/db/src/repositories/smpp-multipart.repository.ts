@@ -3,6 +3,7 @@
 // decided by the first part and becomes the message id: every part's submit_sm_resp carries it.
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { keyringOf } from '../data-keyring';
 import { returningRows } from './returning';
 
 export interface MultipartGroup<Submit> {
@@ -28,10 +29,16 @@ export class SmppMultipartRepository {
         [randomUUID(), systemId, groupKey, total, JSON.stringify(submit)],
       );
       const group = inserted[0];
-      await tx.query(`INSERT INTO smpp_multipart_parts (group_id, sequence, octets) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [group.id, sequence, Buffer.from(octets)]);
+      await tx.query(`INSERT INTO smpp_multipart_parts (group_id, sequence, octets) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [group.id, sequence, keyringOf(tx).sealBytes(octets)]);
       const parts: { sequence: number; octets: Buffer }[] = await tx.query(`SELECT sequence, octets FROM smpp_multipart_parts WHERE group_id = $1 ORDER BY sequence`, [group.id]);
-      return { id: group.id, total: group.total, submit: group.submit, parts: parts.map((p) => ({ sequence: p.sequence, octets: new Uint8Array(p.octets) })) };
+      return { id: group.id, total: group.total, submit: group.submit, parts: await this.opened(parts) };
     });
+  }
+
+  /** Part octets (the body) are sealed at rest. */
+  private async opened(parts: { sequence: number; octets: Buffer }[]): Promise<{ sequence: number; octets: Uint8Array }[]> {
+    const keyring = keyringOf(this.db);
+    return Promise.all(parts.map(async (p) => ({ sequence: p.sequence, octets: new Uint8Array(await keyring.openBytes(p.octets)) })));
   }
 
   async complete(groupId: string): Promise<void> {
@@ -51,7 +58,7 @@ export class SmppMultipartRepository {
     const out = [];
     for (const g of groups) {
       const parts: { sequence: number; octets: Buffer }[] = await this.db.query(`SELECT sequence, octets FROM smpp_multipart_parts WHERE group_id = $1 ORDER BY sequence`, [g.id]);
-      out.push({ id: g.id, systemId: g.system_id, total: g.total, submit: g.submit, expired: g.expired, parts: parts.map((p) => ({ sequence: p.sequence, octets: new Uint8Array(p.octets) })) });
+      out.push({ id: g.id, systemId: g.system_id, total: g.total, submit: g.submit, expired: g.expired, parts: await this.opened(parts) });
     }
     return out;
   }

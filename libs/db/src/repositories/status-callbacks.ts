@@ -11,7 +11,11 @@
 // is built here from the row as it stands after the change.
 import type { MessageStatus, StatusCallbackPayload } from '@app/contracts';
 import { DataSource, EntityManager } from 'typeorm';
+import { keyringOf } from '../data-keyring';
 import { returningRows } from './returning';
+
+/** Fields of an outbox payload that hold a body, sealed at rest. */
+export const SEALED_PAYLOAD_FIELDS = ['body'] as const;
 
 /** Channel on which the callback senders learn that callbacks are due. */
 export const STATUS_CALLBACKS_CHANNEL = 'status_callbacks';
@@ -125,9 +129,23 @@ export class StatusCallbackRepository {
         [limit, secs(leaseMs), [...inFlight.keys()], [...inFlight.values()], perAccount],
       ),
     );
-    return rows
-      .map((r) => ({ id: String(r.id), kind: r.kind, eventId: r.event_id, messageId: r.message_id, accountId: r.account_id, url: r.url, status: r.status, payload: r.payload, tries: r.tries, queuedAt: r.queued_at }))
-      .sort((a, b) => Number(a.id) - Number(b.id));
+    const keyring = keyringOf(this.db);
+    const due = await Promise.all(
+      rows.map(async (r) => ({
+        id: String(r.id),
+        kind: r.kind,
+        eventId: r.event_id,
+        messageId: r.message_id,
+        accountId: r.account_id,
+        url: r.url,
+        status: r.status,
+        // An inbound webhook carries the MO body sealed at rest (ConversationRepository.forwardInbound).
+        payload: r.kind === 'inbound' ? await keyring.openFields(r.payload, SEALED_PAYLOAD_FIELDS) : r.payload,
+        tries: r.tries,
+        queuedAt: r.queued_at,
+      })),
+    );
+    return due.sort((a, b) => Number(a.id) - Number(b.id));
   }
 
   /**

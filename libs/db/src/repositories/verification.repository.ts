@@ -6,6 +6,7 @@
 import { DataSource } from 'typeorm';
 import type { VerificationChannel, VerificationStatus } from '@app/contracts';
 import { resolveVerifySettings, VerifySettings } from '@app/domain';
+import { keyringOf } from '../data-keyring';
 
 export interface VerificationRow {
   id: string;
@@ -134,7 +135,7 @@ export class VerificationRepository {
       `SELECT m.body FROM verifications v JOIN messages m ON m.id = v.message_ids[array_length(v.message_ids, 1)] WHERE v.id = $1`,
       [id],
     );
-    return rows[0]?.body ?? null;
+    return rows[0] ? keyringOf(this.db).open(rows[0].body) : null;
   }
 
   /**
@@ -149,7 +150,7 @@ export class VerificationRepository {
       const inserted: unknown[] = await tx.query(
         `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, request_hash, priority, source, delivery, channel)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, 'otp', 'api', 'workflow', $9) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [message.id, v[0].account_id, v[0].to_number, message.from, message.body, message.encoding, message.segments, `verification:${verificationId}`, message.channel],
+        [message.id, v[0].account_id, v[0].to_number, message.from, keyringOf(this.db).seal(message.body), message.encoding, message.segments, `verification:${verificationId}`, message.channel],
       );
       if (inserted.length === 0) return;
       await tx.query(`INSERT INTO message_events (message_id, type, detail) VALUES ($1, 'accepted', $2::jsonb)`, [

@@ -5,7 +5,7 @@
 // queues finished webhooks again under their event ids.
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { testDatabaseUrl } from '../../../../test/support/env';
+import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { DueCallback, EndpointHealthPolicy, StatusCallbackRepository } from './status-callbacks';
@@ -21,7 +21,7 @@ const retry = { kind: 'retry' as const, httpStatus: 503, error: 'answered HTTP 5
 const delivered = { kind: 'delivered' as const, httpStatus: 204 };
 
 beforeAll(async () => {
-  db = await openDatabase(testDatabaseUrl(), { poolSize: 4 });
+  db = await openDatabase(testDatabaseUrl(), { kms: testKms(), poolSize: 4 });
   outbox = new StatusCallbackRepository(db);
   log = new WebhookLogRepository(db);
   accounts = new AccountRepository(db);
