@@ -3,3 +3,5 @@ export { sendMessage } from './send-message.workflow';
 export { sendBatch } from './send-batch.workflow';
 export { conversation } from './conversation.workflow';
 export { runCampaign } from './run-campaign.workflow';
+export { applyRetention } from './retention.workflow';
+export { eraseSubject } from './erase-subject.workflow';

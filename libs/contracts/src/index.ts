@@ -4,3 +4,4 @@ export * from './errors';
 export * from './pages';
 export * from './conversations';
 export * from './campaigns';
+export * from './retention';

@@ -41,3 +41,5 @@ export * from './repositories/audience-compliance';
 export * from './repositories/compliance.repository';
 export * from './repositories/auto-reply.repository';
 export * from './repositories/sender.repository';
+export * from './repositories/retention.repository';
+export * from './repositories/data-subject.repository';
