@@ -17,10 +17,12 @@ export interface RetentionScheduleOptions {
   taskQueue: string;
   /** Seconds between runs. */
   everySeconds: number;
+  /** Default RETENTION_SCHEDULE_ID (tests sharing one server use their own). */
+  scheduleId?: string;
 }
 
 /** Creates the schedule, or updates its interval and action to these; idempotent. */
-export async function ensureRetentionSchedule(client: Client, { taskQueue, everySeconds }: RetentionScheduleOptions): Promise<void> {
+export async function ensureRetentionSchedule(client: Client, { taskQueue, everySeconds, scheduleId = RETENTION_SCHEDULE_ID }: RetentionScheduleOptions): Promise<void> {
   const spec = { intervals: [{ every: `${everySeconds}s` }] };
   const action = {
     type: 'startWorkflow' as const,
@@ -31,7 +33,7 @@ export async function ensureRetentionSchedule(client: Client, { taskQueue, every
   };
   try {
     await client.schedule.create({
-      scheduleId: RETENTION_SCHEDULE_ID,
+      scheduleId,
       spec,
       action,
       // A pass still running when the next is due: the next is skipped (the running one catches up).
@@ -39,7 +41,7 @@ export async function ensureRetentionSchedule(client: Client, { taskQueue, every
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(RETENTION_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action }));
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
   }
 }
 
