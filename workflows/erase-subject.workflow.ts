@@ -13,8 +13,9 @@ const { eraseSubjectBatch } = proxyActivities<RetentionActivities>({
 
 export async function eraseSubject(input: EraseSubjectInput): Promise<EraseSubjectResult> {
   let rows = 0;
-  for (;;) {
-    const batch = await eraseSubjectBatch(input.erasureId, input.batchSize);
+  for (let step = 0; ; ) {
+    const batch = await eraseSubjectBatch(input.erasureId, input.batchSize, step);
+    step = batch.nextStep;
     rows += batch.erased;
     if (batch.done) return { erasureId: input.erasureId, rows };
   }

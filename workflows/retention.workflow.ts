@@ -21,9 +21,10 @@ export async function applyRetention(input: ApplyRetentionInput = {}): Promise<R
   const batchSize = input.batchSize;
   let calls = 0;
   const apply = async (accountId: string | null) => {
-    for (;;) {
+    for (let step = 0; ; ) {
       calls++;
-      const result = await applyAccountRetention(accountId, batchSize);
+      const result = await applyAccountRetention(accountId, batchSize, step);
+      step = result.nextStep;
       for (const [step, n] of Object.entries(result.rows)) counters.rows[step] = (counters.rows[step] ?? 0) + n;
       if (result.done) return;
     }

@@ -21,23 +21,24 @@ export function createRetentionActivities({ retention, subjects, maxBatchesPerCa
     },
 
     /** Redacts and deletes what the account's periods say is due (null: rows of no account, default periods). */
-    async applyAccountRetention(accountId: string | null, batchSize: number = DEFAULT_RETENTION_BATCH): Promise<RetentionAccountResult> {
+    async applyAccountRetention(accountId: string | null, batchSize: number = DEFAULT_RETENTION_BATCH, fromStep = 0): Promise<RetentionAccountResult> {
       const rows: Record<string, number> = {};
       let batches = 0;
-      for (const step of RETENTION_STEPS) {
+      for (let index = fromStep; index < RETENTION_STEPS.length; index++) {
+        const step = RETENTION_STEPS[index];
         for (;;) {
-          if (batches++ >= maxBatchesPerCall) return { done: false, rows };
+          if (batches++ >= maxBatchesPerCall) return { done: false, rows, nextStep: index };
           const count = await retention.applyStep(accountId, step, batchSize);
           if (count > 0) rows[step] = (rows[step] ?? 0) + count;
           if (count < batchSize) break;
         }
       }
-      return { done: true, rows };
+      return { done: true, rows, nextStep: RETENTION_STEPS.length };
     },
 
     /** Erases a batch budget's worth of the number's rows; closes the tombstone when nothing is left. */
-    async eraseSubjectBatch(erasureId: string, batchSize: number = DEFAULT_RETENTION_BATCH): Promise<{ done: boolean; erased: number }> {
-      return subjects.eraseSome(erasureId, batchSize, maxBatchesPerCall);
+    async eraseSubjectBatch(erasureId: string, batchSize: number = DEFAULT_RETENTION_BATCH, fromStep = 0): Promise<{ done: boolean; erased: number; nextStep: number }> {
+      return subjects.eraseSome(erasureId, batchSize, maxBatchesPerCall, fromStep);
     },
   };
 }

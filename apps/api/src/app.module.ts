@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, AuditRepository, OAuthClientRepository, OperatorRepository, WebhookLogRepository, ComplianceRepository, AutoReplyRepository, SenderRepository, NotificationListener } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, AuditRepository, OAuthClientRepository, OperatorRepository, WebhookLogRepository, ComplianceRepository, AutoReplyRepository, SenderRepository, NotificationListener, RetentionRepository, DataSubjectRepository, SubjectHasher } from '@app/db';
 import { createNumberLookup } from '@app/carriers';
 import { connectTemporal, createTemporalClient } from '@app/temporal';
 import { Client } from '@temporalio/client';
@@ -42,6 +42,8 @@ import { CarriersService } from './carriers/carriers.service';
 import { RoutesController } from './routes/routes.controller';
 import { RoutesService } from './routes/routes.service';
 import { ErrorFilter } from './common/error.filter';
+import { AccountPrivacyController, OperatorPrivacyController } from './privacy/privacy.controller';
+import { PrivacyService } from './privacy/privacy.service';
 import { JsonContentTypeMiddleware } from './common/json-content-type.middleware';
 import { HealthController } from './health/health.controller';
 import { AccountLimitsController, OperatorLimitsController } from './limits/limits.controller';
@@ -73,7 +75,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           pinoHttp: { ...httpLogOptions('api', config.logLevel), autoLogging: { ignore: (req) => req.url === '/health' } },
         }),
       ],
-      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, KeysController, AuditController, TokenController, OAuthClientsController, OperatorAuthController, OperatorsController, WebhookDeliveriesController, ComplianceController, AccountComplianceController, SendersController, SenderPoolsController, OperatorSenderIdsController],
+      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, KeysController, AuditController, TokenController, OAuthClientsController, OperatorAuthController, OperatorsController, WebhookDeliveriesController, ComplianceController, AccountComplianceController, SendersController, SenderPoolsController, OperatorSenderIdsController, AccountPrivacyController, OperatorPrivacyController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: DATA_SOURCE, useFactory: () => openDatabase(config.databaseUrl, { applicationName: 'sms-api', poolSize: 20 }) },
@@ -96,6 +98,8 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: PgAudienceCompliance, useFactory: (db: DataSource) => new PgAudienceCompliance(db), inject: [DATA_SOURCE] },
         { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db), inject: [DATA_SOURCE] },
         { provide: AutoReplyRepository, useFactory: (db: DataSource) => new AutoReplyRepository(db), inject: [DATA_SOURCE] },
+        { provide: RetentionRepository, useFactory: (db: DataSource) => new RetentionRepository(db), inject: [DATA_SOURCE] },
+        { provide: DataSubjectRepository, useFactory: (db: DataSource) => new DataSubjectRepository(db, new SubjectHasher(config.secretsKey)), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
           useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) =>
@@ -157,6 +161,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         KeysService,
         AuditService,
         ComplianceService,
+        PrivacyService,
       ],
     };
   }

@@ -28,6 +28,8 @@ export interface RetentionAccountResult {
   /** false: the activity stopped at its batch budget; call again. */
   done: boolean;
   rows: Record<string, number>;
+  /** The step to go on from in the next call. */
+  nextStep: number;
 }
 
 export interface EraseSubjectInput {

@@ -212,23 +212,25 @@ export class DataSubjectRepository {
   }
 
   /**
-   * Runs erasure steps in batches of `batchSize` until `maxBatches` ran or all is erased; then
-   * closes the tombstone (the number is forgotten). Returns whether it is done. Safe to repeat.
+   * Runs erasure steps from `fromStep` in batches of `batchSize` until `maxBatches` ran or all is
+   * erased; then closes the tombstone (the number is forgotten). Returns whether it is done, and
+   * the step to go on from. Safe to repeat (from any step: an earlier step finds nothing new).
    */
-  async eraseSome(erasureId: string, batchSize: number, maxBatches: number): Promise<{ done: boolean; erased: number }> {
+  async eraseSome(erasureId: string, batchSize: number, maxBatches: number, fromStep = 0): Promise<{ done: boolean; erased: number; nextStep: number }> {
     const rows: { account_id: string; phone_hash: string; pending_phone: string | null }[] = await this.db.query(
       `SELECT account_id, phone_hash, pending_phone FROM erasures WHERE id = $1`,
       [erasureId],
     );
     const erasure = rows[0];
     if (!erasure) throw new Error(`erasure ${erasureId} does not exist`);
-    if (erasure.pending_phone === null) return { done: true, erased: 0 };
+    if (erasure.pending_phone === null) return { done: true, erased: 0, nextStep: ERASE_STEPS.length };
     const params = [erasure.account_id, erasure.pending_phone, batchSize];
     let erased = 0;
     let batches = 0;
-    for (const step of ERASE_STEPS) {
+    for (let index = fromStep; index < ERASE_STEPS.length; index++) {
+      const step = ERASE_STEPS[index];
       for (;;) {
-        if (batches++ >= maxBatches) return { done: false, erased };
+        if (batches++ >= maxBatches) return { done: false, erased, nextStep: index };
         const count = step.evidence
           ? await this.db.transaction(async (tx) => {
               // The one change the evidence tables accept (see the migration): the phone becomes the hash.
@@ -241,6 +243,6 @@ export class DataSubjectRepository {
       }
     }
     await this.db.query(`UPDATE erasures SET status = 'done', completed_at = now(), pending_phone = NULL WHERE id = $1 AND status = 'pending'`, [erasureId]);
-    return { done: true, erased };
+    return { done: true, erased, nextStep: ERASE_STEPS.length };
   }
 }
