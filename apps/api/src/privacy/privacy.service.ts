@@ -39,7 +39,7 @@ export class PrivacyService {
 
   async updateSettings(accountId: string, dto: UpdateRetentionDto): Promise<RetentionSettingsView> {
     const current = await this.settings(accountId);
-    const next = { ...current, ...dto };
+    const next = { bodyRetentionDays: dto.bodyRetentionDays ?? current.bodyRetentionDays, metadataRetentionDays: dto.metadataRetentionDays ?? current.metadataRetentionDays };
     if (next.bodyRetentionDays > next.metadataRetentionDays) {
       const field = dto.bodyRetentionDays !== undefined ? 'bodyRetentionDays' : 'metadataRetentionDays';
       throw new ValidationError('invalid_retention', `bodyRetentionDays (${next.bodyRetentionDays}) cannot exceed metadataRetentionDays (${next.metadataRetentionDays}): bodies go with their messages`, field);

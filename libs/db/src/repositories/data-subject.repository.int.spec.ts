@@ -6,6 +6,7 @@
 // another account's row for the same number and another number's rows stay.
 import { randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { rowsHolding } from '../../../../test/support/db-scan';
 import { testDatabaseUrl, testSecretsKey } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
@@ -89,17 +90,6 @@ async function seedEverywhere(accountId: string, phone: string, ourNumber: strin
   return { messageId, inboundId, conversationId: conversation.id as string };
 }
 
-/** Every row of every table whose text holds `needle`. */
-async function rowsHolding(needle: string): Promise<{ table: string; row: string }[]> {
-  const tables: { table_name: string }[] = await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`);
-  const found: { table: string; row: string }[] = [];
-  for (const { table_name } of tables) {
-    const rows: { row: string }[] = await db.query(`SELECT t::text AS row FROM "${table_name}" t WHERE strpos(t::text, $1) > 0`, [needle]);
-    found.push(...rows.map((r) => ({ table: table_name, row: r.row })));
-  }
-  return found;
-}
-
 test('the export lists everything held about a number; after the erasure nothing in any table holds it but the tombstone', async () => {
   const accounts = new AccountRepository(db);
   const { accountId, keyId } = await accounts.createWithKey(`erasure-${randomUUID()}`);
@@ -146,9 +136,9 @@ test('the export lists everything held about a number; after the erasure nothing
   expect(calls).toBeGreaterThan(3);
   expect(await subjects.eraseSome(erasure.id, 1, 3)).toEqual({ done: true, erased: 0, nextStep: expect.any(Number) });
 
-  const left = await rowsHolding(phone);
+  const left = await rowsHolding(db, phone);
   expect(left).toEqual([{ table: 'messages', row: expect.stringContaining(otherMessage) }]);
-  expect(await rowsHolding('482913')).toEqual([]);
+  expect(await rowsHolding(db, '482913')).toEqual([]);
   // Evidence kept under the hash; the tombstone says when and by whom, not what.
   const hash = hasher().hash(phone);
   expect(await db.query(`SELECT opted_out, keyword FROM opt_out_events WHERE phone = $1`, [`erased:${hash}`])).toEqual([{ opted_out: true, keyword: 'STOP' }]);
