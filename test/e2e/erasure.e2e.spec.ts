@@ -4,9 +4,10 @@
 // the tenant records a consent. The export lists all of it; the erasure (POST
 // /v1/account/erasures) runs as the `erasure-<id>` workflow and is audited; afterwards no table
 // of the database holds the number or the texts, only the tombstone (and the evidence under its
-// hash). The worker's `retention` schedule is visible through the Temporal client.
+// hash). The worker's `retention` schedule is visible through the Temporal client, and a run of
+// it (triggered, the account's body retention set to a second) redacts a delivered message's body.
 import { randomInt, randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { APPLY_RETENTION_WORKFLOW, erasureWorkflowId, RETENTION_SCHEDULE_ID } from '@app/contracts';
 import { AccountRepository, openDatabase } from '@app/db';
@@ -159,4 +160,28 @@ test('retention periods: the tenant reads them, an operator changes them (audite
   expect(await call('GET', '/v1/account/retention')).toEqual({ status: 200, body: { bodyRetentionDays: 7, metadataRetentionDays: 365 } });
   const [audited] = await db.query(`SELECT before, after FROM audit_events WHERE account_id = $1 AND action = 'retention.update'`, [accountId]);
   expect(audited).toEqual({ before: { bodyRetentionDays: 30, metadataRetentionDays: 365 }, after: { bodyRetentionDays: 7, metadataRetentionDays: 365 } });
+});
+
+test('a run of the retention schedule redacts bodies past the account period', async () => {
+  // Seconds instead of days: the test-only override (the API speaks whole days).
+  await db.query(`UPDATE accounts SET body_retention = interval '1 second' WHERE id = $1`, [accountId]);
+  const to = `+447400${randomInt(100_000, 999_999)}`;
+  const sent = await call<{ id: string }>('POST', '/v1/messages', { from: OUR_NUMBER, to, body: BODY });
+  expect(sent.status).toBe(202);
+  expect(await finalStatus(sent.body.id)).toBe('delivered');
+  await new Promise((r) => setTimeout(r, 1500));
+  // The schedule points at this stack's worker (its start updated it); a run left by an earlier stack must not hold this one back.
+  await temporal.schedule.getHandle(RETENTION_SCHEDULE_ID).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+  const redacted = await eventually(async () => {
+    const [row] = await db.query(`SELECT body, redacted_at FROM messages WHERE id = $1`, [sent.body.id]);
+    return row?.redacted_at ? row : undefined;
+  }, 60_000, 'body redacted');
+  expect(redacted.body).toBe('');
+  expect(await rowsHolding(db, BODY)).toEqual([]);
+  const runs = await eventually(async () => {
+    const found = [];
+    for await (const wf of temporal.workflow.list({ query: `WorkflowType = '${APPLY_RETENTION_WORKFLOW}' AND TaskQueue = '${stack.taskQueue}' AND ExecutionStatus = 'Completed'` })) found.push(wf);
+    return found.length > 0 ? found : undefined;
+  }, 30_000, 'completed applyRetention run');
+  expect(runs[0].workflowId.startsWith(RETENTION_SCHEDULE_ID)).toBe(true);
 });
