@@ -4,7 +4,7 @@
 // the tenant records a consent. The export lists all of it; the erasure (POST
 // /v1/account/erasures) runs as the `erasure-<id>` workflow and is audited; afterwards no table
 // of the database holds the number or the texts, only the tombstone (and the evidence under its
-// hash). The worker's `retention` schedule is visible through the Temporal client, and a run of
+// hash), and the subscriber's STOP still holds. The worker's `retention` schedule is visible through the Temporal client, and a run of
 // it (triggered, the account's body retention set to a second) redacts a delivered message's body.
 import { randomInt, randomUUID } from 'node:crypto';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
@@ -140,6 +140,10 @@ test('export lists everything about a number; after its erasure no table holds i
   const after = await call<ExportView>('POST', '/v1/account/data-subjects/export', { phone: SUBSCRIBER });
   expect(after.body).toMatchObject({ messages: [], carrierReceipts: [], inboundMessages: [], optOutEvents: [], consentEvents: [], conversations: [] });
   expect(after.body.erasures).toEqual([expect.objectContaining({ id: requested.body.id, status: 'done' })]);
+  // Erased, but still opted out: the STOP is honoured through the evidence kept under the hash.
+  const again = await call<{ id: string }>('POST', '/v1/messages', { from: OUR_NUMBER, to: SUBSCRIBER, body: 'Anything new?' });
+  expect(again.status).toBe(202);
+  expect(await finalStatus(again.body.id)).toBe('rejected');
 });
 
 test('the retention schedule the worker keeps is visible in Temporal', async () => {

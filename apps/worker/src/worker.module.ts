@@ -39,7 +39,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace), inject: [TEMPORAL_CONNECTION] },
         { provide: LIMITS_POOL, useFactory: () => openLimitsPool(config.databaseUrl, { applicationName: 'sms-worker-limits' }) },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
-        { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db), inject: [DATA_SOURCE] },
+        { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db, new SubjectHasher(config.secretsKey)), inject: [DATA_SOURCE] },
         {
           // Keyword confirmations and auto-replies are accepted like any message (limits, sender rule,
           // conversation, opt-out check). What an account holds is re-read after a few seconds here
@@ -98,7 +98,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
             }),
             ...createBatchActivities({ batches, receipts, carriers, planner, pacer, compliance }),
             ...createConversationActivities({ conversations, compliance, autoReplies: new AutoReplyRepository(db), intake }),
-            ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db), senders: new SenderRepository(db) }),
+            ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db, new SubjectHasher(config.secretsKey)), senders: new SenderRepository(db) }),
             ...createRetentionActivities({ retention: new RetentionRepository(db), subjects: new DataSubjectRepository(db, new SubjectHasher(config.secretsKey)) }),
           }),
           inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository, DATA_SOURCE, ComplianceRepository, MessageIntake],

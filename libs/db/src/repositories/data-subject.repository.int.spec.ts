@@ -10,6 +10,8 @@ import { rowsHolding } from '../../../../test/support/db-scan';
 import { testDatabaseUrl, testSecretsKey } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
+import { PgAudienceCompliance } from './audience-compliance';
+import { ComplianceRepository } from './compliance.repository';
 import { DataSubjectRepository, SubjectHasher } from './data-subject.repository';
 
 let db: DataSource;
@@ -147,6 +149,18 @@ test('the export lists everything held about a number; after the erasure nothing
   expect(await db.query(`SELECT pending_phone FROM erasures WHERE id = $1`, [erasure.id])).toEqual([{ pending_phone: null }]);
   expect(await db.query(`SELECT 1 FROM opt_out_events WHERE phone = $1`, [neighbour])).toHaveLength(1);
   expect(await db.query(`SELECT 1 FROM account_numbers WHERE number = $1`, [ourNumber])).toHaveLength(1);
+
+  // The subscriber opted out before the erasure: still opted out for the checks that know the key.
+  expect((await new PgAudienceCompliance(db, hasher()).check(accountId, 'transactional', [phone])).get(phone)).toMatchObject({ optedOut: true });
+  expect((await new PgAudienceCompliance(db).check(accountId, 'transactional', [phone])).get(phone)).toMatchObject({ optedOut: false });
+  const again = randomUUID();
+  await db.query(`INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, request_hash) VALUES ($1, $2, $3, $4, 'hello again', 'GSM-7', 1, 'accepted', 'h')`, [
+    again,
+    accountId,
+    phone,
+    ourNumber,
+  ]);
+  expect(await new ComplianceRepository(db, hasher()).checkMessage(again)).toMatchObject({ outcome: 'rejected' });
 });
 
 test('evidence stays append-only outside an erasure: even the hash replacement is refused without it', async () => {

@@ -5,8 +5,9 @@
 //
 // Opt-out and consent evidence is kept (it proves that a subscriber's choice was honoured) but
 // its phone becomes `erased:<hash>`, the tombstone's hash: the evidence no longer names the
-// number, and whoever is given the number again can still find it (the hash is keyed with a
-// key outside the database, so a dump alone cannot be searched for numbers).
+// number, yet the opt-out checks still find it (erasedPhoneSql), so an erased subscriber who
+// opted out stays opted out. The hash is keyed with a key outside the database, so a dump alone
+// cannot be searched for numbers.
 import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { returningRows } from './returning';
@@ -22,7 +23,25 @@ export class SubjectHasher {
   hash(phone: string): string {
     return createHmac('sha256', this.key).update(phone).digest('hex');
   }
+
+  /** The HMAC's inner and outer padded keys, for erasedPhoneSql (the key itself never leaves this process as such). */
+  sqlPads(): [Buffer, Buffer] {
+    const block = Buffer.alloc(64);
+    this.key.copy(block);
+    return [Buffer.from(block.map((b) => b ^ 0x36)), Buffer.from(block.map((b) => b ^ 0x5c))];
+  }
 }
+
+/** Parameters for erasedPhoneSql: the pads, or nulls without a hasher (the expression is then NULL and matches nothing). */
+export const erasedPhoneParams = (hasher?: SubjectHasher): [Buffer | null, Buffer | null] => hasher?.sqlPads() ?? [null, null];
+
+/**
+ * SQL for `erased:<hash>` of a phone expression, computed in PostgreSQL (HMAC-SHA-256 from the
+ * pads given as bytea parameters): the opt-out checks match evidence of an erased number with it,
+ * so a subscriber who opted out and was then erased stays opted out.
+ */
+export const erasedPhoneSql = (phone: string, innerParam: string, outerParam: string): string =>
+  `'erased:' || encode(sha256(${outerParam}::bytea || sha256(${innerParam}::bytea || convert_to(${phone}, 'UTF8'))), 'hex')`;
 
 export interface ErasureRecord {
   id: string;
