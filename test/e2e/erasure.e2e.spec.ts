@@ -146,10 +146,13 @@ test('export lists everything about a number; after its erasure no table holds i
   expect(await finalStatus(again.body.id)).toBe('rejected');
 });
 
-test('the retention schedule the worker keeps is visible in Temporal', async () => {
+test('the retention schedule the worker keeps is visible in Temporal, and the namespace keeps histories 30 days', async () => {
   const described = await temporal.schedule.getHandle(RETENTION_SCHEDULE_ID).describe();
   expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: APPLY_RETENTION_WORKFLOW });
   expect(described.spec.intervals).toEqual([expect.objectContaining({ every: 3600_000 })]);
+  // The worker set the namespace's retention of closed histories to match (TEMPORAL_RETENTION_DAYS, 30).
+  const namespace = await connection.workflowService.describeNamespace({ namespace: 'default' });
+  expect(Number(namespace.config?.workflowExecutionRetentionTtl?.seconds)).toBe(30 * 86_400);
 });
 
 test('retention periods: the tenant reads them, an operator changes them (audited), a bad value is refused naming the field', async () => {
