@@ -4,3 +4,5 @@ export { sendBatch } from './send-batch.workflow';
 export { conversation } from './conversation.workflow';
 export { runCampaign } from './run-campaign.workflow';
 export { verifyPhone } from './verify-phone.workflow';
+export { applyRetention } from './retention.workflow';
+export { eraseSubject } from './erase-subject.workflow';

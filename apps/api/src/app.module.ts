@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { ApiConfig } from '@app/config';
-import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, AuditRepository, OAuthClientRepository, OperatorRepository, WebhookLogRepository, ComplianceRepository, AutoReplyRepository, SenderRepository, NotificationListener, VerificationRepository } from '@app/db';
+import { AccountRepository, CarrierHealthRepository, CarrierRepository, ConversationRepository, InboundRepository, SecretBox, WebhookSecretRepository, MessageRepository, openDatabase, RoutePlanner, RoutingRepository, SmppCredentialRepository, LimitsPool, openLimitsPool, UsageCounterRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, AuditRepository, OAuthClientRepository, OperatorRepository, WebhookLogRepository, ComplianceRepository, AutoReplyRepository, SenderRepository, NotificationListener, VerificationRepository, RetentionRepository, DataSubjectRepository, SubjectHasher } from '@app/db';
 import { CodecController } from './codec/codec.controller';
 import { CodecService } from './codec/codec.service';
 import { LocalKms } from '@app/crypto';
@@ -45,6 +45,8 @@ import { CarriersService } from './carriers/carriers.service';
 import { RoutesController } from './routes/routes.controller';
 import { RoutesService } from './routes/routes.service';
 import { ErrorFilter } from './common/error.filter';
+import { AccountPrivacyController, OperatorPrivacyController } from './privacy/privacy.controller';
+import { PrivacyService } from './privacy/privacy.service';
 import { JsonContentTypeMiddleware } from './common/json-content-type.middleware';
 import { HealthController } from './health/health.controller';
 import { AccountLimitsController, OperatorLimitsController } from './limits/limits.controller';
@@ -78,7 +80,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
           pinoHttp: { ...httpLogOptions('api', config.logLevel), autoLogging: { ignore: (req) => req.url === '/health' } },
         }),
       ],
-      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, KeysController, AuditController, TokenController, OAuthClientsController, OperatorAuthController, OperatorsController, WebhookDeliveriesController, ComplianceController, AccountComplianceController, SendersController, SenderPoolsController, OperatorSenderIdsController, VerificationsController, VerifySettingsController, CodecController],
+      controllers: [MessageListController, MessagesController, ConversationsController, WebhooksController, CarriersController, RoutesController, SmppCredentialsController, SmppAccountLimitsController, NumbersController, AccountController, AccountLimitsController, OperatorLimitsController, HealthController, CampaignsController, KeysController, AuditController, TokenController, OAuthClientsController, OperatorAuthController, OperatorsController, WebhookDeliveriesController, ComplianceController, AccountComplianceController, SendersController, SenderPoolsController, OperatorSenderIdsController, VerificationsController, VerifySettingsController, CodecController, AccountPrivacyController, OperatorPrivacyController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         CodecService,
@@ -100,9 +102,11 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         { provide: CampaignRepository, useFactory: (db: DataSource) => new CampaignRepository(db), inject: [DATA_SOURCE] },
         { provide: AuditRepository, useFactory: (db: DataSource) => new AuditRepository(db), inject: [DATA_SOURCE] },
         { provide: VerificationRepository, useFactory: (db: DataSource) => new VerificationRepository(db), inject: [DATA_SOURCE] },
-        { provide: PgAudienceCompliance, useFactory: (db: DataSource) => new PgAudienceCompliance(db), inject: [DATA_SOURCE] },
-        { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db), inject: [DATA_SOURCE] },
+        { provide: PgAudienceCompliance, useFactory: (db: DataSource) => new PgAudienceCompliance(db, new SubjectHasher(config.secretsKey)), inject: [DATA_SOURCE] },
+        { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db, new SubjectHasher(config.secretsKey)), inject: [DATA_SOURCE] },
         { provide: AutoReplyRepository, useFactory: (db: DataSource) => new AutoReplyRepository(db), inject: [DATA_SOURCE] },
+        { provide: RetentionRepository, useFactory: (db: DataSource) => new RetentionRepository(db), inject: [DATA_SOURCE] },
+        { provide: DataSubjectRepository, useFactory: (db: DataSource) => new DataSubjectRepository(db, new SubjectHasher(config.secretsKey)), inject: [DATA_SOURCE] },
         {
           provide: RoutePlanner,
           useFactory: (routing: RoutingRepository, carriers: CarrierRepository, health: CarrierHealthRepository) =>
@@ -165,6 +169,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         AuditService,
         ComplianceService,
         VerificationsService,
+        PrivacyService,
       ],
     };
   }

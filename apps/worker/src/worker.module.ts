@@ -5,17 +5,19 @@ import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WorkerConfig } from '@app/config';
-import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, ComplianceRepository, AutoReplyRepository, AccountRepository, openLimitsPool, UsageCounterRepository, LimitsPool, SenderRepository, VerificationRepository } from '@app/db';
+import { BatchRepository, CarrierHealthRepository, ConversationRepository, DispatchRepository, SecretBox, WebhookSecretRepository, StatusCallbackRepository, CarrierPacer, CarrierRepository, InboundRepository, MessageRepository, openDatabase, ReceiptRepository, RoutePlanner, RoutingRepository, HeartbeatRepository, CampaignRepository, PgAudienceCompliance, ComplianceRepository, AutoReplyRepository, AccountRepository, openLimitsPool, UsageCounterRepository, LimitsPool, SenderRepository, VerificationRepository, RetentionRepository, DataSubjectRepository, SubjectHasher } from '@app/db';
 import { IntakeLimits, MessageIntake, SenderRules } from '@app/messaging';
 import { LocalKms } from '@app/crypto';
 import { createNumberLookup, VoiceConnector } from '@app/carriers';
-import { connectTemporal, createTemporalClient, ensureSearchAttributes } from '@app/temporal';
+import { Client } from '@temporalio/client';
+import { connectTemporal, createTemporalClient, ensureNamespaceRetention, ensureRetentionSchedule, ensureSearchAttributes, startEraseSubject } from '@app/temporal';
 import { createMessageActivities } from '../../../activities/messages/message.activities';
 import { createBatchActivities } from '../../../activities/batches/batch.activities';
 import { createConversationActivities } from '../../../activities/conversations/conversation.activities';
 import { createCampaignActivities } from '../../../activities/campaigns/campaign.activities';
 import { createVerificationActivities } from '../../../activities/verifications/verification.activities';
 import { VerificationCodes } from '@app/messaging';
+import { createRetentionActivities } from '../../../activities/retention/retention.activities';
 import { CarrierDirectoryService } from './carriers/carrier-directory.service';
 import { StatusCallbackSenderService } from './callbacks/status-callback-sender.service';
 import { CarrierWebhookService } from './carriers/carrier-webhook.service';
@@ -40,7 +42,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
         { provide: TEMPORAL_CLIENT, useFactory: (c: Connection) => createTemporalClient(c, config.temporal.namespace, new LocalKms(config.keks)), inject: [TEMPORAL_CONNECTION] },
         { provide: LIMITS_POOL, useFactory: () => openLimitsPool(config.databaseUrl, { applicationName: 'sms-worker-limits' }) },
         { provide: MessageRepository, useFactory: (db: DataSource) => new MessageRepository(db), inject: [DATA_SOURCE] },
-        { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db), inject: [DATA_SOURCE] },
+        { provide: ComplianceRepository, useFactory: (db: DataSource) => new ComplianceRepository(db, new SubjectHasher(config.secretsKey)), inject: [DATA_SOURCE] },
         {
           // Keyword confirmations and auto-replies are accepted like any message (limits, sender rule,
           // conversation, opt-out check). What an account holds is re-read after a few seconds here
@@ -99,8 +101,9 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
             }),
             ...createBatchActivities({ batches, receipts, carriers, planner, pacer, compliance }),
             ...createConversationActivities({ conversations, compliance, autoReplies: new AutoReplyRepository(db), intake }),
-            ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db), senders: new SenderRepository(db) }),
+            ...createCampaignActivities({ campaigns: new CampaignRepository(db), compliance: new PgAudienceCompliance(db, new SubjectHasher(config.secretsKey)), senders: new SenderRepository(db) }),
             ...createVerificationActivities({ verifications: new VerificationRepository(db), codes: new VerificationCodes(config.secretsKey) }),
+            ...createRetentionActivities({ retention: new RetentionRepository(db), subjects: new DataSubjectRepository(db, new SubjectHasher(config.secretsKey)) }),
           }),
           inject: [MessageRepository, ReceiptRepository, CarrierDirectoryService, RoutePlanner, BatchRepository, CarrierPacer, ConversationRepository, DATA_SOURCE, ComplianceRepository, MessageIntake],
         },
@@ -119,6 +122,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     @Inject(TEMPORAL_CONNECTION) private readonly connection: Connection,
+    @Inject(TEMPORAL_CLIENT) private readonly client: Client,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(DATA_SOURCE) private readonly db: DataSource,
     @Inject(LIMITS_POOL) private readonly limitsPool: LimitsPool,
@@ -136,6 +140,12 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     await ensureSearchAttributes(this.connection, this.config.temporal.namespace);
+    // Closed workflows' histories (numbers, URLs) are kept as long as README "Retention and erasure" says.
+    if (this.config.retention.namespaceRetentionDays > 0) await ensureNamespaceRetention(this.connection, this.config.temporal.namespace, this.config.retention.namespaceRetentionDays);
+    await ensureRetentionSchedule(this.client, { taskQueue: this.config.temporal.taskQueue, everySeconds: this.config.retention.scheduleEverySeconds });
+    for (const erasureId of await new DataSubjectRepository(this.db, new SubjectHasher(this.config.secretsKey)).pendingErasureIds()) {
+      await startEraseSubject(this.client, this.config.temporal.taskQueue, { erasureId });
+    }
     await this.carriers.start();
     await this.webhook.start();
     // First start: a default rule trying the configured carriers in order.

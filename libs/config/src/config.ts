@@ -113,6 +113,8 @@ export interface WorkerConfig extends CommonConfig {
     evaluateEveryMs: number;
     thresholds: { minAttempts: number; failureRate: number; cooldownMs: number; probeSuccesses: number; unboundGraceMs: number };
   };
+  /** RETENTION_SCHEDULE_SECONDS: how often the `retention` schedule runs applyRetention; TEMPORAL_RETENTION_DAYS: the namespace's history retention (0: leave it). */
+  retention: { scheduleEverySeconds: number; namespaceRetentionDays: number };
 }
 
 /**
@@ -231,6 +233,10 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     carriers: readJson(env, 'CARRIERS', DEFAULT_CARRIERS, parseCarriers),
     workflowBundlePath: env.WORKFLOW_BUNDLE?.trim() || undefined,
     callbackTimeoutMs: readInt(env, 'STATUS_CALLBACK_TIMEOUT_MS', 5000, { min: 100, max: 60000 }),
+    retention: {
+      scheduleEverySeconds: readInt(env, 'RETENTION_SCHEDULE_SECONDS', 3600, { min: 1, max: 7 * 86_400 }),
+      namespaceRetentionDays: readInt(env, 'TEMPORAL_RETENTION_DAYS', 30, { min: 0, max: 3650 }),
+    },
     webhooks: {
       retryBaseMs: readInt(env, 'WEBHOOK_RETRY_BASE_MS', 2000, { min: 10, max: 600_000 }),
       retryMaxMs: readInt(env, 'WEBHOOK_RETRY_MAX_MS', 600_000, { min: 10, max: 6 * 3600_000 }),

@@ -5,3 +5,4 @@ export * from './pages';
 export * from './conversations';
 export * from './campaigns';
 export * from './verifications';
+export * from './retention';

@@ -43,3 +43,5 @@ export * from './repositories/compliance.repository';
 export * from './repositories/auto-reply.repository';
 export * from './repositories/sender.repository';
 export * from './repositories/verification.repository';
+export * from './repositories/retention.repository';
+export * from './repositories/data-subject.repository';

@@ -6,3 +6,4 @@ export * from './message-workflows';
 export * from './conversation-workflows';
 export * from './campaign-workflows';
 export * from './verification-workflows';
+export * from './retention-workflows';

@@ -7,6 +7,7 @@
 // check refuses that sender's messages (`rejected`, recipient_opted_out).
 import type { CampaignCategory } from '@app/contracts';
 import { DataSource, EntityManager } from 'typeorm';
+import { erasedPhoneParams, erasedPhoneSql, SubjectHasher } from './data-subject.repository';
 
 export interface RecipientCompliance {
   optedOut: boolean;
@@ -21,15 +22,19 @@ export interface AudienceCompliance {
 }
 
 export class PgAudienceCompliance implements AudienceCompliance {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** Without it, opt-outs of erased numbers are not matched (see erasedPhoneSql). */
+    private readonly hasher?: SubjectHasher,
+  ) {}
 
   async check(accountId: string, category: CampaignCategory, phones: string[]): Promise<Map<string, RecipientCompliance>> {
     const rows: { phone: string; opt_id: string | null; opted_out: boolean | null; consent_id: string | null; granted: boolean | null }[] = await this.db.query(
       `SELECT p.phone, o.id AS opt_id, o.opted_out, c.id AS consent_id, c.granted
        FROM unnest($2::text[]) AS p(phone)
-       LEFT JOIN LATERAL (SELECT id, opted_out FROM opt_out_events WHERE phone = p.phone AND (account_id = $1 OR account_id IS NULL) AND sender IS NULL ORDER BY id DESC LIMIT 1) o ON true
+       LEFT JOIN LATERAL (SELECT id, opted_out FROM opt_out_events WHERE phone IN (p.phone, ${erasedPhoneSql('p.phone', '$4', '$5')}) AND (account_id = $1 OR account_id IS NULL) AND sender IS NULL ORDER BY id DESC LIMIT 1) o ON true
        LEFT JOIN LATERAL (SELECT id, granted FROM consent_events WHERE account_id = $1 AND phone = p.phone AND category = $3 ORDER BY id DESC LIMIT 1) c ON true`,
-      [accountId, phones, category],
+      [accountId, phones, category, ...erasedPhoneParams(this.hasher)],
     );
     return new Map(
       rows.map((r) => [

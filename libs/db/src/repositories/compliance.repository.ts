@@ -8,6 +8,7 @@ import { ERRORS, complianceSettings, type ComplianceSettings, type ComplianceSet
 import type { CampaignCategory, MessagePriority, RecipientCheck } from '@app/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { keyringOf } from '../data-keyring';
+import { erasedPhoneParams, erasedPhoneSql, SubjectHasher } from './data-subject.repository';
 import { returningRows } from './returning';
 import { queueSmppReceipts } from './smpp-receipts';
 import { queueStatusCallbacks } from './status-callbacks';
@@ -74,10 +75,13 @@ export interface EvidenceFilter {
   since?: Date;
 }
 
-/** The check's cost is one indexed probe per message: the latest event of its phone that applies. */
+/**
+ * The check's cost is one indexed probe per message: the latest event of its phone that applies
+ * (or of its erased phone: $2 and $3 are erasedPhoneParams).
+ */
 const LATEST_OPT_OUT = `LEFT JOIN LATERAL (
   SELECT id, opted_out FROM opt_out_events o
-  WHERE o.phone = m.to_number AND (o.account_id = m.account_id OR o.account_id IS NULL) AND (o.sender IS NULL OR o.sender = m.from_address)
+  WHERE o.phone IN (m.to_number, ${erasedPhoneSql('m.to_number', '$2', '$3')}) AND (o.account_id = m.account_id OR o.account_id IS NULL) AND (o.sender IS NULL OR o.sender = m.from_address)
   ORDER BY o.id DESC LIMIT 1) o ON true`;
 
 const OPTED_OUT_REASON = 'the recipient opted out';
@@ -112,7 +116,11 @@ interface EvidenceRowSql {
 }
 
 export class ComplianceRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** Without it, opt-outs of erased numbers are not matched (see erasedPhoneSql). */
+    private readonly hasher?: SubjectHasher,
+  ) {}
 
   // ---- evidence --------------------------------------------------------------------------
 
@@ -194,7 +202,7 @@ export class ComplianceRepository {
       await this.db.query(
         `SELECT m.id, m.status, m.priority, m.opt_out_exempt, a.compliance_settings AS settings, o.id AS opt_id, o.opted_out
          FROM messages m JOIN accounts a ON a.id = m.account_id ${LATEST_OPT_OUT} WHERE m.id = $1`,
-        [messageId],
+        [messageId, ...erasedPhoneParams(this.hasher)],
       );
     const m = rows[0];
     if (!m || m.opted_out !== true) return { outcome: 'clear' };
@@ -218,7 +226,7 @@ export class ComplianceRepository {
       `SELECT m.id, m.priority, m.opt_out_exempt, a.compliance_settings AS settings, o.id AS opt_id
        FROM messages m JOIN accounts a ON a.id = m.account_id ${LATEST_OPT_OUT}
        WHERE m.batch_id = $1 AND m.attempts = 0 AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected') AND o.opted_out`,
-      [batchId],
+      [batchId, ...erasedPhoneParams(this.hasher)],
     );
     if (rows.length === 0) return { rejected: 0, exempt: 0 };
     const exempt: { id: string; optOutEventId: string; reason: string }[] = [];
