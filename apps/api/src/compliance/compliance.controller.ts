@@ -5,6 +5,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query
 import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiProduces, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthenticatedKey } from '@app/db';
+import { Audited } from '../audit/audited';
 import { CurrentAuth } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
 import { ComplianceService } from './compliance.service';
@@ -49,6 +50,7 @@ export class ComplianceController {
   }
 
   @Post('opt-outs')
+  @Audited({ action: 'opt_out.record', targetType: 'compliance_event', targetId: (_, result) => evidenceId(result), read: async (_, __, result) => evidenceSummary(result) })
   @ApiOperation({ summary: 'Record an opt-out (source api): outbound messages to this number (from this sender, or any) are refused from now on', description: EVIDENCE_DESCRIPTION })
   @ApiResponse({ status: 201, type: EvidenceEventView })
   @ApiResponse({ status: 400, description: 'phone or sender invalid (the error names it)', type: ErrorBody })
@@ -57,6 +59,7 @@ export class ComplianceController {
   }
 
   @Post('opt-ins')
+  @Audited({ action: 'opt_in.record', targetType: 'compliance_event', targetId: (_, result) => evidenceId(result), read: async (_, __, result) => evidenceSummary(result) })
   @ApiOperation({ summary: 'Record an opt-in (source api): the subscriber may receive messages again', description: EVIDENCE_DESCRIPTION })
   @ApiResponse({ status: 201, type: EvidenceEventView })
   @ApiResponse({ status: 400, description: 'phone or sender invalid (the error names it)', type: ErrorBody })
@@ -65,6 +68,7 @@ export class ComplianceController {
   }
 
   @Post('consents')
+  @Audited({ action: 'consent.record', targetType: 'compliance_event', targetId: (_, result) => evidenceId(result), read: async (_, __, result) => evidenceSummary(result) })
   @ApiOperation({ summary: 'Record a consent (or with granted false, its withdrawal) for a category (source api)', description: EVIDENCE_DESCRIPTION })
   @ApiResponse({ status: 201, type: EvidenceEventView })
   @ApiResponse({ status: 400, description: 'phone, sender, category or granted invalid (the error names it)', type: ErrorBody })
@@ -142,3 +146,11 @@ export class AccountComplianceController {
     return this.compliance.removeAutoReply(auth.accountId, id);
   }
 }
+
+// The audit log keeps what was recorded, never the number (the evidence row has it; an erasure can pseudonymise that, not the append-only audit log).
+const evidenceId = (result: unknown) => ((result as { id?: unknown } | undefined)?.id === undefined ? null : String((result as { id: unknown }).id));
+const evidenceSummary = (result: unknown) => {
+  if (!result) return null;
+  const { id, type, source, category } = result as { id?: unknown; type?: unknown; source?: unknown; category?: unknown };
+  return { id, type, source, category };
+};
