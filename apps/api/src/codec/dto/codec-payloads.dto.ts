@@ -21,6 +21,8 @@ export class CodecPayloadsDto {
   @ApiProperty({ type: [CodecPayload], maxItems: MAX_CODEC_PAYLOADS })
   @IsArray()
   @ArrayMaxSize(MAX_CODEC_PAYLOADS)
+  // Each one an object: a nested array would pass ValidateNested with nothing in it to validate.
+  @IsObject({ each: true, message: 'each of payloads must be an object' })
   @ValidateNested({ each: true })
   @Type(() => CodecPayload)
   payloads!: CodecPayload[];
