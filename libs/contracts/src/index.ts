@@ -6,3 +6,4 @@ export * from './conversations';
 export * from './campaigns';
 export * from './verifications';
 export * from './retention';
+export * from './ids';

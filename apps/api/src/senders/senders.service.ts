@@ -4,13 +4,12 @@
 // granted in numbers/ (POST /v1/numbers). The rule that applies all this to each message is
 // SenderRules in libs/messaging.
 import { Injectable } from '@nestjs/common';
-import { ConflictError, NotFoundError, ValidationError } from '@app/contracts';
+import { ConflictError, NotFoundError, ValidationError, UUID } from '@app/contracts';
 import { SenderIdRecord, SenderPoolRecord, SenderRepository } from '@app/db';
 import { isPhoneCountry, normalizeE164, normalizeSender, RegistrationStatus, SENDER_ID_REGISTRATION_COUNTRIES, senderIdKey } from '@app/domain';
 import { numberView } from '../numbers/numbers.service';
 import { CreateSenderPoolDto, GrantSenderIdDto, HeldSendersView, SenderIdView, SenderPoolView } from './dto/senders.dto';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FOREIGN_KEY_VIOLATION = '23503';
 
 function senderIdView(s: SenderIdRecord): SenderIdView {

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { AccountLimits, resolveLimits } from '@app/domain';
 import type { ApiKeyScope } from './account.repository';
 import { returningRows } from './returning';
+import { UUID } from '@app/contracts';
 
 export interface OAuthClientView {
   id: string;
@@ -27,7 +28,6 @@ const hashSecret = (secret: string) => createHash('sha256').update(secret, 'utf8
 const COLUMNS = `c.id, c.name, c.scopes, c.allowed_ips, c.created_at, c.revoked_at`;
 type Row = { id: string; name: string; scopes: ApiKeyScope[]; allowed_ips: string[]; created_at: Date; revoked_at: Date | null };
 const view = (r: Row): OAuthClientView => ({ id: r.id, name: r.name, scopes: r.scopes, allowedIps: r.allowed_ips, createdAt: r.created_at, revokedAt: r.revoked_at });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class OAuthClientRepository {
   constructor(private readonly db: DataSource) {}

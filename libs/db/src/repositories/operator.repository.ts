@@ -9,6 +9,7 @@ import { AccountLimits, resolveLimits } from '@app/domain';
 import { hashPassword, verifyPassword } from '../passwords';
 import type { SecretBox } from '../secrets';
 import { returningRows } from './returning';
+import { UUID } from '@app/contracts';
 
 export interface OperatorView {
   id: string;
@@ -37,7 +38,6 @@ const view = (r: Row): OperatorView => ({
   lastSignInAt: r.last_sign_in_at,
   disabledAt: r.disabled_at,
 });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class OperatorRepository {
   constructor(
