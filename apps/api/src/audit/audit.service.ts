@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { ForbiddenError } from '@app/contracts';
 import { AuditEvent, AuditQuery, AuditRepository, AuthenticatedKey } from '@app/db';
 import { AuditEventView, AuditListView, AuditQueryDto } from './dto/audit.dto';
+import { csvField } from '../common/csv';
 
 const EXPORT_CHUNK = 1000;
 const CSV_COLUMNS = ['id', 'at', 'account_id', 'actor_key_id', 'actor_ip', 'action', 'target_type', 'target_id', 'before', 'after'];
@@ -52,10 +53,6 @@ export class AuditService {
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
-function csvField(value: string | null): string {
-  if (value === null) return '';
-  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
 
 function view(e: AuditEvent): AuditEventView {
   return { ...e, at: e.at.toISOString() };

@@ -27,6 +27,7 @@ import { csvRecords } from './csv-records';
 import { parseConsent, RESERVED_COLUMNS, RowInput, validateRecipient } from './recipient-rows';
 import type { AddRecipientsDto, CampaignView, CreateCampaignDto, UpdateCampaignDto, UploadResultView, CampaignPreviewView, LocalePreviewView } from './dto/campaign.dto';
 import { UUID } from '../common/uuid-param';
+import { csvField } from '../common/csv';
 
 const MAX_SCHEDULE_MS = 35 * 24 * 3600 * 1000;
 const CHUNK = 1000;
@@ -39,10 +40,6 @@ const EXPORT_COLUMNS = ['phone', 'country', 'locale', 'state', 'message_id', 'st
 
 const isFinal = (s: CampaignStatus) => s === 'completed' || s === 'cancelled';
 
-function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 @Injectable()
 export class CampaignsService {

@@ -8,6 +8,7 @@ import { AutoReply, AutoReplyRepository, ComplianceRepository, decodeEvidenceCur
 import { ComplianceSettings, LOCALE_PATTERN, normalizeE164, normalizeSender } from '@app/domain';
 import { DEFAULT_PAGE } from '../conversations/dto/conversation.dto';
 import { AutoReplyDto, EvidenceListView, EvidenceQuery, RecordConsentDto, RecordOptOutDto, UpdateComplianceSettingsDto } from './dto/compliance.dto';
+import { csvField } from '../common/csv';
 
 const CSV_CHUNK = 1000;
 const CSV_COLUMNS = ['id', 'type', 'phone', 'sender', 'category', 'source', 'keyword', 'inbound_message_id', 'campaign_id', 'created_at', 'account_id'];
@@ -15,12 +16,6 @@ const KEYWORD_LISTS = ['optOut', 'optOutAll', 'optIn', 'help'] as const;
 const REPLY_KEYS = ['optOut', 'optIn', 'help'] as const;
 const MAX_KEYWORDS = 50;
 
-function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : value instanceof Date ? value.toISOString() : String(value);
-  // A leading = + - @ would be a formula to a spreadsheet: quoted and prefixed, as OWASP advises (phones keep their +).
-  const safe = /^[=\-@]/.test(text) || (/^\+/.test(text) && !/^\+\d+$/.test(text)) ? `'${text}` : text;
-  return /[",\r\n']/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 @Injectable()
 export class ComplianceService {

@@ -95,6 +95,7 @@ describe('operators: password + TOTP, recovery codes, and operator changes', () 
   const password = 'correct horse battery';
   let secret: string;
   let recoveryCodes: string[];
+  let confirmingCode: string;
 
   it('needs an operator token or an address-bound operator key for operator changes', async () => {
     expect(await call('POST', '/v1/operators', looseOperatorKey, { email, password })).toMatchObject({ status: 403, body: { error: { code: 'mfa_required' } } });
@@ -111,7 +112,8 @@ describe('operators: password + TOTP, recovery codes, and operator changes', () 
     expect(recoveryCodes).toHaveLength(10);
     expect(enrolled.body.otpauthUri).toContain(encodeURIComponent(email));
     expect((await call('POST', '/v1/operator-auth/enrol/confirm', undefined, { email, password, code: '123456' })).status).toBe(401);
-    expect(await call('POST', '/v1/operator-auth/enrol/confirm', undefined, { email, password, code: await generate({ secret }) })).toMatchObject({ status: 200, body: { mfaEnabled: true } });
+    confirmingCode = await generate({ secret });
+    expect(await call('POST', '/v1/operator-auth/enrol/confirm', undefined, { email, password, code: confirmingCode })).toMatchObject({ status: 200, body: { mfaEnabled: true } });
     expect((await call('POST', '/v1/operator-auth/enrol', undefined, { email, password })).status).toBe(409);
   });
 
@@ -119,8 +121,9 @@ describe('operators: password + TOTP, recovery codes, and operator changes', () 
     expect((await call('POST', '/v1/operator-auth/token', undefined, { email, password })).status).toBe(401); // code missing
     expect((await call('POST', '/v1/operator-auth/token', undefined, { email, password: 'wrong password!', code: await generate({ secret }) })).status).toBe(401);
     expect((await call('POST', '/v1/operator-auth/token', undefined, { email, password, code: '999999' })).status).toBe(401);
-    // The code that confirmed the enrolment was used: it does not sign in again.
-    expect((await call('POST', '/v1/operator-auth/token', undefined, { email, password, code: await generate({ secret }) })).status).toBe(401);
+    // The code that confirmed the enrolment was used: it does not sign in again (the same code,
+    // not a fresh one: a new 30 s step may have begun since).
+    expect((await call('POST', '/v1/operator-auth/token', undefined, { email, password, code: confirmingCode })).status).toBe(401);
     const byRecovery = await call('POST', '/v1/operator-auth/token', undefined, { email, password, recoveryCode: recoveryCodes[0] });
     expect(byRecovery).toMatchObject({ status: 200, body: { tokenType: 'Bearer', recoveryCodesLeft: 9 } });
     expect((await call('POST', '/v1/operator-auth/token', undefined, { email, password, recoveryCode: recoveryCodes[0] })).status).toBe(401);

@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsISO8601, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import { API_KEY_SCOPES, type ApiKeyScope } from '@app/db';
+import { present } from '../../common/present';
 
 export const MAX_KEY_ALLOWED_IPS = 100;
 /** A rotation's old key works for at most this long after the new one is made. */
 export const MAX_OVERLAP_SECONDS = 30 * 86_400;
 export const DEFAULT_OVERLAP_SECONDS = 86_400;
 
-const present = (_: object, value: unknown) => value !== undefined;
 
 const SCOPES_DESCRIPTION =
   'What the key may do: messages (send and read), smpp (SMPP credentials), keys (this account’s API keys), operator (the control plane). A key can only give scopes it holds itself.';

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Length, ValidateIf } from 'class-validator';
 import { API_KEY_SCOPES, type ApiKeyScope } from '@app/db';
+import { present } from '../../common/present';
 
-const present = (_: object, value: unknown) => value !== undefined;
 
 export class CreateOAuthClientDto {
   @ApiProperty({ example: 'billing backend', minLength: 1, maxLength: 100 })

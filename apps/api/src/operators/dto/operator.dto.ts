@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { present } from '../../common/present';
 
-const present = (_: object, value: unknown) => value !== undefined;
 
 export class CreateOperatorDto {
   @ApiProperty({ example: 'ops@example.com', maxLength: 254 })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { SMPP_DEFAULT_ALPHABETS, type SmppDefaultAlphabet } from '@app/db';
+import { present } from '../../common/present';
 
 /** SMPP 3.4 system_id: a C-Octet String of at most 16 octets, NUL included. */
 export const SYSTEM_ID_PATTERN = /^[A-Za-z0-9_.-]{1,15}$/;
@@ -14,8 +15,6 @@ const DEFAULT_COUNTRY_DESCRIPTION =
 const DEFAULT_ALPHABET_DESCRIPTION =
   'How data_coding 0 (the "SMSC default alphabet") is read: gsm (GSM 03.38, the default), ascii (IA5, as many ESME libraries send plain text) or latin1 (ISO-8859-1).';
 
-/** Absent is fine; null is not (except where a field says it may be cleared). */
-const present = (_: object, value: unknown) => value !== undefined;
 
 /** Limits the SMPP gateway enforces per system_id, and interop settings; every field optional on update. */
 export class UpdateSmppCredentialDto {
