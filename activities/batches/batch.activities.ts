@@ -7,7 +7,7 @@ import type { SubmitBatchResult } from '@app/contracts';
 import { CarrierSubmitError } from '@app/carriers';
 import { BatchMessage, BatchRepository, CarrierPacer, ComplianceRepository, FailedRow, ReceiptRepository, recordDespiteOutage, RoutePlanner, SubmittedRow } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
-import { AttemptFailure, nextCarrier, noCarrierFailure, submitFailure } from '@app/lifecycle';
+import { AttemptFailure, exhaustedFailure, nextCarrier, noCarrierFailure, submitFailure } from '@app/lifecycle';
 import type { CarrierDirectory } from '../messages/message.activities';
 
 export interface BatchActivityDeps {
@@ -77,7 +77,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         if (decision.policy.voiceFallback && m.tried.length === 0) return { release: m.id };
         // The same choice the message workflow makes: the first candidate not tried, within the policy's attempts.
         const carrierId = nextCarrier(decision.candidates.map((c) => c.carrierId), m.tried, decision.policy.maxAttempts);
-        if (!carrierId) return failedRow(null, noCarrierFailure('every carrier of the route plan was tried'), true);
+        if (!carrierId) return failedRow(null, exhaustedFailure(m.last, decision.policy.receiptWaitMs), true);
         receiptWaitMs = Math.max(receiptWaitMs, decision.policy.receiptWaitMs);
         if (decision.policy.backoff.initialMs > backoff.initialMs) backoff = decision.policy.backoff;
         const connector = carriers.get(carrierId);

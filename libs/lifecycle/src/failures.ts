@@ -40,6 +40,23 @@ export function noCarrierFailure(why = 'no carrier available for this destinatio
   return failure(why, { ...ERRORS.noRoute, rawCode: 'no carrier in the route plan' });
 }
 
+/** A message's last attempt as a page reads it back from PostgreSQL. */
+export interface LastAttempt {
+  carrierId: string;
+  status: string;
+  error: { reason?: string; code?: string; rawCode?: string } | null;
+}
+
+/**
+ * The failure a message ends with once every carrier of its plan was tried: its last attempt's,
+ * as a message's own workflow reports it (a page reads the attempt back rather than holding it).
+ */
+export function exhaustedFailure(last: LastAttempt | null, receiptWaitMs: number): AttemptFailure {
+  if (last?.status === 'receipt_timeout') return receiptTimeoutFailure(last.carrierId, receiptWaitMs);
+  if (last?.error?.reason && last.error.code) return failure(last.error.reason, { code: last.error.code, rawCode: last.error.rawCode ?? '' });
+  return noCarrierFailure('every carrier of the route plan was tried');
+}
+
 /** The voice fallback's outcome appended to the SMS failure it followed. */
 export function withVoiceOutcome(last: AttemptFailure, outcome: string): AttemptFailure {
   return { ...last, reason: `${last.reason}; voice fallback ${outcome}` };

@@ -1,6 +1,6 @@
 // The delivery lifecycle's decisions, the ones both shapes (a message's own workflow and a page)
 // take from here.
-import { backoffDelayMs, decideAttempt, nextCarrier, noCarrierFailure, receiptFailure, receiptTimeoutFailure, submitFailure, wantsVoiceFallback } from './index';
+import { backoffDelayMs, decideAttempt, exhaustedFailure, nextCarrier, noCarrierFailure, receiptFailure, receiptTimeoutFailure, submitFailure, wantsVoiceFallback } from './index';
 
 const ok = { state: 'DELIVRD' as const, errorCode: '000' };
 const undeliv = (err = '032') => ({ state: 'UNDELIV' as const, errorCode: err });
@@ -39,6 +39,15 @@ describe('failures', () => {
     expect(submitFailure('alpha', { code: 'invalid_destination', rawCode: 'ESME_RINVDSTADR (0x0000000b)' }, 'invalid number')).toMatchObject({ stop: true, errorClass: 'permanent' });
     expect(submitFailure('alpha', { code: 'carrier_rejected', rawCode: 'x' }, 'refused')).toMatchObject({ stop: false, reason: 'carrier alpha did not accept the message: refused' });
     expect(noCarrierFailure()).toMatchObject({ error: { code: 'no_route' }, stop: true });
+  });
+});
+
+describe('exhaustedFailure (a page whose message has no carrier left)', () => {
+  it('ends with the last attempt\u2019s failure, as the message\u2019s own workflow does', () => {
+    expect(exhaustedFailure({ carrierId: 'beta', status: 'receipt_timeout', error: { carrierMessageId: 'x' } as never }, 6000)).toEqual(receiptTimeoutFailure('beta', 6000));
+    const undelivered = receiptFailure('beta', undeliv('001'));
+    expect(exhaustedFailure({ carrierId: 'beta', status: 'receipt_failed', error: { reason: undelivered.reason, ...undelivered.error } }, 6000)).toEqual(undelivered);
+    expect(exhaustedFailure(null, 6000)).toEqual(noCarrierFailure('every carrier of the route plan was tried'));
   });
 });
 

@@ -4,7 +4,7 @@
 // its event timeline and its status, exactly as a per-message workflow would leave them.
 import { PRIORITY_KEYS, type CarrierReceipt, type MessagePriority, type ReceiptState } from '@app/contracts';
 import { isFinalStat } from '@app/domain';
-import { AttemptFailure, decideAttempt, noCarrierFailure, PartReceipt, receiptTimeoutFailure } from '@app/lifecycle';
+import { AttemptFailure, decideAttempt, LastAttempt, noCarrierFailure, PartReceipt, receiptTimeoutFailure } from '@app/lifecycle';
 import { keyringOf } from '../data-keyring';
 import { DataSource, EntityManager } from 'typeorm';
 import { DISPATCH_CHANNEL } from './dispatch.repository';
@@ -22,6 +22,8 @@ export interface BatchMessage {
   segments: number;
   /** Carriers already tried, in order: the next attempt takes the first other carrier of its plan. */
   tried: string[];
+  /** The last attempt (what the message fails with when no carrier is left), null before the first. */
+  last: LastAttempt | null;
 }
 
 export interface SubmittedRow {
@@ -95,10 +97,12 @@ export class BatchRepository {
           );
         }
       }
-      const rows: { id: string; account_id: string; to_number: string; from_address: string; body: string; priority: MessagePriority; segments: number; tried: string[] }[] =
+      const rows: { id: string; account_id: string; to_number: string; from_address: string; body: string; priority: MessagePriority; segments: number; tried: string[]; last: LastAttempt | null }[] =
         await tx.query(
           `SELECT m.id, m.account_id, m.to_number, m.from_address, m.body, m.priority, m.segments,
-                  COALESCE((SELECT array_agg(a.carrier_id ORDER BY a.attempt) FROM message_attempts a WHERE a.message_id = m.id), '{}') AS tried
+                  COALESCE((SELECT array_agg(a.carrier_id ORDER BY a.attempt) FROM message_attempts a WHERE a.message_id = m.id), '{}') AS tried,
+                  (SELECT jsonb_build_object('carrierId', a.carrier_id, 'status', a.status, 'error', a.error::jsonb) FROM message_attempts a
+                    WHERE a.message_id = m.id ORDER BY a.attempt DESC LIMIT 1) AS last
            FROM messages m
            WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')
              AND NOT EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = m.id AND a.attempt >= $2)
@@ -107,7 +111,7 @@ export class BatchRepository {
         );
       const keyring = keyringOf(tx);
       return Promise.all(
-        rows.map(async (r) => ({ id: r.id, accountId: r.account_id, to: r.to_number, from: r.from_address, body: await keyring.open(r.body), priority: r.priority, segments: r.segments, tried: r.tried })),
+        rows.map(async (r) => ({ id: r.id, accountId: r.account_id, to: r.to_number, from: r.from_address, body: await keyring.open(r.body), priority: r.priority, segments: r.segments, tried: r.tried, last: r.last })),
       );
     });
   }
