@@ -20,7 +20,7 @@ import { restBatchScenario } from './scenarios/rest-batch';
 import { smppIngressScenario } from './scenarios/smpp-ingress';
 import { verifyScenario } from './scenarios/verify';
 import { workerMemoryScenario } from './scenarios/worker-memory';
-import { BenchContext, Ceilings, commit, findPid, machine, recordRate, Resources, ResourceSampler, Scenario, topStatements, writeResults } from './support';
+import { BenchContext, Ceilings, commit, findPid, machine, recordRate, Resources, ResourceSampler, Scenario, tableWrites, topStatements, writeResults } from './support';
 
 const here = path.resolve(__dirname, '..');
 const root = path.basename(here) === 'dist' ? path.resolve(here, '..') : here;
@@ -83,8 +83,12 @@ async function withStack<T>(run: (stack: Stack) => Promise<T>, extra: Partial<St
     const value = await run(stack);
     const resources = sampler.stop();
     if (process.argv.includes('--pg-profile')) {
-      console.log('PostgreSQL statements by total time (--pg-profile):');
-      for (const st of await topStatements(stack.databaseUrl)) console.log(`  ${st.totalMs} ms  ${st.calls} calls  ${st.meanMs} ms each  ${st.rows} rows  ${st.query}`);
+      const statements = await topStatements(stack.databaseUrl, 40);
+      const total = statements.reduce((sum, st) => sum + st.totalMs, 0);
+      console.log(`PostgreSQL statements by total time (--pg-profile; the top ${statements.length} took ${Math.round(total)} ms):`);
+      for (const st of statements) console.log(`  ${st.totalMs} ms  ${st.calls} calls  ${st.meanMs} ms each  ${st.rows} rows  ${st.query}`);
+      console.log('Rows written per table (inserted / updated (HOT) / deleted):');
+      for (const t of await tableWrites(stack.databaseUrl)) console.log(`  ${t.table}: ${t.inserted} / ${t.updated} (${t.hot}) / ${t.deleted}`);
     }
     return { value, resources };
   } finally {

@@ -217,6 +217,22 @@ export async function topStatements(databaseUrl: string, limit = 12): Promise<{ 
   }
 }
 
+/** Rows written per table (pg_stat_user_tables), the row versions a run cost PostgreSQL (`--pg-profile`). */
+export async function tableWrites(databaseUrl: string): Promise<{ table: string; inserted: number; updated: number; hot: number; deleted: number }[]> {
+  const { Client } = await import('pg');
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  try {
+    const { rows } = await pg.query<{ relname: string; ins: string; upd: string; hot: string; del: string }>(
+      `SELECT relname, n_tup_ins AS ins, n_tup_upd AS upd, n_tup_hot_upd AS hot, n_tup_del AS del FROM pg_stat_user_tables
+        WHERE n_tup_ins + n_tup_upd + n_tup_del > 0 ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC`,
+    );
+    return rows.map((r) => ({ table: r.relname, inserted: Number(r.ins), updated: Number(r.upd), hot: Number(r.hot), deleted: Number(r.del) }));
+  } finally {
+    await pg.end();
+  }
+}
+
 export function machine(): string {
   return `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }

@@ -11,7 +11,11 @@ export const restAcceptScenario: Scenario = {
   async run(context) {
     const rate = context.arg('rate', 100);
     const seconds = context.arg('seconds', 60);
+    const warmup = context.arg('warmup', 10);
     const { value: steps, resources } = await context.withStack(async (stack) => {
+      // Not measured: the processes' first seconds (JIT, caches, connection pools, the worker's
+      // first workflow tasks) at the same rate, as a live gateway is warm when load arrives.
+      if (warmup > 0) await offerLoad(stack, { ratePerSecond: rate, seconds: warmup, priority: 'transactional', tag: 'accept-warmup', settleMs: 1 });
       const transactional = await offerLoad(stack, { ratePerSecond: rate, seconds, priority: 'transactional', tag: 'accept-tx', settleMs: 1 });
       console.log(`  transactional ${rate}/s: accept p99 ${transactional.acceptMs.p99} ms, backlog ${transactional.unfinished}`);
       const otp = await offerLoad(stack, { ratePerSecond: rate, seconds, priority: 'otp', tag: 'accept-otp', settleMs: 1 });

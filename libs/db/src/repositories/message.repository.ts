@@ -84,52 +84,51 @@ export class MessageRepository {
   }
 
   /**
-   * Inserts many accepted bulk messages (no idempotency keys) with their `accepted` events in
-   * one transaction: the page path, where a submit_sm_resp waits for this commit. Wakes the
+   * Inserts accepted messages that ride pages (REST singles and batches, bulk SMPP) with their
+   * `accepted` events: the accept path, where the answer waits for this commit. Wakes the
    * dispatchers.
    */
   async insertAcceptedMany(messages: NewMessage[]): Promise<Set<string>> {
     if (messages.length === 0) return new Set();
     const col = <K extends keyof NewMessage>(key: K, fallback: NewMessage[K] | null = null) => messages.map((m) => m[key] ?? fallback);
     const keyring = keyringOf(this.db);
-    return this.db.transaction(async (tx) => {
-      // A row whose Idempotency-Key the account used already is left out (the caller replays the first).
-      const inserted: { id: string }[] = await tx.query(
-        `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, request_hash, priority,
+    // One statement (one round trip, one commit) for the rows, their events and the wake-up. A
+    // row whose Idempotency-Key the account used already is left out (the caller replays the first).
+    const inserted: { id: string }[] = await this.db.query(
+      `WITH ins AS (
+         INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, request_hash, priority,
            source, smpp_system_id, registered_delivery, send_at, delivery, idempotency_key)
          SELECT id, account_id, to_number, from_address, body, encoding, segments, 'accepted', cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery, ikey
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[],
                      $11::text[], $12::text[], $13::smallint[], $14::timestamptz[], $15::text[], $16::text[])
            AS t(id, account_id, to_number, from_address, body, encoding, segments, cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery, ikey)
-         ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
-        [
-          col('id'),
-          col('accountId'),
-          col('to'),
-          col('from'),
-          messages.map((m) => keyring.seal(m.body)),
-          col('encoding'),
-          col('segments'),
-          col('statusCallbackUrl'),
-          col('requestHash'),
-          col('priority'),
-          col('source', 'api'),
-          col('smppSystemId'),
-          col('registeredDelivery', 0),
-          col('sendAt'),
-          col('delivery', 'batch'),
-          col('idempotencyKey'),
-        ],
-      );
-      const ids = inserted.map((r) => r.id);
-      await tx.query(
-        `INSERT INTO message_events (message_id, type, detail)
-         SELECT m.id, 'accepted', jsonb_build_object('segments', m.segments, 'encoding', m.encoding) FROM messages m WHERE m.id = ANY($1::uuid[])`,
-        [ids],
-      );
-      await tx.query(`SELECT pg_notify($1, '')`, [DISPATCH_CHANNEL]);
-      return new Set(ids);
-    });
+         ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id, segments, encoding),
+       events AS (
+         INSERT INTO message_events (message_id, type, detail)
+         SELECT id, 'accepted', jsonb_build_object('segments', segments, 'encoding', encoding) FROM ins)
+       SELECT ins.id, pg_notify($17, '') FROM ins`,
+      [
+        col('id'),
+        col('accountId'),
+        col('to'),
+        col('from'),
+        messages.map((m) => keyring.seal(m.body)),
+        col('encoding'),
+        col('segments'),
+        col('statusCallbackUrl'),
+        col('requestHash'),
+        col('priority'),
+        col('source', 'api'),
+        col('smppSystemId'),
+        col('registeredDelivery', 0),
+        col('sendAt'),
+        col('delivery', 'batch'),
+        col('idempotencyKey'),
+        DISPATCH_CHANNEL,
+      ],
+    );
+    return new Set(inserted.map((r) => r.id));
   }
 
   /**
