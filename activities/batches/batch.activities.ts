@@ -27,6 +27,9 @@ const CHUNK = 250;
 const SUBMITTED_RECORD_BUDGET_MS = 5 * 60_000;
 /** A submit waiting for its slot on a limited carrier heartbeats this often. */
 const PACING_STEP_MS = 10_000;
+/** How far ahead of now a page may hold a limited carrier's slots (an OTP waits at most this behind it). */
+const PAGE_PACING_HORIZON_MS = 1_000;
+const PAGE_PACING_RETRY_MS = 200;
 
 export function createBatchActivities(deps: BatchActivityDeps) {
   const { batches, receipts, carriers } = deps;
@@ -61,6 +64,30 @@ export function createBatchActivities(deps: BatchActivityDeps) {
       let failed = 0;
       const context = Context.current();
 
+      // A limited carrier's slot, shared with every replica and both shapes. The page's messages
+      // reserve one at a time per carrier and only within PAGE_PACING_HORIZON_MS, so the page holds
+      // few slots ahead and an OTP on its own workflow waits at most that horizon behind it
+      // (heartbeats while a slow carrier's queue drains).
+      const reserving = new Map<string, Promise<void>>();
+      const waitForSlot = async (carrierId: string): Promise<void> => {
+        let waitMs = 0;
+        const mine = (reserving.get(carrierId) ?? Promise.resolve()).then(async () => {
+          let slot = await deps.pacer.reserve(carrierId, 1, PAGE_PACING_HORIZON_MS);
+          while (slot === null) {
+            await context.sleep(PAGE_PACING_RETRY_MS);
+            context.heartbeat();
+            slot = await deps.pacer.reserve(carrierId, 1, PAGE_PACING_HORIZON_MS);
+          }
+          waitMs = slot;
+        });
+        reserving.set(carrierId, mine.catch(() => undefined));
+        await mine;
+        for (; waitMs > 0; waitMs -= PACING_STEP_MS) {
+          await context.sleep(Math.min(waitMs, PACING_STEP_MS));
+          context.heartbeat();
+        }
+      };
+
       const submitOne = async (m: BatchMessage): Promise<{ ok: SubmittedRow } | { failed: FailedRow } | { release: string }> => {
         const destination = normalizeE164(m.to);
         const failedRow = (carrierId: string | null, failure: AttemptFailure, final: boolean): { failed: FailedRow } => ({
@@ -81,11 +108,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         receiptWaitMs = Math.max(receiptWaitMs, decision.policy.receiptWaitMs);
         if (decision.policy.backoff.initialMs > backoff.initialMs) backoff = decision.policy.backoff;
         const connector = carriers.get(carrierId);
-        // A limited carrier's slot, shared with every replica (heartbeats while a slow carrier's queue drains).
-        for (let waitMs = await deps.pacer.reserve(carrierId); waitMs > 0; waitMs -= PACING_STEP_MS) {
-          await context.sleep(Math.min(waitMs, PACING_STEP_MS));
-          context.heartbeat();
-        }
+        await waitForSlot(carrierId);
         try {
           if (!connector) throw new Error(`carrier ${carrierId} is not configured on this worker`);
           const accepted = await connector.submit({ messageId: m.id, from: m.from, to: m.to, body: m.body, registeredDelivery: true });

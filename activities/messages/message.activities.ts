@@ -111,7 +111,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       let carrierMessageId = await messages.startAttempt(messageId, attempt, carrierId);
       let partIds: string[];
       if (carrierMessageId === null) {
-        const waitMs = await deps.pacer.reserve(carrierId);
+        const waitMs = (await deps.pacer.reserve(carrierId)) ?? 0;
         if (waitMs > 0) await Context.current().sleep(waitMs);
         try {
           const accepted = await connector.submit({ messageId, from: message.from, to: message.to, body: message.body, registeredDelivery: true });
