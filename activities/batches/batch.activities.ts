@@ -30,6 +30,9 @@ const PACING_STEP_MS = 10_000;
 /** How far ahead of now a page may hold a limited carrier's slots (an OTP waits at most this behind it). */
 const PAGE_PACING_HORIZON_MS = 1_000;
 const PAGE_PACING_RETRY_MS = 200;
+/** How long a page waits for a carrier of its plan this worker has not connected yet (two reconciles). */
+const CONNECTOR_WAIT_MS = 10_000;
+const CONNECTOR_WAIT_STEP_MS = 250;
 
 export function createBatchActivities(deps: BatchActivityDeps) {
   const { batches, receipts, carriers } = deps;
@@ -88,6 +91,18 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         }
       };
 
+      // A carrier added or changed through the API is connected by the worker's next reconcile
+      // (every 5 s): a page waits for it as a message's own workflow waits on the carrier's task
+      // queue, rather than failing over at once.
+      const connectorOf = async (carrierId: string) => {
+        for (let waitedMs = 0; ; waitedMs += CONNECTOR_WAIT_STEP_MS) {
+          const connector = carriers.get(carrierId);
+          if (connector || waitedMs >= CONNECTOR_WAIT_MS) return connector;
+          await context.sleep(CONNECTOR_WAIT_STEP_MS);
+          context.heartbeat();
+        }
+      };
+
       const submitOne = async (m: BatchMessage): Promise<{ ok: SubmittedRow } | { failed: FailedRow } | { release: string }> => {
         const destination = normalizeE164(m.to);
         const failedRow = (carrierId: string | null, failure: AttemptFailure, final: boolean): { failed: FailedRow } => ({
@@ -107,7 +122,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         if (!carrierId) return failedRow(null, exhaustedFailure(m.last, decision.policy.receiptWaitMs), true);
         receiptWaitMs = Math.max(receiptWaitMs, decision.policy.receiptWaitMs);
         if (decision.policy.backoff.initialMs > backoff.initialMs) backoff = decision.policy.backoff;
-        const connector = carriers.get(carrierId);
+        const connector = await connectorOf(carrierId);
         await waitForSlot(carrierId);
         try {
           if (!connector) throw new Error(`carrier ${carrierId} is not configured on this worker`);

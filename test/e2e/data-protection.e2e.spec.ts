@@ -51,6 +51,8 @@ beforeAll(async () => {
   connection = await Connection.connect({ address: stack.temporalAddress });
   const created = await new AccountRepository(db).createWithKey(`data-protection-${run}`, 'default', ['messages', 'smpp']);
   await grantSenders(db, created.accountId, { senderIds: [TEST_SENDER_ID] });
+  // Its REST message is an OTP, so it has a workflow of its own whose history is read below.
+  expect((await stack.api('PATCH', `/v1/accounts/${created.accountId}/limits`, { otpPriority: true })).status).toBe(200);
   tenant = { accountId: created.accountId, key: created.apiKey };
 }, 180_000);
 
@@ -106,7 +108,7 @@ it('keeps bodies out of PostgreSQL and numbers, URLs and bodies out of Temporal,
   expect(cred.status).toBe(201);
   esme = await connectEsme({ port: stack.smppGateway.port, systemId: cred.body.systemId, password: cred.body.password, bind: 'bind_transceiver' });
 
-  const sent = await asTenant<{ id: string }>('POST', '/v1/messages', { to: restTo, from: TEST_SENDER_ID, body: REST_BODY, statusCallbackUrl: statusUrl });
+  const sent = await asTenant<{ id: string }>('POST', '/v1/messages', { to: restTo, from: TEST_SENDER_ID, body: REST_BODY, statusCallbackUrl: statusUrl, priority: 'otp' });
   expect(sent.status).toBe(202);
   const submitted = await esme.request('submit_sm', {
     source_addr_ton: 5,

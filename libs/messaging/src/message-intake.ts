@@ -50,8 +50,9 @@ export type Delivery = 'workflow' | 'batch';
 /**
  * Which shape carries a message: the one place this is decided (README, "Which shape carries a
  * message"). OTP gets its own sendMessage workflow (the shortest path to the carrier, voice
- * fallback); every other message rides the shape its channel asks for. (A paged message whose
- * route ends in a voice call leaves its page before any carrier has it: activities/batches.)
+ * fallback); every other message rides the shape its channel asks for: REST singles and batch
+ * items and bulk SMPP binds ask for pages. (A paged message whose route ends in a voice call
+ * leaves its page before any carrier has it: activities/batches.)
  */
 export function deliveryShape(message: { priority: MessagePriority; requested: Delivery }): Delivery {
   return message.priority === 'otp' ? 'workflow' : message.requested;
