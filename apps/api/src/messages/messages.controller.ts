@@ -58,7 +58,7 @@ export class MessagesController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Cancel a message not yet sent',
-    description: 'Succeeds while no carrier has the message: before its scheduled time, or between failover attempts. Otherwise `cancelled` is false with the reason.',
+    description: 'Succeeds while no carrier has the message: before its scheduled time or before a page takes it, or (an OTP on its own workflow) between failover attempts. Otherwise `cancelled` is false with the reason.',
   })
   @ApiResponse({ status: 200, type: CancelMessageView })
   @ApiResponse({ status: 404, type: ErrorBody })
