@@ -67,6 +67,24 @@ describe('under a Supervisor', () => {
     expect(proc.child!.signalCode ?? proc.child!.exitCode).not.toBeNull();
   });
 
+  it('restarts nothing once held, as while the launcher stops (a Ctrl-C that reached the process itself)', async () => {
+    const script = path.join(dir, 'app.js');
+    fs.writeFileSync(script, "console.log('ready'); setInterval(() => {}, 1000);\n");
+    const proc = new ManagedProcess({ name: 'app', script, env: {}, ready: readyOnLine, logFile: path.join(dir, 'app.log') });
+    const lines: string[] = [];
+    const supervisor = new Supervisor({ name: 'app', start: () => proc.run(), policy: { initialDelayMs: 10, maxDelayMs: 100, maxRestarts: 3, windowMs: 10_000 }, log: (l) => lines.push(l), onGiveUp: jest.fn() });
+    try {
+      await supervisor.start();
+      supervisor.hold();
+      process.kill(supervisor.pid!, 'SIGINT');
+      await eventually(() => proc.child!.signalCode !== null || proc.child!.exitCode !== null);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(lines).toEqual([]);
+    } finally {
+      await supervisor.stop();
+    }
+  });
+
   it('gives up loudly after too many failures in the window, with the last cause', async () => {
     const script = path.join(dir, 'crashy.js');
     // Ready, then dies with code 7: every restart succeeds and dies again.

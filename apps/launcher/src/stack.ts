@@ -199,7 +199,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const apiScheme = tls || options.apiEnv?.API_TLS_CERT_FILE || process.env.API_TLS_CERT_FILE ? 'https' : 'http';
   const apiUrl = `${apiScheme}://127.0.0.1:${options.apiPort}`;
   const cleanups: (() => Promise<void>)[] = [];
+  const supervisors: Supervisor[] = [];
   const stopAll = async () => {
+    for (const supervisor of supervisors) supervisor.hold();
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => log(`stop: ${(err as Error).message}`));
     cleanups.length = 0;
   };
@@ -213,6 +215,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     const supervisor = new Supervisor({ name, start, policy: options.supervise.policy, log: (line) => log(`[launcher] ${line}`), onGiveUp: options.supervise.onGiveUp });
     await supervisor.start();
+    supervisors.push(supervisor);
     cleanups.push(() => supervisor.stop());
     return supervisor;
   };

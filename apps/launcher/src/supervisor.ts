@@ -64,9 +64,18 @@ export class Supervisor {
     this.watch(this.current);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Restarts nothing from now on. The launcher holds every part before it stops them one by one:
+   * a terminal's Ctrl-C reaches the whole process group, and a part that exits on it (PostgreSQL)
+   * before its turn must not be started again during the shutdown.
+   */
+  hold(): void {
     this.stopped = true;
     this.stopping.abort();
+  }
+
+  async stop(): Promise<void> {
+    this.hold();
     await this.restarting?.catch(() => undefined);
     await this.current?.stop();
   }
