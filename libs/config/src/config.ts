@@ -258,7 +258,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     },
     batches: {
       pageSize: readInt(env, 'BATCH_PAGE_SIZE', 500, { min: 1, max: 5000 }),
-      pageDelayMs: readInt(env, 'BATCH_PAGE_DELAY_MS', 100, { min: 0, max: 60_000 }),
+      pageDelayMs: readInt(env, 'BATCH_PAGE_DELAY_MS', 250, { min: 0, max: 60_000 }),
       maxRunning: readInt(env, 'BATCH_MAX_RUNNING', 400, { min: 1, max: 10_000 }),
       maxSubmitting: readInt(env, 'BATCH_MAX_SUBMITTING', 8, { min: 1, max: 1000 }),
       maxAttempts: 3,
