@@ -108,6 +108,8 @@ export interface WorkerConfig extends CommonConfig {
     maxSubmitting: number;
     maxAttempts: number;
   };
+  /** Messages' own sendMessage workflows a worker's dispatcher keeps started but not yet submitted (WORKFLOW_MAX_STARTING). */
+  maxStartingWorkflows: number;
   circuit: {
     windowMs: number;
     evaluateEveryMs: number;
@@ -263,6 +265,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
       maxSubmitting: readInt(env, 'BATCH_MAX_SUBMITTING', 8, { min: 1, max: 1000 }),
       maxAttempts: 3,
     },
+    maxStartingWorkflows: readInt(env, 'WORKFLOW_MAX_STARTING', 64, { min: 1, max: 10_000 }),
     circuit: {
       windowMs: readInt(env, 'CIRCUIT_WINDOW_SECONDS', 60, { min: 5, max: 3600 }) * 1000,
       evaluateEveryMs: 2000,

@@ -16,6 +16,7 @@ import type { WorkerConfig } from '@app/config';
 import { DISPATCH_CHANNEL, DispatchRepository } from '@app/db';
 import { startSendBatch, startSendMessage } from '@app/temporal';
 import { OutboxLoop } from '../outbox/outbox-loop';
+import { StartingWorkflows } from './starting-workflows';
 import { LOGGER, TEMPORAL_CLIENT, WORKER_CONFIG } from '../tokens';
 
 const POLL_MS = 100;
@@ -32,6 +33,7 @@ export class DispatcherService implements OnApplicationShutdown {
   private readonly loop: OutboxLoop;
   private runningPages = 0;
   private stopped = false;
+  private readonly starting: StartingWorkflows;
 
   constructor(
     private readonly dispatch: DispatchRepository,
@@ -39,6 +41,7 @@ export class DispatcherService implements OnApplicationShutdown {
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    this.starting = new StartingWorkflows(config.maxStartingWorkflows, (ids) => this.dispatch.stillStarting(ids));
     this.loop = new OutboxLoop({
       databaseUrl: config.databaseUrl,
       channel: DISPATCH_CHANNEL,
@@ -57,7 +60,8 @@ export class DispatcherService implements OnApplicationShutdown {
 
   /** One lease of workflow starts per round, then pages: a stream of singles never starves pages. */
   private async round(): Promise<boolean> {
-    const more = (await this.startMessageWorkflows()) === STARTS_PER_LEASE;
+    const leased = await this.startMessageWorkflows();
+    const more = leased === STARTS_PER_LEASE;
     await this.writePages();
     await this.startPages();
     return more;
@@ -78,12 +82,18 @@ export class DispatcherService implements OnApplicationShutdown {
     return { started, failure };
   }
 
-  /** Starts up to one lease of due message workflows; returns how many intents it leased. */
+  /**
+   * Starts up to one lease of due message workflows, as many as there is room for (started
+   * workflows yet to submit stay under WORKFLOW_MAX_STARTING); returns how many intents it leased.
+   */
   private async startMessageWorkflows(): Promise<number> {
     const { taskQueue } = this.config.temporal;
-    const intents = await this.dispatch.leaseWorkflowStarts(STARTS_PER_LEASE, LEASE_MS);
+    const room = Math.min(STARTS_PER_LEASE, await this.starting.room());
+    if (room === 0) return 0;
+    const intents = await this.dispatch.leaseWorkflowStarts(room, LEASE_MS);
     if (intents.length === 0) return 0;
     const { started, failure } = await this.startAll(intents, (i) => startSendMessage(this.client, taskQueue, { messageId: i.messageId, accountId: i.accountId, priority: i.priority }));
+    this.starting.add(started.map((i) => i.messageId));
     await this.dispatch.workflowsStarted(started.map((i) => i.messageId));
     if (failure !== undefined) throw failure;
     return intents.length;

@@ -128,25 +128,26 @@ it('decides a multipart attempt by its first part for a carrier that sends recei
   expect(await batches.awaitingReceipts(batchId, 1)).toBe(0);
 });
 
+const ownWorkflowMessage = (priority: 'otp' | 'transactional' | 'marketing') => ({
+  id: randomUUID(),
+  accountId,
+  to: '+14155552671',
+  from: 'Acme',
+  body: 'x',
+  encoding: 'GSM-7' as const,
+  segments: 1,
+  statusCallbackUrl: null,
+  idempotencyKey: null,
+  requestHash: 'h',
+  priority,
+  delivery: 'workflow' as const,
+});
+
 it('leases workflow starts OTP first, whatever backlog of other messages waits, and each once', async () => {
   await dispatch.leaseWorkflowStarts(10_000, 60_000); // earlier tests' intents out of the way
-  const message = (priority: 'otp' | 'transactional' | 'marketing') => ({
-    id: randomUUID(),
-    accountId,
-    to: '+14155552671',
-    from: 'Acme',
-    body: 'x',
-    encoding: 'GSM-7' as const,
-    segments: 1,
-    statusCallbackUrl: null,
-    idempotencyKey: null,
-    requestHash: 'h',
-    priority,
-    delivery: 'workflow' as const,
-  });
-  const backlog = [message('marketing'), message('transactional'), message('transactional')];
+  const backlog = [ownWorkflowMessage('marketing'), ownWorkflowMessage('transactional'), ownWorkflowMessage('transactional')];
   for (const m of backlog) expect(await messages.insertAccepted(m)).toBe(true);
-  const otp = message('otp');
+  const otp = ownWorkflowMessage('otp');
   await messages.insertAccepted(otp);
   // Other suites share this table: only this test's intents are looked at, in the order leased.
   const ours = new Set<string>([...backlog, otp].map((m) => m.id));
@@ -159,4 +160,15 @@ it('leases workflow starts OTP first, whatever backlog of other messages waits, 
     [backlog[0].id, 'marketing'],
   ]);
   expect((await dispatch.leaseWorkflowStarts(10_000, 60_000)).filter((i) => ours.has(i.messageId))).toEqual([]);
+});
+
+it('counts as still starting only started messages not yet handed to a carrier nor scheduled for later', async () => {
+  const [waiting, planned, submitted, failed, scheduled] = Array.from({ length: 5 }, () => ownWorkflowMessage('otp'));
+  for (const m of [waiting, planned, submitted, failed, scheduled]) expect(await messages.insertAccepted(m)).toBe(true);
+  await db.query(`UPDATE messages SET status = 'queued' WHERE id = $1`, [planned.id]);
+  await db.query(`UPDATE messages SET status = 'submitted', attempts = 1 WHERE id = $1`, [submitted.id]);
+  await db.query(`UPDATE messages SET status = 'queued', attempts = 1 WHERE id = $1`, [failed.id]); // a failed submit, before the next carrier
+  await db.query(`UPDATE messages SET send_at = now() + interval '1 hour' WHERE id = $1`, [scheduled.id]);
+  const still = await dispatch.stillStarting([waiting, planned, submitted, failed, scheduled].map((m) => m.id));
+  expect(still.sort()).toEqual([waiting.id, planned.id].sort());
 });

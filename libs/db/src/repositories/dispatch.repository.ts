@@ -49,6 +49,15 @@ export class DispatchRepository {
       .map((r) => ({ messageId: r.message_id, accountId: r.account_id, priority: r.priority, tries: r.tries }));
   }
 
+  /** Of these messages (on their own workflows), those not yet handed to a carrier nor scheduled for later. */
+  async stillStarting(messageIds: string[]): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT id FROM messages WHERE id = ANY($1::uuid[]) AND attempts = 0 AND status IN ('accepted', 'queued') AND (send_at IS NULL OR send_at <= now())`,
+      [messageIds],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async workflowsStarted(messageIds: string[]): Promise<void> {
     if (messageIds.length > 0) await this.db.query(`DELETE FROM workflow_starts WHERE message_id = ANY($1::uuid[])`, [messageIds]);
   }
