@@ -3,12 +3,13 @@
 // attempt has every receipt in (the receipt router's signal to the page), and multipart
 // attempts decided by the lifecycle (every part, or the first part only).
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { BatchRepository } from './batch.repository';
-import { DispatchRepository } from './dispatch.repository';
+import { DISPATCH_CHANNEL, DispatchRepository, wakeDispatchers } from './dispatch.repository';
 import { MessageRepository } from './message.repository';
 
 let db: DataSource;
@@ -171,4 +172,38 @@ it('counts as still starting only started messages not yet handed to a carrier n
   await db.query(`UPDATE messages SET send_at = now() + interval '1 hour' WHERE id = $1`, [scheduled.id]);
   const still = await dispatch.stillStarting([waiting, planned, submitted, failed, scheduled].map((m) => m.id));
   expect(still.sort()).toEqual([waiting.id, planned.id].sort());
+});
+
+it('wakes the dispatchers after an accept has committed, one notification for the wake-ups of one turn', async () => {
+  const listener = new Client({ connectionString: testDatabaseUrl() });
+  await listener.connect();
+  const settle = () => new Promise((r) => setTimeout(r, 300));
+  try {
+    let heard = 0;
+    let leasedOnWake: Promise<string[]> | undefined;
+    listener.on('notification', (n) => {
+      if (n.channel !== DISPATCH_CHANNEL) return;
+      heard += 1;
+      // What a dispatcher woken by it would find: the intent is committed before the wake-up.
+      leasedOnWake ??= dispatch.leaseWorkflowStarts(10_000, 60_000).then((l) => l.map((i) => i.messageId));
+    });
+    await listener.query(`LISTEN ${DISPATCH_CHANNEL}`);
+    const otp = ownWorkflowMessage('otp');
+    await messages.insertAccepted(otp);
+    await settle();
+    expect(heard).toBe(1);
+    expect(await leasedOnWake).toContain(otp.id);
+
+    await bulkMessages(3); // the paged accept wakes them too
+    await settle();
+    expect(heard).toBe(2);
+
+    wakeDispatchers(db);
+    wakeDispatchers(db);
+    wakeDispatchers(db);
+    await settle();
+    expect(heard).toBe(3);
+  } finally {
+    await listener.end();
+  }
 });

@@ -6,7 +6,7 @@ import { keyringOf } from '../data-keyring';
 import { AttemptStatus, MessageAttemptEntity } from '../entities/message-attempt.entity';
 import { MessageEventEntity } from '../entities/message-event.entity';
 import { MessageEntity } from '../entities/message.entity';
-import { DISPATCH_CHANNEL } from './dispatch.repository';
+import { wakeDispatchers } from './dispatch.repository';
 import { returningRows } from './returning';
 import { queueSmppReceipts } from './smpp-receipts';
 import { queueStatusCallbacks } from './status-callbacks';
@@ -48,15 +48,16 @@ export class MessageRepository {
    */
   async insertAccepted(message: NewMessage): Promise<boolean> {
     // One statement (one round trip, its own transaction): the accept latency is this commit.
+    // The dispatchers are woken after it (wakeDispatchers says why not inside it).
     const inserted: unknown[] = await this.db.query(
       `WITH m AS (
          INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash, priority,
            source, smpp_system_id, registered_delivery, send_at, delivery, opt_out_exempt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15, $16, $20)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15, $16, $19)
          ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, account_id, delivery),
        e AS (INSERT INTO message_events (message_id, type, detail) SELECT id, 'accepted', $17::jsonb FROM m),
-       w AS (INSERT INTO workflow_starts (message_id, account_id, priority, rank) SELECT id, account_id, $11, $19 FROM m WHERE delivery = 'workflow')
-       SELECT id, pg_notify($18, '') FROM m`,
+       w AS (INSERT INTO workflow_starts (message_id, account_id, priority, rank) SELECT id, account_id, $11, $18 FROM m WHERE delivery = 'workflow')
+       SELECT id FROM m`,
       [
         message.id,
         message.accountId,
@@ -75,11 +76,11 @@ export class MessageRepository {
         message.sendAt ?? null,
         message.delivery ?? 'workflow',
         JSON.stringify({ segments: message.segments, encoding: message.encoding }),
-        DISPATCH_CHANNEL,
         PRIORITY_KEYS[message.priority],
         message.optOutExempt ?? null,
       ],
     );
+    if (inserted.length > 0) wakeDispatchers(this.db);
     return inserted.length > 0;
   }
 
@@ -92,8 +93,9 @@ export class MessageRepository {
     if (messages.length === 0) return new Set();
     const col = <K extends keyof NewMessage>(key: K, fallback: NewMessage[K] | null = null) => messages.map((m) => m[key] ?? fallback);
     const keyring = keyringOf(this.db);
-    // One statement (one round trip, one commit) for the rows, their events and the wake-up. A
-    // row whose Idempotency-Key the account used already is left out (the caller replays the first).
+    // One statement (one round trip, one commit) for the rows and their events; the dispatchers
+    // are woken after it. A row whose Idempotency-Key the account used already is left out (the
+    // caller replays the first).
     const inserted: { id: string }[] = await this.db.query(
       `WITH ins AS (
          INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, request_hash, priority,
@@ -107,7 +109,7 @@ export class MessageRepository {
        events AS (
          INSERT INTO message_events (message_id, type, detail)
          SELECT id, 'accepted', jsonb_build_object('segments', segments, 'encoding', encoding) FROM ins)
-       SELECT ins.id, pg_notify($17, '') FROM ins`,
+       SELECT ins.id FROM ins`,
       [
         col('id'),
         col('accountId'),
@@ -125,9 +127,9 @@ export class MessageRepository {
         col('sendAt'),
         col('delivery', 'batch'),
         col('idempotencyKey'),
-        DISPATCH_CHANNEL,
       ],
     );
+    if (inserted.length > 0) wakeDispatchers(this.db);
     return new Set(inserted.map((r) => r.id));
   }
 
