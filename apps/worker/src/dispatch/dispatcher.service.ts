@@ -1,5 +1,6 @@
 // Starts the delivery engine's workflows from the start intents committed with the messages
-// (accept at commit): a message's own sendMessage workflow from `workflow_starts`, and pages of
+// (accept at commit): a message's own sendMessage workflow from `workflow_starts` (at most
+// WORKFLOW_MAX_STARTING started and not yet submitted: starting-workflows.ts), and pages of
 // bulk messages (REST batches, bulk SMPP binds) as sendBatch workflows from `page_starts`. A page
 // is written (its messages grouped, its intent stored) when a full page waits or the oldest
 // waiting message is older than the page delay, while few paged messages still wait for their
@@ -60,8 +61,7 @@ export class DispatcherService implements OnApplicationShutdown {
 
   /** One lease of workflow starts per round, then pages: a stream of singles never starves pages. */
   private async round(): Promise<boolean> {
-    const leased = await this.startMessageWorkflows();
-    const more = leased === STARTS_PER_LEASE;
+    const more = (await this.startMessageWorkflows()) === STARTS_PER_LEASE;
     await this.writePages();
     await this.startPages();
     return more;
