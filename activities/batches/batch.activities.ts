@@ -161,6 +161,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         failed += bad.length;
         context.heartbeat(i);
       }
+      if (attempt === 1) await batches.firstAttemptDone(batchId);
       return { submitted, failed, receiptWaitMs, backoff };
     },
 

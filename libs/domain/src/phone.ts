@@ -55,10 +55,13 @@ export function normalizeE164(input: unknown, field = 'to'): E164Number {
     return fail(`${field} must be in E.164 format: + followed by the country code and number, e.g. ${EXAMPLE}`);
   }
   const parsed = parsePhoneNumberFromString(compact);
-  if (!parsed?.isValid()) {
+  // With the full metadata a number is valid exactly when it has a type: asking for the type
+  // first walks its country's number patterns once instead of twice (isValid, then getType).
+  const type = parsed?.getType();
+  if (!parsed || (type === undefined && !parsed.isValid())) {
     return fail(`${field} is not a valid phone number for its country code: ${written}`);
   }
-  return { e164: parsed.number, country: parsed.country, type: parsed.getType() };
+  return { e164: parsed.number, country: parsed.country, type };
 }
 
 /** Whether `code` is an ISO 3166-1 alpha-2 country libphonenumber knows numbers of. */

@@ -32,6 +32,7 @@ afterAll(async () => {
 // Each test claims its own page; earlier tests' pages must not be claimed by a later one.
 beforeEach(async () => {
   await db.query(`UPDATE messages SET status = 'cancelled' WHERE delivery = 'batch' AND status IN ('accepted', 'queued')`);
+  await db.query(`DELETE FROM page_starts`);
 });
 
 async function bulkMessages(n: number): Promise<string[]> {
@@ -85,6 +86,38 @@ it('writes a page named by its first message with its start intent, and counts i
   await batches.recordSubmitted(batchId, [submittedRow(ids[0])]);
   await batches.recordFailed(batchId, [{ messageId: ids[1], attempt: 1, carrierId: 'alpha', reason: 'refused', code: 'carrier_rejected', rawCode: 'ESME_RSYSERR', final: false }]);
   expect((await dispatch.pending(10)).unsubmitted).toBe(1);
+  // Started, the page is still counted until its first attempt is done, and never leased again.
+  await dispatch.pageStarted(batchId);
+  expect((await dispatch.pending(10)).unsubmitted).toBe(1);
+  expect((await dispatch.leasePageStarts(1000, 60_000)).map((p) => p.batchId)).not.toContain(batchId);
+  await batches.firstAttemptDone(batchId);
+  expect((await dispatch.pending(10)).unsubmitted).toBe(0);
+});
+
+it('keeps the columns a send changes out of every index on messages, so its updates stay in place (HOT)', async () => {
+  // Columns the claim, submit, receipt and final updates of either shape set (batch_id and
+  // delivery excepted: the claim and a release change them, once).
+  const updated = ['status', 'attempts', 'carrier_id', 'routing_version', 'routing_rule_id', 'country', 'updated_at', 'failure_reason', 'failure_code', 'carrier_error_code', 'callback_sequence'];
+  const indexes: { name: string; def: string }[] = await db.query(
+    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'messages'::regclass`,
+  );
+  expect(indexes.map((i) => i.name)).toEqual(expect.arrayContaining(['messages_awaiting_page', 'messages_campaign_awaiting_page']));
+  for (const { name, def } of indexes) {
+    expect({ name, columns: updated.filter((c) => new RegExp(`\\b${c}\\b`).test(def.replace(/^.*? ON /, ''))) }).toEqual({ name, columns: [] });
+  }
+  const options: { relname: string; reloptions: string[] | null }[] = await db.query(`SELECT relname, reloptions FROM pg_class WHERE relname IN ('messages', 'smpp_deliveries') ORDER BY relname`);
+  expect(options).toEqual([
+    { relname: 'messages', reloptions: ['fillfactor=80'] },
+    { relname: 'smpp_deliveries', reloptions: ['fillfactor=80'] },
+  ]);
+  // The generated flag follows the row: waiting, then claimed by a page, then released or cancelled.
+  const [id] = await bulkMessages(1);
+  const flag = async () => ((await db.query(`SELECT awaiting_page FROM messages WHERE id = $1`, [id])) as { awaiting_page: boolean }[])[0].awaiting_page;
+  expect(await flag()).toBe(true);
+  const claimed = await dispatch.createPage(10);
+  expect(await flag()).toBe(false);
+  await batches.release(claimed!.batchId, [id], 'test');
+  expect(await flag()).toBe(false); // its own workflow carries it now
 });
 
 it('reports a page complete only when its attempt has no receipt outstanding', async () => {

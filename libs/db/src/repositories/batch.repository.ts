@@ -7,7 +7,7 @@ import { isFinalStat } from '@app/domain';
 import { AttemptFailure, decideAttempt, LastAttempt, noCarrierFailure, PartReceipt, receiptTimeoutFailure } from '@app/lifecycle';
 import { keyringOf } from '../data-keyring';
 import { DataSource, EntityManager } from 'typeorm';
-import { DISPATCH_CHANNEL } from './dispatch.repository';
+import { DISPATCH_CHANNEL, handedOver } from './dispatch.repository';
 import { returningRows } from './returning';
 import { queueSmppReceipts } from './smpp-receipts';
 import { queueStatusCallbacks } from './status-callbacks';
@@ -132,6 +132,7 @@ export class BatchRepository {
         ),
       );
       if (left.length === 0) return 0;
+      await handedOver(tx, batchId, left.length);
       const ids = left.map((l) => l.id);
       await tx.query(`INSERT INTO workflow_starts (message_id, account_id, priority, rank) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[]) ON CONFLICT DO NOTHING`, [
         ids,
@@ -153,11 +154,15 @@ export class BatchRepository {
     if (rows.length === 0) return;
     const col = <K extends keyof SubmittedRow>(key: K) => rows.map((r) => r[key]);
     await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO message_attempts (message_id, attempt, carrier_id, carrier_message_id, receipts_first_part_only, status, submitted_at, batch_id)
-         SELECT * , 'submitted', now(), $6::uuid FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::boolean[]) ON CONFLICT (message_id, attempt) DO NOTHING`,
-        [col('messageId'), col('attempt'), col('carrierId'), col('carrierMessageId'), rows.map((r) => r.firstPartOnly && r.partIds.length > 1), batchId],
+      const attempts = returningRows<{ attempt: number }>(
+        await tx.query(
+          `INSERT INTO message_attempts (message_id, attempt, carrier_id, carrier_message_id, receipts_first_part_only, status, submitted_at, batch_id)
+           SELECT * , 'submitted', now(), $6::uuid FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::boolean[]) ON CONFLICT (message_id, attempt) DO NOTHING
+           RETURNING attempt`,
+          [col('messageId'), col('attempt'), col('carrierId'), col('carrierMessageId'), rows.map((r) => r.firstPartOnly && r.partIds.length > 1), batchId],
+        ),
       );
+      await handedOver(tx, batchId, attempts.filter((a) => a.attempt === 1).length);
       const parts = rows.filter((r) => r.partIds.length > 1).flatMap((r) => r.partIds.map((id, i) => ({ r, id, n: i + 1 })));
       if (parts.length > 0) {
         await tx.query(
@@ -212,6 +217,7 @@ export class BatchRepository {
         `UPDATE messages m SET attempts = GREATEST(m.attempts, t.attempt), updated_at = now() FROM unnest($1::uuid[], $2::int[]) AS t(id, attempt) WHERE m.id = t.id`,
         [rows.map((r) => r.messageId), rows.map((r) => r.attempt)],
       );
+      await handedOver(tx, batchId, rows.filter((r) => r.attempt === 1).length);
       const final = rows.filter((r) => r.final);
       await this.fail(tx, final.map((r) => ({ id: r.messageId, reason: r.reason, code: r.code, rawCode: r.rawCode })));
     });
@@ -234,11 +240,20 @@ export class BatchRepository {
   }
 
   /**
+   * The page has been through its first attempt: every message was handed to a carrier, failed
+   * or left the page, so the batch dispatcher no longer counts it (its start intent goes).
+   */
+  async firstAttemptDone(batchId: string): Promise<void> {
+    await this.db.query(`DELETE FROM page_starts WHERE batch_id = $1`, [batchId]);
+  }
+
+  /**
    * Ends the page: whatever is not final has failed, for the reason its last attempt ended
    * (a receipt that never came within `receiptWaitMs` is that attempt's timeout).
    */
   async finish(batchId: string, receiptWaitMs: number): Promise<{ failed: number }> {
     return this.db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM page_starts WHERE batch_id = $1`, [batchId]);
       const rows: { id: string; status: string | null; error: { reason?: string; code?: string; rawCode?: string } | null; carrier_id: string | null }[] = await tx.query(
         `SELECT m.id, a.status, a.error, a.carrier_id FROM messages m
          LEFT JOIN message_attempts a ON a.message_id = m.id AND a.attempt = m.attempts

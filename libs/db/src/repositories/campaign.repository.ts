@@ -258,7 +258,7 @@ export class CampaignRepository {
       // Backpressure: while this many of the campaign's messages wait for a page, other traffic goes first.
       if (Number.isFinite(maxBacklog)) {
         const [{ n }]: { n: number }[] = await tx.query(
-          `SELECT count(*)::int AS n FROM (SELECT 1 FROM messages WHERE campaign_id = $1 AND status = 'accepted' AND batch_id IS NULL LIMIT $2) w`,
+          `SELECT count(*)::int AS n FROM (SELECT 1 FROM messages WHERE campaign_id = $1 AND awaiting_page LIMIT $2) w`,
           [campaignId, maxBacklog],
         );
         if (n >= maxBacklog) return { ...idle, status: campaign.status, backlogged: true };
@@ -343,7 +343,7 @@ export class CampaignRepository {
       const cancelled = returningRows<{ id: string }>(
         await tx.query(
           `UPDATE messages SET status = 'cancelled', failure_reason = $2, updated_at = now()
-           WHERE campaign_id = $1 AND status = 'accepted' AND batch_id IS NULL RETURNING id`,
+           WHERE campaign_id = $1 AND awaiting_page RETURNING id`,
           [campaignId, reason],
         ),
       );

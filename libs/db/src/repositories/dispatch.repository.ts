@@ -1,8 +1,9 @@
 // Start intents: accept at commit. A message that gets a workflow of its own is written with a
 // `workflow_starts` row in the same transaction; bulk messages are grouped into pages, each
 // written with a `page_starts` row. The worker's dispatcher leases due intents (SKIP LOCKED, so
-// any number of worker replicas share them), starts the workflows and drops the intents; an
-// intent whose start failed comes due again later. Temporal being slow or down delays starts,
+// any number of worker replicas share them), starts the workflows and drops the intents (a page's
+// intent stays, never due again, until its first attempt is done); an intent whose start failed
+// comes due again later. Temporal being slow or down delays starts,
 // never accepts.
 import { PRIORITY_KEYS, type MessagePriority } from '@app/contracts';
 import { DataSource } from 'typeorm';
@@ -99,7 +100,7 @@ export class DispatchRepository {
       const claimed = returningRows<{ id: string; batch_id: string; account_id: string }>(
         await tx.query(
           `WITH w AS MATERIALIZED (
-             SELECT id, created_at FROM messages WHERE delivery = 'batch' AND status = 'accepted' AND batch_id IS NULL AND (send_at IS NULL OR send_at <= now())
+             SELECT id, created_at FROM messages WHERE awaiting_page AND (send_at IS NULL OR send_at <= now())
              ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED),
            p AS (SELECT id, first_value(id) OVER (ORDER BY created_at, id) AS first FROM w)
            UPDATE messages m SET status = 'queued', batch_id = p.first, updated_at = now()
@@ -117,7 +118,7 @@ export class DispatchRepository {
       );
       await queueStatusCallbacks(tx, ids, 'queued');
       const accountIds = [...new Set(claimed.map((c) => c.account_id))].sort();
-      await tx.query(`INSERT INTO page_starts (batch_id, size, account_ids) VALUES ($1, $2, $3)`, [batchId, ids.length, accountIds]);
+      await tx.query(`INSERT INTO page_starts (batch_id, size, account_ids, unsubmitted) VALUES ($1, $2, $3, $2)`, [batchId, ids.length, accountIds]);
       return { batchId, size: ids.length, accountIds, tries: 0 };
     });
   }
@@ -134,23 +135,39 @@ export class DispatchRepository {
     return rows.map((r) => ({ batchId: r.batch_id, size: r.size, accountIds: r.account_ids, tries: r.tries }));
   }
 
+  /**
+   * The page's workflow runs: its intent is never leased again, and stays until the page has
+   * been through its first attempt (`BatchRepository.firstAttemptDone`) so `pending` counts
+   * what the page has not handed to a carrier yet.
+   */
   async pageStarted(batchId: string): Promise<void> {
-    await this.db.query(`DELETE FROM page_starts WHERE batch_id = $1`, [batchId]);
+    await this.db.query(`UPDATE page_starts SET not_before = 'infinity' WHERE batch_id = $1`, [batchId]);
   }
 
   /**
    * Bulk messages waiting for a page (at most `limit` counted), the age of the oldest, and how
-   * many paged messages no carrier has been handed yet (pages still submitting), across every
-   * worker replica.
+   * many paged messages no carrier has been handed yet, across every worker replica. The first
+   * reads a small partial index; the second sums the pages still in their first attempt, each
+   * counted down as its messages go to a carrier (`handedOver`).
    */
   async pending(limit: number): Promise<{ count: number; oldestMs: number; unsubmitted: number }> {
     const rows: { n: string; age: number | null; unsubmitted: string }[] = await this.db.query(
       `SELECT count(*) AS n, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS age,
-              (SELECT count(*) FROM messages WHERE delivery = 'batch' AND status = 'queued' AND attempts = 0) AS unsubmitted
-       FROM (SELECT created_at FROM messages WHERE delivery = 'batch' AND status = 'accepted' AND batch_id IS NULL AND (send_at IS NULL OR send_at <= now())
+              (SELECT coalesce(sum(unsubmitted), 0) FROM page_starts) AS unsubmitted
+       FROM (SELECT created_at FROM messages WHERE awaiting_page AND (send_at IS NULL OR send_at <= now())
              ORDER BY created_at LIMIT $1) p`,
       [limit],
     );
     return { count: Number(rows[0].n), oldestMs: rows[0].age ?? 0, unsubmitted: Number(rows[0].unsubmitted) };
   }
+}
+
+/**
+ * `count` messages of page `batchId` left "claimed, not yet handed to a carrier" (submitted,
+ * failed or released in the page's first attempt), in the caller's transaction. A message the
+ * opt-out check rejects is not counted down: its page's count is dropped when the first
+ * attempt is done (`BatchRepository.firstAttemptDone`).
+ */
+export async function handedOver(tx: Pick<DataSource, 'query'>, batchId: string, count: number): Promise<void> {
+  if (count > 0) await tx.query(`UPDATE page_starts SET unsubmitted = greatest(unsubmitted - $2, 0) WHERE batch_id = $1`, [batchId, count]);
 }
