@@ -20,7 +20,7 @@ import { restBatchScenario } from './scenarios/rest-batch';
 import { smppIngressScenario } from './scenarios/smpp-ingress';
 import { verifyScenario } from './scenarios/verify';
 import { workerMemoryScenario } from './scenarios/worker-memory';
-import { BenchContext, Ceilings, commit, findPid, machine, recordRate, Resources, ResourceSampler, Scenario, tableWrites, topStatements, writeResults } from './support';
+import { BenchContext, Ceilings, commit, findPid, machine, recordRate, Resources, ResourceSampler, Scenario, tableWrites, topStatements, walAndSizes, writeResults } from './support';
 
 const here = path.resolve(__dirname, '..');
 const root = path.basename(here) === 'dist' ? path.resolve(here, '..') : here;
@@ -89,6 +89,9 @@ async function withStack<T>(run: (stack: Stack) => Promise<T>, extra: Partial<St
       for (const st of statements) console.log(`  ${st.totalMs} ms  ${st.calls} calls  ${st.meanMs} ms each  ${st.rows} rows  ${st.query}`);
       console.log('Rows written per table (inserted / updated (HOT) / deleted):');
       for (const t of await tableWrites(stack.databaseUrl)) console.log(`  ${t.table}: ${t.inserted} / ${t.updated} (${t.hot}) / ${t.deleted}`);
+      const { walMb, fullPageImages, sizesMb } = await walAndSizes(stack.databaseUrl);
+      console.log(`WAL written: ${walMb} MB (${fullPageImages} full-page images). Size in MB (table / indexes):`);
+      for (const [table, size] of Object.entries(sizesMb)) console.log(`  ${table}: ${size.table} / ${size.indexes}`);
     }
     return { value, resources };
   } finally {

@@ -233,6 +233,24 @@ export async function tableWrites(databaseUrl: string): Promise<{ table: string;
   }
 }
 
+/** WAL a run wrote and the size of the message tables (`--pg-profile`): what the rows cost on disk. */
+export async function walAndSizes(databaseUrl: string): Promise<{ walMb: number; fullPageImages: number; sizesMb: Record<string, { table: number; indexes: number }> }> {
+  const { Client } = await import('pg');
+  const pg = new Client({ connectionString: databaseUrl });
+  await pg.connect();
+  try {
+    const { rows: wal } = await pg.query<{ bytes: string; fpi: string }>(`SELECT wal_bytes AS bytes, wal_fpi AS fpi FROM pg_stat_wal`);
+    const { rows: sizes } = await pg.query<{ relname: string; heap: string; idx: string }>(
+      `SELECT relname, pg_table_size(oid) AS heap, pg_indexes_size(oid) AS idx FROM pg_class
+        WHERE relname IN ('messages', 'message_events', 'message_attempts', 'carrier_receipts', 'smpp_deliveries') ORDER BY relname`,
+    );
+    const mb = (n: string) => round(Number(n) / 2 ** 20, 1);
+    return { walMb: mb(wal[0].bytes), fullPageImages: Number(wal[0].fpi), sizesMb: Object.fromEntries(sizes.map((r) => [r.relname, { table: mb(r.heap), indexes: mb(r.idx) }])) };
+  } finally {
+    await pg.end();
+  }
+}
+
 export function machine(): string {
   return `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
