@@ -76,12 +76,21 @@ function toStat(value: string | undefined): ReceiptStat | undefined {
   return (STATS as readonly string[]).includes(upper) ? (upper as ReceiptStat) : LONG_STATS[upper];
 }
 
+/** The pattern of each receipt field, compiled once (every receipt of every carrier is parsed). */
+const FIELD_PATTERNS = new Map<string, RegExp>();
+const fieldPattern = (key: string, value: string): RegExp => {
+  const id = `${key}\u0000${value}`;
+  let pattern = FIELD_PATTERNS.get(id);
+  if (!pattern) FIELD_PATTERNS.set(id, (pattern = new RegExp(`(?:^|\\s)${key}\\s*:\\s*(${value})`, 'i')));
+  return pattern;
+};
+
 /** Parses a receipt text, tolerant of real-world variants; null when it is not a receipt (no id or no known stat). */
 export function parseReceiptText(text: string): ParsedReceipt | null {
   // Fields are only looked for before `text:`, so a message that quotes "stat:…" cannot fool us.
   const textKey = /(?:^|\s)text\s*:/i.exec(text);
   const head = textKey ? text.slice(0, textKey.index) : text;
-  const field = (key: string, value = '[^\\s]+') => new RegExp(`(?:^|\\s)${key}\\s*:\\s*(${value})`, 'i').exec(head)?.[1];
+  const field = (key: string, value = '[^\\s]+') => fieldPattern(key, value).exec(head)?.[1];
   const id = field('id');
   const stat = toStat(field('stat', '[A-Za-z_]+'));
   if (!id || !stat) return null;
