@@ -104,13 +104,14 @@ export function createBatchActivities(deps: BatchActivityDeps) {
       };
 
       const submitOne = async (m: BatchMessage): Promise<{ ok: SubmittedRow } | { failed: FailedRow } | { release: string }> => {
-        const destination = normalizeE164(m.to);
+        // `to` is E.164 since its accept; its country was stored then (parsed again only for rows without one).
+        const country = m.country ?? normalizeE164(m.to).country ?? null;
         const failedRow = (carrierId: string | null, failure: AttemptFailure, final: boolean): { failed: FailedRow } => ({
           failed: { messageId: m.id, attempt, carrierId, reason: failure.reason, code: failure.error.code, rawCode: failure.error.rawCode, final },
         });
         let decision;
         try {
-          decision = await plan({ to: destination.e164, country: destination.country, priority: m.priority, senderType: normalizeSender(m.from).type, accountId: m.accountId, segments: m.segments });
+          decision = await plan({ to: m.to, country: country ?? undefined, priority: m.priority, senderType: normalizeSender(m.from).type, accountId: m.accountId, segments: m.segments });
         } catch (err) {
           if (!(err instanceof NoRouteError)) throw err;
           return failedRow(null, noCarrierFailure(err.message), true);
@@ -137,7 +138,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
               firstPartOnly: connector.receiptsForFirstPartOnly ?? false,
               routingVersion: decision.routingVersion,
               ruleId: decision.ruleId,
-              country: destination.country ?? null,
+              country,
             },
           };
         } catch (err) {

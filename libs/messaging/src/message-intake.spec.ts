@@ -44,7 +44,7 @@ it('stores the normalised message with its start intent and answers at commit, w
   const { service, repo } = setup();
   const accepted = await service.accept(request());
   expect(accepted).toEqual({ id: expect.any(String), status: 'accepted', segments: 1, encoding: 'GSM-7' });
-  expect(repo.insertAccepted).toHaveBeenCalledWith(expect.objectContaining({ id: accepted.id, to: '+14155552671', from: 'Acme', segments: 1, delivery: 'workflow' }));
+  expect(repo.insertAccepted).toHaveBeenCalledWith(expect.objectContaining({ id: accepted.id, to: '+14155552671', from: 'Acme', segments: 1, delivery: 'workflow', country: 'US' }));
 });
 
 it('refuses a sender the account does not hold before anything is counted or stored', async () => {

@@ -133,6 +133,8 @@ export class MessageIntake {
       sendAt: request.sendAt ?? null,
       delivery: deliveryShape({ priority, requested: request.delivery ?? 'workflow' }),
       optOutExempt: request.optOutExempt ?? null,
+      // Known from the number already: a page routes by it without parsing the number again.
+      country: number.country ?? null,
     };
     const inserted = row.delivery === 'batch' ? await this.insertBulk(row) : await this.insertOne(row);
     if (!inserted) {

@@ -107,7 +107,7 @@ it('keeps the columns a send changes out of every index on messages, so its upda
   }
   const options: { relname: string; reloptions: string[] | null }[] = await db.query(`SELECT relname, reloptions FROM pg_class WHERE relname IN ('messages', 'smpp_deliveries') ORDER BY relname`);
   expect(options).toEqual([
-    { relname: 'messages', reloptions: ['fillfactor=80'] },
+    { relname: 'messages', reloptions: ['fillfactor=70'] },
     { relname: 'smpp_deliveries', reloptions: ['fillfactor=80'] },
   ]);
   // The generated flag follows the row: waiting, then claimed by a page, then released or cancelled.
@@ -118,6 +118,16 @@ it('keeps the columns a send changes out of every index on messages, so its upda
   expect(await flag()).toBe(false);
   await batches.release(claimed!.batchId, [id], 'test');
   expect(await flag()).toBe(false); // its own workflow carries it now
+});
+
+it('hands a page the country each message was accepted with (no number parsed again)', async () => {
+  const ids = [randomUUID(), randomUUID()];
+  await messages.insertAcceptedMany(
+    ids.map((id, i) => ({ id, accountId, to: '+447400123456', from: 'Acme', body: 'x', encoding: 'GSM-7', segments: 1, statusCallbackUrl: null, idempotencyKey: null, requestHash: 'h', priority: 'transactional', delivery: 'batch', country: i === 0 ? 'GB' : null })),
+  );
+  const page = await dispatch.createPage(10);
+  const due = await batches.dueForAttempt(page!.batchId, 1);
+  expect(Object.fromEntries(due.map((m) => [m.id, m.country]))).toEqual({ [ids[0]]: 'GB', [ids[1]]: null });
 });
 
 it('reports a page complete only when its attempt has no receipt outstanding', async () => {

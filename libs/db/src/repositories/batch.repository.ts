@@ -20,6 +20,8 @@ export interface BatchMessage {
   body: string;
   priority: MessagePriority;
   segments: number;
+  /** ISO country of `to`, stored at accept (null for a non-geographic number or a message accepted before it was). */
+  country: string | null;
   /** Carriers already tried, in order: the next attempt takes the first other carrier of its plan. */
   tried: string[];
   /** The last attempt (what the message fails with when no carrier is left), null before the first. */
@@ -97,21 +99,42 @@ export class BatchRepository {
           );
         }
       }
-      const rows: { id: string; account_id: string; to_number: string; from_address: string; body: string; priority: MessagePriority; segments: number; tried: string[]; last: LastAttempt | null }[] =
-        await tx.query(
-          `SELECT m.id, m.account_id, m.to_number, m.from_address, m.body, m.priority, m.segments,
-                  COALESCE((SELECT array_agg(a.carrier_id ORDER BY a.attempt) FROM message_attempts a WHERE a.message_id = m.id), '{}') AS tried,
-                  (SELECT jsonb_build_object('carrierId', a.carrier_id, 'status', a.status, 'error', a.error::jsonb) FROM message_attempts a
-                    WHERE a.message_id = m.id ORDER BY a.attempt DESC LIMIT 1) AS last
-           FROM messages m
-           WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')
-             AND NOT EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = m.id AND a.attempt >= $2)
-           ORDER BY m.created_at`,
-          [batchId, attempt],
-        );
+      const rows: {
+        id: string;
+        account_id: string;
+        to_number: string;
+        from_address: string;
+        body: string;
+        priority: MessagePriority;
+        segments: number;
+        country: string | null;
+        tried: string[];
+        last: LastAttempt | null;
+      }[] = await tx.query(
+        `SELECT m.id, m.account_id, m.to_number, m.from_address, m.body, m.priority, m.segments, m.country,
+                COALESCE((SELECT array_agg(a.carrier_id ORDER BY a.attempt) FROM message_attempts a WHERE a.message_id = m.id), '{}') AS tried,
+                (SELECT jsonb_build_object('carrierId', a.carrier_id, 'status', a.status, 'error', a.error::jsonb) FROM message_attempts a
+                  WHERE a.message_id = m.id ORDER BY a.attempt DESC LIMIT 1) AS last
+         FROM messages m
+         WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')
+           AND NOT EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = m.id AND a.attempt >= $2)
+         ORDER BY m.created_at`,
+        [batchId, attempt],
+      );
       const keyring = keyringOf(tx);
       return Promise.all(
-        rows.map(async (r) => ({ id: r.id, accountId: r.account_id, to: r.to_number, from: r.from_address, body: await keyring.open(r.body), priority: r.priority, segments: r.segments, tried: r.tried, last: r.last })),
+        rows.map(async (r) => ({
+          id: r.id,
+          accountId: r.account_id,
+          to: r.to_number,
+          from: r.from_address,
+          body: await keyring.open(r.body),
+          priority: r.priority,
+          segments: r.segments,
+          country: r.country,
+          tried: r.tried,
+          last: r.last,
+        })),
       );
     });
   }

@@ -33,7 +33,7 @@ export type NewMessage = Omit<
   | 'batchId'
   | 'optOutExempt'
 > &
-  Partial<Pick<MessageEntity, 'source' | 'smppSystemId' | 'registeredDelivery' | 'sendAt' | 'delivery' | 'optOutExempt'>>;
+  Partial<Pick<MessageEntity, 'source' | 'smppSystemId' | 'registeredDelivery' | 'sendAt' | 'delivery' | 'optOutExempt' | 'country'>>;
 
 export { SMPP_DELIVERIES_CHANNEL } from './smpp-receipts';
 
@@ -52,8 +52,8 @@ export class MessageRepository {
     const inserted: unknown[] = await this.db.query(
       `WITH m AS (
          INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash, priority,
-           source, smpp_system_id, registered_delivery, send_at, delivery, opt_out_exempt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15, $16, $19)
+           source, smpp_system_id, registered_delivery, send_at, delivery, opt_out_exempt, country)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15, $16, $19, $20)
          ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, account_id, delivery),
        e AS (INSERT INTO message_events (message_id, type, detail) SELECT id, 'accepted', $17::jsonb FROM m),
        w AS (INSERT INTO workflow_starts (message_id, account_id, priority, rank) SELECT id, account_id, $11, $18 FROM m WHERE delivery = 'workflow')
@@ -78,6 +78,7 @@ export class MessageRepository {
         JSON.stringify({ segments: message.segments, encoding: message.encoding }),
         PRIORITY_KEYS[message.priority],
         message.optOutExempt ?? null,
+        message.country ?? null,
       ],
     );
     if (inserted.length > 0) wakeDispatchers(this.db);
@@ -99,11 +100,11 @@ export class MessageRepository {
     const inserted: { id: string }[] = await this.db.query(
       `WITH ins AS (
          INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, request_hash, priority,
-           source, smpp_system_id, registered_delivery, send_at, delivery, idempotency_key)
-         SELECT id, account_id, to_number, from_address, body, encoding, segments, 'accepted', cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery, ikey
+           source, smpp_system_id, registered_delivery, send_at, delivery, idempotency_key, country)
+         SELECT id, account_id, to_number, from_address, body, encoding, segments, 'accepted', cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery, ikey, country
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::text[], $13::smallint[], $14::timestamptz[], $15::text[], $16::text[])
-           AS t(id, account_id, to_number, from_address, body, encoding, segments, cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery, ikey)
+                     $11::text[], $12::text[], $13::smallint[], $14::timestamptz[], $15::text[], $16::text[], $17::text[])
+           AS t(id, account_id, to_number, from_address, body, encoding, segments, cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery, ikey, country)
          ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id, segments, encoding),
        events AS (
@@ -127,6 +128,7 @@ export class MessageRepository {
         col('sendAt'),
         col('delivery', 'batch'),
         col('idempotencyKey'),
+        col('country'),
       ],
     );
     if (inserted.length > 0) wakeDispatchers(this.db);
