@@ -15,7 +15,7 @@ import {
   carrierTaskQueue,
   messageWorkflowId,
 } from '@app/contracts';
-import type { MessageActivities } from '../activities/messages/message.activities';
+import { mergedSteps, type MessageActivities, type SingleMessageSteps } from '../activities/messages/message.activities';
 import { startTimeSkipping } from '../test/support/time-skipping';
 
 let env: TestWorkflowEnvironment;
@@ -46,7 +46,7 @@ const receipt = (carrierId: string, carrierMessageId: string, state: CarrierRece
 });
 
 function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): MessageActivities {
-  const base: MessageActivities = {
+  const base: SingleMessageSteps = {
     checkRecipient: async () => ({ outcome: 'clear' }),
     planRoute: async () => ({
       carriers: ['alpha', 'beta'],
@@ -74,7 +74,8 @@ function stubs(plan: Partial<RoutePlan>, overrides: Stubs, calls: Calls): Messag
       return { outcome: 'answered', callId: 'call-1' };
     },
   };
-  return { ...base, ...overrides } as MessageActivities;
+  const single = { ...base, ...overrides } as SingleMessageSteps;
+  return { ...single, ...mergedSteps(single), ...overrides };
 }
 
 async function run(
@@ -165,6 +166,33 @@ describe('sendMessage', () => {
     expect(result).toEqual({ status: 'rejected', attempts: 0, reason: 'the recipient opted out', error });
     expect(planned).toBe(0);
     expect(calls.submits).toEqual([]);
+  });
+
+  it('takes the opt-out check with the route plan, and the delivered outcome with the final status, as one local step each', async () => {
+    const alone = async (): Promise<never> => {
+      throw ApplicationFailure.nonRetryable('a merged step was taken on its own');
+    };
+    const merged: string[] = [];
+    const { result } = await run(
+      {},
+      {
+        checkRecipient: alone,
+        planRoute: alone,
+        recordAttemptOutcome: alone,
+        finalizeMessage: alone,
+        prepareMessage: async () => {
+          merged.push('prepareMessage');
+          const plan = { carriers: ['alpha'], receiptTimeoutMs: 120_000, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 }, routingVersion: 1, ruleId: 'default', priority: 'transactional' as const, voiceFallback: false, sendAt: null };
+          return { check: { outcome: 'clear' }, plan };
+        },
+        finishDelivered: async ({ outcome, final }) => {
+          merged.push(`finishDelivered ${outcome.outcome} ${final.status}`);
+        },
+      },
+      receiptAfterSubmit('alpha', 1, 'DELIVRD'),
+    );
+    expect(result).toEqual({ status: 'delivered', carrierId: 'alpha', attempts: 1 });
+    expect(merged).toEqual(['prepareMessage', 'finishDelivered delivered delivered']);
   });
 
   it('is delivered by the first carrier when its receipt says DELIVRD', async () => {

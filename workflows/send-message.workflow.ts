@@ -16,9 +16,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  AttemptOutcome,
   CancelMessageResult,
   CarrierReceipt,
+  FinalizeInput,
   MessageError,
+  PreparedMessage,
+  RecipientCheck,
   cancelMessageUpdate,
   carrierTaskQueue,
   FailureTypes,
@@ -46,7 +50,7 @@ import type { MessageActivities } from '../activities/messages/message.activitie
 // Short database steps run as local activities: in the workflow's own worker, without a round
 // trip through the server's task queues (they still appear in history, as markers). Measured
 // in BENCHMARKS.md (otp-latency).
-const { checkRecipient, planRoute, recordAttemptOutcome, finalizeMessage } = proxyLocalActivities<MessageActivities>({
+const { prepareMessage, finishDelivered, checkRecipient, planRoute, recordAttemptOutcome, finalizeMessage } = proxyLocalActivities<MessageActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: [FailureTypes.messageInvalid] },
 });
@@ -88,6 +92,11 @@ const { callWithVoice } = proxyActivities<MessageActivities>({
 
 /** The patch id of the opt-out check before routing (workflow versioning: `patched`). */
 export const OPT_OUT_CHECK_PATCH = 'recipient-opt-out-check';
+/**
+ * The patch id of the merged local steps: the opt-out check with the route plan, the delivered
+ * outcome with the final status (each pair one local activity, one activation fewer).
+ */
+export const MERGED_STEPS_PATCH = 'merged-local-steps';
 
 const receiptKey = (carrierId: string, carrierMessageId: string) => `${carrierId}\u0000${carrierMessageId}`;
 
@@ -112,14 +121,17 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   });
 
   // Opt-out first: a recipient who opted out is refused before any route is planned or carrier
-  // reached. Behind a patch marker, so workflows started before the check existed (and their
-  // recorded histories) replay as they ran; deprecate it once none of those can still be open.
-  const check = patched(OPT_OUT_CHECK_PATCH) ? await checkRecipient({ messageId: input.messageId }) : { outcome: 'clear' as const };
-  if (check.outcome === 'rejected') {
+  // reached. Behind patch markers, so workflows started before the check existed, or before it
+  // and the plan became one step (and their recorded histories), replay as they ran; deprecate
+  // them once none of those can still be open.
+  const optOutCheck = patched(OPT_OUT_CHECK_PATCH);
+  const merged = optOutCheck && patched(MERGED_STEPS_PATCH);
+  const prepared: PreparedMessage = merged ? await prepareMessage({ messageId: input.messageId }) : await prepareInSteps(input.messageId, optOutCheck);
+  if (prepared.plan === null) {
     upsertSearchAttributes([{ key: searchAttributes.messageStatus, value: 'rejected' }]);
-    return { status: 'rejected', attempts: 0, reason: check.reason, error: check.error };
+    return { status: 'rejected', attempts: 0, reason: prepared.check.reason, error: prepared.check.error };
   }
-  const plan = await planRoute({ messageId: input.messageId });
+  const { plan } = prepared;
   // Status callbacks are queued by the activities that record each change (an outbox in
   // PostgreSQL, the same for both shapes); here a change moves the search attributes an operator
   // searches by: submitted (with the carrier that took it) and the final status. Each upsert is
@@ -140,7 +152,7 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   const waitMs = plan.sendAt ? Date.parse(plan.sendAt) - Date.now() : 0;
   if (waitMs > 0) await condition(() => cancelRequested, waitMs);
   // The subscriber may have opted out while the message waited for its time: checked again.
-  if (waitMs > 0 && !cancelRequested && patched(OPT_OUT_CHECK_PATCH)) {
+  if (waitMs > 0 && !cancelRequested && optOutCheck) {
     const again = await checkRecipient({ messageId: input.messageId });
     if (again.outcome === 'rejected') {
       statusChanged('rejected', {});
@@ -189,8 +201,14 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
       continue;
     }
     if (decision.outcome === 'delivered') {
-      await recordAttemptOutcome({ messageId: input.messageId, attempt, carrierId, outcome: 'delivered', detail: { carrierMessageId, receiptState: decision.receipt.state } });
-      await finalizeMessage({ messageId: input.messageId, status: 'delivered', carrierId, attempts: attempt });
+      const outcome: AttemptOutcome = { messageId: input.messageId, attempt, carrierId, outcome: 'delivered', detail: { carrierMessageId, receiptState: decision.receipt.state } };
+      const final: FinalizeInput = { messageId: input.messageId, status: 'delivered', carrierId, attempts: attempt };
+      if (merged) {
+        await finishDelivered({ outcome, final });
+      } else {
+        await recordAttemptOutcome(outcome);
+        await finalizeMessage(final);
+      }
       statusChanged('delivered', { carrierId });
       return { status: 'delivered', carrierId, attempts: attempt };
     }
@@ -224,6 +242,13 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   await finalizeMessage({ messageId: input.messageId, status: 'failed', attempts: attempt, reason: last.reason, error: last.error });
   statusChanged('failed', {});
   return { status: 'failed', attempts: attempt, reason: last.reason, error: last.error };
+}
+
+/** The first steps as workflows started before MERGED_STEPS_PATCH took them: two local activities (the check only with its own patch). */
+async function prepareInSteps(messageId: string, optOutCheck: boolean): Promise<PreparedMessage> {
+  const check: RecipientCheck = optOutCheck ? await checkRecipient({ messageId }) : { outcome: 'clear' };
+  if (check.outcome === 'rejected') return { check: { ...check, outcome: 'rejected' }, plan: null };
+  return { check: { ...check, outcome: check.outcome }, plan: await planRoute({ messageId }) };
 }
 
 /** The ApplicationFailure an activity threw (the workflow sees it wrapped in an ActivityFailure). */

@@ -15,7 +15,7 @@ import {
   VerifyPhoneInput,
   VerifyPhoneResult,
 } from '@app/contracts';
-import type { MessageActivities } from '../activities/messages/message.activities';
+import { mergedSteps, type MessageActivities, type SingleMessageSteps } from '../activities/messages/message.activities';
 import type { VerificationActivities } from '../activities/verifications/verification.activities';
 import { startTimeSkipping } from '../test/support/time-skipping';
 
@@ -55,7 +55,7 @@ function activities(calls: Calls, over: Partial<VerificationActivities & Message
       calls.finished.push(f);
     },
   };
-  const message: MessageActivities = {
+  const single: SingleMessageSteps = {
     checkRecipient: async () => ({ outcome: 'clear' }),
     planRoute: async () => ({
       carriers: ['alpha', 'beta'],
@@ -81,6 +81,7 @@ function activities(calls: Calls, over: Partial<VerificationActivities & Message
       return { outcome: 'answered', callId: 'call-1' };
     },
   };
+  const message: MessageActivities = { ...single, ...mergedSteps(single) };
   return { ...verification, ...message, ...over };
 }
 

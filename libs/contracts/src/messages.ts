@@ -120,6 +120,18 @@ export interface RecipientCheck {
   reason?: string;
 }
 
+/**
+ * The per-message workflow's first local step (`prepareMessage`): the opt-out check and, for a
+ * recipient who may get the message, its route plan.
+ */
+export type PreparedMessage = { check: RecipientCheck & { outcome: 'rejected' }; plan: null } | { check: RecipientCheck & { outcome: 'clear' | 'exempt' }; plan: RoutePlan };
+
+/** A delivered attempt and the message's final status, recorded in one local step (`finishDelivered`). */
+export interface DeliveredInput {
+  outcome: AttemptOutcome;
+  final: FinalizeInput;
+}
+
 /** A failure in our error taxonomy (libs/domain/src/error-taxonomy.ts). */
 export interface MessageError {
   /** Our code, e.g. "unknown_subscriber". */
