@@ -3,8 +3,7 @@
 // written with a `page_starts` row. The worker's dispatcher leases due intents (SKIP LOCKED, so
 // any number of worker replicas share them), starts the workflows and drops the intents (a page's
 // intent stays, never due again, until its first attempt is done); an intent whose start failed
-// comes due again later. Temporal being slow or down delays starts,
-// never accepts.
+// comes due again later. Temporal being slow or down delays starts, never accepts.
 import { PRIORITY_KEYS, type MessagePriority } from '@app/contracts';
 import { DataSource } from 'typeorm';
 import { returningRows } from './returning';
@@ -165,8 +164,9 @@ export class DispatchRepository {
 /**
  * `count` messages of page `batchId` left "claimed, not yet handed to a carrier" (submitted,
  * failed or released in the page's first attempt), in the caller's transaction. A message the
- * opt-out check rejects is not counted down: its page's count is dropped when the first
- * attempt is done (`BatchRepository.firstAttemptDone`).
+ * opt-out check rejects is not counted down, and a retried chunk may count down twice (never
+ * below zero): either way the page's count goes when its first attempt is done
+ * (`BatchRepository.firstAttemptDone`).
  */
 export async function handedOver(tx: Pick<DataSource, 'query'>, batchId: string, count: number): Promise<void> {
   if (count > 0) await tx.query(`UPDATE page_starts SET unsubmitted = greatest(unsubmitted - $2, 0) WHERE batch_id = $1`, [batchId, count]);
