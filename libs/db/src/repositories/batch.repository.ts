@@ -99,18 +99,7 @@ export class BatchRepository {
           );
         }
       }
-      const rows: {
-        id: string;
-        account_id: string;
-        to_number: string;
-        from_address: string;
-        body: string;
-        priority: MessagePriority;
-        segments: number;
-        country: string | null;
-        tried: string[];
-        last: LastAttempt | null;
-      }[] = await tx.query(
+      const rows: (Omit<BatchMessage, 'accountId' | 'to' | 'from'> & { account_id: string; to_number: string; from_address: string })[] = await tx.query(
         `SELECT m.id, m.account_id, m.to_number, m.from_address, m.body, m.priority, m.segments, m.country,
                 COALESCE((SELECT array_agg(a.carrier_id ORDER BY a.attempt) FROM message_attempts a WHERE a.message_id = m.id), '{}') AS tried,
                 (SELECT jsonb_build_object('carrierId', a.carrier_id, 'status', a.status, 'error', a.error::jsonb) FROM message_attempts a
