@@ -22,7 +22,6 @@ import {
   FinalizeInput,
   MessageError,
   PreparedMessage,
-  RecipientCheck,
   cancelMessageUpdate,
   carrierTaskQueue,
   FailureTypes,
@@ -40,6 +39,7 @@ import {
   decideAttempt,
   nextCarrier,
   noCarrierFailure,
+  prepareMessageWith,
   receiptTimeoutFailure,
   submitFailure,
   wantsVoiceFallback,
@@ -126,7 +126,10 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   // them once none of those can still be open.
   const optOutCheck = patched(OPT_OUT_CHECK_PATCH);
   const merged = optOutCheck && patched(MERGED_STEPS_PATCH);
-  const prepared: PreparedMessage = merged ? await prepareMessage({ messageId: input.messageId }) : await prepareInSteps(input.messageId, optOutCheck);
+  const { messageId } = input;
+  const prepared: PreparedMessage = merged
+    ? await prepareMessage({ messageId })
+    : await prepareMessageWith({ check: optOutCheck ? () => checkRecipient({ messageId }) : undefined, plan: () => planRoute({ messageId }) });
   if (prepared.plan === null) {
     upsertSearchAttributes([{ key: searchAttributes.messageStatus, value: 'rejected' }]);
     return { status: 'rejected', attempts: 0, reason: prepared.check.reason, error: prepared.check.error };
@@ -242,13 +245,6 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
   await finalizeMessage({ messageId: input.messageId, status: 'failed', attempts: attempt, reason: last.reason, error: last.error });
   statusChanged('failed', {});
   return { status: 'failed', attempts: attempt, reason: last.reason, error: last.error };
-}
-
-/** The first steps as workflows started before MERGED_STEPS_PATCH took them: two local activities (the check only with its own patch). */
-async function prepareInSteps(messageId: string, optOutCheck: boolean): Promise<PreparedMessage> {
-  const check: RecipientCheck = optOutCheck ? await checkRecipient({ messageId }) : { outcome: 'clear' };
-  if (check.outcome === 'rejected') return { check: { ...check, outcome: 'rejected' }, plan: null };
-  return { check: { ...check, outcome: check.outcome }, plan: await planRoute({ messageId }) };
 }
 
 /** The ApplicationFailure an activity threw (the workflow sees it wrapped in an ActivityFailure). */

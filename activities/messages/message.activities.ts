@@ -18,6 +18,7 @@ import type { CarrierConnector, VoiceConnector } from '@app/carriers';
 import { CarrierSubmitError, FINAL_VOICE_STATUSES } from '@app/carriers';
 import { CarrierPacer, ComplianceRepository, MessageRepository, ReceiptRepository, recordDespiteOutage, RoutePlanner } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
+import { prepareMessageWith } from '@app/lifecycle';
 
 /** The carriers this worker is connected to. */
 export interface CarrierDirectory {
@@ -196,9 +197,7 @@ export function mergedSteps(single: {
   return {
     /** The opt-out check and, unless it rejected the message, its route plan. */
     async prepareMessage({ messageId }: { messageId: string }): Promise<PreparedMessage> {
-      const check = await single.checkRecipient({ messageId });
-      if (check.outcome === 'rejected') return { check: { ...check, outcome: 'rejected' }, plan: null };
-      return { check: { ...check, outcome: check.outcome }, plan: await single.planRoute({ messageId }) };
+      return prepareMessageWith({ check: () => single.checkRecipient({ messageId }), plan: () => single.planRoute({ messageId }) });
     },
 
     /** The delivered attempt, then the message's final status. */

@@ -7,3 +7,4 @@
 export * from './attempt-outcome';
 export * from './failover';
 export * from './failures';
+export * from './first-steps';

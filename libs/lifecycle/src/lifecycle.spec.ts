@@ -1,6 +1,6 @@
 // The delivery lifecycle's decisions, the ones both shapes (a message's own workflow and a page)
 // take from here.
-import { backoffDelayMs, decideAttempt, exhaustedFailure, nextCarrier, noCarrierFailure, receiptFailure, receiptTimeoutFailure, submitFailure, wantsVoiceFallback } from './index';
+import { backoffDelayMs, decideAttempt, exhaustedFailure, nextCarrier, noCarrierFailure, prepareMessageWith, receiptFailure, receiptTimeoutFailure, submitFailure, wantsVoiceFallback } from './index';
 
 const ok = { state: 'DELIVRD' as const, errorCode: '000' };
 const undeliv = (err = '032') => ({ state: 'UNDELIV' as const, errorCode: err });
@@ -71,5 +71,24 @@ describe('failover', () => {
     expect(backoffDelayMs(policy, 2, () => 0)).toBe(500);
     expect(backoffDelayMs(policy, 3, () => 1)).toBe(2000);
     expect(backoffDelayMs(policy, 10, () => 1)).toBe(5000);
+  });
+});
+
+describe('prepareMessageWith', () => {
+  const plan = { carriers: ['alpha'], receiptTimeoutMs: 1_000, backoff: { initialMs: 0, maxMs: 0, multiplier: 1 }, routingVersion: 1, ruleId: 'r', priority: 'otp' as const, voiceFallback: false, sendAt: null };
+
+  it('plans no route for a recipient the check rejected', async () => {
+    const planned = jest.fn(async () => plan);
+    const error = { code: 'recipient_opted_out', rawCode: 'opt-out event 3' };
+    expect(await prepareMessageWith({ check: async () => ({ outcome: 'rejected', reason: 'opted out', error }), plan: planned })).toEqual({
+      check: { outcome: 'rejected', reason: 'opted out', error },
+      plan: null,
+    });
+    expect(planned).not.toHaveBeenCalled();
+  });
+
+  it('plans the route after a clear or exempt check, and without a check when there is none', async () => {
+    expect(await prepareMessageWith({ check: async () => ({ outcome: 'exempt', optOutEventId: '4' }), plan: async () => plan })).toEqual({ check: { outcome: 'exempt', optOutEventId: '4' }, plan });
+    expect(await prepareMessageWith({ plan: async () => plan })).toEqual({ check: { outcome: 'clear' }, plan });
   });
 });
