@@ -68,12 +68,13 @@ export function createMessageActivities(deps: MessageActivityDeps) {
      */
     async planRoute({ messageId }: { messageId: string }): Promise<RoutePlan> {
       const message = await loadMessage(messageId);
-      const destination = normalizeE164(message.to);
+      // `to` is E.164 since its accept; its country was stored then (parsed again only for rows without one).
+      const country = message.country ?? normalizeE164(message.to).country;
       const base = { priority: message.priority, sendAt: message.sendAt?.toISOString() ?? null };
       try {
         const plan = await deps.planner.plan({
-          to: destination.e164,
-          country: destination.country,
+          to: message.to,
+          country: country ?? undefined,
           priority: message.priority,
           senderType: normalizeSender(message.from).type,
           accountId: message.accountId,
@@ -83,7 +84,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
         await messages.markQueued(messageId, {
           routingVersion: plan.routingVersion,
           ruleId: plan.ruleId,
-          country: destination.country,
+          country: country ?? undefined,
           detail: { routingVersion: plan.routingVersion, ruleId: plan.ruleId, strategy: plan.strategy, network: plan.network, candidates: chosen, skipped: plan.skipped },
         });
         return {

@@ -7,7 +7,7 @@ import { isFinalStat } from '@app/domain';
 import { AttemptFailure, decideAttempt, LastAttempt, noCarrierFailure, PartReceipt, receiptTimeoutFailure } from '@app/lifecycle';
 import { keyringOf } from '../data-keyring';
 import { DataSource, EntityManager } from 'typeorm';
-import { DISPATCH_CHANNEL, handedOver } from './dispatch.repository';
+import { handedOver, wakeDispatchers } from './dispatch.repository';
 import { returningRows } from './returning';
 import { queueSmppReceipts } from './smpp-receipts';
 import { queueStatusCallbacks } from './status-callbacks';
@@ -131,11 +131,12 @@ export class BatchRepository {
   /**
    * Messages that need per-message handling (their route wants a voice fallback) leave the page
    * before any carrier has them: back to `accepted` on the workflow shape, with the intent to
-   * start their own sendMessage workflow, in one transaction. Returns how many left.
+   * start their own sendMessage workflow, in one transaction; the dispatchers are woken after it.
+   * Returns how many left.
    */
   async release(batchId: string, messageIds: string[], reason: string): Promise<number> {
     if (messageIds.length === 0) return 0;
-    return this.db.transaction(async (tx) => {
+    const released = await this.db.transaction(async (tx) => {
       const left = returningRows<{ id: string; account_id: string; priority: MessagePriority }>(
         await tx.query(
           `UPDATE messages SET delivery = 'workflow', batch_id = NULL, status = 'accepted', updated_at = now()
@@ -156,9 +157,10 @@ export class BatchRepository {
         `INSERT INTO message_events (message_id, type, detail) SELECT id, 'left_page', jsonb_build_object('batchId', $2::text, 'reason', $3::text) FROM unnest($1::uuid[]) AS t(id)`,
         [ids, batchId, reason],
       );
-      await tx.query(`SELECT pg_notify($1, '')`, [DISPATCH_CHANNEL]);
       return left.length;
     });
+    if (released > 0) wakeDispatchers(this.db);
+    return released;
   }
 
   /** Attempts the carriers accepted, for page `batchId`. */
