@@ -86,7 +86,7 @@ async function withStack<T>(run: (stack: Stack) => Promise<T>, extra: Partial<St
       const statements = await topStatements(stack.databaseUrl, 40);
       const total = statements.reduce((sum, st) => sum + st.totalMs, 0);
       console.log(`PostgreSQL statements by total time (--pg-profile; the top ${statements.length} took ${Math.round(total)} ms):`);
-      for (const st of statements) console.log(`  ${st.totalMs} ms  ${st.calls} calls  ${st.meanMs} ms each  ${st.rows} rows  ${st.query}`);
+      for (const st of statements) console.log(`  ${st.totalMs} ms  ${st.calls} calls  ${st.meanMs} ms each (max ${st.maxMs})  ${st.rows} rows  ${st.query}`);
       console.log('Rows written per table (inserted / updated (HOT) / deleted):');
       for (const t of await tableWrites(stack.databaseUrl)) console.log(`  ${t.table}: ${t.inserted} / ${t.updated} (${t.hot}) / ${t.deleted}`);
       const { walMb, fullPageImages, sizesMb } = await walAndSizes(stack.databaseUrl);

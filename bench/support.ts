@@ -201,17 +201,17 @@ function machineTicks(): { busy: number; total: number } {
 }
 
 /** The statements that took PostgreSQL's time (needs pg_stat_statements preloaded: `--pg-profile`). */
-export async function topStatements(databaseUrl: string, limit = 12): Promise<{ calls: number; totalMs: number; meanMs: number; rows: number; query: string }[]> {
+export async function topStatements(databaseUrl: string, limit = 12): Promise<{ calls: number; totalMs: number; meanMs: number; maxMs: number; rows: number; query: string }[]> {
   const { Client } = await import('pg');
   const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
   try {
     await pg.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-    const { rows } = await pg.query<{ calls: string; total: number; mean: number; rows: string; query: string }>(
-      `SELECT calls, total_exec_time AS total, mean_exec_time AS mean, rows, query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1`,
+    const { rows } = await pg.query<{ calls: string; total: number; mean: number; max: number; rows: string; query: string }>(
+      `SELECT calls, total_exec_time AS total, mean_exec_time AS mean, max_exec_time AS max, rows, query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1`,
       [limit],
     );
-    return rows.map((r) => ({ calls: Number(r.calls), totalMs: round(r.total), meanMs: round(r.mean, 3), rows: Number(r.rows), query: r.query.replace(/\s+/g, ' ').slice(0, 300) }));
+    return rows.map((r) => ({ calls: Number(r.calls), totalMs: round(r.total), meanMs: round(r.mean, 3), maxMs: round(r.max, 1), rows: Number(r.rows), query: r.query.replace(/\s+/g, ' ').slice(0, 300) }));
   } finally {
     await pg.end();
   }

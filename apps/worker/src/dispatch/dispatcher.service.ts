@@ -6,7 +6,8 @@
 // waiting message is older than the page delay, while few paged messages still wait for their
 // first submit (pages submitting are what load the carriers' binds; pages waiting for receipts
 // cost next to nothing, so BATCH_MAX_RUNNING of those may run per worker). Woken by NOTIFY from
-// the intake and by a short poll (OutboxLoop). Intents are leased, so any number of worker replicas share
+// the intake, which says what it made due (workflow starts; how many messages wait for a page:
+// page-look.ts decides when looking for a page is worth a query), and by a short poll (OutboxLoop). Intents are leased, so any number of worker replicas share
 // them; a start that fails (Temporal down or slow) leaves its intent to come due again, and the
 // dispatcher backs off until Temporal answers.
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
@@ -14,13 +15,16 @@ import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { batchWorkflowId } from '@app/contracts';
 import type { WorkerConfig } from '@app/config';
-import { DISPATCH_CHANNEL, DispatchRepository } from '@app/db';
+import { DISPATCH_CHANNEL, DispatchRepository, parseDispatchWake } from '@app/db';
 import { startSendBatch, startSendMessage } from '@app/temporal';
 import { OutboxLoop } from '../outbox/outbox-loop';
+import { PageLook } from './page-look';
 import { StartingWorkflows } from './starting-workflows';
 import { LOGGER, TEMPORAL_CLIENT, WORKER_CONFIG } from '../tokens';
 
 const POLL_MS = 100;
+/** The longest time between two looks for pages (PageLook). */
+const PAGE_LOOK_MAX_GAP_MS = 250;
 /** An intent leased by a dispatcher that died comes due again after this. */
 const LEASE_MS = 10_000;
 /** A start that takes longer than this counts as failed (Temporal unreachable or overloaded). */
@@ -34,6 +38,7 @@ export class DispatcherService implements OnApplicationShutdown {
   private readonly loop: OutboxLoop;
   private runningPages = 0;
   private stopped = false;
+  private readonly pageLook: PageLook;
   private readonly starting: StartingWorkflows;
 
   constructor(
@@ -42,6 +47,7 @@ export class DispatcherService implements OnApplicationShutdown {
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    this.pageLook = new PageLook(config.batches.pageSize, config.batches.pageDelayMs, POLL_MS, PAGE_LOOK_MAX_GAP_MS);
     this.starting = new StartingWorkflows(config.maxStartingWorkflows, (ids) => this.dispatch.stillStarting(ids));
     this.loop = new OutboxLoop({
       databaseUrl: config.databaseUrl,
@@ -51,6 +57,7 @@ export class DispatcherService implements OnApplicationShutdown {
       maxBackoffMs: MAX_BACKOFF_MS,
       logger,
       failureMessage: 'dispatch failed; accepted messages wait in PostgreSQL',
+      onNotify: (payload) => this.pageLook.announce(parseDispatchWake(payload).pages),
       round: () => this.round(),
     });
   }
@@ -62,8 +69,10 @@ export class DispatcherService implements OnApplicationShutdown {
   /** One lease of workflow starts per round, then pages: a stream of singles never starves pages. */
   private async round(): Promise<boolean> {
     const more = (await this.startMessageWorkflows()) === STARTS_PER_LEASE;
-    await this.writePages();
-    await this.startPages();
+    if (this.pageLook.due()) {
+      await this.writePages();
+      await this.startPages();
+    }
     return more;
   }
 
@@ -102,11 +111,12 @@ export class DispatcherService implements OnApplicationShutdown {
   private async writePages(): Promise<void> {
     const { pageSize, pageDelayMs, maxRunning, maxSubmitting } = this.config.batches;
     while (this.runningPages < maxRunning && !this.stopped) {
+      this.pageLook.looking();
       const pending = await this.dispatch.pending(pageSize);
-      if (pending.count === 0 || (pending.count < pageSize && pending.oldestMs < pageDelayMs)) return;
-      if (pending.unsubmitted >= maxSubmitting * pageSize) return;
+      if (pending.count === 0 || (pending.count < pageSize && pending.oldestMs < pageDelayMs)) return this.pageLook.looked(pending);
+      if (pending.unsubmitted >= maxSubmitting * pageSize) return this.pageLook.looked(pending, true);
       const page = await this.dispatch.createPage(pageSize);
-      if (!page) return;
+      if (!page) return this.pageLook.looked(pending, true);
       this.logger.debug({ batchId: page.batchId, size: page.size }, 'page written');
       await this.startPages();
     }
@@ -127,6 +137,7 @@ export class DispatcherService implements OnApplicationShutdown {
         .catch((err: unknown) => this.logger.error({ err, batchId: page.batchId }, 'page workflow failed'))
         .finally(() => {
           this.runningPages -= 1;
+          this.pageLook.announce(null);
           this.loop.wake();
         });
     }

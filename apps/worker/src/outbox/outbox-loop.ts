@@ -16,6 +16,8 @@ export interface OutboxLoopOptions {
   logger: Logger;
   /** Logged (warn) with the error when a round fails. */
   failureMessage: string;
+  /** Sees each notification's payload before the wake-up it causes (what the sender says is due). */
+  onNotify?: (payload: string) => void;
   /** One round of work; answers true when more may be waiting at once. Throws to back off. */
   round: () => Promise<boolean>;
 }
@@ -39,7 +41,10 @@ export class OutboxLoop {
       databaseUrl: this.options.databaseUrl,
       channel,
       applicationName: this.options.applicationName,
-      onNotify: () => this.wake(),
+      onNotify: (payload) => {
+        this.options.onNotify?.(payload);
+        this.wake();
+      },
       onLost: (err) => logger.warn({ err: err.message, channel }, 'listener lost; reconnecting (polling meanwhile)'),
     });
     this.wake();

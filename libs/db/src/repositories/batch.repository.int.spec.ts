@@ -9,7 +9,7 @@ import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { BatchRepository } from './batch.repository';
-import { DISPATCH_CHANNEL, DispatchRepository, wakeDispatchers } from './dispatch.repository';
+import { DISPATCH_CHANNEL, DispatchRepository, parseDispatchWake, wakeDispatchers } from './dispatch.repository';
 import { MessageRepository } from './message.repository';
 
 let db: DataSource;
@@ -217,16 +217,16 @@ it('counts as still starting only started messages not yet handed to a carrier n
   expect(still.sort()).toEqual([waiting.id, planned.id].sort());
 });
 
-it('wakes the dispatchers after an accept has committed, one notification for the wake-ups of one turn', async () => {
+it('wakes the dispatchers after an accept has committed, one notification naming the work of one turn', async () => {
   const listener = new Client({ connectionString: testDatabaseUrl() });
   await listener.connect();
   const settle = () => new Promise((r) => setTimeout(r, 300));
   try {
-    let heard = 0;
+    const heard: string[] = [];
     let leasedOnWake: Promise<string[]> | undefined;
     listener.on('notification', (n) => {
       if (n.channel !== DISPATCH_CHANNEL) return;
-      heard += 1;
+      heard.push(n.payload ?? '');
       // What a dispatcher woken by it would find: the intent is committed before the wake-up.
       leasedOnWake ??= dispatch.leaseWorkflowStarts(10_000, 60_000).then((l) => l.map((i) => i.messageId));
     });
@@ -234,18 +234,23 @@ it('wakes the dispatchers after an accept has committed, one notification for th
     const otp = ownWorkflowMessage('otp');
     await messages.insertAccepted(otp);
     await settle();
-    expect(heard).toBe(1);
+    expect(heard).toEqual(['workflows']);
     expect(await leasedOnWake).toContain(otp.id);
 
-    await bulkMessages(3); // the paged accept wakes them too
+    await bulkMessages(3); // the paged accept wakes them too, with how many wait for a page
     await settle();
-    expect(heard).toBe(2);
+    expect(heard).toEqual(['workflows', 'pages=3']);
 
-    wakeDispatchers(db);
-    wakeDispatchers(db);
-    wakeDispatchers(db);
+    wakeDispatchers(db, 'pages', 2);
+    wakeDispatchers(db, 'workflows');
+    wakeDispatchers(db, 'pages', 5);
     await settle();
-    expect(heard).toBe(3);
+    expect(heard).toEqual(['workflows', 'pages=3', 'pages=7,workflows']);
+    expect(parseDispatchWake('pages=7,workflows')).toEqual({ workflows: true, pages: 7 });
+    expect(parseDispatchWake('workflows')).toEqual({ workflows: true, pages: 0 });
+    expect(parseDispatchWake('pages')).toEqual({ workflows: false, pages: null }); // some, count not said
+    expect(parseDispatchWake('pages=x')).toEqual({ workflows: false, pages: null });
+    expect(parseDispatchWake('')).toEqual({ workflows: true, pages: null }); // a sender that names nothing: anything
   } finally {
     await listener.end();
   }

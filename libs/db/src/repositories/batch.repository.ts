@@ -159,7 +159,7 @@ export class BatchRepository {
       );
       return left.length;
     });
-    if (released > 0) wakeDispatchers(this.db);
+    if (released > 0) wakeDispatchers(this.db, 'workflows');
     return released;
   }
 

@@ -302,7 +302,7 @@ export class CampaignRepository {
            SELECT m.id, 'accepted', jsonb_build_object('segments', m.segments, 'encoding', m.encoding, 'campaignId', m.campaign_id) FROM messages m WHERE m.id = ANY($1::uuid[])`,
           [inserted.map((i) => i.id)],
         );
-        await tx.query(`SELECT pg_notify($1, '')`, [DISPATCH_CHANNEL]);
+        await tx.query(`SELECT pg_notify($1, $2)`, [DISPATCH_CHANNEL, `pages=${inserted.length}`]);
       }
       const messageOf = new Map(inserted.map((i) => [i.rid, i.id]));
       await tx.query(

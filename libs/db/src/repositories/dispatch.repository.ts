@@ -12,31 +12,68 @@ import { queueStatusCallbacks } from './status-callbacks';
 /** Channel on which the dispatchers learn that intents or bulk messages wait. */
 export const DISPATCH_CHANNEL = 'message_dispatch';
 
-const wakers = new WeakMap<DataSource, () => void>();
+/**
+ * What a wake-up says is due: intents to start messages' own workflows, and how many bulk
+ * messages now wait for a page (null: some, count not said). A NOTIFY's payload spells it
+ * `workflows`, `pages=<n>`, `pages` or both comma-separated; an empty payload means anything.
+ */
+export interface DispatchWake {
+  workflows: boolean;
+  /** Paged messages announced: 0 none, null some (look anyway). */
+  pages: number | null;
+}
+
+export function parseDispatchWake(payload: string): DispatchWake {
+  if (payload.trim() === '') return { workflows: true, pages: null };
+  const wake: DispatchWake = { workflows: false, pages: 0 };
+  for (const part of payload.split(',')) {
+    const [name, count] = part.split('=');
+    if (name === 'workflows') wake.workflows = true;
+    else if (name === 'pages') {
+      const n = count === undefined ? NaN : Number(count);
+      wake.pages = wake.pages === null || !Number.isSafeInteger(n) || n < 0 ? null : wake.pages + n;
+    }
+  }
+  return wake;
+}
+
+function wakePayload(wake: DispatchWake): string {
+  return [...(wake.pages === null ? ['pages'] : wake.pages > 0 ? [`pages=${wake.pages}`] : []), ...(wake.workflows ? ['workflows'] : [])].join(',');
+}
+
+const wakers = new WeakMap<DataSource, (work: 'workflows' | 'pages', count: number) => void>();
 
 /**
  * Wakes the dispatchers (LISTEN on DISPATCH_CHANNEL) once the accepts of this turn of the event
- * loop have committed: one NOTIFY for all of them, in a statement of its own. Not in the accept's
- * statement: PostgreSQL serialises the commits of transactions that NOTIFY (one lock on the
- * notification queue, held through the commit's WAL flush), so every accept would wait for the
- * flush of the one before it; measured, the accept p99 at 100 OTP a second fell from 237–332 ms
- * to 154 ms without it (BENCHMARKS.md). A lost wake-up costs a dispatcher's poll (100 ms).
+ * loop have committed: one NOTIFY for all of them, in a statement of its own, saying what they
+ * made due (workflow starts, and how many messages wait for a page: a dispatcher looks for pages
+ * only when enough have been announced to fill one, or the oldest comes of age). Not in the
+ * accept's statement: PostgreSQL serialises the commits of transactions that NOTIFY (one lock on
+ * the notification queue, held through the commit's WAL flush), so every accept would wait for
+ * the flush of the one before it; measured, the accept p99 at 100 OTP a second fell from
+ * 237–332 ms to 154 ms without it (BENCHMARKS.md). A lost wake-up costs a dispatcher's poll.
  */
-export function wakeDispatchers(db: DataSource): void {
+export function wakeDispatchers(db: DataSource, work: 'workflows'): void;
+export function wakeDispatchers(db: DataSource, work: 'pages', count: number): void;
+export function wakeDispatchers(db: DataSource, work: 'workflows' | 'pages', count = 0): void {
   let wake = wakers.get(db);
   if (!wake) {
-    let queued = false;
-    wake = () => {
-      if (queued) return;
-      queued = true;
-      setImmediate(() => {
-        queued = false;
-        db.query(`SELECT pg_notify($1, '')`, [DISPATCH_CHANNEL]).catch(() => undefined);
-      });
+    let due: DispatchWake | null = null;
+    wake = (kind, n) => {
+      if (!due) {
+        due = { workflows: false, pages: 0 };
+        setImmediate(() => {
+          const payload = wakePayload(due!);
+          due = null;
+          db.query(`SELECT pg_notify($1, $2)`, [DISPATCH_CHANNEL, payload]).catch(() => undefined);
+        });
+      }
+      if (kind === 'workflows') due.workflows = true;
+      else if (due.pages !== null) due.pages += n;
     };
     wakers.set(db, wake);
   }
-  wake();
+  wake(work, count);
 }
 
 export interface WorkflowStartIntent {

@@ -81,7 +81,10 @@ export class MessageRepository {
         message.country ?? null,
       ],
     );
-    if (inserted.length > 0) wakeDispatchers(this.db);
+    if (inserted.length > 0) {
+      if (message.delivery === 'batch') wakeDispatchers(this.db, 'pages', 1);
+      else wakeDispatchers(this.db, 'workflows');
+    }
     return inserted.length > 0;
   }
 
@@ -131,7 +134,7 @@ export class MessageRepository {
         col('country'),
       ],
     );
-    if (inserted.length > 0) wakeDispatchers(this.db);
+    if (inserted.length > 0) wakeDispatchers(this.db, 'pages', inserted.length);
     return new Set(inserted.map((r) => r.id));
   }
 
