@@ -70,7 +70,12 @@ beforeAll(async () => {
   launcher = spawn(process.execPath, [LAUNCHER], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   exited = new Promise((resolve) => launcher.once('exit', (code) => resolve(code)));
   for (const stream of [launcher.stdout!, launcher.stderr!]) readline.createInterface({ input: stream }).on('line', track);
-  await waitForOutput(/^Ready\.$/, 150_000, 'Ready.');
+  // A launcher that exits or hangs before it is ready fails here with what it printed.
+  const gaveUp = exited.then((code) => Promise.reject(new Error(`launcher exited (${code}) before Ready.`)));
+  await Promise.race([waitForOutput(/^Ready\.$/, 150_000, 'Ready.'), gaveUp]).catch((err: Error) => {
+    throw new Error(`${err.message}\nlauncher output (last 40 lines):\n${output.slice(-40).join('\n')}`);
+  });
+  gaveUp.catch(() => undefined);
   apiUrl = `http://127.0.0.1:${ports.API_PORT}`;
   key = /Demo API key\s+(\S+)/.exec(output.join('\n'))![1];
   expect((await api('PUT', '/v1/routes', { rules: [{ id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }, { carrierId: 'beta' }], policy: POLICY }], comment: 'supervision test' })).status).toBeLessThan(300);
