@@ -34,6 +34,7 @@ let pg: PgClient | undefined;
 const START_LINES: [string, RegExp][] = [
   ['postgres', /^PostgreSQL \(embedded\).*\(pid (\d+)\)$/],
   ['temporal', /^Temporal \(dev server\).*\(pid (\d+)\)$/],
+  ['carrier-sim', /^Carrier simulator\s.*\(pid (\d+)\)$/],
   ['worker', /^Worker\s.*\(pid (\d+)\)$/],
   ['api', /^API\s.*\(pid (\d+)\)$/],
   ['smpp-gateway', /^SMPP gateway\s.*\(pid (\d+)\)$/],
