@@ -277,9 +277,11 @@ describe('two tenants on one stack', () => {
       const report = (name: keyof Figures) => ({ figure: name, quietP95: Math.round(p95(quiet[name])), busyP95: Math.round(p95(busy[name])) });
       const figures = (Object.keys(quiet) as (keyof Figures)[]).map(report);
       // "Normal" on a shared two-core machine: B's load costs some CPU, so allow three times the
-      // quiet p95 plus a margin; a queue behind B's callbacks would cost at least the 20 s timeout.
+      // quiet p95 plus a margin of 2 s; a queue behind B's callbacks would cost at least the 20 s
+      // timeout. (A margin of 0.5 s failed once in a full CI run: submit_sm_resp p95 580 ms against
+      // 560, with every other suite of the run sharing the two cores.)
       for (const f of figures) {
-        expect({ ...f, within: f.busyP95 <= 3 * f.quietP95 + 500 }).toEqual({ ...f, within: true });
+        expect({ ...f, within: f.busyP95 <= 3 * f.quietP95 + 2_000 }).toEqual({ ...f, within: true });
       }
       // B's callbacks were held: at most four in flight for B, each for the 20 s timeout,
       // the rest wait their turn.
