@@ -15,7 +15,7 @@ import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { batchWorkflowId } from '@app/contracts';
 import type { WorkerConfig } from '@app/config';
-import { DISPATCH_CHANNEL, DispatchRepository, parseDispatchWake } from '@app/db';
+import { DISPATCH_CHANNEL, DispatchRepository, announcedPages } from '@app/db';
 import { startSendBatch, startSendMessage } from '@app/temporal';
 import { OutboxLoop } from '../outbox/outbox-loop';
 import { PageLook } from './page-look';
@@ -57,7 +57,7 @@ export class DispatcherService implements OnApplicationShutdown {
       maxBackoffMs: MAX_BACKOFF_MS,
       logger,
       failureMessage: 'dispatch failed; accepted messages wait in PostgreSQL',
-      onNotify: (payload) => this.pageLook.announce(parseDispatchWake(payload).pages),
+      onNotify: (payload) => this.pageLook.announce(announcedPages(payload)),
       round: () => this.round(),
     });
   }
@@ -109,11 +109,11 @@ export class DispatcherService implements OnApplicationShutdown {
   }
 
   private async writePages(): Promise<void> {
-    const { pageSize, pageDelayMs, maxRunning, maxSubmitting } = this.config.batches;
+    const { pageSize, maxRunning, maxSubmitting } = this.config.batches;
     while (this.runningPages < maxRunning && !this.stopped) {
       this.pageLook.looking();
       const pending = await this.dispatch.pending(pageSize);
-      if (pending.count === 0 || (pending.count < pageSize && pending.oldestMs < pageDelayMs)) return this.pageLook.looked(pending);
+      if (!this.pageLook.pageDue(pending)) return this.pageLook.looked(pending);
       if (pending.unsubmitted >= maxSubmitting * pageSize) return this.pageLook.looked(pending, true);
       const page = await this.dispatch.createPage(pageSize);
       if (!page) return this.pageLook.looked(pending, true);

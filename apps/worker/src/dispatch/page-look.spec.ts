@@ -69,4 +69,12 @@ describe('PageLook', () => {
     look.looked({ count: 1, oldestMs: 0 });
     expect(look.due()).toBe(false); // this look saw everything
   });
+
+  it('calls a page due when a full page waits or the oldest is past the page delay', () => {
+    const { look } = make();
+    expect(look.pageDue({ count: 0, oldestMs: 10_000 })).toBe(false);
+    expect(look.pageDue({ count: 499, oldestMs: 249 })).toBe(false);
+    expect(look.pageDue({ count: 500, oldestMs: 0 })).toBe(true);
+    expect(look.pageDue({ count: 1, oldestMs: 250 })).toBe(true);
+  });
 });

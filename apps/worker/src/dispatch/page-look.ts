@@ -42,6 +42,11 @@ export class PageLook {
     this.covering = { announced: this.announced, unknown: this.unknown };
   }
 
+  /** Whether what a look found makes a page due: a full page, or the oldest past the page delay. */
+  pageDue(found: { count: number; oldestMs: number }): boolean {
+    return found.count >= this.pageSize || (found.count > 0 && found.oldestMs >= this.pageDelayMs);
+  }
+
   /**
    * What a look found and left waiting: `count` messages (the oldest `oldestMs` old) not due as a
    * page yet, or due but with no room for another page now (`blocked`: look again soon, since
@@ -53,6 +58,7 @@ export class PageLook {
     this.unknown -= this.covering.unknown;
     this.covering = { announced: 0, unknown: 0 };
     this.waiting = found.count;
+    // Not due yet (pageDue): the oldest comes of age after the rest of the page delay.
     const untilDue = blocked ? this.pollMs : found.count === 0 ? this.maxGapMs : Math.max(0, this.pageDelayMs - found.oldestMs);
     this.nextAt = this.now() + Math.min(this.maxGapMs, untilDue);
   }

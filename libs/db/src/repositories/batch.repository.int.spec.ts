@@ -9,7 +9,7 @@ import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { BatchRepository } from './batch.repository';
-import { DISPATCH_CHANNEL, DispatchRepository, parseDispatchWake, wakeDispatchers } from './dispatch.repository';
+import { DISPATCH_CHANNEL, DispatchRepository, announcedPages, wakeDispatchers } from './dispatch.repository';
 import { MessageRepository } from './message.repository';
 
 let db: DataSource;
@@ -246,11 +246,11 @@ it('wakes the dispatchers after an accept has committed, one notification naming
     wakeDispatchers(db, 'pages', 5);
     await settle();
     expect(heard).toEqual(['workflows', 'pages=3', 'pages=7,workflows']);
-    expect(parseDispatchWake('pages=7,workflows')).toEqual({ workflows: true, pages: 7 });
-    expect(parseDispatchWake('workflows')).toEqual({ workflows: true, pages: 0 });
-    expect(parseDispatchWake('pages')).toEqual({ workflows: false, pages: null }); // some, count not said
-    expect(parseDispatchWake('pages=x')).toEqual({ workflows: false, pages: null });
-    expect(parseDispatchWake('')).toEqual({ workflows: true, pages: null }); // a sender that names nothing: anything
+    expect(announcedPages('pages=7,workflows')).toBe(7);
+    expect(announcedPages('workflows')).toBe(0);
+    expect(announcedPages('pages')).toBeNull(); // some, count not said
+    expect(announcedPages('pages=x')).toBeNull();
+    expect(announcedPages('')).toBeNull(); // a sender that names nothing: anything
   } finally {
     await listener.end();
   }

@@ -17,24 +17,28 @@ export const DISPATCH_CHANNEL = 'message_dispatch';
  * messages now wait for a page (null: some, count not said). A NOTIFY's payload spells it
  * `workflows`, `pages=<n>`, `pages` or both comma-separated; an empty payload means anything.
  */
-export interface DispatchWake {
+/** What a wake-up asks for: workflow starts, and how many more messages wait for a page. */
+interface DispatchWake {
   workflows: boolean;
   /** Paged messages announced: 0 none, null some (look anyway). */
   pages: number | null;
 }
 
-export function parseDispatchWake(payload: string): DispatchWake {
-  if (payload.trim() === '') return { workflows: true, pages: null };
-  const wake: DispatchWake = { workflows: false, pages: 0 };
+/**
+ * How many paged messages a wake-up announces: 0 none, null some or unknown (a payload that
+ * names nothing, or a count that is not one). A dispatcher leases workflow starts on every
+ * wake-up (one SKIP LOCKED statement), so `workflows` is said for the log, not read.
+ */
+export function announcedPages(payload: string): number | null {
+  if (payload.trim() === '') return null;
+  let pages: number | null = 0;
   for (const part of payload.split(',')) {
     const [name, count] = part.split('=');
-    if (name === 'workflows') wake.workflows = true;
-    else if (name === 'pages') {
-      const n = count === undefined ? NaN : Number(count);
-      wake.pages = wake.pages === null || !Number.isSafeInteger(n) || n < 0 ? null : wake.pages + n;
-    }
+    if (name !== 'pages') continue;
+    const n = count === undefined ? NaN : Number(count);
+    pages = pages === null || !Number.isSafeInteger(n) || n < 0 ? null : pages + n;
   }
-  return wake;
+  return pages;
 }
 
 function wakePayload(wake: DispatchWake): string {
