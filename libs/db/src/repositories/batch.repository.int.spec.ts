@@ -84,7 +84,12 @@ it('writes a page named by its first message with its start intent, and counts i
   expect(await dispatch.pending(10)).toMatchObject({ count: 0, unsubmitted: 3 });
   const batchId = written!.batchId;
   await batches.recordSubmitted(batchId, [submittedRow(ids[0])]);
-  await batches.recordFailed(batchId, [{ messageId: ids[1], attempt: 1, carrierId: 'alpha', reason: 'refused', code: 'carrier_rejected', rawCode: 'ESME_RSYSERR', final: false }]);
+  const refused = { messageId: ids[1], attempt: 1, carrierId: 'alpha', reason: 'refused', code: 'carrier_rejected', rawCode: 'ESME_RSYSERR', final: false };
+  await batches.recordFailed(batchId, [refused]);
+  expect((await dispatch.pending(10)).unsubmitted).toBe(1);
+  // A retried chunk (the activity failed after its commit) records nothing twice and counts nothing twice.
+  await batches.recordSubmitted(batchId, [submittedRow(ids[0])]);
+  await batches.recordFailed(batchId, [refused]);
   expect((await dispatch.pending(10)).unsubmitted).toBe(1);
   // Started, the page is still counted until its first attempt is done, and never leased again.
   await dispatch.pageStarted(batchId);

@@ -227,11 +227,15 @@ export class BatchRepository {
           [withCarrier.map((r) => r.messageId), withCarrier.map((r) => r.attempt), withCarrier.map((r) => r.carrierId), withCarrier.map((r) => r.reason), withCarrier.map((r) => r.code), withCarrier.map((r) => r.rawCode)],
         );
       }
-      await tx.query(
-        `UPDATE messages m SET attempts = GREATEST(m.attempts, t.attempt), updated_at = now() FROM unnest($1::uuid[], $2::int[]) AS t(id, attempt) WHERE m.id = t.id`,
-        [rows.map((r) => r.messageId), rows.map((r) => r.attempt)],
+      // Only rows this call records count down the page's messages still to hand over (a retried chunk finds them recorded).
+      const recorded = returningRows<{ attempt: number }>(
+        await tx.query(
+          `UPDATE messages m SET attempts = t.attempt, updated_at = now() FROM unnest($1::uuid[], $2::int[]) AS t(id, attempt)
+           WHERE m.id = t.id AND m.attempts < t.attempt RETURNING t.attempt`,
+          [rows.map((r) => r.messageId), rows.map((r) => r.attempt)],
+        ),
       );
-      await handedOver(tx, batchId, rows.filter((r) => r.attempt === 1).length);
+      await handedOver(tx, batchId, recorded.filter((r) => r.attempt === 1).length);
       const final = rows.filter((r) => r.final);
       await this.fail(tx, final.map((r) => ({ id: r.messageId, reason: r.reason, code: r.code, rawCode: r.rawCode })));
     });

@@ -148,13 +148,17 @@ describe('checking a page', () => {
     const rows = [message(out, { delivery: 'batch' }), message(otp, { delivery: 'batch', priority: 'otp' }), message(fine, { delivery: 'batch' })];
     await messages.insertAcceptedMany(rows);
     await db.query(`UPDATE messages SET batch_id = $1, status = 'queued' WHERE id = ANY($2::uuid[])`, [batchId, rows.map((r) => r.id)]);
+    await db.query(`INSERT INTO page_starts (batch_id, size, account_ids, unsubmitted) VALUES ($1, 3, $2, 3)`, [batchId, [accountId]]);
+    const unsubmitted = async () => (await db.query(`SELECT unsubmitted FROM page_starts WHERE batch_id = $1`, [batchId]))[0].unsubmitted;
     expect(await compliance.checkPage(batchId)).toEqual({ rejected: 1, exempt: 1 });
+    expect(await unsubmitted()).toBe(2); // the refused one will not be handed to a carrier
     expect((await row(rows[0].id)).status).toBe('rejected');
     expect((await row(rows[1].id)).status).toBe('queued');
     expect((await row(rows[2].id)).status).toBe('queued');
     expect((await events(rows[0].id)).map((e) => e.type)).toContain('rejected');
     expect((await events(rows[1].id)).map((e) => e.type)).toContain('opt_out_exempt');
     expect(await compliance.checkPage(batchId)).toEqual({ rejected: 0, exempt: 1 });
+    expect(await unsubmitted()).toBe(2); // a retried check counts nothing twice
     expect((await events(rows[1].id)).filter((e) => e.type === 'opt_out_exempt')).toHaveLength(1);
   });
 });

@@ -10,6 +10,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { keyringOf } from '../data-keyring';
 import { erasedPhoneParams, erasedPhoneSql, SubjectHasher } from './data-subject.repository';
 import { returningRows } from './returning';
+import { handedOver } from './dispatch.repository';
 import { queueSmppReceipts } from './smpp-receipts';
 import { queueStatusCallbacks } from './status-callbacks';
 
@@ -238,7 +239,8 @@ export class ComplianceRepository {
     }
     await this.db.transaction(async (tx) => {
       await this.recordExemptions(tx, exempt);
-      await this.reject(tx, refused);
+      // A refused message will not be handed to a carrier: the page's count of those still to hand over goes down.
+      await handedOver(tx, batchId, await this.reject(tx, refused));
     });
     return { rejected: refused.length, exempt: exempt.length };
   }
@@ -254,8 +256,9 @@ export class ComplianceRepository {
     );
   }
 
-  private async reject(tx: EntityManager, rows: { id: string; optOutEventId: string }[]): Promise<void> {
-    if (rows.length === 0) return;
+  /** Returns how many messages it refused (a retried check finds them refused already: 0). */
+  private async reject(tx: EntityManager, rows: { id: string; optOutEventId: string }[]): Promise<number> {
+    if (rows.length === 0) return 0;
     const code = ERRORS.recipientOptedOut.code;
     const changed = returningRows<{ id: string }>(
       await tx.query(
@@ -264,7 +267,7 @@ export class ComplianceRepository {
         [rows.map((r) => r.id), OPTED_OUT_REASON, code],
       ),
     );
-    if (changed.length === 0) return;
+    if (changed.length === 0) return 0;
     const ids = new Set(changed.map((c) => c.id));
     const done = rows.filter((r) => ids.has(r.id));
     await tx.query(
@@ -274,6 +277,7 @@ export class ComplianceRepository {
     );
     await queueSmppReceipts(tx, [...ids]);
     await queueStatusCallbacks(tx, [...ids], 'rejected');
+    return changed.length;
   }
 
   // ---- the conversation's keyword step ----------------------------------------------------
