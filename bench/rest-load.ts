@@ -4,6 +4,7 @@
 // api-throughput.
 import { Client as PgClient } from 'pg';
 import type { Stack } from '../apps/launcher/src/stack';
+import { LoadClient } from './http-client';
 import { percentile, round } from './support';
 
 export interface LoadStep {
@@ -42,6 +43,7 @@ export async function offerLoad(stack: Stack, step: LoadStep): Promise<LoadOutco
   const refused: Record<string, number> = {};
   const requests: Promise<void>[] = [];
   const interval = 1000 / step.ratePerSecond;
+  const http = new LoadClient();
   const startedAt = now();
   for (let i = 0; i < step.ratePerSecond * step.seconds; i += 1) {
     const wait = startedAt + i * interval - now();
@@ -49,14 +51,15 @@ export async function offerLoad(stack: Stack, step: LoadStep): Promise<LoadOutco
     const entry: (typeof sent)[number] = { text: `${step.tag} code 4829${i}`, at: now() };
     sent.push(entry);
     requests.push(
-      fetch(`${stack.apiUrl}/v1/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${stack.demoApiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ to: '+14155552671', from: 'Acme', body: entry.text, priority: step.priority }),
-      })
-        .then(async (res) => {
+      http
+        .request(`${stack.apiUrl}/v1/messages`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${stack.demoApiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ to: '+14155552671', from: 'Acme', body: entry.text, priority: step.priority }),
+        })
+        .then((res) => {
           entry.acceptMs = now() - entry.at;
-          if (res.status === 202) entry.id = ((await res.json()) as { id: string }).id;
+          if (res.status === 202) entry.id = (JSON.parse(res.body) as { id: string }).id;
           else refused[res.status] = (refused[res.status] ?? 0) + 1;
         })
         .catch(() => {
@@ -65,6 +68,7 @@ export async function offerLoad(stack: Stack, step: LoadStep): Promise<LoadOutco
     );
   }
   await Promise.all(requests);
+  http.close();
   const accepted = sent.filter((s) => s.id);
   const ids = accepted.map((s) => s.id!);
 

@@ -9,6 +9,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import { LoadClient } from '../http-client';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -324,21 +325,9 @@ export const kannelScenario: Scenario = {
 
       const finished = new Promise<void>((resolve) => (allFinal = resolve));
       const base = `http://127.0.0.1:${ports.sendsms}/cgi-bin/sendsms?username=${user.username}&password=${user.password}&from=Acme&to=14155552671&dlr-mask=3`;
-      // node:http with a keep-alive agent, one connection per client: global fetch (undici) cost
-      // this process about three times the CPU on two shared cores, CPU Kannel then lacked.
-      const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-      const get = (url: string) =>
-        new Promise<{ status: number; body: string }>((resolve, reject) => {
-          http
-            .get(url, { agent }, (res) => {
-              let body = '';
-              res.setEncoding('utf8');
-              res.on('data', (chunk: string) => (body += chunk));
-              res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-              res.on('error', reject);
-            })
-            .on('error', reject);
-        });
+      // One keep-alive connection per client (bench/http-client.ts, as our REST scenarios drive the API).
+      const load = new LoadClient(clients);
+      const get = (url: string) => load.request(url);
       const startedAt = now();
       const client = async () => {
         while (next < messages) {
@@ -368,7 +357,7 @@ export const kannelScenario: Scenario = {
       };
       await Promise.all(Array.from({ length: clients }, client));
       sendingDone = true;
-      agent.destroy();
+      load.close();
       lastProgressAt = Math.max(lastProgressAt, now());
       console.log(`  kannel: ${accepted} accepted, ${refused} refused in ${round((lastAcceptAt - startedAt) / 1000, 2)} s; waiting for DLRs (${dlr.finals()} final so far)`);
       let timedOut = false;

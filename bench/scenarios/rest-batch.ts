@@ -4,7 +4,7 @@
 // PostgreSQL (the moment its status callback would be queued). Reports accepted/s, end to end/s,
 // the batch requests' latency, and the ratio to Kannel when `kannel` ran earlier in the same
 // invocation (`npm run bench -- kannel rest-batch`).
-import http from 'node:http';
+import { LoadClient } from '../http-client';
 import { Client as PgClient } from 'pg';
 import type { Stack } from '../../apps/launcher/src/stack';
 import { peerRate, peerRatio, percentile, resourceRows, round, Scenario } from '../support';
@@ -25,25 +25,9 @@ export interface RestBatchResult {
 
 const now = () => performance.timeOrigin + performance.now();
 
-function post(agent: http.Agent, url: URL, key: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { agent, host: url.hostname, port: url.port, path: '/v1/messages/batch', method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 export async function restBatch(stack: Stack, messages: number, clients: number, batch: number, timeoutMs = 600_000): Promise<RestBatchResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-  const url = new URL(stack.apiUrl);
+  const http = new LoadClient(clients);
+  const url = new URL('/v1/messages/batch', stack.apiUrl);
   const ids: string[] = [];
   const requestMs: number[] = [];
   let rejected = 0;
@@ -57,7 +41,7 @@ export async function restBatch(stack: Stack, messages: number, clients: number,
       next += count;
       const body = JSON.stringify({ messages: Array.from({ length: count }, (_, i) => ({ to: '+14155552671', from: 'Acme', body: `Batch message ${from + i}` })) });
       const sentAt = now();
-      const res = await post(agent, url, stack.demoApiKey, body);
+      const res = await http.request(url, { method: 'POST', headers: { authorization: `Bearer ${stack.demoApiKey}`, 'content-type': 'application/json' }, body });
       requestMs.push(now() - sentAt);
       if (res.status !== 202) throw new Error(`POST /v1/messages/batch: HTTP ${res.status} ${res.body.slice(0, 200)}`);
       const answer = JSON.parse(res.body) as { rejected: number; results: { id?: string }[] };
@@ -67,7 +51,7 @@ export async function restBatch(stack: Stack, messages: number, clients: number,
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
-  agent.destroy();
+  http.close();
 
   // Final statuses, from PostgreSQL: counted every 250 ms; the last one's commit time ends the span.
   const pg = new PgClient({ connectionString: stack.databaseUrl });

@@ -3,6 +3,7 @@
 // limits lifted. Reports verifications started per second, the API's start latency, and
 // start → the code's submit_sm at the carrier (timestamped by the carrier simulator on receipt).
 import type { Stack } from '../../apps/launcher/src/stack';
+import { LoadClient } from '../http-client';
 import { percentile, resourceRows, round, Scenario } from '../support';
 
 interface VerifyLoad {
@@ -33,6 +34,7 @@ async function run(stack: Stack, ratePerSecond: number, seconds: number): Promis
   const refused: Record<string, number> = {};
   const begin = Date.now();
   const inFlight: Promise<void>[] = [];
+  const load = new LoadClient();
   for (let i = 0; i < total; i++) {
     const due = begin + (i * 1000) / ratePerSecond;
     if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
@@ -40,8 +42,8 @@ async function run(stack: Stack, ratePerSecond: number, seconds: number): Promis
     inFlight.push(
       (async () => {
         const at = Date.now();
-        const res = await fetch(`${stack.apiUrl}/v1/verifications`, { method: 'POST', headers, body: JSON.stringify({ to, channel: 'sms' }) });
-        const body = (await res.json()) as { error?: { code: string } };
+        const res = await load.request(`${stack.apiUrl}/v1/verifications`, { method: 'POST', headers, body: JSON.stringify({ to, channel: 'sms' }) });
+        const body = JSON.parse(res.body) as { error?: { code: string } };
         if (res.status === 201) {
           startedAt.set(to.slice(1), at);
           startMs.push(Date.now() - at);
@@ -50,6 +52,7 @@ async function run(stack: Stack, ratePerSecond: number, seconds: number): Promis
     );
   }
   await Promise.all(inFlight);
+  load.close();
   const elapsed = (Date.now() - begin) / 1000;
   // Wait for the codes to reach the carrier (or 60 s).
   const codeMs = new Map<string, number>();
