@@ -6,6 +6,7 @@ import { testDatabaseUrl, testKms } from '../../../../test/support/env';
 import { openDatabase } from '../data-source';
 import { AccountRepository } from './account.repository';
 import { CampaignRepository } from './campaign.repository';
+import { MessageRepository } from './message.repository';
 
 let db: DataSource;
 let campaigns: CampaignRepository;
@@ -93,4 +94,28 @@ it('reports outcomes, failures by code, cost per delivered, receipt latency, by 
   expect((await campaigns.outcomes(campaign.id, rows[1].id, 10)).map((r) => r.status)).toEqual(['failed', 'cancelled']);
   await db.query(`DELETE FROM message_attempts WHERE carrier_id = ANY($1::text[])`, [[priced, unpriced]]);
   await db.query(`DELETE FROM carriers WHERE id = ANY($1::text[])`, [[priced, unpriced]]);
+});
+
+it('cancels the messages no page has taken and those that left their page while their own start is still due, not the leased or the paged', async () => {
+  const messages = new MessageRepository(db);
+  const campaignId = randomUUID();
+  const base = { accountId, to: '+14155552671', from: 'Acme', body: 'x', encoding: 'GSM-7', segments: 1, statusCallbackUrl: null, idempotencyKey: null, requestHash: 'h', priority: 'marketing' } as const;
+  const [waiting, paged, due, leased] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  await messages.insertAcceptedMany([
+    { ...base, id: waiting, delivery: 'batch' },
+    { ...base, id: paged, delivery: 'batch' },
+  ]);
+  // Left their page for a workflow of their own (a voice-fallback route): accepted, with a start intent.
+  await messages.insertAccepted({ ...base, id: due, delivery: 'workflow' });
+  await messages.insertAccepted({ ...base, id: leased, delivery: 'workflow' });
+  await db.query(`UPDATE messages SET campaign_id = $1 WHERE id = ANY($2::uuid[])`, [campaignId, [waiting, paged, due, leased]]);
+  await db.query(`UPDATE messages SET batch_id = $2, status = 'queued' WHERE id = $1`, [paged, randomUUID()]);
+  await db.query(`UPDATE workflow_starts SET not_before = now() + interval '1 minute' WHERE message_id = $1`, [leased]); // a dispatcher is starting it
+
+  expect(await campaigns.cancelWaiting(campaignId)).toBe(2);
+  const statuses = new Map(((await db.query(`SELECT id, status FROM messages WHERE id = ANY($1::uuid[])`, [[waiting, paged, due, leased]])) as { id: string; status: string }[]).map((r) => [r.id, r.status]));
+  expect(Object.fromEntries([waiting, paged, due, leased].map((id, i) => [['waiting', 'paged', 'due', 'leased'][i], statuses.get(id)]))).toEqual({ waiting: 'cancelled', paged: 'queued', due: 'cancelled', leased: 'accepted' });
+  const intents = ((await db.query(`SELECT message_id FROM workflow_starts WHERE message_id = ANY($1::uuid[])`, [[due, leased]])) as { message_id: string }[]).map((r) => r.message_id);
+  expect(intents).toEqual([leased]); // the cancelled message's start is gone with it
+  expect(await campaigns.cancelWaiting(campaignId)).toBe(0);
 });

@@ -333,8 +333,11 @@ export class CampaignRepository {
   }
 
   /**
-   * Cancels what has not started: waiting recipients, and the campaign's messages no page has
-   * taken yet (messages a page carries finish). Returns the messages cancelled.
+   * Cancels what has not started: waiting recipients, the campaign's messages no page has taken
+   * yet, and those that left their page for a workflow of their own (a route ending in a voice
+   * call) while that workflow's start is still due, not leased by a dispatcher (as a single
+   * message's cancel takes it back: MessageRepository.cancelAccepted). Messages a page carries,
+   * or whose own workflow started, finish. Returns the messages cancelled.
    */
   async cancelWaiting(campaignId: string): Promise<number> {
     return this.db.transaction(async (tx) => {
@@ -342,8 +345,12 @@ export class CampaignRepository {
       const reason = 'campaign cancelled before it was sent';
       const cancelled = returningRows<{ id: string }>(
         await tx.query(
-          `UPDATE messages SET status = 'cancelled', failure_reason = $2, updated_at = now()
-           WHERE campaign_id = $1 AND awaiting_page RETURNING id`,
+          `WITH unstarted AS (
+             DELETE FROM workflow_starts w USING messages m
+             WHERE m.id = w.message_id AND m.campaign_id = $1 AND m.delivery = 'workflow' AND m.status = 'accepted' AND w.not_before <= now()
+             RETURNING w.message_id)
+           UPDATE messages SET status = 'cancelled', failure_reason = $2, updated_at = now()
+           WHERE campaign_id = $1 AND (awaiting_page OR (status = 'accepted' AND id IN (SELECT message_id FROM unstarted))) RETURNING id`,
           [campaignId, reason],
         ),
       );
