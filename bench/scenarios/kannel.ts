@@ -9,7 +9,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import { LoadClient } from '../http-client';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { freePort } from '@app/config';
 import { stopChild } from '@app/temporal';
 import { carrierSimProcess, DEFAULT_SIM_HTTP_CARRIERS, SimCarrier } from '../../apps/launcher/src/stack';
 import type { ManagedProcess } from '../../apps/launcher/src/managed-process';
+import { LoadClient } from '../http-client';
 import { percentile, ratioTo, resourceRows, ResourceSampler, round, Scenario } from '../support';
 
 /** Kannel's `%d` in a dlr-url (FACTS.md): exact values, never a substring match (`s=1` also matches 16). */

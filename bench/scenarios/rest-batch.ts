@@ -4,9 +4,9 @@
 // PostgreSQL (the moment its status callback would be queued). Reports accepted/s, end to end/s,
 // the batch requests' latency, and the ratio to Kannel when `kannel` ran earlier in the same
 // invocation (`npm run bench -- kannel rest-batch`).
-import { LoadClient } from '../http-client';
 import { Client as PgClient } from 'pg';
 import type { Stack } from '../../apps/launcher/src/stack';
+import { LoadClient } from '../http-client';
 import { peerRate, peerRatio, percentile, resourceRows, round, Scenario } from '../support';
 
 export interface RestBatchResult {

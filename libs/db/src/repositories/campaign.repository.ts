@@ -7,7 +7,7 @@
 import { ConflictError, type CampaignCategory, type CampaignStatus, type MessageEncoding, type MessagePriority, type RecipientState } from '@app/contracts';
 import { keyringOf } from '../data-keyring';
 import { DataSource } from 'typeorm';
-import { DISPATCH_CHANNEL } from './dispatch.repository';
+import { DISPATCH_CHANNEL, wakePayload } from './dispatch.repository';
 import { returningRows } from './returning';
 import { PgAudienceCompliance } from './audience-compliance';
 
@@ -302,7 +302,7 @@ export class CampaignRepository {
            SELECT m.id, 'accepted', jsonb_build_object('segments', m.segments, 'encoding', m.encoding, 'campaignId', m.campaign_id) FROM messages m WHERE m.id = ANY($1::uuid[])`,
           [inserted.map((i) => i.id)],
         );
-        await tx.query(`SELECT pg_notify($1, $2)`, [DISPATCH_CHANNEL, `pages=${inserted.length}`]);
+        await tx.query(`SELECT pg_notify($1, $2)`, [DISPATCH_CHANNEL, wakePayload({ workflows: false, pages: inserted.length })]);
       }
       const messageOf = new Map(inserted.map((i) => [i.rid, i.id]));
       await tx.query(

@@ -13,15 +13,13 @@ import { queueStatusCallbacks } from './status-callbacks';
 export const DISPATCH_CHANNEL = 'message_dispatch';
 
 /**
- * What a wake-up says is due: intents to start messages' own workflows, and how many bulk
- * messages now wait for a page (null: some, count not said). A NOTIFY's payload spells it
- * `workflows`, `pages=<n>`, `pages` or both comma-separated; an empty payload means anything.
+ * What a wake-up says is due: intents to start messages' own workflows, and how many more bulk
+ * messages wait for a page. A NOTIFY's payload spells it `workflows`, `pages=<n>` or both,
+ * comma-separated (wakePayload); a payload without a count (`pages`, or empty) means "look".
  */
-/** What a wake-up asks for: workflow starts, and how many more messages wait for a page. */
-interface DispatchWake {
+export interface DispatchWake {
   workflows: boolean;
-  /** Paged messages announced: 0 none, null some (look anyway). */
-  pages: number | null;
+  pages: number;
 }
 
 /**
@@ -41,8 +39,9 @@ export function announcedPages(payload: string): number | null {
   return pages;
 }
 
-function wakePayload(wake: DispatchWake): string {
-  return [...(wake.pages === null ? ['pages'] : wake.pages > 0 ? [`pages=${wake.pages}`] : []), ...(wake.workflows ? ['workflows'] : [])].join(',');
+/** The NOTIFY payload for what a wake-up says is due (announcedPages reads it). */
+export function wakePayload(wake: DispatchWake): string {
+  return [...(wake.pages > 0 ? [`pages=${wake.pages}`] : []), ...(wake.workflows ? ['workflows'] : [])].join(',');
 }
 
 const wakers = new WeakMap<DataSource, (work: 'workflows' | 'pages', count: number) => void>();
@@ -73,7 +72,7 @@ export function wakeDispatchers(db: DataSource, work: 'workflows' | 'pages', cou
         });
       }
       if (kind === 'workflows') due.workflows = true;
-      else if (due.pages !== null) due.pages += n;
+      else due.pages += n;
     };
     wakers.set(db, wake);
   }
