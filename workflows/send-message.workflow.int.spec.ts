@@ -375,6 +375,24 @@ describe('sendMessage', () => {
     expect(notAsked.calls.voiceCalls).toBe(0);
   });
 
+  it('goes on from the attempts a page made before handing the message over: the voice call, or the carriers left', async () => {
+    const undeliv = { reason: 'carrier beta reported UNDELIV (err 032): the handset could not be reached', code: 'handset_unreachable', rawCode: 'UNDELIV:032' };
+    const previous = { tried: ['alpha', 'beta'], last: { carrierId: 'beta', status: 'receipt_failed', error: undeliv } };
+    const called = await run({ voiceFallback: true, previous }, {});
+    expect(called.result).toEqual({ status: 'delivered', carrierId: 'voice', attempts: 2, channel: 'voice' });
+    expect(called.calls.submits).toEqual([]);
+    expect(called.calls.voiceCalls).toBe(1);
+
+    const unanswered = await run({ voiceFallback: true, previous }, { callWithVoice: async () => ({ outcome: 'no_answer', callId: 'c' }) });
+    expect(unanswered.result).toMatchObject({ status: 'failed', attempts: 2, reason: `${undeliv.reason}; voice fallback call ended no_answer` });
+
+    // A plan with a carrier the page had no attempt left for: that carrier next, as attempt 3.
+    const delivering = { submitToCarrier: async ({ carrierId, attempt }: { carrierId: string; attempt: number }) => ({ carrierMessageId: `${carrierId}-${attempt}`, earlyReceipts: [receipt(carrierId, `${carrierId}-${attempt}`, 'DELIVRD')] }) };
+    const more = await run({ carriers: ['alpha', 'beta', 'gamma'], previous }, delivering);
+    expect(more.submitTimesMs).toHaveLength(1);
+    expect(more.result).toEqual({ status: 'delivered', carrierId: 'gamma', attempts: 3 });
+  });
+
   it('does not call when the number itself is the problem (permanent error)', async () => {
     const { result, calls } = await run(
       { voiceFallback: true },

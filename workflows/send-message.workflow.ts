@@ -37,6 +37,7 @@ import {
   PartReceipt,
   backoffDelayMs,
   decideAttempt,
+  exhaustedFailure,
   nextCarrier,
   noCarrierFailure,
   prepareMessageWith,
@@ -163,8 +164,11 @@ export async function sendMessage(input: SendMessageInput): Promise<SendMessageR
     }
   }
 
-  let last: AttemptFailure = noCarrierFailure();
-  const tried: string[] = [];
+  // A message a page handed over after its carriers failed goes on from its attempts (the
+  // voice call, or carriers of its plan the page had no attempt left for).
+  let last: AttemptFailure = plan.previous ? exhaustedFailure(plan.previous.last, plan.receiptTimeoutMs) : noCarrierFailure();
+  const tried: string[] = [...(plan.previous?.tried ?? [])];
+  attempt = tried.length;
   for (let carrierId = nextCarrier(plan.carriers, tried, plan.carriers.length); carrierId; carrierId = nextCarrier(plan.carriers, tried, plan.carriers.length)) {
     // Math.random is deterministic in workflows (seeded per run), so the jitter replays exactly.
     if (attempt > 0) await condition(() => cancelRequested, backoffDelayMs({ backoff: plan.backoff }, attempt + 1, Math.random));

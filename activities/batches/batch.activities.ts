@@ -7,7 +7,7 @@ import type { SubmitBatchResult } from '@app/contracts';
 import { CarrierSubmitError } from '@app/carriers';
 import { BatchMessage, BatchRepository, CarrierPacer, ComplianceRepository, FailedRow, ReceiptRepository, recordDespiteOutage, RoutePlanner, SubmittedRow } from '@app/db';
 import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
-import { AttemptFailure, exhaustedFailure, nextCarrier, noCarrierFailure, submitFailure } from '@app/lifecycle';
+import { AttemptFailure, exhaustedFailure, nextCarrier, noCarrierFailure, submitFailure, wantsVoiceFallback } from '@app/lifecycle';
 import type { CarrierDirectory } from '../messages/message.activities';
 
 export interface BatchActivityDeps {
@@ -33,6 +33,23 @@ const PAGE_PACING_RETRY_MS = 200;
 /** How long a page waits for a carrier of its plan this worker has not connected yet (two reconciles). */
 const CONNECTOR_WAIT_MS = 10_000;
 const CONNECTOR_WAIT_STEP_MS = 250;
+
+/** The route of a page's message, as its own workflow would plan it. */
+function routeOf(plan: Awaited<ReturnType<RoutePlanner['snapshot']>>, m: BatchMessage) {
+  // `to` is E.164 since its accept; its country was stored then (parsed again only for rows without one).
+  const country = m.country ?? normalizeE164(m.to).country ?? null;
+  return { country, decision: plan({ to: m.to, country: country ?? undefined, priority: m.priority, senderType: normalizeSender(m.from).type, accountId: m.accountId, segments: m.segments }) };
+}
+
+/**
+ * Every SMS attempt of the message failed (or the page has none left for it) and its route ends
+ * in a voice call: its own workflow places the call, going on from these attempts.
+ */
+function wantsVoiceCall(policy: { voiceFallback: boolean; receiptWaitMs: number }, m: BatchMessage): boolean {
+  return wantsVoiceFallback(policy.voiceFallback, m.tried.length, exhaustedFailure(m.last, policy.receiptWaitMs));
+}
+
+const VOICE_HAND_OVER = 'every SMS carrier failed; its route ends in a voice call, placed by a workflow of its own';
 
 export function createBatchActivities(deps: BatchActivityDeps) {
   const { batches, receipts, carriers } = deps;
@@ -104,23 +121,24 @@ export function createBatchActivities(deps: BatchActivityDeps) {
       };
 
       const submitOne = async (m: BatchMessage): Promise<{ ok: SubmittedRow } | { failed: FailedRow } | { release: string }> => {
-        // `to` is E.164 since its accept; its country was stored then (parsed again only for rows without one).
-        const country = m.country ?? normalizeE164(m.to).country ?? null;
         const failedRow = (carrierId: string | null, failure: AttemptFailure, final: boolean): { failed: FailedRow } => ({
           failed: { messageId: m.id, attempt, carrierId, reason: failure.reason, code: failure.error.code, rawCode: failure.error.rawCode, final },
         });
+        const route = routeOf(plan, m);
+        const { country } = route;
         let decision;
         try {
-          decision = await plan({ to: m.to, country: country ?? undefined, priority: m.priority, senderType: normalizeSender(m.from).type, accountId: m.accountId, segments: m.segments });
+          decision = await route.decision;
         } catch (err) {
           if (!(err instanceof NoRouteError)) throw err;
           return failedRow(null, noCarrierFailure(err.message), true);
         }
-        // A route that ends in a voice call needs the message's own workflow (one lifecycle, other shape).
-        if (decision.policy.voiceFallback && m.tried.length === 0) return { release: m.id };
         // The same choice the message workflow makes: the first candidate not tried, within the policy's attempts.
         const carrierId = nextCarrier(decision.candidates.map((c) => c.carrierId), m.tried, decision.policy.maxAttempts);
-        if (!carrierId) return failedRow(null, exhaustedFailure(m.last, decision.policy.receiptWaitMs), true);
+        if (!carrierId) {
+          if (wantsVoiceCall(decision.policy, m)) return { release: m.id };
+          return failedRow(null, exhaustedFailure(m.last, decision.policy.receiptWaitMs), true);
+        }
         receiptWaitMs = Math.max(receiptWaitMs, decision.policy.receiptWaitMs);
         if (decision.policy.backoff.initialMs > backoff.initialMs) backoff = decision.policy.backoff;
         const connector = await connectorOf(carrierId);
@@ -152,7 +170,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         const outcomes = await Promise.all(due.slice(i, i + CHUNK).map(submitOne));
         const ok = outcomes.flatMap((o) => ('ok' in o ? [o.ok] : []));
         const bad = outcomes.flatMap((o) => ('failed' in o ? [o.failed] : []));
-        await batches.release(batchId, outcomes.flatMap((o) => ('release' in o ? [o.release] : [])), 'its route ends in a voice call, which needs a workflow of its own');
+        await batches.release(batchId, outcomes.flatMap((o) => ('release' in o ? [o.release] : [])), VOICE_HAND_OVER);
         // What the carriers accepted is recorded through a database restart (heartbeating), or a
         // retry of this activity would submit the chunk again.
         await recordDespiteOutage(() => batches.recordSubmitted(batchId, ok), SUBMITTED_RECORD_BUDGET_MS, () => context.heartbeat(i));
@@ -174,7 +192,27 @@ export function createBatchActivities(deps: BatchActivityDeps) {
       return batches.undecided(batchId);
     },
 
+    /**
+     * The page's end: what is not final fails, except messages whose route ends in a voice call
+     * (their last carrier failed or sent no receipt): they leave for it first.
+     */
     async finishBatch({ batchId, receiptWaitMs }: { batchId: string; receiptWaitMs: number }): Promise<{ failed: number }> {
+      const unfinished = await batches.unfinished(batchId);
+      if (unfinished.length > 0) {
+        const plan = await deps.planner.snapshot();
+        const voice: string[] = [];
+        for (const m of unfinished) {
+          const policy = await routeOf(plan, m).decision.then(
+            (d) => d.policy,
+            (err: unknown) => {
+              if (err instanceof NoRouteError) return null;
+              throw err;
+            },
+          );
+          if (policy && wantsVoiceCall(policy, m)) voice.push(m.id);
+        }
+        await batches.release(batchId, voice, VOICE_HAND_OVER);
+      }
       return batches.finish(batchId, receiptWaitMs);
     },
   };

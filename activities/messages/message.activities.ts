@@ -70,7 +70,9 @@ export function createMessageActivities(deps: MessageActivityDeps) {
       const message = await loadMessage(messageId);
       // `to` is E.164 since its accept; its country was stored then (parsed again only for rows without one).
       const country = message.country ?? normalizeE164(message.to).country;
-      const base = { priority: message.priority, sendAt: message.sendAt?.toISOString() ?? null };
+      // A message a page hands over after its carriers failed goes on from its attempts (the voice call).
+      const previous = message.attempts > 0 ? { previous: await messages.pastAttempts(messageId) } : {};
+      const base = { priority: message.priority, sendAt: message.sendAt?.toISOString() ?? null, ...previous };
       try {
         const plan = await deps.planner.plan({
           to: message.to,

@@ -211,7 +211,7 @@ describe('a message that needs per-message handling', () => {
     await stack.sim('POST', '/voice/reset');
   });
 
-  it('leaves its page for its own workflow when its route ends in a voice call, and is read out when no SMS carrier delivers it', async () => {
+  it('is tried on every SMS carrier by its page, then leaves it for its own workflow, which reads it out in a voice call', async () => {
     await stack.api('PUT', '/v1/routes', { rules: [{ id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }, { carrierId: 'beta' }], policy: { ...POLICY, voiceFallback: true } }], comment: 'voice' });
     for (const id of ['alpha', 'beta']) await stack.sim('PATCH', `/carriers/${id}/behaviour`, { undelivRate: 1 });
     const [, send] = shapes[1];
@@ -220,7 +220,13 @@ describe('a message that needs per-message handling', () => {
     expect(message).toMatchObject({ status: 'delivered', carrierId: 'voice', attempts: 2, channel: 'voice' });
     expect(message.workflowId).toBe(`msg-${message.id}`);
     const events = (await stack.api<{ events: { type: string }[] }>('GET', `/v1/messages/${message.id}`)).body.events.map((e) => e.type);
-    expect(events.slice(0, 3)).toEqual(['accepted', 'queued', 'left_page']);
+    // The page's two attempts, then the hand-over; the workflow goes on from them to the call (no carrier again).
+    const handedOver = events.indexOf('left_page');
+    expect(events.slice(0, handedOver).filter((e) => e === 'submitted')).toHaveLength(2);
+    expect(events.slice(handedOver).filter((e) => e === 'submitted')).toHaveLength(0);
+    expect(events.slice(handedOver)).toContain('voice_call');
+    expect(await submissionsTo('alpha', to)).toHaveLength(1);
+    expect(await submissionsTo('beta', to)).toHaveLength(1);
     const calls = await stack.sim<{ to: string }[]>('GET', '/voice/calls');
     expect(calls.filter((c) => c.to === to)).toHaveLength(1);
   });

@@ -16,6 +16,8 @@ export async function startApiApp(overrides: Partial<ApiConfig> = {}): Promise<{
     keks: testKeks(),
     codecCorsOrigins: [],
     egressAllowHosts: [],
+    // Suites share one database: the deployment-wide OTP count would mix theirs (test/support/stack.ts).
+    otpWorkflowsPerSecond: 1_000_000,
     host: '127.0.0.1',
     port: 0,
     ...overrides,

@@ -14,6 +14,8 @@ import { httpsRequest, makeTestCertificates, TestCertificates } from './tls';
 /** A priority rule over alpha then beta: what each end-to-end suite starts from. */
 export const DEFAULT_TEST_RULE = { id: 'default', strategy: 'priority', targets: [{ carrierId: 'alpha' }, { carrierId: 'beta' }] };
 
+const OWN_OTP_WORKFLOWS = { OTP_WORKFLOWS_PER_SECOND: '1000000' };
+
 export interface TestStack extends Stack {
   taskQueue: string;
   logDir: string;
@@ -71,9 +73,12 @@ export async function startTestStack(
     smppGatewayPort: await freePort(),
     extraReplicas: env.twoOfEach ? { workerWebhookPorts: [await freePort()], apiPorts: [await freePort()], smppGatewayPorts: [await freePort()] } : undefined,
     // Callback receivers of the tests listen on 127.0.0.1, allowed by name; `localhost` stays refused (egress tests).
-    workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', EGRESS_ALLOW_HOSTS: '127.0.0.1', SECRETS_KEY: testSecretsKey(), ...env.worker },
-    apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, EGRESS_ALLOW_HOSTS: '127.0.0.1', SECRETS_KEY: testSecretsKey(), ...env.api },
-    smppGatewayEnv: { TEMPORAL_TASK_QUEUE: taskQueue, SECRETS_KEY: testSecretsKey(), ...env.gateway },
+    // Suites running side by side share one database, so the deployment-wide count of OTP a
+    // second (OTP_WORKFLOWS_PER_SECOND) would mix theirs: every OTP gets its own workflow here
+    // unless a suite asks otherwise (otp-pages.e2e).
+    workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', EGRESS_ALLOW_HOSTS: '127.0.0.1', SECRETS_KEY: testSecretsKey(), ...OWN_OTP_WORKFLOWS, ...env.worker },
+    apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, EGRESS_ALLOW_HOSTS: '127.0.0.1', SECRETS_KEY: testSecretsKey(), ...OWN_OTP_WORKFLOWS, ...env.api },
+    smppGatewayEnv: { TEMPORAL_TASK_QUEUE: taskQueue, SECRETS_KEY: testSecretsKey(), ...OWN_OTP_WORKFLOWS, ...env.gateway },
     logDir,
     log: () => undefined,
   });

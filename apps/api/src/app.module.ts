@@ -126,7 +126,7 @@ export class AppModule implements NestModule, OnApplicationShutdown {
         {
           provide: MessageIntake,
           useFactory: (messages: MessageRepository, accounts: AccountRepository, pool: LimitsPool, senders: SenderRules) =>
-            new MessageIntake(messages, new Logger(MessageIntake.name), new IntakeLimits(accounts, new UsageCounterRepository(pool)), senders),
+            new MessageIntake(messages, new Logger(MessageIntake.name), new IntakeLimits(accounts, new UsageCounterRepository(pool)), senders, { otpWorkflowsPerSecond: config.otpWorkflowsPerSecond }),
           inject: [MessageRepository, AccountRepository, LIMITS_POOL, SenderRules],
         },
         {

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     state,
     accountLimits,
     submits: new SubmitHandler({
-      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }, new IntakeLimits(accounts, new UsageCounterRepository(limitsPool)), senders),
+      intake: new MessageIntake(messages, { error: (m) => logger.error(m) }, new IntakeLimits(accounts, new UsageCounterRepository(limitsPool)), senders, { otpWorkflowsPerSecond: config.otpWorkflowsPerSecond }),
       canceller: new MessageCancel(messages, temporal),
       messages,
       multipart,

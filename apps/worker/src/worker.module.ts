@@ -54,6 +54,7 @@ export class WorkerModule implements OnApplicationBootstrap, OnApplicationShutdo
               { error: (m) => logger.error(m) },
               new IntakeLimits(new AccountRepository(db), new UsageCounterRepository(pool)),
               new SenderRules(new SenderRepository(db), { ttlMs: 5_000 }),
+              { otpWorkflowsPerSecond: config.otpWorkflowsPerSecond },
             ),
           inject: [MessageRepository, DATA_SOURCE, LIMITS_POOL],
         },

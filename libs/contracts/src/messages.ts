@@ -108,6 +108,12 @@ export interface RoutePlan {
   ruleId: string | null;
   /** ISO time before which nothing is submitted (scheduled delivery); null: now. */
   sendAt: string | null;
+  /**
+   * The attempts the message made before this workflow took it (a page whose carriers all failed
+   * hands the message over for its voice call): carriers tried in order, and the last attempt.
+   * The workflow goes on from there. Absent for a message no carrier has had.
+   */
+  previous?: { tried: string[]; last: { carrierId: string; status: string; error: { reason?: string; code?: string; rawCode?: string } | null } | null };
 }
 
 /** What the opt-out check before routing decided (per-message workflow's `checkRecipient` step). */

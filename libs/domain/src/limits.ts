@@ -98,6 +98,7 @@ export interface UsageCounter {
   field?: string;
 }
 
+const SECOND = 1_000;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -141,6 +142,15 @@ export function usageCounters(accountId: string, e164: string, limits: AccountLi
       field: 'to',
     },
   ];
+}
+
+/**
+ * The deployment-wide count of OTP messages accepted in the current UTC second, every replica's
+ * (README, "Which shape carries a message"): the first OTP_WORKFLOWS_PER_SECOND of a second get
+ * their own workflow, the rest ride pages.
+ */
+export function otpSecondCounter(now: number): { key: string; resetsAt: Date } {
+  return { key: `otp:s${Math.floor(now / SECOND)}`, resetsAt: windowEnd(now, SECOND) };
 }
 
 /** The first counter over its limit, as the error to answer (429 with Retry-After), or null. */

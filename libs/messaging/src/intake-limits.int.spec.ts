@@ -24,7 +24,7 @@ afterAll(async () => {
   await Promise.all((dbs ?? []).map((db) => db.destroy()));
 });
 
-async function consumeMany(accountId: string, numbers: string[]): Promise<PromiseSettledResult<void>[]> {
+async function consumeMany(accountId: string, numbers: string[]): Promise<PromiseSettledResult<number | undefined>[]> {
   return Promise.all(
     numbers.map(async (to, i) => {
       const replica = replicas[i % 2];
@@ -69,6 +69,22 @@ it('counts numbers of one block together, and the daily quota over every number'
   const nextDay = new Date();
   nextDay.setUTCHours(24, 0, 0, 0);
   expect(Math.abs(quota.retryAfterSeconds - (nextDay.getTime() - Date.now()) / 1000)).toBeLessThan(5);
+});
+
+it('counts a deployment-wide window (the OTP of a second) exactly across two replicas, in the limits\' statement', async () => {
+  const { accountId } = await accounts.createWithKey(`otp-second-${randomUUID()}`);
+  const window = { key: `otp:test-${randomUUID()}`, resetsAt: new Date(Date.now() + 60_000) };
+  const numbers = Array.from({ length: 40 }, (_, i) => `+1415555${String(6000 + i)}`);
+  const counts = await Promise.all(
+    numbers.map(async (to, i) => {
+      const replica = replicas[i % 2];
+      return replica.consume(accountId, to, await replica.limitsOf(accountId), () => window);
+    }),
+  );
+  // Each message saw its own place in the window, whichever replica counted it: 1 to 40, none twice.
+  expect([...counts].sort((a, b) => a! - b!)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  // Without a window to count, nothing is returned.
+  await expect(replicas[0].consume(accountId, '+14155556100', resolveLimits({}))).resolves.toBeUndefined();
 });
 
 it('sees an operator\'s change of the limits on the next read', async () => {

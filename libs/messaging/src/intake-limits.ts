@@ -73,14 +73,18 @@ export class IntakeLimits {
   /**
    * Counts one message to `e164` against the account's quota and velocity limits; throws a
    * RateLimitedError (429, ESME_RTHROTTLED) when one is over. A refused message counts too:
-   * retrying faster does not help.
+   * retrying faster does not help. `alsoCount` (a counter with no limit, in the same statement):
+   * its count with this message is returned.
    */
-  async consume(accountId: string, e164: string, limits: AccountLimits): Promise<void> {
+  async consume(accountId: string, e164: string, limits: AccountLimits, alsoCount?: (now: number) => { key: string; resetsAt: Date }): Promise<number | undefined> {
     const now = this.now();
     const counters = usageCounters(accountId, e164, limits, now);
-    const counts = await this.add(counters.map((c) => ({ key: c.key, by: 1, expiresAt: c.resetsAt })));
+    const extra = alsoCount?.(now);
+    const increments = counters.map((c) => ({ key: c.key, by: 1, expiresAt: c.resetsAt }));
+    const counts = await this.add(extra ? [...increments, { key: extra.key, by: 1, expiresAt: extra.resetsAt }] : increments);
     const refusal = usageRefusal(counters, counts, now);
     if (refusal) throw refusal;
+    return extra ? counts[counters.length] : undefined;
   }
 
   /** Queues increments for the next flush (messages arriving in the same tick share one statement). */

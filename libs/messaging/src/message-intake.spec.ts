@@ -22,7 +22,13 @@ function counterStore() {
 const dto = { to: '+1 415 555 2671', from: 'Acme', body: 'Hello €' };
 const request = (overrides: Partial<IntakeRequest> = {}, idempotencyKey?: string): IntakeRequest => ({ accountId: 'acct', ...dto, idempotencyKey, ...overrides });
 
-function setup({ insertFails = false, existing, limits = { otpPriority: true } }: { insertFails?: boolean; existing?: Partial<MessageEntity>; limits?: Partial<AccountLimits> } = {}) {
+function setup({
+  insertFails = false,
+  existing,
+  limits = { otpPriority: true },
+  otpWorkflowsPerSecond = 10,
+  now,
+}: { insertFails?: boolean; existing?: Partial<MessageEntity>; limits?: Partial<AccountLimits>; otpWorkflowsPerSecond?: number; now?: () => number } = {}) {
   const repo = {
     insertAccepted: insertFails ? jest.fn().mockRejectedValue(new Error('connection refused')) : jest.fn().mockResolvedValue(true),
     insertAcceptedMany: jest.fn().mockImplementation(async (rows: { id: string }[]) => new Set(rows.map((r) => r.id))),
@@ -36,7 +42,7 @@ function setup({ insertFails = false, existing, limits = { otpPriority: true } }
     held: async () => ({ numbers: new Map(), senderIds: new Map([['ACME', new Map()]]), pools: new Map() }),
     stickyNumber: async () => null,
   });
-  const service = new MessageIntake(repo as unknown as MessageRepository, logger, new IntakeLimits(accounts, counters), senders);
+  const service = new MessageIntake(repo as unknown as MessageRepository, logger, new IntakeLimits(accounts, counters, { now }), senders, { otpWorkflowsPerSecond });
   return { service, repo, logger, counters, accounts };
 }
 
@@ -68,10 +74,25 @@ it('writes paged messages arriving together in one multi-row insert', async () =
   expect(repo.insertAccepted).not.toHaveBeenCalled();
 });
 
-it('decides the shape in one place: OTP gets its own workflow, the rest ride what the channel asks for', () => {
-  expect(deliveryShape({ priority: 'otp', requested: 'batch' })).toBe('workflow');
-  expect(deliveryShape({ priority: 'marketing', requested: 'batch' })).toBe('batch');
-  expect(deliveryShape({ priority: 'transactional', requested: 'workflow' })).toBe('workflow');
+it('decides the shape in one place: OTP gets its own workflow within the OTP a second, the rest ride what the channel asks for', () => {
+  expect(deliveryShape({ priority: 'otp', requested: 'batch', otpThisSecond: 1 }, 10)).toBe('workflow');
+  expect(deliveryShape({ priority: 'otp', requested: 'workflow', otpThisSecond: 10 }, 10)).toBe('workflow');
+  expect(deliveryShape({ priority: 'otp', requested: 'workflow', otpThisSecond: 11 }, 10)).toBe('batch');
+  expect(deliveryShape({ priority: 'otp', requested: 'workflow', otpThisSecond: 1 }, 0)).toBe('batch');
+  expect(deliveryShape({ priority: 'marketing', requested: 'batch', otpThisSecond: 99 }, 10)).toBe('batch');
+  expect(deliveryShape({ priority: 'transactional', requested: 'workflow' }, 10)).toBe('workflow');
+});
+
+it('gives the first OTP_WORKFLOWS_PER_SECOND OTP of a second their own workflow and pages the rest, counting in the limits\' statement', async () => {
+  // All within one second (a real clock could cross into the next mid-test).
+  const { service, repo, counters } = setup({ otpWorkflowsPerSecond: 2, now: () => Date.UTC(2026, 11, 6, 12, 0, 0, 400) });
+  await Promise.all([0, 1, 2, 3].map((i) => service.accept(request({ priority: 'otp', to: `+1415555267${i}` }))));
+  await service.accept(request({ to: '+14155552679', delivery: 'batch' }));
+  expect(repo.insertAccepted.mock.calls.map(([row]) => row.delivery)).toEqual(['workflow', 'workflow']);
+  expect(repo.insertAcceptedMany.mock.calls.flatMap(([rows]) => rows.map((r: { priority: string }) => r.priority))).toEqual(['otp', 'otp', 'transactional']);
+  // One counter for the deployment's OTP of this second, counted with the account's limits; the transactional message is not in it.
+  expect([...counters.counts].filter(([key]) => key.startsWith('otp:'))).toEqual([[`otp:s${Date.UTC(2026, 11, 6, 12, 0, 0) / 1000}`, 4]]);
+  expect(counters.add).toHaveBeenCalledTimes(2);
 });
 
 it('returns the stored message for a repeated Idempotency-Key and stores nothing', async () => {

@@ -8,7 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, MessageEncoding, MessagePriority, MessageStatus, UnavailableError, ValidationError } from '@app/contracts';
 import { MessageEntity, MessageRepository, NewMessage } from '@app/db';
-import { AccountLimits, analyzeText, normalizeE164, smartEncode } from '@app/domain';
+import { AccountLimits, analyzeText, normalizeE164, otpSecondCounter, smartEncode } from '@app/domain';
 import type { IntakeLimits } from './intake-limits';
 import type { SenderRules } from './sender-rules';
 import { errorText } from '@app/logging';
@@ -50,12 +50,16 @@ export type Delivery = 'workflow' | 'batch';
 /**
  * Which shape carries a message: the one place this is decided (README, "Which shape carries a
  * message"). OTP gets its own sendMessage workflow (the shortest path to the carrier, voice
- * fallback); every other message rides the shape its channel asks for: REST singles and batch
- * items and bulk SMPP binds ask for pages. (A paged message whose route ends in a voice call
- * leaves its page before any carrier has it: activities/batches.)
+ * fallback) while the deployment's OTP this second are within `otpWorkflowsPerSecond`
+ * (OTP_WORKFLOWS_PER_SECOND: what the workers carry one workflow per message); beyond it an OTP
+ * rides a page, which takes OTP first, rather than wait behind a backlog of workflows. Every
+ * other message rides the shape its channel asks for: REST singles and batch items and bulk
+ * SMPP binds ask for pages. (A paged message whose route ends in a voice call leaves its page
+ * before any carrier has it: activities/batches.)
  */
-export function deliveryShape(message: { priority: MessagePriority; requested: Delivery }): Delivery {
-  return message.priority === 'otp' ? 'workflow' : message.requested;
+export function deliveryShape(message: { priority: MessagePriority; requested: Delivery; otpThisSecond?: number }, otpWorkflowsPerSecond: number): Delivery {
+  if (message.priority !== 'otp') return message.requested;
+  return (message.otpThisSecond ?? 1) <= otpWorkflowsPerSecond ? 'workflow' : 'batch';
 }
 
 /** How long the first bulk message of a group waits for others before they are written together. */
@@ -67,6 +71,11 @@ export interface AcceptedMessage {
   status: MessageStatus;
   segments: number;
   encoding: MessageEncoding;
+}
+
+export interface IntakeOptions {
+  /** OTP_WORKFLOWS_PER_SECOND: OTP messages a second, across replicas, given their own workflow (`deliveryShape`). */
+  otpWorkflowsPerSecond: number;
 }
 
 export interface IntakeLogger {
@@ -81,6 +90,7 @@ export class MessageIntake {
     private readonly logger: IntakeLogger,
     private readonly limits: IntakeLimits,
     private readonly senders: SenderRules,
+    private readonly options: IntakeOptions,
   ) {}
 
   async accept(request: IntakeRequest): Promise<AcceptedMessage> {
@@ -110,8 +120,9 @@ export class MessageIntake {
       const existing = await this.messages.findByIdempotencyKey(request.accountId, idempotencyKey);
       if (existing) return this.replay(existing, requestHash);
     }
-    // A replay above is free; anything new counts against the quota and velocity limits.
-    await this.limits.consume(request.accountId, to, limits);
+    // A replay above is free; anything new counts against the quota and velocity limits (and,
+    // an OTP, in the deployment's OTP of this second, which decide its shape).
+    const otpThisSecond = await this.limits.consume(request.accountId, to, limits, priority === 'otp' ? otpSecondCounter : undefined);
 
     const id = request.id ?? randomUUID();
     const statusCallbackUrl = request.statusCallbackUrl ?? null;
@@ -131,7 +142,7 @@ export class MessageIntake {
       smppSystemId: request.smpp?.systemId ?? null,
       registeredDelivery: request.smpp?.registeredDelivery ?? 0,
       sendAt: request.sendAt ?? null,
-      delivery: deliveryShape({ priority, requested: request.delivery ?? 'workflow' }),
+      delivery: deliveryShape({ priority, requested: request.delivery ?? 'workflow', otpThisSecond }, this.options.otpWorkflowsPerSecond),
       optOutExempt: request.optOutExempt ?? null,
       // Known from the number already: a page routes by it without parsing the number again.
       country: number.country ?? null,

@@ -3,9 +3,10 @@
 // WORKFLOW_MAX_STARTING started and not yet submitted: starting-workflows.ts), and pages of
 // bulk messages (REST batches, bulk SMPP binds) as sendBatch workflows from `page_starts`. A page
 // is written (its messages grouped, its intent stored) when a full page waits or the oldest
-// waiting message is older than the page delay, while few paged messages still wait for their
-// first submit (pages submitting are what load the carriers' binds; pages waiting for receipts
-// cost next to nothing, so BATCH_MAX_RUNNING of those may run per worker). Woken by NOTIFY from
+// waiting message is older than the page delay, OTP first, while few paged messages still wait
+// for their first submit (pages submitting are what load the carriers' binds; pages waiting for
+// receipts cost next to nothing, so BATCH_MAX_RUNNING of those may run per worker); past that
+// cap, waiting OTP still get pages of their own. Woken by NOTIFY from
 // the intake, which says what it made due (workflow starts; how many messages wait for a page:
 // page-look.ts decides when looking for a page is worth a query), and by a short poll
 // (OutboxLoop). Intents are leased, so any number of worker replicas share them; a start that fails (Temporal down or slow) leaves its intent to come due again, and the
@@ -114,8 +115,11 @@ export class DispatcherService implements OnApplicationShutdown {
       this.pageLook.looking();
       const pending = await this.dispatch.pending(pageSize);
       if (!this.pageLook.pageDue(pending)) return this.pageLook.looked(pending);
-      if (pending.unsubmitted >= maxSubmitting * pageSize) return this.pageLook.looked(pending, true);
-      const page = await this.dispatch.createPage(pageSize);
+      // Past the cap on paged messages not yet with a carrier, OTP still get pages of their own:
+      // they never wait behind bulk (README, "Which shape carries a message").
+      const capped = pending.unsubmitted >= maxSubmitting * pageSize;
+      if (capped && !this.pageLook.pageDue(pending.otp)) return this.pageLook.looked(pending, true);
+      const page = await this.dispatch.createPage(pageSize, capped);
       if (!page) return this.pageLook.looked(pending, true);
       this.logger.debug({ batchId: page.batchId, size: page.size }, 'page written');
       await this.startPages();

@@ -35,10 +35,10 @@ beforeEach(async () => {
   await db.query(`DELETE FROM page_starts`);
 });
 
-async function bulkMessages(n: number): Promise<string[]> {
+async function bulkMessages(n: number, priority: 'transactional' | 'otp' = 'transactional'): Promise<string[]> {
   const ids = Array.from({ length: n }, () => randomUUID());
   await messages.insertAcceptedMany(
-    ids.map((id) => ({ id, accountId, to: '+14155552671', from: 'Acme', body: 'x', encoding: 'GSM-7', segments: 1, statusCallbackUrl: null, idempotencyKey: null, requestHash: 'h', priority: 'transactional', delivery: 'batch' })),
+    ids.map((id) => ({ id, accountId, to: '+14155552671', from: 'Acme', body: 'x', encoding: 'GSM-7', segments: 1, statusCallbackUrl: null, idempotencyKey: null, requestHash: 'h', priority, delivery: 'batch' })),
   );
   return ids;
 }
@@ -97,6 +97,24 @@ it('writes a page named by its first message with its start intent, and counts i
   expect((await dispatch.leasePageStarts(1000, 60_000)).map((p) => p.batchId)).not.toContain(batchId);
   await batches.firstAttemptDone(batchId);
   expect((await dispatch.pending(10)).unsubmitted).toBe(0);
+});
+
+it('puts waiting OTP on a page before older bulk messages, and past the cap on a page of their own', async () => {
+  const bulk = await bulkMessages(3);
+  const otp = await bulkMessages(2, 'otp');
+  expect(await dispatch.pending(10)).toMatchObject({ count: 5, otp: { count: 2, oldestMs: expect.any(Number) } });
+  // A page of three: both OTP, then the oldest bulk message (named by its first message by age).
+  const first = await dispatch.createPage(3);
+  expect(first).toMatchObject({ batchId: firstOf(bulk), size: 3 });
+  const claimed = async (batchId: string) => ((await db.query(`SELECT id FROM messages WHERE batch_id = $1`, [batchId])) as { id: string }[]).map((r) => r.id).sort();
+  expect(await claimed(first!.batchId)).toEqual([...otp, firstOf(bulk)].sort());
+  // OTP only (the dispatcher's cap reached): the bulk messages wait, a new OTP does not.
+  expect(await dispatch.createPage(10, true)).toBeNull();
+  const [late] = await bulkMessages(1, 'otp');
+  expect(await dispatch.pending(10)).toMatchObject({ count: 3, otp: { count: 1 } });
+  const own = await dispatch.createPage(10, true);
+  expect(own).toMatchObject({ batchId: late, size: 1 });
+  expect(await dispatch.pending(10)).toMatchObject({ count: 2, otp: { count: 0, oldestMs: 0 } });
 });
 
 it('keeps the columns a send changes out of every index on messages, so its updates stay in place (HOT)', async () => {

@@ -99,53 +99,64 @@ export class BatchRepository {
           );
         }
       }
-      const rows: (Omit<BatchMessage, 'accountId' | 'to' | 'from'> & { account_id: string; to_number: string; from_address: string })[] = await tx.query(
-        `SELECT m.id, m.account_id, m.to_number, m.from_address, m.body, m.priority, m.segments, m.country,
-                COALESCE((SELECT array_agg(a.carrier_id ORDER BY a.attempt) FROM message_attempts a WHERE a.message_id = m.id), '{}') AS tried,
-                (SELECT jsonb_build_object('carrierId', a.carrier_id, 'status', a.status, 'error', a.error::jsonb) FROM message_attempts a
-                  WHERE a.message_id = m.id ORDER BY a.attempt DESC LIMIT 1) AS last
-         FROM messages m
-         WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')
-           AND NOT EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = m.id AND a.attempt >= $2)
-         ORDER BY m.created_at`,
-        [batchId, attempt],
-      );
-      const keyring = keyringOf(tx);
-      return Promise.all(
-        rows.map(async (r) => ({
-          id: r.id,
-          accountId: r.account_id,
-          to: r.to_number,
-          from: r.from_address,
-          body: await keyring.open(r.body),
-          priority: r.priority,
-          segments: r.segments,
-          country: r.country,
-          tried: r.tried,
-          last: r.last,
-        })),
-      );
+      return this.pageMessages(tx, batchId, attempt);
     });
   }
 
+  /** The page's messages not final yet, with their attempts so far (the page's end: a voice call or a failure for each). */
+  async unfinished(batchId: string): Promise<BatchMessage[]> {
+    return this.db.transaction((tx) => this.pageMessages(tx, batchId, null));
+  }
+
+  /** The page's messages not final, without an attempt numbered `attempt` or later (null: any). */
+  private async pageMessages(tx: EntityManager, batchId: string, attempt: number | null): Promise<BatchMessage[]> {
+    const rows: (Omit<BatchMessage, 'accountId' | 'to' | 'from'> & { account_id: string; to_number: string; from_address: string })[] = await tx.query(
+      `SELECT m.id, m.account_id, m.to_number, m.from_address, m.body, m.priority, m.segments, m.country,
+              COALESCE((SELECT array_agg(a.carrier_id ORDER BY a.attempt) FROM message_attempts a WHERE a.message_id = m.id), '{}') AS tried,
+              (SELECT jsonb_build_object('carrierId', a.carrier_id, 'status', a.status, 'error', a.error::jsonb) FROM message_attempts a
+                WHERE a.message_id = m.id ORDER BY a.attempt DESC LIMIT 1) AS last
+       FROM messages m
+       WHERE m.batch_id = $1 AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected')
+         AND ($2::int IS NULL OR NOT EXISTS (SELECT 1 FROM message_attempts a WHERE a.message_id = m.id AND a.attempt >= $2))
+       ORDER BY m.created_at`,
+      [batchId, attempt],
+    );
+    const keyring = keyringOf(tx);
+    return Promise.all(
+      rows.map(async (r) => ({
+        id: r.id,
+        accountId: r.account_id,
+        to: r.to_number,
+        from: r.from_address,
+        body: await keyring.open(r.body),
+        priority: r.priority,
+        segments: r.segments,
+        country: r.country,
+        tried: r.tried,
+        last: r.last,
+      })),
+    );
+  }
+
   /**
-   * Messages that need per-message handling (their route wants a voice fallback) leave the page
-   * before any carrier has them: back to `accepted` on the workflow shape, with the intent to
-   * start their own sendMessage workflow, in one transaction; the dispatchers are woken after it.
-   * Returns how many left.
+   * Messages that need per-message handling (every SMS carrier failed and their route ends in a
+   * voice call) leave the page: back to `accepted` on the workflow shape, with the intent to start
+   * their own sendMessage workflow (which goes on from their attempts), in one transaction; the
+   * dispatchers are woken after it. Returns how many left.
    */
   async release(batchId: string, messageIds: string[], reason: string): Promise<number> {
     if (messageIds.length === 0) return 0;
     const released = await this.db.transaction(async (tx) => {
-      const left = returningRows<{ id: string; account_id: string; priority: MessagePriority }>(
+      const left = returningRows<{ id: string; account_id: string; priority: MessagePriority; attempts: number }>(
         await tx.query(
           `UPDATE messages SET delivery = 'workflow', batch_id = NULL, status = 'accepted', updated_at = now()
-           WHERE id = ANY($1::uuid[]) AND batch_id = $2 AND attempts = 0 AND status = 'queued' RETURNING id, account_id, priority`,
+           WHERE id = ANY($1::uuid[]) AND batch_id = $2 AND status NOT IN ('delivered', 'failed', 'cancelled', 'rejected') RETURNING id, account_id, priority, attempts`,
           [messageIds, batchId],
         ),
       );
       if (left.length === 0) return 0;
-      await handedOver(tx, batchId, left.length);
+      // Only a message no carrier has had still counts as waiting for its first submit.
+      await handedOver(tx, batchId, left.filter((l) => l.attempts === 0).length);
       const ids = left.map((l) => l.id);
       await tx.query(`INSERT INTO workflow_starts (message_id, account_id, priority, rank) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::smallint[]) ON CONFLICT DO NOTHING`, [
         ids,

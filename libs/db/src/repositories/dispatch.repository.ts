@@ -130,22 +130,29 @@ export class DispatchRepository {
   }
 
   /**
-   * Groups waiting bulk messages into one page (up to `pageSize`, oldest first) and writes its
-   * start intent, in one transaction; the page's id is its first message's id. Returns null
-   * when nothing waits. Scheduled messages join a page once their time has come.
+   * Groups waiting bulk messages into one page (up to `pageSize`) and writes its start intent,
+   * in one transaction; the page's id is its first message's id. OTP come first (they ride pages
+   * beyond OTP_WORKFLOWS_PER_SECOND and must not wait behind bulk), then the oldest others;
+   * `otpOnly` (the dispatcher's cap on unsubmitted paged messages is reached): OTP alone. Returns
+   * null when nothing waits. Scheduled messages join a page once their time has come.
    */
-  async createPage(pageSize: number): Promise<PageStartIntent | null> {
+  async createPage(pageSize: number, otpOnly = false): Promise<PageStartIntent | null> {
     return this.db.transaction(async (tx) => {
       const claimed = returningRows<{ id: string; batch_id: string; account_id: string }>(
         await tx.query(
-          `WITH w AS MATERIALIZED (
-             SELECT id, created_at FROM messages WHERE awaiting_page AND (send_at IS NULL OR send_at <= now())
+          // MATERIALIZED: each set is picked and locked once. The second scan leaves OTP to the first.
+          `WITH o AS MATERIALIZED (
+             SELECT id, created_at FROM messages WHERE awaiting_page AND priority = 'otp' AND (send_at IS NULL OR send_at <= now())
              ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED),
+           r AS MATERIALIZED (
+             SELECT id, created_at FROM messages WHERE NOT $2::boolean AND awaiting_page AND priority <> 'otp' AND (send_at IS NULL OR send_at <= now())
+             ORDER BY created_at, id LIMIT greatest($1 - (SELECT count(*) FROM o), 0) FOR UPDATE SKIP LOCKED),
+           w AS (SELECT * FROM o UNION ALL SELECT * FROM r),
            p AS (SELECT id, first_value(id) OVER (ORDER BY created_at, id) AS first FROM w)
            UPDATE messages m SET status = 'queued', batch_id = p.first, updated_at = now()
            FROM p
            WHERE m.id = p.id RETURNING m.id, m.batch_id, m.account_id`,
-          [pageSize],
+          [pageSize, otpOnly],
         ),
       );
       if (claimed.length === 0) return null;
@@ -184,20 +191,29 @@ export class DispatchRepository {
   }
 
   /**
-   * Bulk messages waiting for a page (at most `limit` counted), the age of the oldest, and how
-   * many paged messages no carrier has been handed yet, across every worker replica. The first
-   * reads a small partial index; the second sums the pages still in their first attempt, each
-   * counted down as its messages go to a carrier (`handedOver`).
+   * Bulk messages waiting for a page (at most `limit` counted) and the age of the oldest, the
+   * same for the OTP among them (`otp`), and how many paged messages no carrier has been handed
+   * yet, across every worker replica. The first two read small partial indexes; the last sums
+   * the pages still in their first attempt, each counted down as its messages go to a carrier
+   * (`handedOver`).
    */
-  async pending(limit: number): Promise<{ count: number; oldestMs: number; unsubmitted: number }> {
-    const rows: { n: string; age: number | null; unsubmitted: string }[] = await this.db.query(
-      `SELECT count(*) AS n, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS age,
-              (SELECT coalesce(sum(unsubmitted), 0) FROM page_starts) AS unsubmitted
-       FROM (SELECT created_at FROM messages WHERE awaiting_page AND (send_at IS NULL OR send_at <= now())
-             ORDER BY created_at LIMIT $1) p`,
+  async pending(limit: number): Promise<{ count: number; oldestMs: number; otp: { count: number; oldestMs: number }; unsubmitted: number }> {
+    const due = `awaiting_page AND (send_at IS NULL OR send_at <= now())`;
+    const waiting = (where: string) =>
+      `SELECT count(*) AS n, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS age
+       FROM (SELECT created_at FROM messages WHERE ${where} ORDER BY created_at LIMIT $1) w`;
+    const rows: { n: string; age: number | null; otp_n: string; otp_age: number | null; unsubmitted: string }[] = await this.db.query(
+      `SELECT a.n, a.age, o.n AS otp_n, o.age AS otp_age, (SELECT coalesce(sum(unsubmitted), 0) FROM page_starts) AS unsubmitted
+       FROM (${waiting(due)}) a, (${waiting(`${due} AND priority = 'otp'`)}) o`,
       [limit],
     );
-    return { count: Number(rows[0].n), oldestMs: rows[0].age ?? 0, unsubmitted: Number(rows[0].unsubmitted) };
+    const row = rows[0];
+    return {
+      count: Number(row.n),
+      oldestMs: row.age ?? 0,
+      otp: { count: Number(row.otp_n), oldestMs: row.otp_age ?? 0 },
+      unsubmitted: Number(row.unsubmitted),
+    };
   }
 }
 

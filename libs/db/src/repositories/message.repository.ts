@@ -165,6 +165,16 @@ export class MessageRepository {
     return this.opened(await this.db.getRepository(MessageEntity).findOneBy({ id }));
   }
 
+  /** The carriers a message was tried on, in order, and its last attempt (a page's, before it handed the message over). */
+  async pastAttempts(id: string): Promise<{ tried: string[]; last: { carrierId: string; status: string; error: { reason?: string; code?: string; rawCode?: string } | null } | null }> {
+    const rows: { carrier_id: string; status: string; error: { reason?: string; code?: string; rawCode?: string } | null }[] = await this.db.query(
+      `SELECT carrier_id, status, error::jsonb AS error FROM message_attempts WHERE message_id = $1 ORDER BY attempt`,
+      [id],
+    );
+    const last = rows.at(-1);
+    return { tried: rows.map((r) => r.carrier_id), last: last ? { carrierId: last.carrier_id, status: last.status, error: last.error } : null };
+  }
+
   async findForAccount(accountId: string, id: string): Promise<MessageEntity | null> {
     return this.opened(await this.db.getRepository(MessageEntity).findOneBy({ id, accountId }));
   }
