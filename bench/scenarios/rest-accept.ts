@@ -1,6 +1,6 @@
 // rest-accept: single POST /v1/messages at `--rate` (100/s) for `--seconds` (60), open loop, at
-// each priority the shape rule treats differently (transactional rides pages; OTP its own
-// workflow up to OTP_WORKFLOWS_PER_SECOND, pages beyond). Accept is answered at commit (the
+// each priority the shape rule treats differently (transactional rides pages; OTP pages too,
+// OTP first, past OTP_WORKFLOWS_PER_SECOND own workflows). Accept is answered at commit (the
 // message and its start intent), so its latency must not follow the backlog of workflows still
 // to start: reports accept p50/p95/p99 and how many messages were still unfinished when the
 // load ended (the backlog), not waiting for them.

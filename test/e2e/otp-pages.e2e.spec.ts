@@ -1,5 +1,5 @@
-// OTP beyond OTP_WORKFLOWS_PER_SECOND ride pages, through the real stack: here the setting is 0,
-// so every OTP does. A paged OTP still goes ahead of a bulk backlog: the page claim takes OTP
+// OTP past OTP_WORKFLOWS_PER_SECOND ride pages, through the real stack: here the setting is its
+// default, 0, so every OTP does. A paged OTP still goes ahead of a bulk backlog: the page claim takes OTP
 // first, and past the dispatcher's cap on paged messages not yet with a carrier
 // (BATCH_MAX_SUBMITTING pages' worth) an OTP gets a page of its own.
 import { eventually, startTestStack, TestStack } from '../support/stack';

@@ -73,9 +73,9 @@ export async function startTestStack(
     smppGatewayPort: await freePort(),
     extraReplicas: env.twoOfEach ? { workerWebhookPorts: [await freePort()], apiPorts: [await freePort()], smppGatewayPorts: [await freePort()] } : undefined,
     // Callback receivers of the tests listen on 127.0.0.1, allowed by name; `localhost` stays refused (egress tests).
-    // Suites running side by side share one database, so the deployment-wide count of OTP a
-    // second (OTP_WORKFLOWS_PER_SECOND) would mix theirs: every OTP gets its own workflow here
-    // unless a suite asks otherwise (otp-pages.e2e).
+    // Every OTP gets its own workflow here (OTP_WORKFLOWS_PER_SECOND lifted): the suites reach
+    // that shape through OTP, and suites running side by side share one database, so a
+    // deployment-wide count would mix theirs. otp-pages.e2e runs the default (OTP on pages).
     workerEnv: { TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', EGRESS_ALLOW_HOSTS: '127.0.0.1', SECRETS_KEY: testSecretsKey(), ...OWN_OTP_WORKFLOWS, ...env.worker },
     apiEnv: { TEMPORAL_TASK_QUEUE: taskQueue, EGRESS_ALLOW_HOSTS: '127.0.0.1', SECRETS_KEY: testSecretsKey(), ...OWN_OTP_WORKFLOWS, ...env.api },
     smppGatewayEnv: { TEMPORAL_TASK_QUEUE: taskQueue, SECRETS_KEY: testSecretsKey(), ...OWN_OTP_WORKFLOWS, ...env.gateway },

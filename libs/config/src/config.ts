@@ -31,7 +31,7 @@ export interface CommonConfig {
   keks: [string, Buffer][];
   /** Internal hosts a tenant's URL (status callbacks) may reach anyway; none by default. */
   egressAllowHosts: string[];
-  /** OTP messages a second, across replicas, given their own workflow; the rest of that second's ride pages (OTP_WORKFLOWS_PER_SECOND). */
+  /** OTP messages a second, across replicas, given their own workflow; the rest ride pages (OTP_WORKFLOWS_PER_SECOND, default 0: every OTP). */
   otpWorkflowsPerSecond: number;
 }
 
@@ -153,7 +153,7 @@ export function readCommonConfig(env: Env): CommonConfig {
     logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     ...secretsAndKeks(env),
     egressAllowHosts: readHostList(env, 'EGRESS_ALLOW_HOSTS'),
-    otpWorkflowsPerSecond: readInt(env, 'OTP_WORKFLOWS_PER_SECOND', 10, { min: 0, max: 1_000_000 }),
+    otpWorkflowsPerSecond: readInt(env, 'OTP_WORKFLOWS_PER_SECOND', 0, { min: 0, max: 1_000_000 }),
     numberLookup: {
       url: env.NUMBER_LOOKUP_URL?.trim() ? readUrl(env, 'NUMBER_LOOKUP_URL', ['http:', 'https:']) : undefined,
       prefixes: readJson(env, 'NETWORK_PREFIXES', {}, parseNetworkPrefixes),

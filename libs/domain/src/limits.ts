@@ -147,7 +147,7 @@ export function usageCounters(accountId: string, e164: string, limits: AccountLi
 /**
  * The deployment-wide count of OTP messages accepted in the current UTC second, every replica's
  * (README, "Which shape carries a message"): the first OTP_WORKFLOWS_PER_SECOND of a second get
- * their own workflow, the rest ride pages.
+ * their own workflow, the rest ride pages. Not counted when that setting is 0.
  */
 export function otpSecondCounter(now: number): { key: string; resetsAt: Date } {
   return { key: `otp:s${Math.floor(now / SECOND)}`, resetsAt: windowEnd(now, SECOND) };

@@ -95,6 +95,14 @@ it('gives the first OTP_WORKFLOWS_PER_SECOND OTP of a second their own workflow 
   expect(counters.add).toHaveBeenCalledTimes(2);
 });
 
+it('puts every OTP on a page by default (OTP_WORKFLOWS_PER_SECOND 0), counting no OTP of the second', async () => {
+  const { service, repo, counters } = setup({ otpWorkflowsPerSecond: 0 });
+  await service.accept(request({ priority: 'otp' }));
+  expect(repo.insertAccepted).not.toHaveBeenCalled();
+  expect(repo.insertAcceptedMany.mock.calls[0][0]).toEqual([expect.objectContaining({ priority: 'otp', delivery: 'batch' })]);
+  expect([...counters.counts.keys()].filter((key) => key.startsWith('otp:'))).toEqual([]);
+});
+
 it('returns the stored message for a repeated Idempotency-Key and stores nothing', async () => {
   const first = setup();
   await first.service.accept(request({}, 'k1'));

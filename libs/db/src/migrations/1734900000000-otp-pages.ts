@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * OTP beyond OTP_WORKFLOWS_PER_SECOND ride pages (README, "Which shape carries a message"), and
+ * OTP past OTP_WORKFLOWS_PER_SECOND (0 by default: every OTP) ride pages (README, "Which shape carries a message"), and
  * a page takes them before any other waiting message, even past the dispatcher's cap on paged
  * messages not yet handed to a carrier. This partial index holds only OTP waiting for a page, so
  * finding them costs nothing when there are none and every other message writes no entry.

@@ -131,8 +131,8 @@ export class DispatchRepository {
 
   /**
    * Groups waiting bulk messages into one page (up to `pageSize`) and writes its start intent,
-   * in one transaction; the page's id is its first message's id. OTP come first (they ride pages
-   * beyond OTP_WORKFLOWS_PER_SECOND and must not wait behind bulk), then the oldest others;
+   * in one transaction; the page's id is its first message's id. OTP come first (they ride pages,
+   * past OTP_WORKFLOWS_PER_SECOND, and must not wait behind bulk), then the oldest others;
    * `otpOnly` (the dispatcher's cap on unsubmitted paged messages is reached): OTP alone. Returns
    * null when nothing waits. Scheduled messages join a page once their time has come.
    */
