@@ -22,7 +22,7 @@ export interface LoadOutcome {
   seconds: number;
   sent: number;
   accepted: number;
-  /** Answers other than 202, by status (0: no answer). */
+  /** Answers other than 202, by status (0: no answer, with the client's error code). */
   refused: Record<string, number>;
   acceptMs: { p50: number; p95: number; p99: number };
   acceptToSubmitMs: { p50: number; p95: number; p99: number };
@@ -62,8 +62,10 @@ export async function offerLoad(stack: Stack, step: LoadStep): Promise<LoadOutco
           if (res.status === 202) entry.id = (JSON.parse(res.body) as { id: string }).id;
           else refused[res.status] = (refused[res.status] ?? 0) + 1;
         })
-        .catch(() => {
-          refused['0'] = (refused['0'] ?? 0) + 1;
+        .catch((err: NodeJS.ErrnoException) => {
+          // No answer: counted under 0 with the client's error code (ECONNRESET, …), to tell causes apart.
+          const key = `0${err.code ? ` ${err.code}` : ''}`;
+          refused[key] = (refused[key] ?? 0) + 1;
         }),
     );
   }

@@ -51,11 +51,11 @@ export type Delivery = 'workflow' | 'batch';
  * Which shape carries a message: the one place this is decided (README, "Which shape carries a
  * message"). An OTP gets its own sendMessage workflow (the shortest path to the carrier) while
  * the deployment's OTP this second are within `otpWorkflowsPerSecond` (OTP_WORKFLOWS_PER_SECOND,
- * 0 by default: measured on the bench machine, own workflows beside 100 accepts a second doubled
- * the accept p99); otherwise it rides a page, which takes OTP first. Every other message rides
- * the shape its channel asks for: REST singles and batch items and bulk SMPP binds ask for
- * pages. (A paged message whose SMS carriers all failed and whose route ends in a voice call
- * leaves its page for the call: activities/batches.)
+ * 0 by default: on the bench machine, 10 own workflows a second beside 100 accepts a second
+ * kept the accept p99 over 100 ms); otherwise it rides a page, which takes OTP first. Every
+ * other message rides the shape its channel asks for: REST singles and batch items and bulk
+ * SMPP binds ask for pages. (A paged message whose SMS carriers all failed and whose route
+ * ends in a voice call leaves its page for the call: activities/batches.)
  */
 export function deliveryShape(message: { priority: MessagePriority; requested: Delivery; otpThisSecond?: number }, otpWorkflowsPerSecond: number): Delivery {
   if (message.priority !== 'otp') return message.requested;

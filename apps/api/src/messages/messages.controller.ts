@@ -44,7 +44,7 @@ export class MessagesController {
   @ApiOperation({
     summary: 'Send up to 1,000 messages',
     description:
-      'Each item is validated and answered on its own (an id, or an error naming its field as messages[i].field; nothing is stored for a refused item) and may carry its own idempotencyKey. Accepted items ride pages (sendBatch workflows), except those that need per-message handling (OTP priority, a statusCallbackUrl), which get their own workflow.',
+      'Each item is validated and answered on its own (an id, or an error naming its field as messages[i].field; nothing is stored for a refused item) and may carry its own idempotencyKey. Accepted items ride pages (sendBatch workflows), OTP first; an OTP gets its own workflow only within OTP_WORKFLOWS_PER_SECOND (0 by default), and a message whose SMS carriers all failed leaves its page for its voice call.',
   })
   @ApiResponse({ status: 202, type: BatchAcceptedView })
   @ApiResponse({ status: 400, description: 'messages missing, not an array, empty or over 1,000; unknown top-level field; malformed JSON', type: ErrorBody })
@@ -58,7 +58,7 @@ export class MessagesController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Cancel a message not yet sent',
-    description: 'Succeeds while no carrier has the message: before its scheduled time or before a page takes it, or (an OTP on its own workflow) between failover attempts. Otherwise `cancelled` is false with the reason.',
+    description: 'Succeeds while no carrier has the message: before its scheduled time or before a page takes it, or (a message on its own workflow) between failover attempts. Otherwise `cancelled` is false with the reason.',
   })
   @ApiResponse({ status: 200, type: CancelMessageView })
   @ApiResponse({ status: 404, type: ErrorBody })

@@ -36,7 +36,8 @@ export class MessagesService {
     await this.checkCallbackUrl(message.statusCallbackUrl);
     // A single message asks for a page like a batch item: pages carry ~25 times the messages a
     // second that per-message workflows do on the bench machine, at ~0.2 s more to the carrier
-    // (README, "Which shape carries a message"). OTP keeps its own workflow (deliveryShape).
+    // (README, "Which shape carries a message"). OTP too, unless OTP_WORKFLOWS_PER_SECOND gives
+    // it its own workflow (deliveryShape).
     return this.intake.accept({ ...message, sendAt: scheduledAt(sendAt), accountId: auth.accountId, smartEncoding: auth.smartEncoding, limits: auth.limits, idempotencyKey, delivery: 'batch' });
   }
 

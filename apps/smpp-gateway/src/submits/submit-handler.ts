@@ -204,7 +204,7 @@ export class SubmitHandler {  /** Parts of one multipart message are handled one
       smartEncoding: pending.smartEncoding,
       smpp: { systemId: pending.systemId, registeredDelivery: pending.registeredDelivery },
       sendAt: pending.sendAt ? new Date(pending.sendAt) : null,
-      // The shape this bind asks for (SMPP_DELIVERY); the intake decides (OTP keeps its own workflow).
+      // The shape this bind asks for (SMPP_DELIVERY); the intake decides (deliveryShape: OTP rules).
       delivery: this.deps.delivery,
       ...(id ? { id, idempotencyKey: `smpp-multipart:${id}` } : {}),
     });
