@@ -1,6 +1,6 @@
 // Queries on messages, their attempts and their event timeline. Each state change of a
 // message writes its row and its event in one transaction.
-import { PRIORITY_KEYS, type FinalizeInput, type MessageEventType, type RecordEventInput } from '@app/contracts';
+import { PRIORITY_KEYS, type FinalizeInput, type MessageEventType, type RecordEventInput, type RoutePlan } from '@app/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { keyringOf } from '../data-keyring';
 import { AttemptStatus, MessageAttemptEntity } from '../entities/message-attempt.entity';
@@ -166,7 +166,7 @@ export class MessageRepository {
   }
 
   /** The carriers a message was tried on, in order, and its last attempt (a page's, before it handed the message over). */
-  async pastAttempts(id: string): Promise<{ tried: string[]; last: { carrierId: string; status: string; error: { reason?: string; code?: string; rawCode?: string } | null } | null }> {
+  async pastAttempts(id: string): Promise<NonNullable<RoutePlan['previous']>> {
     const rows: { carrier_id: string; status: string; error: { reason?: string; code?: string; rawCode?: string } | null }[] = await this.db.query(
       `SELECT carrier_id, status, error::jsonb AS error FROM message_attempts WHERE message_id = $1 ORDER BY attempt`,
       [id],
