@@ -37,7 +37,7 @@ it('sends an OTP over the rate on a page of its own, ahead of a bulk backlog hel
   expect(bulk.body.accepted).toBe(40);
   // The first page (10) is with the carrier at 5 a second; the other 30 wait behind the cap.
   await new Promise((r) => setTimeout(r, 500));
-  const otp = await stack.api<{ id: string }>('POST', '/v1/messages', { to: '+14155552672', from: 'Acme', body: 'Your code is 482913', priority: 'otp' });
+  const otp = await stack.api<{ id: string }>('POST', '/v1/messages', { to: '+14155552672', from: 'Acme', body: 'Your code is 730519', priority: 'otp' });
   expect(otp.status).toBe(202);
 
   const delivered = await eventually(
@@ -54,7 +54,7 @@ it('sends an OTP over the rate on a page of its own, ahead of a bulk backlog hel
   const submissions = await stack.sim<{ text: string }[]>('GET', '/carriers/alpha/submissions');
   // Ahead of the 30 bulk messages still waiting when it came: after the first page at most (and a
   // page holds the carrier's slots at most 1 s ahead).
-  const position = submissions.findIndex((s) => s.text === 'Your code is 482913');
+  const position = submissions.findIndex((s) => s.text === 'Your code is 730519');
   expect(position).toBeGreaterThanOrEqual(0);
   expect(position).toBeLessThan(16);
 }, 90_000);

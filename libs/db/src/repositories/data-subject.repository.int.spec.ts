@@ -37,7 +37,7 @@ async function seedEverywhere(accountId: string, phone: string, ourNumber: strin
   const messageId = randomUUID();
   await q(
     `INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, request_hash, status_callback_url, smpp_system_id)
-     VALUES ($1, $2, $3, $4, 'Your code is 482913', 'GSM-7', 1, 'delivered', 'h', 'https://example.com/cb', 'esme1')`,
+     VALUES ($1, $2, $3, $4, 'Your code is QX-482913', 'GSM-7', 1, 'delivered', 'h', 'https://example.com/cb', 'esme1')`,
     [messageId, accountId, phone, ourNumber],
   );
   await q(`INSERT INTO message_events (message_id, type, detail) VALUES ($1, 'delivered', $2)`, [messageId, JSON.stringify({ to: phone })]);
@@ -45,7 +45,7 @@ async function seedEverywhere(accountId: string, phone: string, ourNumber: strin
   await q(`INSERT INTO message_attempts (message_id, attempt, carrier_id, carrier_message_id, status) VALUES ($1, 1, 'alpha', $2, 'delivered')`, [messageId, carrierMessageId]);
   await q(`INSERT INTO message_parts (carrier_id, carrier_message_id, message_id, attempt, part_number) VALUES ('alpha', $1, $2, 1, 1)`, [carrierMessageId, messageId]);
   await q(
-    `INSERT INTO carrier_receipts (carrier_id, carrier_message_id, state, error_code, raw_text, message_id, applied_at) VALUES ('alpha', $1, 'DELIVRD', '000', 'id:1 stat:DELIVRD text:Your code is 4829', $2, now())`,
+    `INSERT INTO carrier_receipts (carrier_id, carrier_message_id, state, error_code, raw_text, message_id, applied_at) VALUES ('alpha', $1, 'DELIVRD', '000', 'id:1 stat:DELIVRD text:Your code is QX-4829', $2, now())`,
     [carrierMessageId, messageId],
   );
   await q(`INSERT INTO workflow_starts (message_id, account_id, priority, rank) VALUES ($1, $2, 'transactional', 3)`, [messageId, accountId]);
@@ -140,7 +140,8 @@ test('the export lists everything held about a number; after the erasure nothing
 
   const left = await rowsHolding(db, phone);
   expect(left).toEqual([{ table: 'messages', row: expect.stringContaining(otherMessage) }]);
-  expect(await rowsHolding(db, '482913')).toEqual([]);
+  // The code with its prefix: six digits alone turn up by chance in other suites' rows (a timestamp's microseconds).
+  expect(await rowsHolding(db, 'QX-4829')).toEqual([]);
   // Evidence kept under the hash; the tombstone says when and by whom, not what.
   const hash = hasher().hash(phone);
   expect(await db.query(`SELECT opted_out, keyword FROM opt_out_events WHERE phone = $1`, [`erased:${hash}`])).toEqual([{ opted_out: true, keyword: 'STOP' }]);
