@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { SubmitBatchResult } from '@app/contracts';
 import { CarrierSubmitError } from '@app/carriers';
 import { BatchMessage, BatchRepository, CarrierPacer, ComplianceRepository, FailedRow, ReceiptRepository, recordDespiteOutage, RoutePlanner, SubmittedRow } from '@app/db';
-import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender } from '@app/domain';
+import { classified, ERRORS, NoRouteError, normalizeE164, normalizeSender, RouteRequest } from '@app/domain';
 import { AttemptFailure, exhaustedFailure, nextCarrier, noCarrierFailure, submitFailure, wantsVoiceFallback } from '@app/lifecycle';
 import type { CarrierDirectory } from '../messages/message.activities';
 
@@ -34,11 +34,11 @@ const PAGE_PACING_RETRY_MS = 200;
 const CONNECTOR_WAIT_MS = 10_000;
 const CONNECTOR_WAIT_STEP_MS = 250;
 
-/** The route of a page's message, as its own workflow would plan it. */
-function routeOf(plan: Awaited<ReturnType<RoutePlanner['snapshot']>>, m: BatchMessage) {
+/** What a page's message is routed by, as its own workflow routes it. */
+function routeRequest(m: BatchMessage): RouteRequest {
   // `to` is E.164 since its accept; its country was stored then (parsed again only for rows without one).
-  const country = m.country ?? normalizeE164(m.to).country ?? null;
-  return { country, decision: plan({ to: m.to, country: country ?? undefined, priority: m.priority, senderType: normalizeSender(m.from).type, accountId: m.accountId, segments: m.segments }) };
+  const country = m.country ?? normalizeE164(m.to).country;
+  return { to: m.to, country: country ?? undefined, priority: m.priority, senderType: normalizeSender(m.from).type, accountId: m.accountId, segments: m.segments };
 }
 
 /**
@@ -124,11 +124,11 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         const failedRow = (carrierId: string | null, failure: AttemptFailure, final: boolean): { failed: FailedRow } => ({
           failed: { messageId: m.id, attempt, carrierId, reason: failure.reason, code: failure.error.code, rawCode: failure.error.rawCode, final },
         });
-        const route = routeOf(plan, m);
-        const { country } = route;
+        const request = routeRequest(m);
+        const country = request.country ?? null;
         let decision;
         try {
-          decision = await route.decision;
+          decision = await plan(request);
         } catch (err) {
           if (!(err instanceof NoRouteError)) throw err;
           return failedRow(null, noCarrierFailure(err.message), true);
@@ -202,7 +202,7 @@ export function createBatchActivities(deps: BatchActivityDeps) {
         const plan = await deps.planner.snapshot();
         const voice: string[] = [];
         for (const m of unfinished) {
-          const policy = await routeOf(plan, m).decision.then(
+          const policy = await plan(routeRequest(m)).then(
             (d) => d.policy,
             (err: unknown) => {
               if (err instanceof NoRouteError) return null;

@@ -6,11 +6,11 @@
 // waiting message is older than the page delay, OTP first, while few paged messages still wait
 // for their first submit (pages submitting are what load the carriers' binds; pages waiting for
 // receipts cost next to nothing, so BATCH_MAX_RUNNING of those may run per worker); past that
-// cap, waiting OTP still get pages of their own. Woken by NOTIFY from
-// the intake, which says what it made due (workflow starts; how many messages wait for a page:
-// page-look.ts decides when looking for a page is worth a query), and by a short poll
-// (OutboxLoop). Intents are leased, so any number of worker replicas share them; a start that fails (Temporal down or slow) leaves its intent to come due again, and the
-// dispatcher backs off until Temporal answers.
+// cap, waiting OTP still get pages of their own. Woken by NOTIFY from the intake, which says
+// what it made due (workflow starts; how many messages wait for a page: page-look.ts decides
+// when looking for a page is worth a query), and by a short poll (OutboxLoop). Intents are
+// leased, so any number of worker replicas share them; a start that fails (Temporal down or
+// slow) leaves its intent to come due again, and the dispatcher backs off until Temporal answers.
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
