@@ -297,11 +297,6 @@ export class CampaignRepository {
           )
         : [];
       if (inserted.length > 0) {
-        await tx.query(
-          `INSERT INTO message_events (message_id, type, detail)
-           SELECT m.id, 'accepted', jsonb_build_object('segments', m.segments, 'encoding', m.encoding, 'campaignId', m.campaign_id) FROM messages m WHERE m.id = ANY($1::uuid[])`,
-          [inserted.map((i) => i.id)],
-        );
         await tx.query(`SELECT pg_notify($1, $2)`, [DISPATCH_CHANNEL, wakePayload({ workflows: false, pages: inserted.length })]);
       }
       const messageOf = new Map(inserted.map((i) => [i.rid, i.id]));

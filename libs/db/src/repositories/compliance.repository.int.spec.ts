@@ -40,7 +40,7 @@ async function accepted(to: string, fields: Partial<NewMessage> = {}): Promise<s
 
 const row = async (id: string) =>
   ((await db.query(`SELECT status, failure_code, failure_reason FROM messages WHERE id = $1`, [id])) as { status: string; failure_code: string | null; failure_reason: string | null }[])[0];
-const events = async (id: string) => ((await db.query(`SELECT type, detail FROM message_events WHERE message_id = $1 ORDER BY id`, [id])) as { type: string; detail: Record<string, string> }[]);
+const events = async (id: string) => (await messages.events(id)).map(({ type, detail }) => ({ type, detail }));
 
 describe('evidence', () => {
   it('is append-only: PostgreSQL refuses UPDATE, DELETE and TRUNCATE of opt-out and consent events', async () => {

@@ -111,7 +111,11 @@ test('the export lists everything held about a number; after the erasure nothing
 
   const exported = await subjects.export(accountId, phone);
   expect(exported.messages.map((m) => m.id)).toEqual([seeded.messageId]);
-  expect(exported.messageEvents).toHaveLength(1);
+  // The stored `delivered` event, led by the `accepted` event the message row stands for.
+  expect(exported.messageEvents.map((e) => [e.message_id, e.type])).toEqual([
+    [seeded.messageId, 'accepted'],
+    [seeded.messageId, 'delivered'],
+  ]);
   expect(exported.messageAttempts).toHaveLength(1);
   expect(exported.carrierReceipts).toEqual([expect.objectContaining({ message_id: seeded.messageId, state: 'DELIVRD' })]);
   expect(exported.inboundMessages.map((m) => m.id)).toEqual([seeded.inboundId]);

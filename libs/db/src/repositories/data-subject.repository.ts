@@ -10,6 +10,7 @@
 // cannot be searched for numbers.
 import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { TIMELINE_SQL } from './message-timeline';
 import { returningRows } from './returning';
 import { keyringOf } from '../data-keyring';
 
@@ -163,7 +164,7 @@ export class DataSubjectRepository {
     const messages = await q(`SELECT * FROM messages WHERE account_id = $1 AND to_number = $2 ORDER BY created_at, id`);
     const ids = messages.map((m) => m.id as string);
     const [messageEvents, messageAttempts, carrierReceipts, webhooks, verifications] = await Promise.all([
-      q(`SELECT * FROM message_events WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, id`, [ids]),
+      q(TIMELINE_SQL, [ids]),
       q(`SELECT * FROM message_attempts WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, attempt`, [ids]),
       q(`SELECT * FROM carrier_receipts WHERE message_id = ANY($1::uuid[]) ORDER BY received_at, id`, [ids]),
       q(

@@ -4,9 +4,9 @@ import { PRIORITY_KEYS, type FinalizeInput, type MessageEventType, type RecordEv
 import { DataSource, EntityManager } from 'typeorm';
 import { keyringOf } from '../data-keyring';
 import { AttemptStatus, MessageAttemptEntity } from '../entities/message-attempt.entity';
-import { MessageEventEntity } from '../entities/message-event.entity';
 import { MessageEntity } from '../entities/message.entity';
 import { wakeDispatchers } from './dispatch.repository';
+import { TIMELINE_SQL, TimelineEvent, toTimelineEvent } from './message-timeline';
 import { returningRows } from './returning';
 import { queueSmppReceipts } from './smpp-receipts';
 import { queueStatusCallbacks } from './status-callbacks';
@@ -42,9 +42,9 @@ export class MessageRepository {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * Inserts a message with its `accepted` event and, for a message with a workflow of its own,
-   * the intent to start it (accept at commit); returns false if the idempotency key already
-   * exists. Wakes the dispatchers.
+   * Inserts a message (the row is also its `accepted` event, message-timeline.ts) and, for a
+   * message with a workflow of its own, the intent to start it (accept at commit); returns false
+   * if the idempotency key already exists. Wakes the dispatchers.
    */
   async insertAccepted(message: NewMessage): Promise<boolean> {
     // One statement (one round trip, its own transaction): the accept latency is this commit.
@@ -53,10 +53,9 @@ export class MessageRepository {
       `WITH m AS (
          INSERT INTO messages (id, account_id, to_number, from_address, body, encoding, segments, status, status_callback_url, idempotency_key, request_hash, priority,
            source, smpp_system_id, registered_delivery, send_at, delivery, opt_out_exempt, country)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15, $16, $19, $20)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11, $12, $13, $14, $15, $16, $18, $19)
          ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id, account_id, delivery),
-       e AS (INSERT INTO message_events (message_id, type, detail) SELECT id, 'accepted', $17::jsonb FROM m),
-       w AS (INSERT INTO workflow_starts (message_id, account_id, priority, rank) SELECT id, account_id, $11, $18 FROM m WHERE delivery = 'workflow')
+       w AS (INSERT INTO workflow_starts (message_id, account_id, priority, rank) SELECT id, account_id, $11, $17 FROM m WHERE delivery = 'workflow')
        SELECT id FROM m`,
       [
         message.id,
@@ -75,7 +74,6 @@ export class MessageRepository {
         message.registeredDelivery ?? 0,
         message.sendAt ?? null,
         message.delivery ?? 'workflow',
-        JSON.stringify({ segments: message.segments, encoding: message.encoding }),
         PRIORITY_KEYS[message.priority],
         message.optOutExempt ?? null,
         message.country ?? null,
@@ -89,15 +87,15 @@ export class MessageRepository {
   }
 
   /**
-   * Inserts accepted messages that ride pages (REST singles and batches, bulk SMPP) with their
-   * `accepted` events: the accept path, where the answer waits for this commit. Wakes the
+   * Inserts accepted messages that ride pages (REST singles and batches, bulk SMPP), each row its
+   * own `accepted` event: the accept path, where the answer waits for this commit. Wakes the
    * dispatchers.
    */
   async insertAcceptedMany(messages: NewMessage[]): Promise<Set<string>> {
     if (messages.length === 0) return new Set();
     const col = <K extends keyof NewMessage>(key: K, fallback: NewMessage[K] | null = null) => messages.map((m) => m[key] ?? fallback);
     const keyring = keyringOf(this.db);
-    // One statement (one round trip, one commit) for the rows and their events; the dispatchers
+    // One statement (one round trip, one commit) for the rows; the dispatchers
     // are woken after it. A row whose Idempotency-Key the account used already is left out (the
     // caller replays the first).
     const inserted: { id: string }[] = await this.db.query(
@@ -109,10 +107,7 @@ export class MessageRepository {
                      $11::text[], $12::text[], $13::smallint[], $14::timestamptz[], $15::text[], $16::text[], $17::text[])
            AS t(id, account_id, to_number, from_address, body, encoding, segments, cb, request_hash, priority, source, smpp_system_id, rd, send_at, delivery, ikey, country)
          ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id, segments, encoding),
-       events AS (
-         INSERT INTO message_events (message_id, type, detail)
-         SELECT id, 'accepted', jsonb_build_object('segments', segments, 'encoding', encoding) FROM ins)
+         RETURNING id)
        SELECT ins.id FROM ins`,
       [
         col('id'),
@@ -189,8 +184,9 @@ export class MessageRepository {
     return message;
   }
 
-  events(messageId: string): Promise<MessageEventEntity[]> {
-    return this.db.getRepository(MessageEventEntity).find({ where: { messageId }, order: { id: 'ASC' } });
+  /** The message's timeline, its `accepted` event first (message-timeline.ts). */
+  async events(messageId: string): Promise<TimelineEvent[]> {
+    return ((await this.db.query(TIMELINE_SQL, [[messageId]])) as Parameters<typeof toTimelineEvent>[0][]).map(toTimelineEvent);
   }
 
   attempts(messageId: string): Promise<MessageAttemptEntity[]> {
