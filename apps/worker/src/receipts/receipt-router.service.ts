@@ -3,12 +3,14 @@
 // soon as it is stored: a carrier sends receipts in a window of unanswered deliver_sm, so the
 // sooner each is answered the more it sends (measured in BENCHMARKS.md: while the carrier's
 // window waited for each receipt to be applied as well, receipts ran at a third of the rate
-// they reach once acknowledged at storage). Stored receipts are applied behind the answers,
-// in order, in groups: a bulk message's to its row (BatchRepository.applyReceipts), whose page
-// is signalled once its attempt has no receipt outstanding; a per-message one as a signal to
-// its workflow. A receipt whose submit response has not been recorded yet waits in
+// they reach once acknowledged at storage). Each is matched to its message as it is stored.
+// Stored receipts are applied behind the answers, in order, in groups: a bulk message's to its
+// row (BatchRepository.applyReceipts; stored taken, so nothing marks it after), whose page is
+// signalled once its attempt has no receipt outstanding; a per-message one as a signal to its
+// workflow. A receipt whose submit response has not been recorded yet waits in
 // carrier_receipts for the submit activity to claim it; the sweeper applies anything stored
-// that was not applied (a crash between answer and apply loses nothing).
+// that was not applied, and bulk receipts taken whose attempt still waits for them (a crash
+// between answer and apply loses nothing).
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -18,6 +20,8 @@ import { BatchRepository, PageAttempt, ReceiptRepository, receiptKey, StoredRece
 import { LOGGER, TEMPORAL_CLIENT } from '../tokens';
 
 const SWEEP_MS = 10_000;
+/** A bulk receipt stored taken is swept up if its attempt still waits for it this long after (the applier is far quicker). */
+const TAKEN_GRACE_MS = 5_000;
 /** A group waits at most this long for more receipts, and holds at most GROUP_MAX. */
 const GROUP_MS = 2;
 const GROUP_MAX = 200;
@@ -77,8 +81,9 @@ export class ReceiptRouterService implements OnApplicationShutdown {
     const stored = await this.receipts.storeMany(
       inbound.map((r) => ({ receipt: { carrierId: r.carrierId, carrierMessageId: r.carrierMessageId, state: r.state, errorCode: r.errorCode }, rawText: r.rawText })),
     );
-    // A carrier re-sending a receipt we already applied finds it applied: nothing more to do.
-    this.backlog.push(...stored.filter((s) => !s.appliedAt));
+    // New bulk receipts are stored taken, to be applied here; a carrier re-sending a receipt we
+    // already applied finds it applied: nothing more to do.
+    this.backlog.push(...stored.filter((s) => !s.appliedAt || s.delivery === 'batch'));
     this.applying ??= this.applyBacklog().finally(() => (this.applying = undefined));
     // Backpressure: a carrier faster than we apply waits for its answers, not our memory.
     if (this.backlog.length > BACKLOG_MAX) await new Promise<void>((resolve) => this.drained.push(resolve));
@@ -98,11 +103,12 @@ export class ReceiptRouterService implements OnApplicationShutdown {
   }
 
   private async applyGroup(stored: StoredReceipt[]): Promise<void> {
-    const targets = await this.receipts.messagesFor(stored.map((s) => s.receipt));
+    // Most were matched as they were stored; the rest may have been matched since.
+    const targets = await this.receipts.messagesFor(stored.filter((s) => !s.delivery).map((s) => s.receipt));
     const bulk: { stored: StoredReceipt; messageId: string }[] = [];
     const perMessage: { stored: StoredReceipt; messageId: string }[] = [];
     for (const s of stored) {
-      const target = targets.get(receiptKey(s.receipt.carrierId, s.receipt.carrierMessageId));
+      const target = s.delivery ? { messageId: s.messageId!, delivery: s.delivery } : targets.get(receiptKey(s.receipt.carrierId, s.receipt.carrierMessageId));
       if (!target) {
         this.logger.info({ carrierId: s.receipt.carrierId, carrierMessageId: s.receipt.carrierMessageId }, 'receipt before its submit response: kept until claimed');
         continue;
@@ -111,7 +117,8 @@ export class ReceiptRouterService implements OnApplicationShutdown {
     }
     if (bulk.length > 0) {
       const { pages } = await this.batches.applyReceipts(bulk.map((b) => ({ messageId: b.messageId, receipt: b.stored.receipt })));
-      await this.receipts.markAppliedMany(bulk.map((b) => ({ id: b.stored.id, messageId: b.messageId })));
+      // Those stored taken need no mark.
+      await this.receipts.markAppliedMany(bulk.filter((b) => !b.stored.appliedAt).map((b) => ({ id: b.stored.id, messageId: b.messageId })));
       await this.tellPages(pages);
     }
     await Promise.all(perMessage.map((p) => this.apply(p.stored, p.messageId)));
@@ -165,6 +172,13 @@ export class ReceiptRouterService implements OnApplicationShutdown {
       for (const stored of await this.receipts.unappliedMatched()) {
         await this.apply(stored, stored.messageId!);
         applied += 1;
+      }
+      // Bulk receipts stored taken whose apply did not happen (the group's apply failed, or the worker stopped first).
+      const taken = await this.receipts.takenUnapplied(TAKEN_GRACE_MS);
+      if (taken.length > 0) {
+        const { pages } = await this.batches.applyReceipts(taken.map((t) => ({ messageId: t.messageId!, receipt: t.receipt })));
+        await this.tellPages(pages);
+        applied += taken.length;
       }
     } catch (err) {
       this.logger.warn({ err }, 'receipt sweep failed; will retry');

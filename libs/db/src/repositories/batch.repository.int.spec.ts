@@ -11,6 +11,7 @@ import { AccountRepository } from './account.repository';
 import { BatchRepository } from './batch.repository';
 import { DISPATCH_CHANNEL, DispatchRepository, announcedPages, wakeDispatchers } from './dispatch.repository';
 import { MessageRepository } from './message.repository';
+import { ReceiptRepository } from './receipt.repository';
 
 let db: DataSource;
 let messages: MessageRepository;
@@ -193,6 +194,39 @@ it('decides a multipart attempt by its first part for a carrier that sends recei
   expect((await batches.applyReceipts([receipt(ids[0], 'f1', 'DELIVRD')])).outcomes).toEqual(['delivered']);
   expect(await status(ids[0])).toBe('delivered');
   expect(await batches.awaitingReceipts(batchId, 1)).toBe(0);
+});
+
+it('stores a bulk receipt matched and taken; the sweep finds it again only while its attempt still waits for it', async () => {
+  const receipts = new ReceiptRepository(db);
+  const { ids, batchId } = await page(3);
+  const parts = [randomUUID(), randomUUID()];
+  await batches.recordSubmitted(batchId, [submittedRow(ids[0]), submittedRow(ids[1], 1, parts)]); // ids[2]: no submit response yet
+  const dlr = (carrierMessageId: string) => ({ receipt: { carrierId: 'alpha', carrierMessageId, state: 'DELIVRD' as const, errorCode: '000' }, rawText: 'id:x stat:DELIVRD' });
+  const stored = await receipts.storeMany([dlr(`c-${ids[0]}`), dlr(parts[0]), dlr(`c-${ids[2]}`)]);
+  const of = (cmid: string) => stored.find((s) => s.receipt.carrierMessageId === cmid)!;
+  expect(of(`c-${ids[0]}`)).toMatchObject({ messageId: ids[0], delivery: 'batch', appliedAt: expect.any(Date) });
+  expect(of(parts[0])).toMatchObject({ messageId: ids[1], delivery: 'batch', appliedAt: expect.any(Date) });
+  // Before its submit response: unmatched, left for the submit to claim (or the sweeper).
+  expect(of(`c-${ids[2]}`)).toMatchObject({ messageId: null, appliedAt: null });
+  expect(of(`c-${ids[2]}`).delivery).toBeUndefined();
+
+  // Taken, not applied (as if the worker stopped in between): swept up once past the grace.
+  const swept = async (olderThanMs: number) => (await receipts.takenUnapplied(olderThanMs, 10_000)).filter((s) => ids.includes(s.messageId!)).map((s) => s.id).sort();
+  expect(await swept(60_000)).toEqual([]);
+  expect(await swept(0)).toEqual([of(`c-${ids[0]}`).id, of(parts[0]).id].sort());
+
+  // Applied: the single part's attempt is decided, the first part recorded; neither is swept again.
+  await batches.applyReceipts([
+    { messageId: ids[0], receipt: of(`c-${ids[0]}`).receipt },
+    { messageId: ids[1], receipt: of(parts[0]).receipt },
+  ]);
+  expect(await status(ids[0])).toBe('delivered');
+  expect(await swept(0)).toEqual([]);
+
+  // A re-sent receipt finds the row stored first, with nothing new to apply.
+  const [again] = await receipts.storeMany([dlr(`c-${ids[0]}`)]);
+  expect(again).toMatchObject({ id: of(`c-${ids[0]}`).id, messageId: ids[0], appliedAt: expect.any(Date) });
+  expect(again.delivery).toBeUndefined();
 });
 
 const ownWorkflowMessage = (priority: 'otp' | 'transactional' | 'marketing') => ({

@@ -9,6 +9,8 @@ export interface StoredReceipt {
   id: string;
   receipt: CarrierReceipt;
   messageId: string | null;
+  /** The shape of `messageId`'s message, on a receipt just stored and matched (storeMany) or swept up (takenUnapplied). */
+  delivery?: 'workflow' | 'batch';
   appliedAt: Date | null;
 }
 
@@ -49,25 +51,46 @@ export class ReceiptRepository {
     return toStored(rows[0]);
   }
 
-  /** store() for many receipts in one statement (the receipt router groups what arrives together). */
+  /**
+   * store() for many receipts (the receipt router groups what arrives together), each matched
+   * to its message as it is stored (by the attempt's or a part's carrier id, if the submit
+   * response is recorded by then). A bulk message's receipt is stored taken (`applied_at`): the
+   * router applies it to the rows next, with no second write here, and `takenUnapplied` finds it
+   * again should that not happen. Returns the new rows, then those a re-sent receipt found.
+   */
   async storeMany(items: { receipt: Omit<CarrierReceipt, 'receivedAt'>; rawText: string }[]): Promise<StoredReceipt[]> {
     if (items.length === 0) return [];
     const col = (f: (i: (typeof items)[number]) => string) => items.map(f);
     const keyring = keyringOf(this.db);
     // raw_text holds the start of the body (a DLR's `text:` field): sealed at rest, never read back.
     const args = [col((i) => i.receipt.carrierId), col((i) => i.receipt.carrierMessageId), col((i) => i.receipt.state), col((i) => i.receipt.errorCode), col((i) => keyring.seal(i.rawText))];
-    await this.db.query(
-      `INSERT INTO carrier_receipts (carrier_id, carrier_message_id, state, error_code, raw_text)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-       ON CONFLICT (carrier_id, carrier_message_id, state) DO NOTHING`,
-      args,
+    const fresh = returningRows<ReceiptRow & { delivery: 'workflow' | 'batch' | null }>(
+      await this.db.query(
+        `WITH k AS (
+           SELECT t.*, x.message_id, m.delivery
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(carrier_id, cmid, state, error_code, raw_text)
+           LEFT JOIN LATERAL (SELECT message_id FROM message_attempts a WHERE a.carrier_id = t.carrier_id AND a.carrier_message_id = t.cmid
+                              UNION ALL SELECT message_id FROM message_parts p WHERE p.carrier_id = t.carrier_id AND p.carrier_message_id = t.cmid LIMIT 1) x ON true
+           LEFT JOIN messages m ON m.id = x.message_id)
+         INSERT INTO carrier_receipts (carrier_id, carrier_message_id, state, error_code, raw_text, message_id, applied_at)
+         SELECT carrier_id, cmid, state, error_code, raw_text, message_id, CASE WHEN delivery = 'batch' THEN now() END FROM k
+         ON CONFLICT (carrier_id, carrier_message_id, state) DO NOTHING
+         RETURNING id, carrier_id, carrier_message_id, state, error_code, received_at, message_id, applied_at,
+                   CASE WHEN message_id IS NULL THEN NULL WHEN applied_at IS NULL THEN 'workflow' ELSE 'batch' END AS delivery`,
+        args,
+      ),
     );
+    const stored = fresh.map((r) => ({ ...toStored(r), delivery: r.delivery ?? undefined }));
+    if (fresh.length === items.length) return stored;
+    // A carrier re-sent receipts stored before (or sent one twice in the group): the rows stored first.
+    const isNew = new Set(fresh.map((r) => `${receiptKey(r.carrier_id, r.carrier_message_id)}\u0000${r.state}`));
+    const again = items.filter((i) => !isNew.has(`${receiptKey(i.receipt.carrierId, i.receipt.carrierMessageId)}\u0000${i.receipt.state}`));
     const rows: ReceiptRow[] = await this.db.query(
       `SELECT r.* FROM carrier_receipts r JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[], $3::text[])) k(carrier_id, cmid, state)
          ON r.carrier_id = k.carrier_id AND r.carrier_message_id = k.cmid AND r.state = k.state`,
-      args.slice(0, 3),
+      [again.map((i) => i.receipt.carrierId), again.map((i) => i.receipt.carrierMessageId), again.map((i) => i.receipt.state)],
     );
-    return rows.map(toStored);
+    return [...stored, ...rows.map(toStored)];
   }
 
   /** messageFor() for many carrier ids at once, with whether each message is a bulk one. */
@@ -130,6 +153,31 @@ export class ReceiptRepository {
       ),
     );
     return rows.map((r) => ({ messageId: r.message_id!, receipt: toStored(r).receipt }));
+  }
+
+  /**
+   * Final receipts of bulk messages, taken at store at least `olderThanMs` ago, whose attempt
+   * (or part) still waits for them: the router stopped before applying them (a crash, a failed
+   * apply). Applying them again is harmless, so the sweeper takes these too.
+   */
+  async takenUnapplied(olderThanMs: number, limit = 500): Promise<StoredReceipt[]> {
+    const rows: (ReceiptRow & { matched_message_id: string })[] = await this.db.query(
+      `SELECT * FROM (
+         SELECT r.*, a.message_id AS matched_message_id FROM message_attempts a
+         JOIN carrier_receipts r ON r.carrier_id = a.carrier_id AND r.carrier_message_id = a.carrier_message_id
+         WHERE a.status = 'submitted' AND a.batch_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.message_id = a.message_id AND p.attempt = a.attempt)
+         UNION ALL
+         SELECT r.*, a.message_id FROM message_attempts a
+         JOIN message_parts p ON p.message_id = a.message_id AND p.attempt = a.attempt AND p.receipt_state IS NULL
+         JOIN carrier_receipts r ON r.carrier_id = p.carrier_id AND r.carrier_message_id = p.carrier_message_id
+         WHERE a.status = 'submitted' AND a.batch_id IS NOT NULL) t
+       WHERE t.state NOT IN ('ENROUTE', 'ACCEPTD') AND t.applied_at IS NOT NULL AND t.received_at < now() - make_interval(secs => $1)
+         AND EXISTS (SELECT 1 FROM messages m WHERE m.id = t.matched_message_id AND m.status NOT IN ('delivered', 'failed', 'cancelled', 'rejected'))
+       ORDER BY t.received_at LIMIT $2`,
+      [olderThanMs / 1000, limit],
+    );
+    return rows.map((r) => ({ ...toStored(r), messageId: r.matched_message_id, delivery: 'batch' }));
   }
 
   /** Unapplied receipts whose message is now known (safety net for a crash between store and signal). */
