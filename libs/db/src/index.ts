@@ -6,7 +6,6 @@ export * from './entities/carrier.entity';
 export * from './entities/carrier-receipt.entity';
 export * from './entities/message.entity';
 export * from './entities/message-attempt.entity';
-export * from './entities/message-event.entity';
 export * from './repositories/message.repository';
 export * from './repositories/receipt.repository';
 export * from './repositories/account.repository';
