@@ -27,8 +27,11 @@ afterAll(async () => {
   await db?.destroy();
 });
 
-/** A US number nobody else in the shared test database uses. */
-const uniqueNumber = () => `+1415${randomInt(2, 10)}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+/**
+ * A number nobody else in the shared test database uses: a Swedish mobile (+46 7…), a range no
+ * other suite draws from (US +1415 numbers collided with a campaign suite's recipients in CI).
+ */
+const uniqueNumber = () => `+467${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
 
 /** Puts `phone` into every table that can hold it, for `accountId`; returns what the export must list. */
 async function seedEverywhere(accountId: string, phone: string, ourNumber: string) {
