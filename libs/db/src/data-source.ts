@@ -5,7 +5,6 @@ import type { Kms } from '@app/crypto';
 import { attachKeyring, DataKeyring } from './data-keyring';
 import { AccountEntity } from './entities/account.entity';
 import { ApiKeyEntity } from './entities/api-key.entity';
-import { CarrierReceiptEntity } from './entities/carrier-receipt.entity';
 import { CarrierEntity } from './entities/carrier.entity';
 import { MessageAttemptEntity } from './entities/message-attempt.entity';
 import { MessageEntity } from './entities/message.entity';
@@ -35,7 +34,7 @@ import { RetentionAndErasure1734700000000 } from './migrations/1734700000000-ret
 import { InPlaceStatusUpdates1734800000000 } from './migrations/1734800000000-in-place-status-updates';
 import { OtpPages1734900000000 } from './migrations/1734900000000-otp-pages';
 
-export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageAttemptEntity, CarrierReceiptEntity];
+export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageAttemptEntity];
 export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000, CarrierSettings1733000000000, SmppGateway1733100000000, MessageBatches1733200000000, BatchBookkeeping1733300000000, DeliveryEngine1733400000000, AccountLimits1733500000000, SmppHardening1733600000000, ServiceHeartbeats1733700000000, TwoWayMessaging1733900000000, Campaigns1734000000000, ApiKeyLifecycle1734050000000, OAuthClientsAndOperators1734070000000, OptOutCompliance1734100000000, Senders1734200000000, WebhookDelivery1734300000000, Verifications1734400000000, DataKeys1734500000000, RetentionAndErasure1734700000000, InPlaceStatusUpdates1734800000000, OtpPages1734900000000];
 
 const MIGRATION_LOCK_ID = 727_001;

@@ -3,7 +3,6 @@ export * from './embedded-postgres';
 export * from './entities/account.entity';
 export * from './entities/api-key.entity';
 export * from './entities/carrier.entity';
-export * from './entities/carrier-receipt.entity';
 export * from './entities/message.entity';
 export * from './entities/message-attempt.entity';
 export * from './repositories/message.repository';

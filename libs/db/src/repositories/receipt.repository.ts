@@ -34,26 +34,21 @@ const toStored = (r: ReceiptRow): StoredReceipt => ({
 
 export const receiptKey = (carrierId: string, carrierMessageId: string): string => `${carrierId}\u0000${carrierMessageId}`;
 
+/**
+ * The one lookup of a receipt's message: the message whose attempt, or one of whose parts (a
+ * multipart message), the carrier knows by this id. A subquery yielding `message_id`, joined
+ * LATERAL to the carrier id and carrier message id columns named.
+ */
+const messageOfCarrierId = (carrierId: string, carrierMessageId: string): string =>
+  `(SELECT message_id FROM message_attempts a WHERE a.carrier_id = ${carrierId} AND a.carrier_message_id = ${carrierMessageId}
+    UNION ALL SELECT message_id FROM message_parts p WHERE p.carrier_id = ${carrierId} AND p.carrier_message_id = ${carrierMessageId} LIMIT 1)`;
+
 export class ReceiptRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Stores a receipt (a re-sent duplicate returns the row stored first). */
-  async store(receipt: Omit<CarrierReceipt, 'receivedAt'>, rawText: string): Promise<StoredReceipt> {
-    const rows: ReceiptRow[] = await this.db.query(
-      `WITH ins AS (
-         INSERT INTO carrier_receipts (carrier_id, carrier_message_id, state, error_code, raw_text) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (carrier_id, carrier_message_id, state) DO NOTHING RETURNING *)
-       SELECT * FROM ins
-       UNION ALL
-       SELECT * FROM carrier_receipts WHERE carrier_id = $1 AND carrier_message_id = $2 AND state = $3 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [receipt.carrierId, receipt.carrierMessageId, receipt.state, receipt.errorCode, keyringOf(this.db).seal(rawText)],
-    );
-    return toStored(rows[0]);
-  }
-
   /**
-   * store() for many receipts (the receipt router groups what arrives together), each matched
-   * to its message as it is stored (by the attempt's or a part's carrier id, if the submit
+   * Stores receipts (the receipt router groups what arrives together) before they are
+   * acknowledged to the carrier, each matched to its message as it is stored (by the attempt's or a part's carrier id, if the submit
    * response is recorded by then). A bulk message's receipt is stored taken (`applied_at`): the
    * router applies it to the rows next, with no second write here, and `takenUnapplied` finds it
    * again should that not happen. Returns the new rows, then those a re-sent receipt found.
@@ -69,8 +64,7 @@ export class ReceiptRepository {
         `WITH k AS (
            SELECT t.*, x.message_id, m.delivery
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(carrier_id, cmid, state, error_code, raw_text)
-           LEFT JOIN LATERAL (SELECT message_id FROM message_attempts a WHERE a.carrier_id = t.carrier_id AND a.carrier_message_id = t.cmid
-                              UNION ALL SELECT message_id FROM message_parts p WHERE p.carrier_id = t.carrier_id AND p.carrier_message_id = t.cmid LIMIT 1) x ON true
+           LEFT JOIN LATERAL ${messageOfCarrierId('t.carrier_id', 't.cmid')} x ON true
            LEFT JOIN messages m ON m.id = x.message_id)
          INSERT INTO carrier_receipts (carrier_id, carrier_message_id, state, error_code, raw_text, message_id, applied_at)
          SELECT carrier_id, cmid, state, error_code, raw_text, message_id, CASE WHEN delivery = 'batch' THEN now() END FROM k
@@ -93,14 +87,17 @@ export class ReceiptRepository {
     return [...stored, ...rows.map(toStored)];
   }
 
-  /** messageFor() for many carrier ids at once, with whether each message is a bulk one. */
+  /**
+   * The message of each carrier id, once its submit response has been recorded, with whether it
+   * is a bulk one. The router asks this for receipts stored unmatched: a submit recorded while
+   * storeMany ran is seen here, and one recorded after this sees the receipt (claimEarly).
+   */
   async messagesFor(keys: { carrierId: string; carrierMessageId: string }[]): Promise<Map<string, { messageId: string; delivery: 'workflow' | 'batch' }>> {
     if (keys.length === 0) return new Map();
     const rows: { carrier_id: string; cmid: string; message_id: string; delivery: 'workflow' | 'batch' }[] = await this.db.query(
       `SELECT k.carrier_id, k.cmid, x.message_id, m.delivery
        FROM unnest($1::text[], $2::text[]) AS k(carrier_id, cmid)
-       JOIN LATERAL (SELECT message_id FROM message_attempts a WHERE a.carrier_id = k.carrier_id AND a.carrier_message_id = k.cmid
-                     UNION ALL SELECT message_id FROM message_parts p WHERE p.carrier_id = k.carrier_id AND p.carrier_message_id = k.cmid LIMIT 1) x ON true
+       JOIN LATERAL ${messageOfCarrierId('k.carrier_id', 'k.cmid')} x ON true
        JOIN messages m ON m.id = x.message_id`,
       [keys.map((k) => k.carrierId), keys.map((k) => k.carrierMessageId)],
     );
@@ -113,16 +110,6 @@ export class ReceiptRepository {
       `UPDATE carrier_receipts r SET applied_at = now(), message_id = t.mid FROM unnest($1::bigint[], $2::uuid[]) AS t(id, mid) WHERE r.id = t.id`,
       [items.map((i) => i.id), items.map((i) => i.messageId)],
     );
-  }
-
-  /** Our message id for a carrier's message id, once the submit response has been recorded. */
-  async messageFor(carrierId: string, carrierMessageId: string): Promise<string | null> {
-    const rows: { message_id: string }[] = await this.db.query(
-      `SELECT message_id FROM message_attempts WHERE carrier_id = $1 AND carrier_message_id = $2
-       UNION ALL SELECT message_id FROM message_parts WHERE carrier_id = $1 AND carrier_message_id = $2 LIMIT 1`,
-      [carrierId, carrierMessageId],
-    );
-    return rows[0]?.message_id ?? null;
   }
 
   async markApplied(id: string, messageId: string | null): Promise<void> {
@@ -183,10 +170,8 @@ export class ReceiptRepository {
   /** Unapplied receipts whose message is now known (safety net for a crash between store and signal). */
   async unappliedMatched(limit = 500): Promise<StoredReceipt[]> {
     const rows: (ReceiptRow & { matched_message_id: string })[] = await this.db.query(
-      `SELECT r.*, a.message_id AS matched_message_id FROM carrier_receipts r
-       JOIN (SELECT carrier_id, carrier_message_id, message_id FROM message_attempts
-             UNION SELECT carrier_id, carrier_message_id, message_id FROM message_parts) a
-         ON a.carrier_id = r.carrier_id AND a.carrier_message_id = r.carrier_message_id
+      `SELECT r.*, x.message_id AS matched_message_id FROM carrier_receipts r
+       JOIN LATERAL ${messageOfCarrierId('r.carrier_id', 'r.carrier_message_id')} x ON true
        WHERE r.applied_at IS NULL ORDER BY r.received_at LIMIT $1`,
       [limit],
     );
