@@ -4,6 +4,7 @@
 // api-throughput.
 import { Client as PgClient } from 'pg';
 import type { Stack } from '../apps/launcher/src/stack';
+import { TIMELINE_SQL } from '../libs/db/src/repositories/message-timeline';
 import { LoadClient } from './http-client';
 import { percentile, round } from './support';
 
@@ -84,8 +85,9 @@ export async function offerLoad(stack: Stack, step: LoadStep): Promise<LoadOutco
       await new Promise((r) => setTimeout(r, 250));
     }
     const { rows: finals } = await pg.query<{ id: string; status: string; at: number }>(
+      // The final event, from the timeline (a paged message's `delivered` is read from its attempt row).
       `SELECT m.id, m.status, (EXTRACT(EPOCH FROM min(e.occurred_at)) * 1000)::float8 AS at
-       FROM messages m JOIN message_events e ON e.message_id = m.id AND e.type = m.status
+       FROM messages m JOIN (${TIMELINE_SQL}) e ON e.message_id = m.id AND e.type = m.status
        WHERE m.id = ANY($1) AND m.status IN ('delivered', 'failed') GROUP BY m.id, m.status`,
       [ids],
     );

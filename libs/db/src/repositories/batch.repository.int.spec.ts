@@ -312,3 +312,51 @@ it('wakes the dispatchers after an accept has committed, one notification naming
     await listener.end();
   }
 });
+
+describe("a paged attempt's row is its submitted, receipt and delivered events", () => {
+  const storedTypes = async (id: string) => ((await db.query(`SELECT type FROM message_events WHERE message_id = $1 ORDER BY id`, [id])) as { type: string }[]).map((e) => e.type);
+
+  it('stores none of them, and the timeline reads them from the rows in order, a failover included', async () => {
+    const {
+      ids: [id],
+      batchId,
+    } = await page(1);
+    await batches.recordSubmitted(batchId, [submittedRow(id)]);
+    expect((await batches.applyReceipts([receipt(id, `c-${id}`, 'UNDELIV')])).outcomes).toEqual(['waiting']);
+    await batches.recordSubmitted(batchId, [submittedRow(id, 2, [`c2-${id}`])]);
+    expect((await batches.applyReceipts([receipt(id, `c2-${id}`, 'DELIVRD')])).outcomes).toEqual(['delivered']);
+
+    // Stored: the page's `queued` and the failed attempt's receipt (with its failure), nothing else.
+    expect(await storedTypes(id)).toEqual(['queued', 'receipt']);
+    const timeline = await messages.events(id);
+    expect(timeline.map((e) => [e.type, e.attempt, e.id === null ? 'row' : 'stored'])).toEqual([
+      ['accepted', null, 'row'],
+      ['queued', null, 'stored'],
+      ['submitted', 1, 'row'],
+      ['receipt', 1, 'stored'],
+      ['submitted', 2, 'row'],
+      ['receipt', 2, 'row'],
+      ['delivered', 2, 'row'],
+    ]);
+    expect(timeline[2].detail).toEqual({ carrierMessageId: `c-${id}` });
+    expect(timeline[3].detail).toMatchObject({ carrierMessageId: `c-${id}`, receiptState: 'UNDELIV', errorCode: '032' });
+    expect(timeline[5]).toMatchObject({ carrierId: 'alpha', detail: { carrierMessageId: `c2-${id}`, receiptState: 'DELIVRD', errorCode: '000' } });
+    expect(timeline[6].detail).toBeNull();
+    const times = timeline.map((e) => e.occurredAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    const [attempt] = (await db.query(`SELECT submitted_at, completed_at FROM message_attempts WHERE message_id = $1 AND attempt = 2`, [id])) as { submitted_at: Date; completed_at: Date }[];
+    expect([timeline[4].occurredAt, timeline[6].occurredAt]).toEqual([new Date(attempt.submitted_at), new Date(attempt.completed_at)]);
+  });
+
+  it('shows a stored `submitted` event (an attempt recorded before this was so) once, instead of the one from the row', async () => {
+    const {
+      ids: [id],
+      batchId,
+    } = await page(1);
+    await batches.recordSubmitted(batchId, [submittedRow(id)]);
+    await messages.recordEvent({ messageId: id, type: 'submitted', carrierId: 'alpha', attempt: 1, detail: { carrierMessageId: 'stored' } });
+    const submitted = (await messages.events(id)).filter((e) => e.type === 'submitted');
+    expect(submitted).toEqual([expect.objectContaining({ attempt: 1, detail: { carrierMessageId: 'stored' } })]);
+    expect(submitted[0].id).not.toBeNull();
+  });
+});

@@ -205,15 +205,11 @@ export class BatchRepository {
           [col('messageId'), col('carrierId'), col('attempt'), col('routingVersion'), col('ruleId'), col('country')],
         ),
       );
+      // The attempt's row is its `submitted` event (message-timeline.ts): no event row.
       await queueStatusCallbacks(
         tx,
         submitted.map((r) => r.id),
         'submitted',
-      );
-      await tx.query(
-        `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail)
-         SELECT id, 'submitted', carrier, attempt, jsonb_build_object('carrierMessageId', cmid) FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[]) AS t(id, carrier, attempt, cmid)`,
-        [col('messageId'), col('carrierId'), col('attempt'), col('carrierMessageId')],
       );
     });
   }
@@ -397,21 +393,16 @@ export class BatchRepository {
       const detail = (m: (typeof matched)[number]) => ({ carrierMessageId: m.item.receipt.carrierMessageId, receiptState: m.item.receipt.state, errorCode: m.item.receipt.errorCode });
       if (delivered.length > 0) {
         const ids = delivered.map((d) => d.message_id);
+        // The attempt's row, with the receipt that decided it, is its `receipt` and `delivered` events (message-timeline.ts).
         await tx.query(
-          `UPDATE message_attempts a SET status = 'delivered', completed_at = now() FROM unnest($1::uuid[], $2::int[]) AS t(id, attempt) WHERE a.message_id = t.id AND a.attempt = t.attempt`,
-          [ids, delivered.map((d) => d.attempt)],
+          `UPDATE message_attempts a SET status = 'delivered', completed_at = now(), receipt = t.receipt
+           FROM unnest($1::uuid[], $2::int[], $3::jsonb[]) AS t(id, attempt, receipt) WHERE a.message_id = t.id AND a.attempt = t.attempt`,
+          [ids, delivered.map((d) => d.attempt), delivered.map((d) => JSON.stringify(detail(d)))],
         );
         await tx.query(`UPDATE messages m SET status = 'delivered', carrier_id = t.carrier, updated_at = now() FROM unnest($1::uuid[], $2::text[]) AS t(id, carrier) WHERE m.id = t.id`, [
           ids,
           delivered.map((d) => d.carrier_id),
         ]);
-        await tx.query(
-          `INSERT INTO message_events (message_id, type, carrier_id, attempt, detail)
-           SELECT id, e.type, carrier, attempt, CASE WHEN e.type = 'receipt' THEN detail ELSE NULL END
-           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::jsonb[]) AS t(id, carrier, attempt, detail), (VALUES (1, 'receipt'), (2, 'delivered')) AS e(n, type)
-           ORDER BY id, e.n`,
-          [ids, delivered.map((d) => d.carrier_id), delivered.map((d) => d.attempt), delivered.map((d) => JSON.stringify(detail(d)))],
-        );
         await queueSmppReceipts(tx, ids);
         await queueStatusCallbacks(tx, ids, 'delivered');
         for (const d of delivered) outcomes.set(d.item, 'delivered');

@@ -1,12 +1,18 @@
-// A message's timeline (GET /v1/messages/:id, a data subject's export): its stored events, led
-// by its `accepted` event. That event is the message row itself (its created_at, segments,
-// encoding and campaign), so the accept path writes one row per message, not two. A message
-// accepted before this was so, or a verification's send (whose event names its verification),
-// has the event stored, and the stored one is shown.
+// A message's timeline (GET /v1/messages/:id, a data subject's export): its stored events and
+// those its rows already say, in the order they happened. Rows that are events, so the hot
+// paths write one row, not two:
+// - the message row is its `accepted` event (created_at, segments, encoding, campaign);
+// - a paged attempt's row (message_attempts with a batch_id) is its `submitted` event
+//   (submitted_at, carrier message id) and, once a receipt delivered it, its `receipt` and
+//   `delivered` events (completed_at, the receipt that decided it).
+// Where the event is stored as well (written before this was so, a verification's send whose
+// `accepted` names its verification), the stored one is shown. A message's own workflow stores
+// every event it records; so does the bulk path for everything else (queued, failures, a page
+// left, callbacks).
 import type { MessageEventType } from '@app/contracts';
 
 export interface TimelineEvent {
-  /** Null for the `accepted` event read from the message row. */
+  /** Null for an event read from the message's rows. */
   id: string | null;
   messageId: string;
   type: MessageEventType;
@@ -16,17 +22,33 @@ export interface TimelineEvent {
   occurredAt: Date;
 }
 
-/** The timelines of the messages in $1 (uuid[]), each in order, messages in id order. */
+/** Whether message `messageId` has a stored event of this type (and attempt). */
+const stored = (messageId: string, type: string, attempt?: string) =>
+  `EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = ${messageId} AND e.type = '${type}'${attempt ? ` AND e.attempt = ${attempt}` : ''})`;
+
+/**
+ * The timelines of the messages in $1 (uuid[]), each in order, messages in id order. Events at
+ * the same instant (one transaction) keep the order they were recorded in: the `accepted` read
+ * from the row first, then stored ones by id, then an attempt's submitted, receipt, delivered.
+ */
 export const TIMELINE_SQL = `
   SELECT id, message_id, type, carrier_id, attempt, detail, occurred_at FROM (
-    SELECT NULL::bigint AS id, m.id AS message_id, 'accepted'::text AS type, NULL::text AS carrier_id, NULL::int AS attempt,
-           jsonb_build_object('segments', m.segments, 'encoding', m.encoding) || CASE WHEN m.campaign_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('campaignId', m.campaign_id) END AS detail,
-           m.created_at AS occurred_at
-    FROM messages m
-    WHERE m.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM message_events e WHERE e.message_id = m.id AND e.type = 'accepted')
+    SELECT NULL::bigint AS id, x.id AS message_id, 'accepted'::text AS type, NULL::text AS carrier_id, NULL::int AS attempt,
+           jsonb_build_object('segments', x.segments, 'encoding', x.encoding) || CASE WHEN x.campaign_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('campaignId', x.campaign_id) END AS detail,
+           x.created_at AS occurred_at, 0 AS rank
+    FROM messages x
+    WHERE x.id = ANY($1::uuid[]) AND NOT ${stored('x.id', 'accepted')}
     UNION ALL
-    SELECT id, message_id, type, carrier_id, attempt, detail, occurred_at FROM message_events WHERE message_id = ANY($1::uuid[])
-  ) t ORDER BY message_id, id NULLS FIRST`;
+    SELECT id, message_id, type, carrier_id, attempt, detail, occurred_at, 1 FROM message_events WHERE message_id = ANY($1::uuid[])
+    UNION ALL
+    SELECT NULL, x.message_id, 'submitted', x.carrier_id, x.attempt, jsonb_build_object('carrierMessageId', x.carrier_message_id), x.submitted_at, 2
+    FROM message_attempts x
+    WHERE x.message_id = ANY($1::uuid[]) AND x.batch_id IS NOT NULL AND x.submitted_at IS NOT NULL AND NOT ${stored('x.message_id', 'submitted', 'x.attempt')}
+    UNION ALL
+    SELECT NULL, x.message_id, t.type, x.carrier_id, x.attempt, CASE WHEN t.type = 'receipt' THEN x.receipt END, x.completed_at, t.rank
+    FROM message_attempts x, (VALUES ('receipt', 3), ('delivered', 4)) AS t(type, rank)
+    WHERE x.message_id = ANY($1::uuid[]) AND x.batch_id IS NOT NULL AND x.status = 'delivered' AND x.receipt IS NOT NULL
+  ) t ORDER BY message_id, occurred_at, rank, id`;
 
 interface TimelineRow {
   id: string | null;
