@@ -33,10 +33,10 @@ import { DataKeys1734500000000 } from './migrations/1734500000000-data-keys';
 import { RetentionAndErasure1734700000000 } from './migrations/1734700000000-retention-and-erasure';
 import { InPlaceStatusUpdates1734800000000 } from './migrations/1734800000000-in-place-status-updates';
 import { OtpPages1734900000000 } from './migrations/1734900000000-otp-pages';
-import { AttemptReceipts1735000000000 } from './migrations/1735000000000-attempt-receipts';
+import { EventsFromRows1735000000000 } from './migrations/1735000000000-events-from-rows';
 
 export const ENTITIES = [AccountEntity, ApiKeyEntity, CarrierEntity, MessageEntity, MessageAttemptEntity];
-export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000, CarrierSettings1733000000000, SmppGateway1733100000000, MessageBatches1733200000000, BatchBookkeeping1733300000000, DeliveryEngine1733400000000, AccountLimits1733500000000, SmppHardening1733600000000, ServiceHeartbeats1733700000000, TwoWayMessaging1733900000000, Campaigns1734000000000, ApiKeyLifecycle1734050000000, OAuthClientsAndOperators1734070000000, OptOutCompliance1734100000000, Senders1734200000000, WebhookDelivery1734300000000, Verifications1734400000000, DataKeys1734500000000, RetentionAndErasure1734700000000, InPlaceStatusUpdates1734800000000, OtpPages1734900000000, AttemptReceipts1735000000000];
+export const MIGRATIONS = [InitialSchema1732500000000, MessageErrorCodes1732600000000, RoutingTables1732700000000, CarrierHealth1732800000000, MessageChannel1732900000000, CarrierSettings1733000000000, SmppGateway1733100000000, MessageBatches1733200000000, BatchBookkeeping1733300000000, DeliveryEngine1733400000000, AccountLimits1733500000000, SmppHardening1733600000000, ServiceHeartbeats1733700000000, TwoWayMessaging1733900000000, Campaigns1734000000000, ApiKeyLifecycle1734050000000, OAuthClientsAndOperators1734070000000, OptOutCompliance1734100000000, Senders1734200000000, WebhookDelivery1734300000000, Verifications1734400000000, DataKeys1734500000000, RetentionAndErasure1734700000000, InPlaceStatusUpdates1734800000000, OtpPages1734900000000, EventsFromRows1735000000000];
 
 const MIGRATION_LOCK_ID = 727_001;
 

@@ -121,7 +121,7 @@ it('puts waiting OTP on a page before older bulk messages, and past the cap on a
 it('keeps the columns a send changes out of every index on messages, so its updates stay in place (HOT)', async () => {
   // Columns the claim, submit, receipt and final updates of either shape set (batch_id and
   // delivery excepted: the claim and a release change them, once).
-  const updated = ['status', 'attempts', 'carrier_id', 'routing_version', 'routing_rule_id', 'country', 'updated_at', 'failure_reason', 'failure_code', 'carrier_error_code', 'callback_sequence'];
+  const updated = ['status', 'queued_at', 'attempts', 'carrier_id', 'routing_version', 'routing_rule_id', 'country', 'updated_at', 'failure_reason', 'failure_code', 'carrier_error_code', 'callback_sequence'];
   const indexes: { name: string; def: string }[] = await db.query(
     `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'messages'::regclass`,
   );
@@ -313,7 +313,7 @@ it('wakes the dispatchers after an accept has committed, one notification naming
   }
 });
 
-describe("a paged attempt's row is its submitted, receipt and delivered events", () => {
+describe("a paged message's rows are its queued, submitted, receipt and delivered events", () => {
   const storedTypes = async (id: string) => ((await db.query(`SELECT type FROM message_events WHERE message_id = $1 ORDER BY id`, [id])) as { type: string }[]).map((e) => e.type);
 
   it('stores none of them, and the timeline reads them from the rows in order, a failover included', async () => {
@@ -326,18 +326,19 @@ describe("a paged attempt's row is its submitted, receipt and delivered events",
     await batches.recordSubmitted(batchId, [submittedRow(id, 2, [`c2-${id}`])]);
     expect((await batches.applyReceipts([receipt(id, `c2-${id}`, 'DELIVRD')])).outcomes).toEqual(['delivered']);
 
-    // Stored: the page's `queued` and the failed attempt's receipt (with its failure), nothing else.
-    expect(await storedTypes(id)).toEqual(['queued', 'receipt']);
+    // Stored: the failed attempt's receipt (with its failure), nothing else.
+    expect(await storedTypes(id)).toEqual(['receipt']);
     const timeline = await messages.events(id);
     expect(timeline.map((e) => [e.type, e.attempt, e.id === null ? 'row' : 'stored'])).toEqual([
       ['accepted', null, 'row'],
-      ['queued', null, 'stored'],
+      ['queued', null, 'row'],
       ['submitted', 1, 'row'],
       ['receipt', 1, 'stored'],
       ['submitted', 2, 'row'],
       ['receipt', 2, 'row'],
       ['delivered', 2, 'row'],
     ]);
+    expect(timeline[1].detail).toEqual({ batchId });
     expect(timeline[2].detail).toEqual({ carrierMessageId: `c-${id}` });
     expect(timeline[3].detail).toMatchObject({ carrierMessageId: `c-${id}`, receiptState: 'UNDELIV', errorCode: '032' });
     expect(timeline[5]).toMatchObject({ carrierId: 'alpha', detail: { carrierMessageId: `c2-${id}`, receiptState: 'DELIVRD', errorCode: '000' } });
@@ -346,6 +347,22 @@ describe("a paged attempt's row is its submitted, receipt and delivered events",
     expect(times).toEqual([...times].sort((a, b) => a - b));
     const [attempt] = (await db.query(`SELECT submitted_at, completed_at FROM message_attempts WHERE message_id = $1 AND attempt = 2`, [id])) as { submitted_at: Date; completed_at: Date }[];
     expect([timeline[4].occurredAt, timeline[6].occurredAt]).toEqual([new Date(attempt.submitted_at), new Date(attempt.completed_at)]);
+  });
+
+  it('stores the `queued` event, at the time it happened, when the message leaves its page (batch_id is gone)', async () => {
+    const {
+      ids: [id],
+      batchId,
+    } = await page(1);
+    const [before] = await messages.events(id).then((t) => t.filter((e) => e.type === 'queued'));
+    expect(before).toMatchObject({ id: null, detail: { batchId } });
+    await batches.recordSubmitted(batchId, [submittedRow(id)]);
+    expect(await batches.release(batchId, [id], 'voice')).toBe(1);
+    expect(await storedTypes(id)).toEqual(['queued', 'left_page']);
+    const timeline = await messages.events(id);
+    expect(timeline.map((e) => e.type)).toEqual(['accepted', 'queued', 'submitted', 'left_page']);
+    expect(timeline[1]).toMatchObject({ detail: { batchId }, occurredAt: before.occurredAt });
+    expect(timeline[1].id).not.toBeNull();
   });
 
   it('shows a stored `submitted` event (an attempt recorded before this was so) once, instead of the one from the row', async () => {

@@ -164,8 +164,12 @@ export class BatchRepository {
         left.map((l) => l.priority),
         left.map((l) => PRIORITY_KEYS[l.priority]),
       ]);
+      // Its `queued` event was read from queued_at and batch_id: now that batch_id is gone, it is stored, at the time it happened.
       await tx.query(
-        `INSERT INTO message_events (message_id, type, detail) SELECT id, 'left_page', jsonb_build_object('batchId', $2::text, 'reason', $3::text) FROM unnest($1::uuid[]) AS t(id)`,
+        `INSERT INTO message_events (message_id, type, detail, occurred_at)
+         SELECT id, 'queued', jsonb_build_object('batchId', $2::text), queued_at FROM messages WHERE id = ANY($1::uuid[]) AND queued_at IS NOT NULL
+         UNION ALL
+         SELECT id, 'left_page', jsonb_build_object('batchId', $2::text, 'reason', $3::text), now() FROM unnest($1::uuid[]) AS t(id)`,
         [ids, batchId, reason],
       );
       return left.length;

@@ -149,7 +149,7 @@ export class DispatchRepository {
              ORDER BY created_at, id LIMIT greatest($1 - (SELECT count(*) FROM o), 0) FOR UPDATE SKIP LOCKED),
            w AS (SELECT * FROM o UNION ALL SELECT * FROM r),
            p AS (SELECT id, first_value(id) OVER (ORDER BY created_at, id) AS first FROM w)
-           UPDATE messages m SET status = 'queued', batch_id = p.first, updated_at = now()
+           UPDATE messages m SET status = 'queued', batch_id = p.first, queued_at = now(), updated_at = now()
            FROM p
            WHERE m.id = p.id RETURNING m.id, m.batch_id, m.account_id`,
           [pageSize, otpOnly],
@@ -158,10 +158,7 @@ export class DispatchRepository {
       if (claimed.length === 0) return null;
       const batchId = claimed[0].batch_id;
       const ids = claimed.map((c) => c.id);
-      await tx.query(
-        `INSERT INTO message_events (message_id, type, detail) SELECT id, 'queued', jsonb_build_object('batchId', $2::text) FROM unnest($1::uuid[]) AS t(id)`,
-        [ids, batchId],
-      );
+      // queued_at and batch_id are the messages' `queued` event (message-timeline.ts): no event row.
       await queueStatusCallbacks(tx, ids, 'queued');
       const accountIds = [...new Set(claimed.map((c) => c.account_id))].sort();
       await tx.query(`INSERT INTO page_starts (batch_id, size, account_ids, unsubmitted) VALUES ($1, $2, $3, $2)`, [batchId, ids.length, accountIds]);

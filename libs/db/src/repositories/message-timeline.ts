@@ -1,7 +1,8 @@
 // A message's timeline (GET /v1/messages/:id, a data subject's export): its stored events and
 // those its rows already say, in the order they happened. Rows that are events, so the hot
 // paths write one row, not two:
-// - the message row is its `accepted` event (created_at, segments, encoding, campaign);
+// - the message row is its `accepted` event (created_at, segments, encoding, campaign) and, in
+//   a page, its `queued` event (queued_at, batch_id; stored when the message leaves its page);
 // - a paged attempt's row (message_attempts with a batch_id) is its `submitted` event
 //   (submitted_at, carrier message id) and, once a receipt delivered it, its `receipt` and
 //   `delivered` events (completed_at, the receipt that decided it).
@@ -29,7 +30,8 @@ const stored = (messageId: string, type: string, attempt?: string) =>
 /**
  * The timelines of the messages in $1 (uuid[]), each in order, messages in id order. Events at
  * the same instant (one transaction) keep the order they were recorded in: the `accepted` read
- * from the row first, then stored ones by id, then an attempt's submitted, receipt, delivered.
+ * from the row first, then `queued` and stored ones (by id), then an attempt's submitted,
+ * receipt, delivered.
  */
 export const TIMELINE_SQL = `
   SELECT id, message_id, type, carrier_id, attempt, detail, occurred_at FROM (
@@ -38,6 +40,10 @@ export const TIMELINE_SQL = `
            x.created_at AS occurred_at, 0 AS rank
     FROM messages x
     WHERE x.id = ANY($1::uuid[]) AND NOT ${stored('x.id', 'accepted')}
+    UNION ALL
+    SELECT NULL, x.id, 'queued', NULL, NULL, jsonb_build_object('batchId', x.batch_id), x.queued_at, 1
+    FROM messages x
+    WHERE x.id = ANY($1::uuid[]) AND x.queued_at IS NOT NULL AND x.batch_id IS NOT NULL
     UNION ALL
     SELECT id, message_id, type, carrier_id, attempt, detail, occurred_at, 1 FROM message_events WHERE message_id = ANY($1::uuid[])
     UNION ALL
