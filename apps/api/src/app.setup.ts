@@ -1,4 +1,5 @@
 // Builds the configured Nest application (pipes, OpenAPI at /docs), shared by main.ts and tests.
+import type { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -13,6 +14,9 @@ import { documentCommonAnswers } from './common/openapi';
 import { createValidationPipe } from './common/validation.pipe';
 import { codecMiddleware } from './codec/codec.middleware';
 
+/** How long the API keeps an idle keep-alive connection open. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export async function createApiApp(config: ApiConfig): Promise<INestApplication> {
   // Body parsers are ours (common/json-body.ts): Nest's defaults would also parse url-encoded forms.
   // With API_TLS_CERT_FILE / API_TLS_KEY_FILE the one listener speaks HTTPS only.
@@ -23,6 +27,12 @@ export async function createApiApp(config: ApiConfig): Promise<INestApplication>
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // An idle keep-alive connection stays open longer than clients and load balancers keep theirs
+  // (60 s is common): Node's 5 s default closed connections clients were about to reuse, and
+  // such a request got a reset, not an answer.
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
   // A batch of 1,000 long texts needs more room than one message; every other route keeps 64 kB.
   // The same checks (UTF-8, depth, prototype keys) hold for both.
   app.use('/v1/messages/batch', jsonBody('4mb'));

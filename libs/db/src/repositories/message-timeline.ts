@@ -8,8 +8,8 @@
 //   `delivered` events (completed_at, the receipt that decided it).
 // Where the event is stored as well (written before this was so, a verification's send whose
 // `accepted` names its verification), the stored one is shown. A message's own workflow stores
-// every event it records; so does the bulk path for everything else (queued, failures, a page
-// left, callbacks).
+// every event it records; so does the bulk path for everything else (a failed attempt or
+// message, a page left, callbacks).
 import type { MessageEventType } from '@app/contracts';
 
 export interface TimelineEvent {
@@ -30,8 +30,8 @@ const stored = (messageId: string, type: string, attempt?: string) =>
 /**
  * The timelines of the messages in $1 (uuid[]), each in order, messages in id order. Events at
  * the same instant (one transaction) keep the order they were recorded in: the `accepted` read
- * from the row first, then `queued` and stored ones (by id), then an attempt's submitted,
- * receipt, delivered.
+ * from the row first, then stored ones by id (and a `queued` read from the row), then an
+ * attempt's submitted, receipt, delivered.
  */
 export const TIMELINE_SQL = `
   SELECT id, message_id, type, carrier_id, attempt, detail, occurred_at FROM (
