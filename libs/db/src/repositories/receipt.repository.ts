@@ -48,10 +48,11 @@ export class ReceiptRepository {
 
   /**
    * Stores receipts (the receipt router groups what arrives together) before they are
-   * acknowledged to the carrier, each matched to its message as it is stored (by the attempt's or a part's carrier id, if the submit
-   * response is recorded by then). A bulk message's receipt is stored taken (`applied_at`): the
-   * router applies it to the rows next, with no second write here, and `takenUnapplied` finds it
-   * again should that not happen. Returns the new rows, then those a re-sent receipt found.
+   * acknowledged to the carrier, each matched to its message as it is stored (by the attempt's
+   * or a part's carrier id, if the submit response is recorded by then). A bulk message's
+   * receipt is stored taken (`applied_at`): the router applies it to the rows next, with no
+   * second write here, and `takenUnapplied` finds it again should that not happen. Returns the
+   * new rows, then those a re-sent receipt found.
    */
   async storeMany(items: { receipt: Omit<CarrierReceipt, 'receivedAt'>; rawText: string }[]): Promise<StoredReceipt[]> {
     if (items.length === 0) return [];
