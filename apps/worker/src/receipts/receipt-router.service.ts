@@ -121,9 +121,14 @@ export class ReceiptRouterService implements OnApplicationShutdown {
       await this.receipts.markAppliedMany(bulk.filter((b) => !b.stored.appliedAt).map((b) => ({ id: b.stored.id, messageId: b.messageId })));
       await this.tellPages(pages);
     }
-    await Promise.all(perMessage.map((p) => this.apply(p.stored, p.messageId)));
+    // Their messages' own workflows get a signal each; the receipts signalled are marked in one statement.
+    const signalled = await Promise.allSettled(perMessage.map((p) => this.signalWorkflow(p.stored, p.messageId)));
+    await this.receipts.markAppliedMany(perMessage.filter((_, i) => signalled[i].status === 'fulfilled').map((p) => ({ id: p.stored.id, messageId: p.messageId })));
+    const failed = signalled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
+  /** A receipt the sweeper found matched and not applied: its message's shape is looked up. */
   private async apply(stored: StoredReceipt, messageId: string): Promise<void> {
     // A bulk message (sendBatch) has no workflow of its own: its row takes the receipt.
     if ((await this.batches.deliveryOf(messageId)) === 'batch') {
@@ -132,6 +137,11 @@ export class ReceiptRouterService implements OnApplicationShutdown {
       await this.tellPages(pages);
       return;
     }
+    await this.signalWorkflow(stored, messageId);
+    await this.receipts.markApplied(stored.id, messageId);
+  }
+
+  private async signalWorkflow(stored: StoredReceipt, messageId: string): Promise<void> {
     try {
       await this.client.workflow.getHandle(messageWorkflowId(messageId)).signal(carrierReceiptSignal, stored.receipt);
     } catch (err) {
@@ -139,7 +149,6 @@ export class ReceiptRouterService implements OnApplicationShutdown {
       // The workflow already finished (e.g. it failed over after a receipt timeout): keep the receipt as a record.
       this.logger.info({ messageId, carrierMessageId: stored.receipt.carrierMessageId, state: stored.receipt.state }, 'late receipt for a finished message');
     }
-    await this.receipts.markApplied(stored.id, messageId);
   }
 
   /**

@@ -20,23 +20,46 @@ export const SEALED_PAYLOAD_FIELDS = ['body'] as const;
 /** Channel on which the callback senders learn that callbacks are due. */
 export const STATUS_CALLBACKS_CHANNEL = 'status_callbacks';
 
+/**
+ * The columns a status change's `UPDATE messages ... RETURNING` gives the outbox fragments
+ * (statusCallbackCtes, smppReceiptCtes), as the row stands after the change.
+ */
+export const CHANGED_MESSAGE_COLUMNS =
+  'id, account_id, status, status_callback_url, to_number, from_address, carrier_id, attempts, failure_reason, carrier_error_code, segments, created_at, smpp_system_id, registered_delivery, callback_sequence';
+
+/** In the SET of a status change: numbers the callback it queues (messages with a callback URL only). */
+export const NEXT_CALLBACK_SEQUENCE = 'callback_sequence = callback_sequence + (status_callback_url IS NOT NULL)::int';
+
+/**
+ * CTEs queueing the status callbacks of `changed` (a CTE returning CHANGED_MESSAGE_COLUMNS, its
+ * callback_sequence already counted) with `status` (an SQL text expression), and waking the
+ * senders: a status change and its callback in one statement. The statement must read
+ * STATUS_CALLBACKS_NOTIFIED, or the NOTIFY is not sent.
+ */
+export function statusCallbackCtes(changed: string, status: string): string {
+  return `status_callbacks_queued AS (
+       INSERT INTO status_callbacks (message_id, account_id, url, status, payload)
+       SELECT id, account_id, status_callback_url, ${status},
+              jsonb_build_object('id', id, 'status', ${status}, 'to', to_number, 'carrierId', carrier_id, 'attempts', attempts,
+                                 'reason', failure_reason, 'sequence', callback_sequence, 'occurredAt', now())
+       FROM ${changed} WHERE status_callback_url IS NOT NULL ORDER BY id RETURNING 1),
+     status_callbacks_notified AS (SELECT pg_notify('${STATUS_CALLBACKS_CHANNEL}', '') FROM (SELECT 1 FROM status_callbacks_queued LIMIT 1) q)`;
+}
+
+/** An expression to SELECT in a statement using statusCallbackCtes (it sends the NOTIFY). */
+export const STATUS_CALLBACKS_NOTIFIED = '(SELECT count(*) FROM status_callbacks_notified)';
+
 export async function queueStatusCallbacks(tx: EntityManager, messageIds: string[], status: MessageStatus): Promise<void> {
   if (messageIds.length === 0) return;
-  const queued = returningRows<{ id: string }>(
-    await tx.query(
-      `WITH m AS (
-         UPDATE messages SET callback_sequence = callback_sequence + 1
-         WHERE id = ANY($1::uuid[]) AND status_callback_url IS NOT NULL
-         RETURNING id, account_id, status_callback_url, to_number, carrier_id, attempts, failure_reason, callback_sequence)
-       INSERT INTO status_callbacks (message_id, account_id, url, status, payload)
-       SELECT id, account_id, status_callback_url, $2,
-              jsonb_build_object('id', id, 'status', $2::text, 'to', to_number, 'carrierId', carrier_id, 'attempts', attempts,
-                                 'reason', failure_reason, 'sequence', callback_sequence, 'occurredAt', now())
-       FROM m ORDER BY id RETURNING id`,
-      [messageIds, status],
-    ),
+  await tx.query(
+    `WITH m AS (
+       UPDATE messages SET callback_sequence = callback_sequence + 1
+       WHERE id = ANY($1::uuid[]) AND status_callback_url IS NOT NULL
+       RETURNING ${CHANGED_MESSAGE_COLUMNS}),
+     ${statusCallbackCtes('m', '$2::text')}
+     SELECT ${STATUS_CALLBACKS_NOTIFIED}`,
+    [messageIds, status],
   );
-  if (queued.length > 0) await tx.query(`SELECT pg_notify($1, '')`, [STATUS_CALLBACKS_CHANNEL]);
 }
 
 export interface DueCallback {
