@@ -1,15 +1,14 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
 import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { AccountService } from './account.service';
 import { AccountSettingsView, SMART_ENCODING_DESCRIPTION, UpdateAccountSettingsDto } from './dto/account-settings.dto';
 
 @ApiTags('account')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@KeyScope('messages')
 @ApiResponse({ status: 404, description: 'account_not_found: the account of this key no longer exists', type: ErrorBody })
 @Controller('v1/account')
 export class AccountController {

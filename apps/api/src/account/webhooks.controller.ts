@@ -1,17 +1,16 @@
 // The account's webhooks: GET/PUT /v1/account/webhooks (inbound webhook URL) and
 // POST /v1/account/webhook-secret/rotate (a new signing secret, the old one kept for an overlap).
 import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
 import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { RotatedSecretView, RotateSecretDto, SIGNING_DESCRIPTION, UpdateWebhooksDto, WebhooksView } from './dto/webhooks.dto';
 import { WebhooksService } from './webhooks.service';
 
 @ApiTags('account')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/account')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}

@@ -1,19 +1,17 @@
 // GET /v1/audit: the audit log of control-plane changes, newest first, as JSON pages or a
 // streamed CSV export. An account's `keys` key sees its own account; an operator key any.
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthenticatedKey } from '@app/db';
-import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
+import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { AuditService } from './audit.service';
 import { AuditListView, AuditQueryDto } from './dto/audit.dto';
 
 @ApiTags('audit')
-@ApiBearerAuth()
-@RequireScope('keys')
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the keys scope; or accountId given by a key without the operator scope', type: ErrorBody })
+@KeyScope('keys', 'The key lacks the keys scope; or accountId given by a key without the operator scope')
 @Controller('v1/audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExtraModels, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AuthenticatedKey } from '@app/db';
 import { Audited } from '../audit/audited';
 import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { CampaignsService } from './campaigns.service';
 import { CampaignReportView } from './dto/campaign-report.view';
@@ -22,8 +23,7 @@ import {
 const CSV_EXAMPLE = 'phone,locale,name,consent\n+385911234567,hr,Ana,yes\n+14155550123,en,Bob,yes\n';
 
 @ApiTags('campaigns')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/campaigns')
 export class CampaignsController {
   constructor(private readonly campaigns: CampaignsService) {}

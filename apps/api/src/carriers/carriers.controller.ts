@@ -1,16 +1,13 @@
 import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { RequireScope } from '../auth/api-key.guard';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { CarriersService } from './carriers.service';
 import { CarrierHealthView, CarrierView, CreateCarrierDto, UpdateCarrierDto } from './dto/carrier.dto';
 import { Audited } from '../audit/audited';
 
 @ApiTags('carriers (operator)')
-@ApiBearerAuth()
-@RequireScope('operator')
-@ApiResponse({ status: 401, type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the operator scope', type: ErrorBody })
+@KeyScope('operator')
 @Controller('v1/carriers')
 export class CarriersController {
   constructor(private readonly carriers: CarriersService) {}

@@ -2,11 +2,12 @@
 // opt-outs, opt-ins and consents recorded by the customer), the account's compliance settings
 // (GET/PATCH /v1/account/compliance) and its auto-reply rules (/v1/account/auto-replies).
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiProduces, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiProduces, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthenticatedKey } from '@app/db';
 import { Audited } from '../audit/audited';
 import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { ComplianceService } from './compliance.service';
 import {
@@ -28,10 +29,8 @@ const EVIDENCE_DESCRIPTION =
   'and from which inbound message. The latest event that applies to a (phone, sender) decides.';
 
 @ApiTags('compliance')
-@ApiBearerAuth()
 @ApiExtraModels(EvidenceListView)
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/compliance')
 export class ComplianceController {
   constructor(private readonly compliance: ComplianceService) {}
@@ -78,10 +77,8 @@ export class ComplianceController {
 }
 
 @ApiTags('account')
-@ApiBearerAuth()
 @ApiExtraModels(LocaleKeywordsView)
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/account')
 export class AccountComplianceController {
   constructor(private readonly compliance: ComplianceService) {}

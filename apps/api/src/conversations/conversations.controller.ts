@@ -1,17 +1,16 @@
 // GET /v1/conversations, GET /v1/conversations/:id and GET /v1/messages (the list of the
 // account's messages, both directions; GET /v1/messages/:id stays in messages.controller.ts).
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
 import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { ConversationsService } from './conversations.service';
 import { ConversationDetailView, ConversationListView, MessageListQuery, MessageListView, PageQuery } from './dto/conversation.dto';
 
 @ApiTags('conversations')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/conversations')
 export class ConversationsController {
   constructor(private readonly conversations: ConversationsService) {}
@@ -37,9 +36,7 @@ export class ConversationsController {
 }
 
 @ApiTags('messages')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/messages')
 export class MessageListController {
   constructor(private readonly conversations: ConversationsService) {}

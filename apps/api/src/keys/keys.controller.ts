@@ -1,8 +1,9 @@
 // /v1/account/keys: an account's API keys (scope `keys`).
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuditActor, AuthenticatedKey } from '@app/db';
-import { CurrentActor, CurrentAuth, RequireScope } from '../auth/api-key.guard';
+import { CurrentActor, CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { ApiKeyListView, ApiKeyView, CreateApiKeyDto, CreatedApiKeyView, RotateApiKeyDto, RotatedApiKeyView, UpdateApiKeyDto } from './dto/api-key.dto';
 import { KeysService } from './keys.service';
@@ -11,10 +12,7 @@ import { uuidParam } from '../common/uuid-param';
 const KEY_ID = { name: 'id', description: 'The id of one of this account’s keys', format: 'uuid' };
 
 @ApiTags('api keys')
-@ApiBearerAuth()
-@RequireScope('keys')
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the keys scope, or is used from an address it does not allow', type: ErrorBody })
+@KeyScope('keys', 'The key lacks the keys scope, or is used from an address it does not allow')
 @Controller('v1/account/keys')
 export class KeysController {
   constructor(private readonly keys: KeysService) {}

@@ -1,8 +1,9 @@
 // An account's limits: the tenant reads its own; operators read and change any account's.
 import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
-import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
+import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { AccountLimitsView, UpdateAccountLimitsDto } from './dto/account-limits.dto';
 import { LimitsService } from './limits.service';
@@ -14,8 +15,7 @@ const LIMITS_DESCRIPTION =
   'destination countries and number types, and velocity limits per destination number and per block of numbers. These apply to REST and SMPP alike (request rates to REST only).';
 
 @ApiTags('account')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/account/limits')
 export class AccountLimitsController {
   constructor(private readonly limits: LimitsService) {}
@@ -29,10 +29,7 @@ export class AccountLimitsController {
 }
 
 @ApiTags('accounts (operator)')
-@ApiBearerAuth()
-@RequireScope('operator')
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the operator scope', type: ErrorBody })
+@KeyScope('operator')
 @ApiResponse({ status: 404, description: 'No such account', type: ErrorBody })
 @Controller('v1/accounts/:accountId/limits')
 export class OperatorLimitsController {

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
 import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { BatchAcceptedView, SendBatchDto } from './dto/send-batch.dto';
 import { SendMessageDto } from './dto/send-message.dto';
@@ -9,8 +10,7 @@ import { AcceptedMessageView, CancelMessageView, MessageView } from './dto/messa
 import { MessagesService } from './messages.service';
 
 @ApiTags('messages')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/messages')
 export class MessagesController {
   constructor(private readonly messages: MessagesService) {}

@@ -1,15 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { RequireScope } from '../auth/api-key.guard';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorBody } from '../common/error-body';
 import { AccountNumberView, AssignNumberDto, UpdateNumberDto } from './dto/number.dto';
 import { NumbersService } from './numbers.service';
+import { KeyScope } from '../auth/key-scope.decorator';
 
 @ApiTags('numbers (operator)')
-@ApiBearerAuth()
-@RequireScope('operator')
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the operator scope', type: ErrorBody })
+@KeyScope('operator')
 @Controller('v1/numbers')
 export class NumbersController {
   constructor(private readonly numbers: NumbersService) {}

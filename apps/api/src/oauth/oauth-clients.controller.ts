@@ -1,21 +1,19 @@
 // /v1/account/oauth-clients: an account's OAuth2 client-credentials clients (scope `keys`).
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ForbiddenError, NotFoundError } from '@app/contracts';
 import { AuthenticatedKey, OAuthClientRepository, OAuthClientView as StoredClient } from '@app/db';
 import { validAllowedIps } from '@app/egress';
 import { Audited } from '../audit/audited';
-import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
+import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { CreatedOAuthClientView, CreateOAuthClientDto, OAuthClientListView, OAuthClientView } from './dto/oauth.dto';
 
 const readClient = (clients: OAuthClientRepository, accountId: string, id: string | undefined) => (id ? clients.find(accountId, id).then((c) => c && view(c)) : Promise.resolve(null));
 
 @ApiTags('oauth')
-@ApiBearerAuth()
-@RequireScope('keys')
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the keys scope', type: ErrorBody })
+@KeyScope('keys')
 @Controller('v1/account/oauth-clients')
 export class OAuthClientsController {
   constructor(private readonly clients: OAuthClientRepository) {}

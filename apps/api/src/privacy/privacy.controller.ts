@@ -2,10 +2,11 @@
 // holds about a phone number and erases it; operators do the same for any account and change
 // its retention periods. Changes and erasures are audited.
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
 import { Audited } from '../audit/audited';
-import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
+import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { UUID } from '../common/uuid-param';
 import { DataSubjectDto, ErasureView, RETENTION_DESCRIPTION, RetentionSettingsView, SubjectExportView, UpdateRetentionDto } from './dto/privacy.dto';
@@ -19,9 +20,7 @@ const ERASE_DESCRIPTION =
 const erasureTarget = (_req: unknown, result?: unknown) => (result as ErasureView | undefined)?.id ?? null;
 
 @ApiTags('account')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@KeyScope('messages')
 @ApiResponse({ status: 404, description: 'account_not_found: the account of this key no longer exists', type: ErrorBody })
 @Controller('v1/account')
 export class AccountPrivacyController {
@@ -66,10 +65,7 @@ export class AccountPrivacyController {
 const accountOf = (req: { params: Record<string, unknown> }) => (UUID.test(req.params.accountId as string) ? (req.params.accountId as string) : null);
 
 @ApiTags('accounts (operator)')
-@ApiBearerAuth()
-@RequireScope('operator')
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the operator scope', type: ErrorBody })
+@KeyScope('operator')
 @ApiResponse({ status: 404, description: 'No such account', type: ErrorBody })
 @Controller('v1/accounts/:accountId')
 export class OperatorPrivacyController {

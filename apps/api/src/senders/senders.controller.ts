@@ -1,9 +1,10 @@
 // Numbers and sender IDs as data (README, "Numbers and sender IDs"): what an account holds and
 // its sender pools (scope messages), and the operator's grants and registration decisions.
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
-import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
+import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { CreateSenderPoolDto, GrantSenderIdDto, HeldSendersView, RequestRegistrationDto, SenderIdView, SenderPoolView, SetRegistrationDto } from './dto/senders.dto';
 import { SendersService } from './senders.service';
@@ -11,9 +12,7 @@ import { SendersService } from './senders.service';
 const SENDER_ID_PARAM = { name: 'senderId', description: 'Alphanumeric sender ID, URL-encoded; matched without regard to case', example: 'Acme' };
 
 @ApiTags('senders')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/senders')
 export class SendersController {
   constructor(private readonly senders: SendersService) {}
@@ -41,9 +40,7 @@ export class SendersController {
 }
 
 @ApiTags('senders')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/sender-pools')
 export class SenderPoolsController {
   constructor(private readonly senders: SendersService) {}
@@ -86,10 +83,7 @@ export class SenderPoolsController {
 }
 
 @ApiTags('senders (operator)')
-@ApiBearerAuth()
-@RequireScope('operator')
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the operator scope', type: ErrorBody })
+@KeyScope('operator')
 @Controller('v1/accounts/:accountId/sender-ids')
 export class OperatorSenderIdsController {
   constructor(private readonly senders: SendersService) {}

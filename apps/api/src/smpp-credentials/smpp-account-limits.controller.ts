@@ -2,14 +2,14 @@
 // credentials together. Tenants see them (GET /v1/smpp/limits) and may set their credentials
 // lower, never higher. Gateways apply a change to open sessions within seconds.
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '@app/contracts';
-import { RequireScope } from '../auth/api-key.guard';
 import { ErrorBody } from '../common/error-body';
 import { SmppAccountLimitsDto, SmppAccountLimitsView } from './dto/smpp-credential.dto';
 import { SmppCredentialsService } from './smpp-credentials.service';
 import { UUID } from '../common/uuid-param';
 import { Audited } from '../audit/audited';
+import { KeyScope } from '../auth/key-scope.decorator';
 
 const ACCOUNT_PARAM = { name: 'accountId', description: 'The account (UUID)', example: '0b6a1f7e-2f55-4a43-9a55-1c1e5b0c7d11' };
 
@@ -19,10 +19,7 @@ function accountIdOf(value: string): string {
 }
 
 @ApiTags('smpp account limits (operator)')
-@ApiBearerAuth()
-@RequireScope('operator')
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the operator scope', type: ErrorBody })
+@KeyScope('operator')
 @Controller('v1/smpp/accounts')
 export class SmppAccountLimitsController {
   constructor(private readonly credentials: SmppCredentialsService) {}

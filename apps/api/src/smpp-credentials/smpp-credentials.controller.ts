@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
-import { CurrentAuth, RequireScope } from '../auth/api-key.guard';
+import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { CreatedSmppCredentialView, CreateSmppCredentialDto, SmppAccountLimitsView, SmppCredentialView, SmppPasswordView, UpdateSmppCredentialDto } from './dto/smpp-credential.dto';
 import { SmppCredentialsService } from './smpp-credentials.service';
@@ -12,10 +13,7 @@ const SYSTEM_ID_PARAM = { name: 'systemId', description: 'The SMPP system_id of 
 const ABOVE_CEILING = "Invalid or unknown field (`field` names it); above_account_limit: throughputPerSecond or maxBinds above the account's ceiling";
 
 @ApiTags('smpp credentials')
-@ApiBearerAuth()
-@RequireScope('smpp')
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the smpp scope', type: ErrorBody })
+@KeyScope('smpp')
 @Controller('v1/smpp')
 export class SmppCredentialsController {
   constructor(private readonly credentials: SmppCredentialsService) {}

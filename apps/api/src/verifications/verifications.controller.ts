@@ -1,17 +1,17 @@
 // /v1/verifications: one-time codes by SMS or voice call (README, "Verify"), and the account's
 // verification settings.
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
 import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { CheckResultView, CheckVerificationDto, ResendVerificationDto, StartVerificationDto, VerificationView } from './dto/verification.dto';
 import { UpdateVerifySettingsDto, VerifySettingsView } from './dto/verify-settings.dto';
 import { VerificationsService } from './verifications.service';
 
 @ApiTags('verify')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/verifications')
 export class VerificationsController {
   constructor(private readonly verifications: VerificationsService) {}
@@ -83,8 +83,7 @@ export class VerificationsController {
 }
 
 @ApiTags('verify')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/verify/settings')
 export class VerifySettingsController {
   constructor(private readonly verifications: VerificationsService) {}

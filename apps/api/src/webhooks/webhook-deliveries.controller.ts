@@ -1,17 +1,16 @@
 // GET /v1/webhooks/deliveries (the delivery log of this account's webhooks, each try) and
 // POST /v1/webhooks/replay (a time range queued again under the original event ids).
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthenticatedKey } from '@app/db';
 import { CurrentAuth } from '../auth/api-key.guard';
+import { KeyScope } from '../auth/key-scope.decorator';
 import { ErrorBody } from '../common/error-body';
 import { DELIVERY_LOG_DESCRIPTION, DeliveryListView, DeliveryQuery, ReplayDto, ReplayView } from './dto/webhook-deliveries.dto';
 import { WebhookDeliveriesService } from './webhook-deliveries.service';
 
 @ApiTags('webhooks')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody })
-@ApiResponse({ status: 403, description: 'The key lacks the messages scope', type: ErrorBody })
+@KeyScope('messages')
 @Controller('v1/webhooks')
 export class WebhookDeliveriesController {
   constructor(private readonly deliveries: WebhookDeliveriesService) {}
