@@ -1,6 +1,7 @@
 // The class decorator of a controller whose routes take a key (or an access token): the scope the
 // guard asks for (ApiKeyGuard; a route's own @RequireScope overrides it) and what the OpenAPI
-// document says about it (the bearer scheme, 401 and 403).
+// document says about it (the bearer scheme and the 403 naming the scope; the 401 is added to
+// every secured operation by documentCommonAnswers, common/openapi.ts).
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
 import type { ApiKeyScope } from '@app/db';
@@ -12,6 +13,5 @@ export const KeyScope = (scope: ApiKeyScope, forbidden = `The key lacks the ${sc
   applyDecorators(
     ApiBearerAuth(),
     RequireScope(scope),
-    ApiResponse({ status: 401, description: 'Missing or invalid API key', type: ErrorBody }),
     ApiResponse({ status: 403, description: forbidden, type: ErrorBody }),
   );
